@@ -1,0 +1,26 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
+
+import { hasAnyRole } from '../core/areas';
+import { Session } from '../core/session';
+
+@Component({
+  selector: 'app-admin-layout',
+  imports: [RouterLink, RouterLinkActive, RouterOutlet],
+  template: `
+    @if (isPlatformAdmin()) {
+      <nav class="subnav" aria-label="Administration">
+        <a routerLink="users" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-users">Users</a>
+        <a routerLink="organisations" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-organisations">
+          Organisations
+        </a>
+      </nav>
+    }
+    <router-outlet />
+  `,
+  changeDetection: ChangeDetectionStrategy.OnPush,
+})
+export class AdminLayout {
+  private readonly session = inject(Session);
+  protected readonly isPlatformAdmin = computed(() => hasAnyRole(this.session.user(), ['platform-admin']));
+}
