@@ -1,0 +1,285 @@
+/**
+ * The two-entry zip of a key export (gaen.md §B5). Writing goes through fflate; reading is a strict parser of
+ * our own because an export file comes from the network: it must account for every byte, never trust the
+ * declared sizes, and stop inflating as soon as an entry outgrows its cap.
+ */
+import { Inflate, zipSync } from 'fflate';
+
+import { ExportFileError } from './errors';
+
+const SIG_LOCAL = 0x04034b50;
+const SIG_CENTRAL = 0x02014b50;
+const SIG_EOCD = 0x06054b50;
+const SIG_DESCRIPTOR = 0x08074b50;
+const EOCD_MIN = 22;
+const CENTRAL_MIN = 46;
+const LOCAL_MIN = 30;
+const FLAG_ENCRYPTED = 0x1;
+const FLAG_DESCRIPTOR = 0x8;
+/** Compressed bytes fed to the inflater per step; deflate expands at most ~1032:1, so one step stays small. */
+const INFLATE_CHUNK = 4096;
+const DOS_EPOCH_MS = Date.UTC(1980, 0, 2);
+const DOS_END_MS = Date.UTC(2099, 11, 30);
+
+/** An entry the reader expects, with the most bytes it may inflate to. */
+export interface ExpectedEntry {
+  name: string;
+  maxBytes: number;
+}
+
+/** Entries of a zip written by `writeZip`, in order. */
+export interface ZipEntryInput {
+  name: string;
+  data: Uint8Array;
+}
+
+/**
+ * Writes a deflate zip of the given entries with a fixed timestamp, so the same export gives the same bytes
+ * (gaen.md §B5: export.bin and export.sig, both deflated as in ENS).
+ */
+export function writeZip(entries: ZipEntryInput[], mtime: Date): Uint8Array {
+  // DOS timestamps cover 1980–2099 only.
+  const clamped = new Date(Math.min(Math.max(mtime.getTime(), DOS_EPOCH_MS), DOS_END_MS));
+  const files: Record<string, [Uint8Array, { level: 6; mtime: Date }]> = {};
+  for (const e of entries) files[e.name] = [e.data, { level: 6, mtime: clamped }];
+  return zipSync(files);
+}
+
+interface CentralEntry {
+  name: string;
+  flags: number;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  size: number;
+  localOffset: number;
+}
+
+/**
+ * Reads exactly the expected entries from a zip, enforcing size caps on the real inflated size; throws an
+ * ExportFileError for anything else (gaen.md §B5 reader requirements; APPNOTE.TXT 6.3 for the layout).
+ */
+export function readZip(data: Uint8Array, expected: readonly ExpectedEntry[]): Map<string, Uint8Array> {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const eocd = findEndOfCentralDirectory(data, view);
+  const total = view.getUint16(eocd + 10, true);
+  const cdSize = view.getUint32(eocd + 12, true);
+  const cdOffset = view.getUint32(eocd + 16, true);
+  if (view.getUint16(eocd + 4, true) !== 0 || view.getUint16(eocd + 6, true) !== 0) {
+    throw new ExportFileError('UNSUPPORTED_ZIP', 'multi-disk archives are not supported');
+  }
+  if (total === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
+    throw new ExportFileError('UNSUPPORTED_ZIP', 'zip64 archives are not supported');
+  }
+  if (view.getUint16(eocd + 8, true) !== total)
+    throw new ExportFileError('UNSUPPORTED_ZIP', 'entry counts disagree');
+  if (cdOffset + cdSize > eocd)
+    throw new ExportFileError('TRUNCATED', 'central directory runs past its end record');
+  if (cdOffset + cdSize < eocd)
+    throw new ExportFileError('EXTRA_DATA', 'bytes between central directory and end record');
+  if (total > expected.length) {
+    throw new ExportFileError(
+      'UNEXPECTED_ENTRY',
+      `archive has ${total} entries, expected ${expected.length}`,
+    );
+  }
+
+  const entries = readCentralDirectory(data, view, cdOffset, cdSize, total, expected);
+  for (const e of expected) {
+    if (!entries.some((c) => c.name === e.name))
+      throw new ExportFileError('MISSING_ENTRY', `${e.name} is missing`);
+  }
+
+  // Every byte before the central directory must belong to an entry: local header, data, data descriptor.
+  const byOffset = [...entries].sort((a, b) => a.localOffset - b.localOffset);
+  let cursor = 0;
+  const out = new Map<string, Uint8Array>();
+  for (const entry of byOffset) {
+    if (entry.localOffset !== cursor) {
+      throw new ExportFileError('EXTRA_DATA', `unaccounted bytes before ${entry.name}`);
+    }
+    const { dataStart, end } = readLocalHeader(data, view, entry, cdOffset);
+    const cap = expected.find((e) => e.name === entry.name)!.maxBytes;
+    const content = inflateEntry(entry, data.subarray(dataStart, dataStart + entry.compressedSize), cap);
+    out.set(entry.name, content);
+    cursor = end;
+  }
+  if (cursor !== cdOffset)
+    throw new ExportFileError('EXTRA_DATA', 'unaccounted bytes before the central directory');
+  return out;
+}
+
+function findEndOfCentralDirectory(data: Uint8Array, view: DataView): number {
+  const looksLikeZip = data.length >= 4 && view.getUint32(0, true) === SIG_LOCAL;
+  if (data.length < EOCD_MIN) {
+    throw new ExportFileError(looksLikeZip ? 'TRUNCATED' : 'NOT_A_ZIP', `only ${data.length} bytes`);
+  }
+  const lowest = Math.max(0, data.length - EOCD_MIN - 0xffff);
+  for (let p = data.length - EOCD_MIN; p >= lowest; p--) {
+    if (view.getUint32(p, true) !== SIG_EOCD) continue;
+    const commentLength = view.getUint16(p + 20, true);
+    if (p + EOCD_MIN + commentLength === data.length) return p;
+    if (p + EOCD_MIN + commentLength < data.length) {
+      throw new ExportFileError('EXTRA_DATA', 'bytes after the end of the archive');
+    }
+  }
+  throw new ExportFileError(looksLikeZip ? 'TRUNCATED' : 'NOT_A_ZIP', 'no end-of-central-directory record');
+}
+
+function readCentralDirectory(
+  data: Uint8Array,
+  view: DataView,
+  offset: number,
+  size: number,
+  count: number,
+  expected: readonly ExpectedEntry[],
+): CentralEntry[] {
+  const entries: CentralEntry[] = [];
+  let p = offset;
+  const end = offset + size;
+  for (let i = 0; i < count; i++) {
+    if (p + CENTRAL_MIN > end || view.getUint32(p, true) !== SIG_CENTRAL) {
+      throw new ExportFileError('TRUNCATED', 'central directory entry cut short');
+    }
+    const nameLength = view.getUint16(p + 28, true);
+    const extraLength = view.getUint16(p + 30, true);
+    const commentLength = view.getUint16(p + 32, true);
+    const next = p + CENTRAL_MIN + nameLength + extraLength + commentLength;
+    if (next > end) throw new ExportFileError('TRUNCATED', 'central directory entry cut short');
+    const entry: CentralEntry = {
+      name: Buffer.from(data.subarray(p + CENTRAL_MIN, p + CENTRAL_MIN + nameLength)).toString('latin1'),
+      flags: view.getUint16(p + 8, true),
+      method: view.getUint16(p + 10, true),
+      crc: view.getUint32(p + 16, true),
+      compressedSize: view.getUint32(p + 20, true),
+      size: view.getUint32(p + 24, true),
+      localOffset: view.getUint32(p + 42, true),
+    };
+    const want = expected.find((e) => e.name === entry.name);
+    if (!want) throw new ExportFileError('UNEXPECTED_ENTRY', `unexpected entry "${entry.name}"`);
+    if (entries.some((e) => e.name === entry.name)) {
+      throw new ExportFileError('UNEXPECTED_ENTRY', `entry "${entry.name}" appears twice`);
+    }
+    if (entry.flags & FLAG_ENCRYPTED)
+      throw new ExportFileError('UNSUPPORTED_ZIP', `${entry.name} is encrypted`);
+    if (entry.method !== 0 && entry.method !== 8) {
+      throw new ExportFileError('UNSUPPORTED_ZIP', `${entry.name} uses compression method ${entry.method}`);
+    }
+    if (
+      entry.size === 0xffffffff ||
+      entry.compressedSize === 0xffffffff ||
+      entry.localOffset === 0xffffffff
+    ) {
+      throw new ExportFileError('UNSUPPORTED_ZIP', 'zip64 entries are not supported');
+    }
+    if (entry.size > want.maxBytes) {
+      throw new ExportFileError(
+        'ENTRY_TOO_LARGE',
+        `${entry.name} declares ${entry.size} bytes, cap is ${want.maxBytes}`,
+      );
+    }
+    entries.push(entry);
+    p = next;
+  }
+  if (p !== end) throw new ExportFileError('EXTRA_DATA', 'bytes after the last central directory entry');
+  return entries;
+}
+
+function readLocalHeader(
+  data: Uint8Array,
+  view: DataView,
+  entry: CentralEntry,
+  limit: number,
+): { dataStart: number; end: number } {
+  const p = entry.localOffset;
+  if (p + LOCAL_MIN > limit || view.getUint32(p, true) !== SIG_LOCAL) {
+    throw new ExportFileError('TRUNCATED', `local header of ${entry.name} missing`);
+  }
+  const nameLength = view.getUint16(p + 26, true);
+  const extraLength = view.getUint16(p + 28, true);
+  const name = Buffer.from(data.subarray(p + LOCAL_MIN, p + LOCAL_MIN + nameLength)).toString('latin1');
+  if (name !== entry.name)
+    throw new ExportFileError('UNEXPECTED_ENTRY', `local name "${name}" ≠ "${entry.name}"`);
+  if (view.getUint16(p + 8, true) !== entry.method) {
+    throw new ExportFileError('CORRUPT_ENTRY', `${entry.name}: local and central headers disagree`);
+  }
+  const dataStart = p + LOCAL_MIN + nameLength + extraLength;
+  let end = dataStart + entry.compressedSize;
+  if (end > limit) throw new ExportFileError('TRUNCATED', `${entry.name} data cut short`);
+  if (entry.flags & FLAG_DESCRIPTOR) {
+    // Go's archive/zip (ENS) writes a data descriptor after each entry; its signature is optional.
+    const withSignature = end + 4 <= limit && view.getUint32(end, true) === SIG_DESCRIPTOR;
+    end += withSignature ? 16 : 12;
+    if (end > limit) throw new ExportFileError('TRUNCATED', `${entry.name} data descriptor cut short`);
+  }
+  return { dataStart, end };
+}
+
+function inflateEntry(entry: CentralEntry, compressed: Uint8Array, cap: number): Uint8Array {
+  let content: Uint8Array;
+  if (entry.method === 0) {
+    if (compressed.length > cap)
+      throw new ExportFileError('ENTRY_TOO_LARGE', `${entry.name} exceeds ${cap} bytes`);
+    content = compressed;
+  } else {
+    content = boundedInflate(entry.name, compressed, cap);
+  }
+  if (content.length !== entry.size) {
+    throw new ExportFileError(
+      'CORRUPT_ENTRY',
+      `${entry.name} is ${content.length} bytes, header says ${entry.size}`,
+    );
+  }
+  if (crc32(content) !== entry.crc)
+    throw new ExportFileError('CORRUPT_ENTRY', `${entry.name} fails its CRC-32`);
+  return content;
+}
+
+/** Inflates raw deflate data but aborts once the real output passes `cap` bytes, whatever the headers claim. */
+export function boundedInflate(name: string, compressed: Uint8Array, cap: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let done = false;
+  const inflater = new Inflate((chunk, final) => {
+    total += chunk.length;
+    if (total > cap) throw new ExportFileError('ZIP_BOMB', `${name} inflates beyond its cap of ${cap} bytes`);
+    if (chunk.length) chunks.push(chunk);
+    done = final;
+  });
+  try {
+    for (let p = 0; p < compressed.length; p += INFLATE_CHUNK) {
+      const end = Math.min(p + INFLATE_CHUNK, compressed.length);
+      inflater.push(compressed.subarray(p, end), end === compressed.length);
+    }
+    if (compressed.length === 0) inflater.push(compressed, true);
+  } catch (err) {
+    if (err instanceof ExportFileError) throw err;
+    throw new ExportFileError('CORRUPT_ENTRY', `${name} does not inflate: ${(err as Error).message}`);
+  }
+  if (!done) throw new ExportFileError('CORRUPT_ENTRY', `${name}: deflate stream does not end`);
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+const CRC_TABLE = (() => {
+  const table = new Int32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c;
+  }
+  return table;
+})();
+
+/** CRC-32 (IEEE 802.3) as zip stores it, unsigned (APPNOTE.TXT 4.4.7). */
+export function crc32(data: Uint8Array): number {
+  let c = -1;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
