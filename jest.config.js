@@ -30,14 +30,14 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
-      testTimeout: 60000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup-timeout.ts'],
     },
     {
       ...common,
       displayName: 'browser',
       testMatch: ['<rootDir>/test/**/*.browser-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup-timeout.ts'],
     },
   ],
 };

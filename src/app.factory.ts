@@ -1,0 +1,121 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppModule, type AppModuleOptions } from './app.module';
+import { randomToken } from './common/crypto/tokens';
+import { ProblemDetailsFilter } from './common/http/problem.filter';
+import { createValidationPipe } from './common/http/validation';
+import type { AppConfig } from './config/app-config';
+import { CSRF_COOKIE, setCsrfCookie } from './modules/accounts/auth/cookies';
+import { METRICS, type Metrics } from './modules/health/metrics';
+
+/** Repository root, whether running from `src/` (tests, tsx) or from `dist/src/` (built). */
+export const repoRoot = __dirname.includes(`${'/'}dist${'/'}`) ? join(__dirname, '..', '..') : join(__dirname, '..');
+
+/** Paths the Angular router owns; everything else that is not API falls through to 404. */
+const SPA_PATHS = /^\/(?:$|login|change-password|admin|backoffice|console)(?:\/|$)/;
+
+/** Builds and configures the whole application; used by main.ts, the CLI and the e2e tests. */
+export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false, // throw instead of process.exit, so callers (tests, CLI) see the error
+    httpsOptions: config.http.tls
+      ? { cert: readFileSync(config.http.tls.certFile), key: readFileSync(config.http.tls.keyFile) }
+      : undefined,
+  });
+  configureApp(app, config);
+  return app;
+}
+
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', config.http.trustProxy);
+  app.disable('x-powered-by');
+  const metrics = app.get<Metrics>(METRICS);
+  app.use(requestMetrics(metrics));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameAncestors: ["'none'"],
+          formAction: ["'self'"],
+        },
+      },
+      strictTransportSecurity: config.http.secureCookies,
+    }),
+  );
+  app.use(cookieParser());
+  app.useBodyParser('json', { limit: config.http.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
+  app.use(csrfCookie(config.http.secureCookies));
+  app.enableCors({
+    origin: (origin, cb) => cb(null, !origin || config.http.corsOrigins.includes(origin)),
+    credentials: true,
+  });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  servePortals(app);
+}
+
+function setupOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Veilig API')
+      .setDescription('Verified disclosure: key uploads, exports, signed disclosure, Veilig bellen, federation.')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+}
+
+function servePortals(app: NestExpressApplication): void {
+  const dir = join(repoRoot, 'dist', 'portals', 'browser');
+  const index = join(dir, 'index.html');
+  if (existsSync(index)) app.useStaticAssets(dir, { index: false, maxAge: '1h' });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || !SPA_PATHS.test(req.path)) return next();
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The portals are not built yet: run `npm run build:portals`.');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}
+
+/** Every browser gets a CSRF token cookie on its first request; the portal echoes it in a header. */
+function csrfCookie(secure: boolean) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!(req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE]) setCsrfCookie(res, randomToken(), secure);
+    next();
+  };
+}
+
+function requestMetrics(metrics: Metrics) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The matched route pattern, not the raw path: raw paths carry ids and codes.
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}

@@ -1,0 +1,38 @@
+import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { loggerParams } from './common/logging';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { HealthModule } from './modules/health/health.module';
+import type { JobDefinition } from './modules/jobs/job-definitions';
+import { JobsModule } from './modules/jobs/jobs.module';
+
+export interface AppModuleOptions {
+  /** Test-only additions (e.g. a module with a job processor of its own). */
+  extraImports?: ModuleMetadata['imports'];
+  extraJobs?: JobDefinition[];
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggerParams(config)),
+        DatabaseModule,
+        InfrastructureModule,
+        JobsModule.forRoot({ extraJobs: options.extraJobs }),
+        AuditModule,
+        HealthModule,
+        AccountsModule,
+        ...(options.extraImports ?? []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The one typed configuration: every module's env schema combined, validated at boot (naming every bad
+ * variable at once) and mapped into a nested, typed object. Services receive `AppConfig`, never
+ * `process.env`.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { accountsEnv } from '../modules/accounts/accounts.config';
+import { coreEnv, databaseEnv, redisEnv } from './core.config';
+import { metaOf, type EnvShape } from './env';
+
+export const envSchemaParts: { title: string; shape: EnvShape }[] = [
+  { title: 'Core', shape: coreEnv },
+  { title: 'Database', shape: databaseEnv },
+  { title: 'Redis and jobs', shape: redisEnv },
+  { title: 'Accounts', shape: accountsEnv },
+];
+
+const envSchema = z.object({ ...coreEnv, ...databaseEnv, ...redisEnv, ...accountsEnv });
+type Env = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env) {
+  // Empty strings count as unset, so `FOO=` in an env file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const problems = crossFieldProblems(env, cleaned);
+  if (problems.length) throw new ConfigError(problems);
+  return toAppConfig(env);
+}
+
+function crossFieldProblems(env: Env, raw: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) problems.push('TLS_CERT and TLS_KEY: set both or neither');
+  if (env.DATABASE_SSL === 'verify-full' && !env.DATABASE_CA_FILE) {
+    problems.push('DATABASE_CA_FILE: required when DATABASE_SSL=verify-full');
+  }
+  if (env.NODE_ENV === 'production') {
+    if (raw.DEMO_SIMULATORS === undefined || env.DEMO_SIMULATORS) {
+      problems.push('DEMO_SIMULATORS: must be set to false in production (simulators are for demos and tests)');
+    }
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: production requires PostgreSQL');
+    for (const part of envSchemaParts) {
+      for (const [name, schema] of Object.entries(part.shape)) {
+        const devSecret = metaOf(schema).devSecret;
+        if (devSecret !== undefined && (raw[name] === undefined || raw[name] === devSecret)) {
+          problems.push(`${name}: production needs its own secret, not the development default`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function toAppConfig(env: Env) {
+  const dataDir = resolve(env.DATA_DIR);
+  const publicUrl = new URL(env.PUBLIC_URL);
+  return {
+    env: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    demoSimulators: env.DEMO_SIMULATORS,
+    dataDir,
+    logLevel: env.LOG_LEVEL,
+    http: {
+      port: env.PORT,
+      host: env.HOST,
+      publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+      tls: env.TLS_CERT && env.TLS_KEY ? { certFile: env.TLS_CERT, keyFile: env.TLS_KEY } : undefined,
+      trustProxy: env.TRUST_PROXY,
+      corsOrigins: env.CORS_ORIGINS,
+      bodyLimit: env.BODY_LIMIT,
+      secureCookies: Boolean(env.TLS_CERT) || publicUrl.protocol === 'https:',
+      metricsToken: env.METRICS_TOKEN,
+    },
+    database: env.DATABASE_URL
+      ? {
+          kind: 'postgres' as const,
+          url: env.DATABASE_URL,
+          ssl: env.DATABASE_SSL,
+          caFile: env.DATABASE_CA_FILE,
+          poolSize: env.DATABASE_POOL_SIZE,
+          migrationsRun: env.DATABASE_MIGRATIONS_RUN,
+        }
+      : {
+          kind: 'sqlite' as const,
+          file: resolve(dataDir, 'veilig.sqlite'),
+          migrationsRun: env.DATABASE_MIGRATIONS_RUN,
+        },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    jobs: { worker: env.JOBS_WORKER },
+    accounts: {
+      bootstrapAdminEmail: env.BOOTSTRAP_ADMIN_EMAIL,
+      sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
+      sessionMaxMs: env.SESSION_MAX_HOURS * 3_600_000,
+      loginMaxFailures: env.LOGIN_MAX_FAILURES,
+      loginLockMs: env.LOGIN_LOCK_SECONDS * 1000,
+      loginIpLimitPerMinute: env.LOGIN_IP_LIMIT_PER_MINUTE,
+    },
+  };
+}
+
+export type AppConfig = ReturnType<typeof toAppConfig>;
+
+/** Injection token for the validated `AppConfig`. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

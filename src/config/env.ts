@@ -1,0 +1,41 @@
+/**
+ * Helpers for the per-module env schemas. Every variable carries a description (it becomes the README
+ * configuration table); secrets carry their development default so production can refuse it.
+ */
+import { z } from 'zod';
+
+export interface EnvMeta {
+  description?: string;
+  /** A development-only default that `NODE_ENV=production` refuses. */
+  devSecret?: string;
+}
+
+export function metaOf(schema: z.ZodType): EnvMeta {
+  return (z.globalRegistry.get(schema) as EnvMeta | undefined) ?? {};
+}
+
+export const envBool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const envList = () =>
+  z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
+/** A secret with a development default; production must configure its own value. */
+export const envSecret = (devDefault: string, description: string, minLength = 32) =>
+  z.string().min(minLength).default(devDefault).meta({ description, devSecret: devDefault });
+
+export type EnvShape = Record<string, z.ZodType>;

@@ -1,0 +1,9 @@
+/**
+ * Every entity, listed once: the app, the CLI DataSource (ormconfig.ts) and the drift test use this list.
+ */
+import { Organisation } from '../modules/accounts/entities/organisation.entity';
+import { Session } from '../modules/accounts/entities/session.entity';
+import { User } from '../modules/accounts/entities/user.entity';
+import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
+
+export const entities = [Organisation, User, Session, AuditEntry];

@@ -1,0 +1,7 @@
+/**
+ * Every migration in order, imported explicitly (no glob) so the same list works under jest, `nest build`
+ * and the TypeORM CLI. Add new migrations at the end.
+ */
+import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit';
+
+export const migrations = [AccountsAndAudit1764000000000];

@@ -1,0 +1,41 @@
+import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { join } from 'node:path';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../config/app-config';
+import { Clock, SystemClock } from './clock';
+import { FileStore, LocalFileStore } from './file-store';
+import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter';
+import { createRedis, REDIS } from './redis';
+
+/** Clock, Redis, rate limits and file storage: the I/O every module shares, chosen by profile. */
+@Global()
+@Module({
+  providers: [
+    { provide: Clock, useClass: SystemClock },
+    {
+      provide: REDIS,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => (config.redis ? createRedis(config.redis.url, 'veilig') : null),
+    },
+    {
+      provide: RateLimiter,
+      inject: [APP_CONFIG, REDIS],
+      useFactory: (config: AppConfig, redis: Redis | null) =>
+        redis && config.redis ? new RedisRateLimiter(redis, config.redis.prefix) : new MemoryRateLimiter(),
+    },
+    {
+      provide: FileStore,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new LocalFileStore(join(config.dataDir, 'files')),
+    },
+  ],
+  exports: [Clock, REDIS, RateLimiter, FileStore],
+})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.redis) await this.redis.quit().catch(() => undefined);
+  }
+}

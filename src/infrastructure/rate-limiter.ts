@@ -1,0 +1,69 @@
+import type Redis from 'ioredis';
+
+export interface RateLimitRule {
+  /** Requests allowed per window. */
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimitResult {
+  allowed: boolean;
+  remaining: number;
+  retryAfterMs: number;
+}
+
+/**
+ * Fixed-window counters keyed by caller (IP, professional, caller number, …). Memory in the embedded
+ * profile; Redis when configured, so every instance behind the load balancer shares the same counts.
+ */
+export abstract class RateLimiter {
+  abstract consume(key: string, rule: RateLimitRule): Promise<RateLimitResult>;
+}
+
+export class MemoryRateLimiter extends RateLimiter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(private readonly now: () => number = Date.now) {
+    super();
+  }
+
+  async consume(key: string, rule: RateLimitRule): Promise<RateLimitResult> {
+    const now = this.now();
+    if (this.windows.size > 100_000) this.sweep(now);
+    let w = this.windows.get(key);
+    if (!w || w.resetAt <= now) {
+      w = { count: 0, resetAt: now + rule.windowMs };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    return { allowed: w.count <= rule.limit, remaining: Math.max(0, rule.limit - w.count), retryAfterMs: w.resetAt - now };
+  }
+
+  private sweep(now: number): void {
+    for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
+  }
+}
+
+export class RedisRateLimiter extends RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {
+    super();
+  }
+
+  async consume(key: string, rule: RateLimitRule): Promise<RateLimitResult> {
+    const redisKey = `${this.prefix}:rl:${key}`;
+    const [[, count], [, ttl]] = (await this.redis
+      .multi()
+      .incr(redisKey)
+      .pttl(redisKey)
+      .exec()) as [[null, number], [null, number]];
+    let retryAfterMs = ttl;
+    if (ttl < 0) {
+      await this.redis.pexpire(redisKey, rule.windowMs);
+      retryAfterMs = rule.windowMs;
+    }
+    return { allowed: count <= rule.limit, remaining: Math.max(0, rule.limit - count), retryAfterMs };
+  }
+}

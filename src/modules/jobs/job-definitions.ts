@@ -1,0 +1,14 @@
+/**
+ * Every background job the platform declares, in one place. Start-up fails when a declared job has no
+ * processor or two, or a processor handles a job nobody declared. Later modules add their jobs here.
+ */
+export interface JobDefinition {
+  readonly queue: string;
+  readonly name: string;
+}
+
+export const JOBS = {
+  purgeSessions: { queue: 'maintenance', name: 'purge-sessions' },
+} as const satisfies Record<string, JobDefinition>;
+
+export const jobKey = (def: JobDefinition) => `${def.queue}:${def.name}`;
