@@ -1,23 +1,32 @@
 /**
  * The one typed configuration: every module's env schema combined, validated at boot (naming every bad
  * variable at once) and mapped into a nested, typed object. Services receive `AppConfig`, never
- * `process.env`.
+ * `process.env`. A module adds its configuration by appending its section to `sections`.
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { accountsEnv } from '../modules/accounts/accounts.config';
+import { accountsConfig } from '../modules/accounts/accounts.config';
 import { coreEnv, databaseEnv, redisEnv } from './core.config';
-import { metaOf, type EnvShape } from './env';
+import { metaOf, type ConfigSection, type EnvShape } from './env';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySection = ConfigSection<string, any, unknown>;
+
+/** Module configuration sections, in README order. */
+const sections = [accountsConfig] as const satisfies readonly AnySection[];
+
+type SectionConfigs = { [S in (typeof sections)[number] as S['key']]: ReturnType<S['map']> };
 
 export const envSchemaParts: { title: string; shape: EnvShape }[] = [
   { title: 'Core', shape: coreEnv },
   { title: 'Database', shape: databaseEnv },
   { title: 'Redis and jobs', shape: redisEnv },
-  { title: 'Accounts', shape: accountsEnv },
+  ...sections.map((s) => ({ title: s.title, shape: s.shape as EnvShape })),
 ];
 
-const envSchema = z.object({ ...coreEnv, ...databaseEnv, ...redisEnv, ...accountsEnv });
-type Env = z.output<typeof envSchema>;
+const envSchema = z.object(Object.assign({}, ...envSchemaParts.map((p) => p.shape)) as EnvShape);
+const coreSchema = z.object({ ...coreEnv, ...databaseEnv, ...redisEnv });
+type CoreEnv = z.output<typeof coreSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -26,20 +35,27 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(source: Record<string, string | undefined> = process.env) {
+export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
   // Empty strings count as unset, so `FOO=` in an env file falls back to the default.
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
-  const env = parsed.data;
-  const problems = crossFieldProblems(env, cleaned);
+  const env = parsed.data as CoreEnv & Record<string, unknown>;
+  const isProduction = env.NODE_ENV === 'production';
+  const problems = [
+    ...crossFieldProblems(env, cleaned),
+    ...sections.flatMap((s) => s.check?.(env as never, { isProduction }) ?? []),
+  ];
   if (problems.length) throw new ConfigError(problems);
-  return toAppConfig(env);
+  const core = coreConfig(env);
+  const core4sections = { dataDir: core.dataDir, isProduction, demoSimulators: core.demoSimulators, publicUrl: core.http.publicUrl };
+  const modules = Object.fromEntries(sections.map((s) => [s.key, s.map(env as never, core4sections)])) as SectionConfigs;
+  return { ...core, ...modules };
 }
 
-function crossFieldProblems(env: Env, raw: Record<string, string | undefined>): string[] {
+function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
   if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) problems.push('TLS_CERT and TLS_KEY: set both or neither');
   if (env.DATABASE_SSL === 'verify-full' && !env.DATABASE_CA_FILE) {
@@ -62,7 +78,7 @@ function crossFieldProblems(env: Env, raw: Record<string, string | undefined>): 
   return problems;
 }
 
-function toAppConfig(env: Env) {
+function coreConfig(env: CoreEnv) {
   const dataDir = resolve(env.DATA_DIR);
   const publicUrl = new URL(env.PUBLIC_URL);
   return {
@@ -71,6 +87,7 @@ function toAppConfig(env: Env) {
     demoSimulators: env.DEMO_SIMULATORS,
     dataDir,
     logLevel: env.LOG_LEVEL,
+    bootstrapAdminEmail: env.BOOTSTRAP_ADMIN_EMAIL,
     http: {
       port: env.PORT,
       host: env.HOST,
@@ -98,18 +115,10 @@ function toAppConfig(env: Env) {
         },
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
     jobs: { worker: env.JOBS_WORKER },
-    accounts: {
-      bootstrapAdminEmail: env.BOOTSTRAP_ADMIN_EMAIL,
-      sessionIdleMs: env.SESSION_IDLE_MINUTES * 60_000,
-      sessionMaxMs: env.SESSION_MAX_HOURS * 3_600_000,
-      loginMaxFailures: env.LOGIN_MAX_FAILURES,
-      loginLockMs: env.LOGIN_LOCK_SECONDS * 1000,
-      loginIpLimitPerMinute: env.LOGIN_IP_LIMIT_PER_MINUTE,
-    },
   };
 }
 
-export type AppConfig = ReturnType<typeof toAppConfig>;
+export type AppConfig = ReturnType<typeof coreConfig> & SectionConfigs;
 
 /** Injection token for the validated `AppConfig`. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -39,3 +39,19 @@ export const envSecret = (devDefault: string, description: string, minLength = 3
   z.string().min(minLength).default(devDefault).meta({ description, devSecret: devDefault });
 
 export type EnvShape = Record<string, z.ZodType>;
+
+/**
+ * One module's slice of the configuration: its env variables and how they map into the typed config
+ * object under `key`. Cross-field checks return problems naming the variables.
+ */
+export interface ConfigSection<K extends string, S extends EnvShape, T> {
+  key: K;
+  title: string;
+  shape: S;
+  map(env: z.output<z.ZodObject<S>>, core: { dataDir: string; isProduction: boolean; demoSimulators: boolean; publicUrl: string }): T;
+  check?(env: z.output<z.ZodObject<S>>, core: { isProduction: boolean }): string[];
+}
+
+export function defineConfigSection<K extends string, S extends EnvShape, T>(section: ConfigSection<K, S, T>) {
+  return section;
+}
