@@ -1,31 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { workedKeyA as keyA, workedKeyB as keyB } from '../../../test/fixtures/efgs/diagnosis-keys';
 import { batchSigningBytes, payloadHash, signingRecord } from './batch-signature';
 import { normaliseThumbprint } from './client-certificate-headers';
-import { DiagnosisKey, ReportType, TRL_NOT_PROVIDED } from './diagnosis-key';
+import { DiagnosisKey } from './diagnosis-key';
 
-// The worked two-key example of efgs.md §A4.1.
-const keyA: DiagnosisKey = {
-  keyData: Buffer.from('75c734c6dd1a782de7a965da5eb93125', 'hex'),
-  rollingStartIntervalNumber: 2642976,
-  rollingPeriod: 144,
-  transmissionRiskLevel: 1,
-  visitedCountries: ['DE', 'FR'],
-  origin: 'NL',
-  reportType: ReportType.CONFIRMED_TEST,
-  daysSinceOnsetOfSymptoms: -2,
-};
-const keyB: DiagnosisKey = {
-  keyData: Buffer.from('00112233445566778899aabbccddeeff', 'hex'),
-  rollingStartIntervalNumber: 2642832,
-  rollingPeriod: 144,
-  transmissionRiskLevel: TRL_NOT_PROVIDED,
-  visitedCountries: [],
-  origin: 'NL',
-  reportType: ReportType.CONFIRMED_TEST,
-  daysSinceOnsetOfSymptoms: 2000,
-};
 const recordA = 'dcc0xt0aeC3nqWXaXrkxJQ==.AChUIA==.AAAAkA==.AAAAAQ==.REUsRlI=.Tkw=.AAAAAQ==./////g==.';
 const recordB = 'ABEiM0RVZneImaq7zN3u/w==.AChTkA==.AAAAkA==.f////w==..Tkw=.AAAAAQ==.AAAH0A==.';
 
