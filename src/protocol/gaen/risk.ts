@@ -192,7 +192,7 @@ export function resolveKeyRisk(
 ): { reportType: ReportType; infectiousness: Infectiousness } | null {
   // Numbers, not the enum: export files may carry report types this code does not know.
   let reportType: number = key.reportType ?? 0;
-  if (reportType === 0) reportType = mapping.reportTypeWhenMissing as number;
+  if (reportType === 0) reportType = mapping.reportTypeWhenMissing;
   if (reportType < 1 || reportType > 4) return null;
   const dsos = key.daysSinceOnsetOfSymptoms;
   const infectiousness =
