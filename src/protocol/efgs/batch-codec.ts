@@ -158,7 +158,8 @@ const BASE64_CHARS = /^[A-Za-z0-9+/]*$/;
 
 /**
  * Strict standard-alphabet base64 as Java's `Base64.getDecoder()` accepts it: padding optional but,
- * if present, correct; no whitespace. Node's own decoder silently skips bad characters.
+ * if present, correct; no whitespace (efgs.md §A1 keyData, §A6 thumbprint header). Node's own decoder
+ * silently skips bad characters.
  */
 export function decodeBase64Strict(text: string): Uint8Array | undefined {
   const body = text.replace(/={1,2}$/, '');
