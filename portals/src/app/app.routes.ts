@@ -1,5 +1,6 @@
 import { Routes } from '@angular/router';
 
+import { authRoutes } from './auth/auth.routes';
 import { portalAreas } from './core/contract';
 import { areaGuard, homeRedirect, signedInGuard } from './core/guards';
 import { Home } from './core/home';
@@ -11,7 +12,9 @@ import { Shell } from './core/shell';
  * is a lazy chunk behind a role guard built from the shared route table (`src/shared/portal-routes.ts`).
  */
 export const routes: Routes = [
-  { path: '', loadChildren: () => import('./auth/auth.routes') },
+  // Eager route entries (the page components themselves are lazy): an empty-path `loadChildren`
+  // here would be loaded and tried on every navigation.
+  ...authRoutes,
   {
     path: '',
     component: Shell,

@@ -3,6 +3,7 @@ import { RouterLink, RouterLinkActive, RouterOutlet } from '@angular/router';
 
 import { hasAnyRole } from '../core/areas';
 import { Session } from '../core/session';
+import { adminLinks } from './links';
 
 @Component({
   selector: 'app-admin-layout',
@@ -10,8 +11,8 @@ import { Session } from '../core/session';
   template: `
     @if (isPlatformAdmin()) {
       <nav class="subnav" aria-label="Administration">
-        <a routerLink="users" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-users">Users</a>
-        <a routerLink="organisations" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-organisations">
+        <a [routerLink]="links.users" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-users">Users</a>
+        <a [routerLink]="links.organisations" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-organisations">
           Organisations
         </a>
       </nav>
@@ -22,5 +23,6 @@ import { Session } from '../core/session';
 })
 export class AdminLayout {
   private readonly session = inject(Session);
+  protected readonly links = adminLinks;
   protected readonly isPlatformAdmin = computed(() => hasAnyRole(this.session.user(), ['platform-admin']));
 }

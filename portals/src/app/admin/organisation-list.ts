@@ -9,6 +9,7 @@ import { FormProblems, toProblem } from '../core/problem';
 import { ProblemAlert } from '../core/problem-alert';
 import { AdminApi } from './admin-api';
 import { organisationKindLabels } from './labels';
+import { adminLinks } from './links';
 
 type CreatableKind = CreateOrganisationRequest['kind'];
 const creatableKinds = organisationKinds.filter((kind): kind is CreatableKind => kind !== 'platform');
@@ -23,6 +24,7 @@ const creatableKinds = organisationKinds.filter((kind): kind is CreatableKind =>
 export class OrganisationList {
   private readonly api = inject(AdminApi);
 
+  protected readonly links = adminLinks;
   protected readonly kinds = creatableKinds;
   protected readonly kindLabels = organisationKindLabels;
   protected readonly organisations = signal<OrganisationView[] | null>(null);

@@ -10,6 +10,7 @@ import { ProblemAlert } from '../core/problem-alert';
 import { Session } from '../core/session';
 import { AdminApi } from './admin-api';
 import { assignableRoles, roleDescriptions, roleLabels } from './labels';
+import { adminLinks } from './links';
 import { TemporaryPassword } from './temporary-password';
 
 function atLeastOneRole(group: AbstractControl): ValidationErrors | null {
@@ -33,6 +34,7 @@ export class UserCreate {
   private readonly session = inject(Session);
   private readonly fb = inject(NonNullableFormBuilder);
 
+  protected readonly links = adminLinks;
   protected readonly roles = assignableRoles;
   protected readonly roleLabels = roleLabels;
   protected readonly roleDescriptions = roleDescriptions;

@@ -12,6 +12,7 @@ import { ProblemAlert } from '../core/problem-alert';
 import { Session } from '../core/session';
 import { AdminApi } from './admin-api';
 import { roleLabels } from './labels';
+import { adminLinks } from './links';
 import { TemporaryPassword } from './temporary-password';
 
 interface IssuedPassword {
@@ -35,6 +36,7 @@ export class UserList {
   private readonly router = inject(Router);
   private readonly reload$ = new Subject<void>();
 
+  protected readonly links = adminLinks;
   protected readonly roleLabels = roleLabels;
   protected readonly me = this.session.user;
   protected readonly isPlatformAdmin = computed(() => hasAnyRole(this.me(), ['platform-admin']));

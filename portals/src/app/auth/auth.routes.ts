@@ -18,5 +18,3 @@ export const authRoutes: Routes = [
     loadComponent: () => import('./change-password').then((m) => m.ChangePassword),
   },
 ];
-
-export default authRoutes;

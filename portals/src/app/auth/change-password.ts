@@ -36,6 +36,7 @@ export class ChangePassword {
   private readonly router = inject(Router);
 
   protected readonly policy = passwordPolicy;
+  protected readonly email = computed(() => this.session.user()?.email ?? '');
   protected readonly forced = computed(() => this.session.user()?.mustChangePassword ?? false);
   protected readonly form = inject(NonNullableFormBuilder).group(
     {
