@@ -1,0 +1,107 @@
+/**
+ * Byte helpers shared by the CMS and disclosure code. Browser-safe: no Node `Buffer`, only typed arrays,
+ * `TextEncoder`/`TextDecoder` and WebCrypto.
+ */
+import { cmsCrypto } from './crypto-engine';
+
+/** Anything we accept as binary input: DER, content, keys. */
+export type BytesLike = Uint8Array | ArrayBuffer;
+
+/**
+ * Views any accepted binary input as a `Uint8Array` without copying.
+ * Why: pkijs returns `ArrayBuffer`s, Node and browsers hand us `Uint8Array`s (a Node `Buffer` is one).
+ */
+export function toBytes(input: BytesLike): Uint8Array {
+  return input instanceof Uint8Array ? input : new Uint8Array(input);
+}
+
+/**
+ * Narrows a `Uint8Array` to one backed by an `ArrayBuffer`, as the DOM `BufferSource` type requires
+ * (TypeScript 5.9 types views on `SharedArrayBuffer` separately); copies only in that rare case.
+ */
+export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
+}
+
+/**
+ * Copies bytes into a fresh, exactly-sized `ArrayBuffer`.
+ * Why: a `Uint8Array` may be a window on a larger (pooled) buffer, and pkijs/WebCrypto read whole buffers.
+ */
+export function toArrayBuffer(input: BytesLike): ArrayBuffer {
+  const bytes = toBytes(input);
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return copy;
+}
+
+/** Lower-case hex of the bytes (thumbprints, serial numbers, hashes in text formats). */
+export function toHex(input: BytesLike): string {
+  let out = '';
+  for (const b of toBytes(input)) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/**
+ * Parses strict hex (even length, 0-9a-f, either case) into bytes.
+ * @throws TypeError on any other character, so callers never get silently truncated bytes.
+ */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError('not a hex string');
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+/**
+ * Compares two byte strings in time that depends only on their lengths, not their contents.
+ * Why: secrets (codes, hashes) must not leak through early-exit timing; lengths are public here.
+ */
+export function constantTimeEqual(a: BytesLike, b: BytesLike): boolean {
+  const x = toBytes(a);
+  const y = toBytes(b);
+  if (x.length !== y.length) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i] ^ y[i];
+  return diff === 0;
+}
+
+/** Byte-wise equality for non-secret data (certificate identity, DER comparison). */
+export function bytesEqual(a: BytesLike, b: BytesLike): boolean {
+  const x = toBytes(a);
+  const y = toBytes(b);
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** Unsigned lexicographic order of byte strings (DER SET OF sorting, canonical key order). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Concatenates byte strings. */
+export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** UTF-8 encoding of a string. */
+export function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+/**
+ * SHA-256 of the bytes through WebCrypto (32 bytes).
+ * Why WebCrypto and not `node:crypto`: the same code runs in the browser portal and on the phone.
+ */
+export async function sha256(input: BytesLike): Promise<Uint8Array> {
+  const digest = await cmsCrypto().digest('SHA-256', bufferSource(toBytes(input)));
+  return new Uint8Array(digest);
+}

@@ -1,0 +1,2 @@
+/** Test-only helpers: the in-process UZI-like test PKI. Never import from production code. */
+export * from './test-pki';
