@@ -43,7 +43,8 @@ describe('portal: admin creates a user who must change the temporary password', 
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => log.push(`console.${message.type()}: ${message.text()}`));
     page.on('response', (response) => {
-      if (response.status() >= 400) log.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+      if (response.status() >= 400)
+        log.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });
 
     try {

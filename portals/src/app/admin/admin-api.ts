@@ -31,7 +31,10 @@ export class AdminApi {
   }
 
   resetPassword(id: string): Observable<ResetPasswordView> {
-    return this.http.post<ResetPasswordView>(`/api/admin/users/${encodeURIComponent(id)}/reset-password`, null);
+    return this.http.post<ResetPasswordView>(
+      `/api/admin/users/${encodeURIComponent(id)}/reset-password`,
+      null,
+    );
   }
 
   listOrganisations(): Observable<OrganisationView[]> {

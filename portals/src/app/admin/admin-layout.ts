@@ -11,8 +11,19 @@ import { adminLinks } from './links';
   template: `
     @if (isPlatformAdmin()) {
       <nav class="subnav" aria-label="Administration">
-        <a [routerLink]="links.users" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-users">Users</a>
-        <a [routerLink]="links.organisations" routerLinkActive="active" ariaCurrentWhenActive="page" data-testid="nav-organisations">
+        <a
+          [routerLink]="links.users"
+          routerLinkActive="active"
+          ariaCurrentWhenActive="page"
+          data-testid="nav-users"
+          >Users</a
+        >
+        <a
+          [routerLink]="links.organisations"
+          routerLinkActive="active"
+          ariaCurrentWhenActive="page"
+          data-testid="nav-organisations"
+        >
           Organisations
         </a>
       </nav>

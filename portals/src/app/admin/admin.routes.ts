@@ -11,7 +11,11 @@ export const adminRoutes: Routes = [
     children: [
       { path: '', pathMatch: 'full', redirectTo: 'users' },
       { path: 'users', title: 'Users', loadComponent: () => import('./user-list').then((m) => m.UserList) },
-      { path: 'users/new', title: 'New user', loadComponent: () => import('./user-create').then((m) => m.UserCreate) },
+      {
+        path: 'users/new',
+        title: 'New user',
+        loadComponent: () => import('./user-create').then((m) => m.UserCreate),
+      },
       {
         path: 'organisations',
         title: 'Organisations',

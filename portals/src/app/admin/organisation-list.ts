@@ -4,7 +4,12 @@ import { NonNullableFormBuilder, ReactiveFormsModule, Validators } from '@angula
 import { RouterLink } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 
-import { organisationKinds, type CreateOrganisationRequest, type OrganisationView, type ProblemDetails } from '../core/contract';
+import {
+  organisationKinds,
+  type CreateOrganisationRequest,
+  type OrganisationView,
+  type ProblemDetails,
+} from '../core/contract';
 import { FormProblems, toProblem } from '../core/problem';
 import { ProblemAlert } from '../core/problem-alert';
 import { AdminApi } from './admin-api';

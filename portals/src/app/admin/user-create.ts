@@ -1,5 +1,12 @@
 import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
-import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
+import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
+import {
+  AbstractControl,
+  NonNullableFormBuilder,
+  ReactiveFormsModule,
+  ValidationErrors,
+  Validators,
+} from '@angular/forms';
 import { RouterLink } from '@angular/router';
 import { firstValueFrom } from 'rxjs';
 
@@ -51,7 +58,6 @@ export class UserCreate {
     email: 'Email address',
     displayName: 'Display name',
     roles: 'Roles',
-    organisationId: 'Organisation',
   });
   protected readonly busy = signal(false);
   protected readonly created = signal<CreatedUserView | null>(null);
@@ -64,12 +70,15 @@ export class UserCreate {
   });
 
   constructor() {
-    // Only to name the organisation a platform admin is adding a user to.
-    if (this.organisationId() !== undefined || hasAnyRole(this.session.user(), ['platform-admin'])) {
-      this.api.listOrganisations().subscribe({
-        next: (organisations) => this.organisations.set(organisations),
-        error: () => this.organisations.set([]),
-      });
+    // Only to name the organisation a platform admin is adding a user to; others see their own.
+    if (hasAnyRole(this.session.user(), ['platform-admin'])) {
+      this.api
+        .listOrganisations()
+        .pipe(takeUntilDestroyed())
+        .subscribe({
+          next: (organisations) => this.organisations.set(organisations),
+          error: () => undefined,
+        });
     }
   }
 

@@ -101,7 +101,10 @@ export class UserList {
   protected selectOrganisation(id: string): void {
     const own = id === this.me()?.organisation.id;
     this.issued.set(null);
-    void this.router.navigate([], { queryParams: { organisationId: own ? null : id }, queryParamsHandling: 'merge' });
+    void this.router.navigate([], {
+      queryParams: { organisationId: own ? null : id },
+      queryParamsHandling: 'merge',
+    });
   }
 
   protected confirmDelete(confirmed: boolean): void {

@@ -1,6 +1,12 @@
 import { HttpErrorResponse } from '@angular/common/http';
 import { ChangeDetectionStrategy, Component, computed, inject, input, signal } from '@angular/core';
-import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
+import {
+  AbstractControl,
+  NonNullableFormBuilder,
+  ReactiveFormsModule,
+  ValidationErrors,
+  Validators,
+} from '@angular/forms';
 import { Router, RouterLink } from '@angular/router';
 
 import { passwordPolicy } from '../core/contract';
@@ -62,12 +68,18 @@ export class ChangePassword {
 
   protected newPasswordMessage(): string | null {
     const unchanged = this.form.hasError('unchanged') && this.shown('newPassword');
-    return this.errors.message('newPassword') ?? (unchanged ? 'Choose a password different from the current one.' : null);
+    return (
+      this.errors.message('newPassword') ??
+      (unchanged ? 'Choose a password different from the current one.' : null)
+    );
   }
 
   protected repeatMessage(): string | null {
     const mismatch = this.form.hasError('mismatch') && this.shown('newPasswordRepeat');
-    return this.errors.message('newPasswordRepeat') ?? (mismatch ? 'The two new passwords are not the same.' : null);
+    return (
+      this.errors.message('newPasswordRepeat') ??
+      (mismatch ? 'The two new passwords are not the same.' : null)
+    );
   }
 
   protected describedBy(id: string, hasError: boolean, hint = false): string | null {

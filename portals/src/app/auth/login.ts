@@ -44,7 +44,9 @@ export class Login {
       const user = await this.session.login(this.form.getRawValue());
       const returnUrl = safeReturnUrl(this.returnUrl());
       if (user.mustChangePassword) {
-        await this.router.navigate(['/change-password'], { queryParams: returnUrl === '/' ? {} : { returnUrl } });
+        await this.router.navigate(['/change-password'], {
+          queryParams: returnUrl === '/' ? {} : { returnUrl },
+        });
       } else {
         await this.router.navigateByUrl(returnUrl);
       }

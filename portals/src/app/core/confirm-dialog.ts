@@ -1,4 +1,12 @@
-import { ChangeDetectionStrategy, Component, effect, ElementRef, input, output, viewChild } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  effect,
+  ElementRef,
+  input,
+  output,
+  viewChild,
+} from '@angular/core';
 
 let nextId = 0;
 
@@ -14,8 +22,16 @@ let nextId = 0;
         <h2 [id]="headingId">{{ heading() }}</h2>
         <div class="dialog-body"><ng-content /></div>
         <div class="actions">
-          <button type="submit" value="cancel" class="button secondary" data-testid="confirm-cancel">Cancel</button>
-          <button type="submit" value="confirm" class="button" [class.danger]="danger()" data-testid="confirm-ok">
+          <button type="submit" value="cancel" class="button secondary" data-testid="confirm-cancel">
+            Cancel
+          </button>
+          <button
+            type="submit"
+            value="confirm"
+            class="button"
+            [class.danger]="danger()"
+            data-testid="confirm-ok"
+          >
             {{ confirmLabel() }}
           </button>
         </div>

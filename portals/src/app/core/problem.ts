@@ -96,7 +96,11 @@ export class FormProblems {
     }
     this.serverErrors.set(fields);
     const onlyFieldErrors = rest.length === 0 && Object.keys(fields).length > 0;
-    this.problem.set({ ...problem, errors: rest, ...(onlyFieldErrors ? { detail: 'Please correct the fields marked below.' } : {}) });
+    this.problem.set({
+      ...problem,
+      errors: rest,
+      ...(onlyFieldErrors ? { detail: 'Please correct the fields marked below.' } : {}),
+    });
   }
 
   /** The message to show under `field`, or null. */

@@ -43,13 +43,17 @@ export class Session {
   }
 
   async login(request: LoginRequest): Promise<SessionUser> {
-    const user = await firstValueFrom(this.http.post<SessionUser>('/api/auth/login', request, { context: handlesOwn401() }));
+    const user = await firstValueFrom(
+      this.http.post<SessionUser>('/api/auth/login', request, { context: handlesOwn401() }),
+    );
     this.current.set(user);
     return user;
   }
 
   async changePassword(request: ChangePasswordRequest): Promise<void> {
-    await firstValueFrom(this.http.post<void>('/api/auth/change-password', request, { context: handlesOwn401() }));
+    await firstValueFrom(
+      this.http.post<void>('/api/auth/change-password', request, { context: handlesOwn401() }),
+    );
     const user = this.current();
     if (user) {
       this.current.set({ ...user, mustChangePassword: false });
