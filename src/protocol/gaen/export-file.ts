@@ -6,7 +6,7 @@
  * key storage and rotation stay on the server. The reader verifies before it decodes keys and decodes them
  * into columns (typed arrays, no object per key) because a phone reads millions of keys.
  */
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { Reader } from 'protobufjs/light';
 
 import { KEY_LENGTH, TEK_ROLLING_PERIOD } from './constants';
@@ -189,8 +189,9 @@ export async function writeExportFile(
  * (gaen.md §B5). For tests, the CLI and a server without an HSM.
  */
 export function createEcdsaSigner(privateKey: KeyObject | string, info: SignatureInfo): ExportSigner {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
   return async (exportBin) => [
-    { info, signature: new Uint8Array(sign('sha256', exportBin, { key: privateKey, dsaEncoding: 'der' })) },
+    { info, signature: new Uint8Array(sign('sha256', exportBin, { key, dsaEncoding: 'der' })) },
   ];
 }
 
@@ -348,7 +349,7 @@ function scanExportBin(exportBin: Uint8Array): ExportHeader {
       else if (field === 5 && wire === 0) header.batchSize = reader.int32();
       else if (field === 6 && wire === 2) {
         const info = ExportProto.SignatureInfo.decode(reader, reader.uint32());
-        header.signatureInfos.push(fromProtoInfo(info));
+        header.signatureInfos.push(fromProtoInfo(ExportProto.SignatureInfo.toObject(info)));
       } else if ((field === FIELD.export.keys || field === FIELD.export.revisedKeys) && wire === 2) {
         const length = reader.uint32();
         const start = reader.pos;
