@@ -65,11 +65,11 @@ export class EnvelopeCipher {
   }
 
   get currentKeyId(): string {
-    return this.keys[0]!.id;
+    return this.keys[0].id;
   }
 
   encrypt(plaintext: Buffer, context: string): Buffer {
-    const kek = this.keys[0]!;
+    const kek = this.keys[0];
     const dataKey = randomBytes(KEY);
     const wrapped = seal(kek.key, dataKey, Buffer.from(`wrap:${context}`));
     const body = seal(dataKey, plaintext, Buffer.from(`data:${context}`));
@@ -97,7 +97,7 @@ export class EnvelopeCipher {
     const kek = this.byId.get(keyId);
     if (!kek) throw new EnvelopeError(`unknown key id ${keyId}`);
     const dataKey = open(kek, wrapped, Buffer.from(`wrap:${context}`));
-    const current = this.keys[0]!;
+    const current = this.keys[0];
     const id = Buffer.from(current.id, 'ascii');
     return Buffer.concat([Buffer.from([VERSION, id.length]), id, seal(current.key, dataKey, Buffer.from(`wrap:${context}`)), body]);
   }
@@ -125,7 +125,7 @@ function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
 
 function split(blob: Buffer): { keyId: string; wrapped: Buffer; body: Buffer } {
   if (blob.length < 2 || blob[0] !== VERSION) throw new EnvelopeError('not an envelope blob (no plaintext fallback)');
-  const n = blob[1]!;
+  const n = blob[1];
   const start = 2 + n;
   if (blob.length < start + WRAPPED + IV + TAG) throw new EnvelopeError('envelope blob truncated');
   return {

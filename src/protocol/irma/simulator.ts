@@ -92,14 +92,14 @@ export class IrmaServerSimulator {
   /** Answers one HTTP request the way irmago would. */
   async handle(req: SimRequest): Promise<SimResponse> {
     this.sweep();
-    const path = req.path.split('?')[0]!;
+    const path = req.path.split('?')[0];
     const method = req.method.toUpperCase();
     const lower = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
     const header = (name: string): string | undefined => lower[name.toLowerCase()];
     if (method === 'POST' && path === '/session') return this.startSession(req.body, header('Content-Type') ?? '', header('Authorization'));
     let m = /^\/session\/([^/]+)(?:\/(status|result|statusevents|result-jwt))?$/.exec(path);
     if (m) {
-      const session = this.sessions.get(decodeURIComponent(m[1]!));
+      const session = this.sessions.get(decodeURIComponent(m[1]));
       if (!session) return error(400, 'SESSION_UNKNOWN', 'Unknown or expired session');
       if (method === 'DELETE' && !m[2]) return this.cancelSession(session);
       if (method !== 'GET') return error(405, 'INVALID_REQUEST', 'Method not allowed');
@@ -110,7 +110,7 @@ export class IrmaServerSimulator {
     }
     m = /^\/irma\/session\/([^/]+)(?:\/(frontend\/status|frontend\/statusevents|frontend\/options|status|statusevents))?$/.exec(path);
     if (m) {
-      const session = this.byClientToken.get(decodeURIComponent(m[1]!));
+      const session = this.byClientToken.get(decodeURIComponent(m[1]));
       if (!session) return error(400, 'SESSION_UNKNOWN', 'Unknown or expired session');
       const sub = m[2];
       if (sub?.startsWith('frontend/') || (method === 'DELETE' && !sub)) {

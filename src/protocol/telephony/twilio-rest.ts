@@ -1,0 +1,52 @@
+import type { AgentEndpoint, ExchangeCallRef, PhoneExchange, RouteOutcome } from './exchange-port';
+
+export type FormFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+
+export interface TwilioAccount {
+  accountSid: string;
+  authToken: string;
+}
+
+/**
+ * The Twilio Programmable Voice side of `PhoneExchange`: pulls one queued caller to one agent with
+ * `POST /2010-04-01/Accounts/{AccountSid}/Queues/{QueueSid}/Members/{CallSid}.json` and `Url` pointing
+ * at our TwiML that `<Dial>`s the agent. Twilio accepts only the first such request for a call.
+ */
+export class TwilioExchange implements PhoneExchange {
+  readonly provider = 'twilio';
+
+  constructor(
+    private readonly apiBase: string,
+    private readonly account: (municipalityId: string) => Promise<TwilioAccount>,
+    /** Absolute URL of the TwiML that dials `agent` for this call (signed by Twilio when fetched). */
+    private readonly dialUrl: (ctx: { municipalityId: string; sessionId: string }, agent: AgentEndpoint) => string,
+    private readonly fetchFn: FormFetch = (url, init) => fetch(url, init),
+  ) {}
+
+  /** Dequeues `call` to `agent` (Twilio Queue Members REST API); maps Twilio's refusals to outcomes. */
+  async routeToAgent(call: ExchangeCallRef, agent: AgentEndpoint, ctx: { municipalityId: string; sessionId: string }): Promise<RouteOutcome> {
+    if (!call.queueRef) return { ok: false, reason: 'not-in-queue' };
+    const { accountSid, authToken } = await this.account(ctx.municipalityId);
+    const url = `${this.apiBase.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Queues/${encodeURIComponent(call.queueRef)}/Members/${encodeURIComponent(call.callRef)}.json`;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: new URLSearchParams({ Url: this.dialUrl(ctx, agent), Method: 'POST' }).toString(),
+        signal: AbortSignal.timeout(10_000),
+      });
+    } catch (err) {
+      return { ok: false, reason: 'exchange-error', detail: (err as Error).message };
+    }
+    if (res.ok) return { ok: true };
+    const body = (await res.json().catch(() => ({}))) as { code?: number; message?: string };
+    // 404 / 20404: the call is no longer a member of the queue (someone else got it, or it hung up).
+    if (res.status === 404 || body.code === 20404) return { ok: false, reason: 'already-taken', detail: body.message };
+    return { ok: false, reason: 'exchange-error', detail: `Twilio answered ${res.status}${body.code ? ` (${body.code})` : ''}` };
+  }
+}

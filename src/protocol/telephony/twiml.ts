@@ -1,0 +1,57 @@
+/**
+ * A small TwiML builder: each verb returns its XML, `twiml()` wraps them in `<Response>`. Text and
+ * attributes are escaped; nothing caller-supplied ends up unescaped in what Twilio executes.
+ * Spec: twilio.com/docs/voice/twiml.
+ */
+export type Verb = string & { readonly __twiml: unique symbol };
+
+export function escapeXml(s: string): string {
+  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+}
+
+function el(name: string, attrs: Record<string, string | number | undefined>, inner?: string): Verb {
+  const a = Object.entries(attrs)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}="${escapeXml(String(v))}"`)
+    .join('');
+  return (inner === undefined ? `<${name}${a}/>` : `<${name}${a}>${inner}</${name}>`) as Verb;
+}
+
+/** The whole TwiML document. */
+export function twiml(...verbs: Verb[]): string {
+  return `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs.join('')}</Response>`;
+}
+
+/** Speech in Dutch by default (the callers are Dutch municipalities' citizens). */
+export function say(text: string, language = 'nl-NL'): Verb {
+  return el('Say', { language }, escapeXml(text));
+}
+
+/** `<Gather input="dtmf">` around a prompt; Twilio posts `Digits` to `action`, or goes on with the next verb without input. */
+export function gatherDtmf(opts: { action: string; numDigits: number; timeoutSeconds: number }, ...prompt: Verb[]): Verb {
+  return el('Gather', { input: 'dtmf', numDigits: opts.numDigits, timeout: opts.timeoutSeconds, action: opts.action, method: 'POST', actionOnEmptyResult: 'false' }, prompt.join(''));
+}
+
+/** Puts the caller in the named queue; `action` gets `QueueResult` when the caller leaves it. */
+export function enqueue(queue: string, opts: { action: string; waitUrl: string }): Verb {
+  return el('Enqueue', { action: opts.action, method: 'POST', waitUrl: opts.waitUrl, waitUrlMethod: 'POST' }, escapeXml(queue));
+}
+
+/** Connects to a Twilio Client identity (`<Dial><Client>`) or a SIP URI (`<Dial><Sip>`), with agent-leg status callbacks. */
+export function dialAgent(target: { kind: 'client'; identity: string } | { kind: 'sip'; uri: string }, statusCallback: string): Verb {
+  const events = { statusCallbackEvent: 'initiated ringing answered completed', statusCallback, statusCallbackMethod: 'POST' };
+  const inner = target.kind === 'client' ? el('Client', events, escapeXml(target.identity)) : el('Sip', events, escapeXml(target.uri));
+  return el('Dial', {}, inner);
+}
+
+export function pause(seconds: number): Verb {
+  return el('Pause', { length: seconds });
+}
+
+export function redirect(url: string): Verb {
+  return el('Redirect', { method: 'POST' }, escapeXml(url));
+}
+
+export function hangup(): Verb {
+  return el('Hangup', {});
+}
