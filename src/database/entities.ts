@@ -5,5 +5,7 @@ import { Organisation } from '../modules/accounts/entities/organisation.entity';
 import { Session } from '../modules/accounts/entities/session.entity';
 import { User } from '../modules/accounts/entities/user.entity';
 import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
+import { CallSession } from '../modules/veilig-bellen/entities/call-session.entity';
+import { MunicipalitySettings } from '../modules/veilig-bellen/entities/municipality-settings.entity';
 
-export const entities = [Organisation, User, Session, AuditEntry];
+export const entities = [Organisation, User, Session, AuditEntry, MunicipalitySettings, CallSession];

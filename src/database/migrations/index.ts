@@ -3,5 +3,6 @@
  * and the TypeORM CLI. Add new migrations at the end.
  */
 import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit';
+import { VeiligBellen1764200000000 } from './1764200000000-veilig-bellen';
 
-export const migrations = [AccountsAndAudit1764000000000];
+export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000];

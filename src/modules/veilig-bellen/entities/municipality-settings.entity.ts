@@ -1,0 +1,64 @@
+import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn, UpdateDateColumn, type Relation } from 'typeorm';
+import { encryptedJson } from '../../../common/crypto/envelope';
+import { dbTypes } from '../../../database/column-types';
+import type { OpeningHours } from '../../../protocol/telephony/opening-hours';
+import { Organisation } from '../../accounts/entities/organisation.entity';
+
+export interface Purpose {
+  /** What the widget's `data-purpose` names, e.g. `afval`. */
+  key: string;
+  label: string;
+  /** IRMA attribute ids disclosed for this purpose. */
+  attributes: string[];
+}
+
+export type AgentDial = { kind: 'client' } | { kind: 'sip'; uriTemplate: string };
+
+/** One municipality's Veilig bellen line: number, purposes, agent link, hours, widget origins, exchange. */
+@Entity('vb_municipality')
+export class MunicipalitySettings {
+  @PrimaryColumn({ type: 'varchar', length: 36, name: 'organisation_id' })
+  organisationId!: string;
+
+  @OneToOne(() => Organisation, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'organisation_id' })
+  organisation?: Relation<Organisation>;
+
+  /** The service number callers dial (E.164), also the `tel:` return URL. */
+  @Column({ type: 'varchar', length: 32, name: 'phone_number' })
+  phoneNumber!: string;
+
+  @Column({ type: 'simple-json' })
+  purposes!: Purpose[];
+
+  /** e.g. `https://zaak.example.nl/persoon?bsn={bsn}`: placeholders are attribute names (last id part). */
+  @Column({ type: 'varchar', length: 1000, name: 'link_template', nullable: true })
+  linkTemplate!: string | null;
+
+  @Column({ type: 'simple-json', name: 'opening_hours' })
+  openingHours!: OpeningHours;
+
+  /** Origins (scheme://host[:port]) whose pages may embed the widget. */
+  @Column({ type: 'simple-json', name: 'allowed_origins' })
+  allowedOrigins!: string[];
+
+  @Column({ type: 'varchar', length: 16, name: 'exchange_provider', default: 'twilio' })
+  exchangeProvider!: 'twilio';
+
+  /** The municipality's own Twilio account; null: the platform's default account. */
+  @Column({ type: 'varchar', length: 64, name: 'twilio_account_sid', nullable: true })
+  twilioAccountSid!: string | null;
+
+  @Column({ type: dbTypes.binary, name: 'twilio_auth_token', nullable: true, transformer: encryptedJson('vb_municipality.twilio_auth_token') })
+  twilioAuthToken!: string | null;
+
+  @Column({ type: 'simple-json', name: 'agent_dial' })
+  agentDial!: AgentDial;
+
+  /** SHA-256 of the key a phone exchange presents on the generic exchange API. */
+  @Column({ type: 'varchar', length: 64, name: 'exchange_key_hash', nullable: true })
+  exchangeKeyHash!: string | null;
+
+  @UpdateDateColumn({ type: dbTypes.timestamp, name: 'updated_at' })
+  updatedAt!: Date;
+}
