@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { CorsOptionsCallback } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { randomToken } from './common/crypto/tokens';
+import { CrossOriginRoutes } from './common/http/cross-origin';
 import { ProblemDetailsFilter } from './common/http/problem.filter';
 import { createValidationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
@@ -62,9 +64,11 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
   app.use(csrfCookie(config.http.secureCookies));
-  app.enableCors({
-    origin: (origin, cb) => cb(null, !origin || config.http.corsOrigins.includes(origin)),
-    credentials: true,
+  // Global allow-list with credentials; routes registered in CrossOriginRoutes (the Veilig bellen
+  // widget) get their own per-tenant allow-list without credentials.
+  const crossOrigin = app.get(CrossOriginRoutes);
+  app.enableCors((req: Request, cb: CorsOptionsCallback) => {
+    crossOrigin.corsOptions(req, config.http.corsOrigins).then((o) => cb(null, o), (err: Error) => cb(err, {}));
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { join } from 'node:path';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config';
+import { CrossOriginRoutes } from '../common/http/cross-origin';
 import { Clock, SystemClock } from './clock';
 import { FileStore, LocalFileStore } from './file-store';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter';
@@ -13,6 +14,7 @@ import { createRedis, REDIS } from './redis';
 @Module({
   providers: [
     { provide: Clock, useClass: SystemClock },
+    CrossOriginRoutes,
     {
       provide: REDIS,
       inject: [APP_CONFIG],
@@ -30,7 +32,7 @@ import { createRedis, REDIS } from './redis';
       useFactory: (config: AppConfig) => new LocalFileStore(join(config.dataDir, 'files')),
     },
   ],
-  exports: [Clock, REDIS, RateLimiter, FileStore],
+  exports: [Clock, REDIS, RateLimiter, FileStore, CrossOriginRoutes],
 })
 export class InfrastructureModule implements OnApplicationShutdown {
   constructor(@Optional() @Inject(REDIS) private readonly redis: Redis | null) {}
