@@ -25,8 +25,13 @@ export async function startApp(
   const env = options.env ?? (await freshEnv(options.name ?? testName()));
   const config = loadConfig(env);
   const app = await createApp(config, options.module);
-  if (options.listen) await app.listen(0, '127.0.0.1');
-  else await app.init();
+  try {
+    if (options.listen) await app.listen(0, '127.0.0.1');
+    else await app.init();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
   return {
     app,
     config,

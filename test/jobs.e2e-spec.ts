@@ -1,0 +1,73 @@
+import { Module } from '@nestjs/common';
+import type { JobDefinition } from '../src/modules/jobs/job-definitions';
+import { JobProcessor } from '../src/modules/jobs/job-processor.decorator';
+import { JobRunner, type JobContext, type JobHandler } from '../src/modules/jobs/job-runner';
+import { startApp, type TestApp } from './support/app';
+import { freshEnv, servicesProfile, testName } from './support/profile';
+
+const tick: JobDefinition = { queue: 'test', name: 'tick' };
+const runs: { instance: string; period: number }[] = [];
+
+@JobProcessor(tick)
+class TickProcessor implements JobHandler<{ instance?: string }> {
+  async handle(_data: unknown, ctx: JobContext): Promise<void> {
+    runs.push({ instance: process.env.JEST_TICK_INSTANCE ?? '?', period: ctx.scheduledAt.getTime() });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+@Module({ providers: [TickProcessor] })
+class TickModule {}
+
+@Module({ providers: [TickProcessor, { provide: 'second', useClass: TickProcessor }] })
+class TwoTickModule {}
+
+describe('jobs', () => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+    runs.length = 0;
+  });
+
+  it('refuses to start when a declared job has no processor', async () => {
+    await expect(startApp({ module: { extraJobs: [tick] } })).rejects.toThrow(/test:tick is declared but has no @JobProcessor/);
+  });
+
+  it('refuses to start when a job has two processors', async () => {
+    await expect(startApp({ module: { extraJobs: [tick], extraImports: [TwoTickModule] } })).rejects.toThrow(/test:tick has 2 processors/);
+  });
+
+  it('refuses to start with a processor for an undeclared job', async () => {
+    await expect(startApp({ module: { extraImports: [TickModule] } })).rejects.toThrow(/undeclared job test:tick/);
+  });
+
+  it('runs a repeatable job exactly once per period, even with two instances sharing the schedule', async () => {
+    const env = await freshEnv(testName('repeat'));
+    const module = { extraJobs: [tick], extraImports: [TickModule] };
+    const first = await startApp({ env, module });
+    apps.push(first);
+    // The second instance shares database and Redis (services profile); embedded has one instance by design.
+    const instances = servicesProfile ? [first, await startApp({ env, module })] : [first];
+    if (instances[1]) apps.push(instances[1]);
+    const everyMs = 500;
+    for (const t of instances) await t.app.get(JobRunner).addRepeatable(tick, {}, { everyMs });
+    await new Promise((r) => setTimeout(r, everyMs * 5 + 200));
+    const periods = runs.map((r) => r.period);
+    expect(periods.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(periods).size).toBe(periods.length);
+    for (const p of periods) expect(p % everyMs).toBe(0);
+  });
+
+  it('does not run a job twice when two instances enqueue it with the same id', async () => {
+    const env = await freshEnv(testName('dedup'));
+    const module = { extraJobs: [tick], extraImports: [TickModule] };
+    const a = await startApp({ env, module });
+    apps.push(a);
+    const b = servicesProfile ? await startApp({ env, module }) : a;
+    if (b !== a) apps.push(b);
+    await Promise.all([a.app.get(JobRunner).add(tick, {}, { jobId: 'tick:once' }), b.app.get(JobRunner).add(tick, {}, { jobId: 'tick:once' })]);
+    await new Promise((r) => setTimeout(r, 500));
+    await a.app.get(JobRunner).idle();
+    expect(runs).toHaveLength(1);
+  });
+});
