@@ -55,6 +55,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
           connectSrc: ["'self'"],
           frameAncestors: ["'none'"],
           formAction: ["'self'"],
+          // Only over HTTPS; on plain-HTTP hosts it would break every script and style load.
+          upgradeInsecureRequests: config.http.secureCookies ? [] : null,
         },
       },
       strictTransportSecurity: config.http.secureCookies,

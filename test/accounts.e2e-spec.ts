@@ -100,7 +100,7 @@ describe('accounts (portal sign-in, admin user management, audit)', () => {
     const list = (await m.agent.get('/api/admin/users').expect(200)).body as { email: string }[];
     expect(list.map((u) => u.email).sort()).toEqual(['agent@nijmegen.test', 'beheer@nijmegen.test']);
     await m.agent.get('/api/admin/organisations').expect(403);
-    await m.agent.get(`/api/admin/users?organisationId=${orgs[0]!.id}`).expect(403);
+    await m.agent.get(`/api/admin/users?organisationId=${orgs[0].id}`).expect(403);
     const platformUserId = (await ensurePlatformAdmin(t)).user.id;
     await m.agent.delete(`/api/admin/users/${platformUserId}`).set('X-XSRF-TOKEN', m.csrf).expect(404);
     await m.agent.delete('/api/admin/users/not-a-uuid').set('X-XSRF-TOKEN', m.csrf).expect(400);

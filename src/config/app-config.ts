@@ -22,12 +22,11 @@ export const envSchemaParts: { title: string; shape: EnvShape }[] = [
   { title: 'Core', shape: coreEnv },
   { title: 'Database', shape: databaseEnv },
   { title: 'Redis and jobs', shape: redisEnv },
-  ...sections.map((s) => ({ title: s.title, shape: s.shape as EnvShape })),
+  ...sections.map((s) => ({ title: s.title, shape: s.shape })),
 ];
 
 const envSchema = z.object(Object.assign({}, ...envSchemaParts.map((p) => p.shape)) as EnvShape);
-const coreSchema = z.object({ ...coreEnv, ...databaseEnv, ...redisEnv });
-type CoreEnv = z.output<typeof coreSchema>;
+type CoreEnv = z.output<z.ZodObject<typeof coreEnv & typeof databaseEnv & typeof redisEnv>>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

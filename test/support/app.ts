@@ -63,7 +63,7 @@ export async function createUser(
     const existing = (await accounts.listOrganisations()).find((o) => o.name === input.organisation!.name);
     organisationId = existing?.id ?? (await accounts.createOrganisation(platformAdmin, input.organisation.name, input.organisation.kind, 'test')).id;
   }
-  const created = await accounts.createUser(platformAdmin, { email: input.email, displayName: input.email.split('@')[0]!, roles: input.roles, organisationId }, 'test');
+  const created = await accounts.createUser(platformAdmin, { email: input.email, displayName: input.email.split('@')[0], roles: input.roles, organisationId }, 'test');
   return { email: input.email, password: created.temporaryPassword, id: created.user.id, organisationId };
 }
 

@@ -37,7 +37,7 @@ export class BullJobRunner extends JobRunner {
     if (!this.worker) return;
     for (const [key, handler] of this.handlers) {
       const [queueName, name] = key.split(':') as [string, string];
-      this.queue(queueName).process(name, 1, async (job: Bull.Job) => {
+      void this.queue(queueName).process(name, 1, async (job: Bull.Job) => {
         await handler.handle(job.data, {
           jobId: String(job.id),
           attempt: job.attemptsMade + 1,

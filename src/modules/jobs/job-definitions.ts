@@ -9,6 +9,7 @@ export interface JobDefinition {
 
 export const JOBS = {
   purgeSessions: { queue: 'maintenance', name: 'purge-sessions' },
+  veiligBellenPurge: { queue: 'maintenance', name: 'veilig-bellen-purge' },
 } as const satisfies Record<string, JobDefinition>;
 
 export const jobKey = (def: JobDefinition) => `${def.queue}:${def.name}`;

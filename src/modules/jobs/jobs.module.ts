@@ -31,12 +31,13 @@ export class JobsExplorer implements OnModuleInit, OnApplicationBootstrap, OnApp
   onModuleInit(): void {
     const found = new Map<string, { handler: JobHandler; names: string[] }>();
     for (const wrapper of this.discovery.getProviders()) {
-      const { instance, metatype } = wrapper;
+      const instance = wrapper.instance as JobHandler | undefined;
+      const metatype = wrapper.metatype as (abstract new (...args: never[]) => unknown) | null;
       if (!instance || !metatype) continue;
       const job = Reflect.getMetadata(JOB_PROCESSOR, metatype) as JobDefinition | undefined;
       if (!job) continue;
       const key = jobKey(job);
-      const entry = found.get(key) ?? { handler: instance as JobHandler, names: [] };
+      const entry = found.get(key) ?? { handler: instance, names: [] };
       entry.names.push(metatype.name);
       found.set(key, entry);
     }
