@@ -9,13 +9,10 @@ import { createCipheriv } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  HKDF_INFO_RPIK,
-  hkdfSha256Tek,
-  KEY_LENGTH,
-  TEK_ROLLING_PERIOD,
-  writePaddedData,
-} from '../../src/protocol/gaen';
+// Narrow imports: worker threads load this module, and the barrel would pull in protobufjs and fflate.
+import { KEY_LENGTH, TEK_ROLLING_PERIOD } from '../../src/protocol/gaen/constants';
+import { writePaddedData } from '../../src/protocol/gaen/crypto';
+import { HKDF_INFO_RPIK, hkdfSha256Tek } from '../../src/protocol/gaen/hkdf';
 import type { PrefixTable } from './sighting-index';
 
 /** Which implementation to use; `auto` prefers native and falls back to ts. */
@@ -41,6 +38,8 @@ export interface NativeAddon {
     end: number,
     table: Uint32Array,
     zeroPrefix: boolean,
+    filter: Uint32Array,
+    filterShift: number,
     minRsin: number,
     maxRsin: number,
     out: Uint32Array,
@@ -70,7 +69,7 @@ export class TsKernel implements MatchKernel {
     end: number,
     out: Uint32Array,
   ): number {
-    const { table, mask, zeroPrefix, minRsin, maxRsin } = this.prefixes;
+    const { table, mask, zeroPrefix, filter, filterShift, minRsin, maxRsin } = this.prefixes;
     let found = 0;
     for (let i = start; i < end; i++) {
       const r = rsin[i];
@@ -88,7 +87,7 @@ export class TsKernel implements MatchKernel {
         const p = rpis.readUInt32LE(j * 16);
         let hit = false;
         if (p === 0) hit = zeroPrefix;
-        else {
+        else if ((filter[p >>> (filterShift + 5)] >>> ((p >>> filterShift) & 31)) & 1) {
           let slot = p & mask;
           for (let v = table[slot]; v !== 0; v = table[slot]) {
             if (v === p) {
@@ -135,6 +134,8 @@ export class NativeKernel implements MatchKernel {
       end,
       p.table,
       p.zeroPrefix,
+      p.filter,
+      p.filterShift,
       p.minRsin,
       p.maxRsin,
       out,

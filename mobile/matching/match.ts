@@ -11,14 +11,12 @@ import {
   decideNotification,
   deriveRpi,
   deriveRpik,
-  DSOS_MISSING,
   enIntervalNumberFromMs,
   ExportFileError,
-  FIELD_ABSENT,
   KEY_LENGTH,
   KeyColumns,
   MATCH_TOLERANCE_INTERVALS,
-  readExportFile,
+  openExportFile,
   ReportType,
   resolveKeyRisk,
   resolveRiskConfig,
@@ -110,26 +108,28 @@ export async function matchExports(
     let index = 0;
     for await (const zip of exportZips) {
       const i = index++;
-      let exp;
       try {
-        exp = await readExportFile(zip, publicKeys, options.readLimits);
+        const opened = await openExportFile(zip, publicKeys, options.readLimits);
+        session.beginFile();
+        for (const batch of opened.keyBatches(options.batchSize ?? DEFAULT_BATCH))
+          await session.check(batch, false);
+        await session.drain(); // revisions refer to keys of this or earlier files
+        session.revise(opened.revisedKeys());
+        session.files.push({
+          index: i,
+          ok: true,
+          region: opened.region,
+          startTimestamp: opened.startTimestamp,
+          endTimestamp: opened.endTimestamp,
+          keyCount: opened.keyCount,
+          verifiedBy: opened.verifiedBy,
+        });
       } catch (err) {
         if (!(err instanceof ExportFileError)) throw err;
+        await session.drain();
+        session.abandonFile(); // a malformed key found mid-file: the file counts for nothing
         session.files.push({ index: i, ok: false, error: err });
-        continue;
       }
-      session.files.push({
-        index: i,
-        ok: true,
-        region: exp.region,
-        startTimestamp: exp.startTimestamp,
-        endTimestamp: exp.endTimestamp,
-        keyCount: exp.keys.count,
-        verifiedBy: exp.verifiedBy,
-      });
-      await session.check(exp.keys);
-      await session.drain(); // revisions refer to keys of this or earlier files
-      session.revise(exp.revisedKeys);
     }
     await session.drain();
     return session.result();
@@ -149,7 +149,7 @@ export async function matchKeys(
 ): Promise<MatchResult> {
   const session = await MatchSession.open(phone, options);
   try {
-    await session.check(toColumns(keys));
+    await session.check(KeyColumns.fromKeys(keys));
     await session.drain();
     return session.result();
   } finally {
@@ -162,6 +162,8 @@ class MatchSession {
   private readonly matches = new Map<string, MatchedKey & { seen: Set<Sighting> }>();
   private readonly inFlight = new Set<Promise<void>>();
   private keysChecked = 0;
+  private keysInFile = 0;
+  private newInFile: string[] = [];
   private out = new Uint32Array(2048);
 
   private constructor(
@@ -187,24 +189,40 @@ class MatchSession {
     return new MatchSession(index, config, nowMs, kernel, pool, options);
   }
 
-  async check(keys: KeyColumns): Promise<void> {
+  /** Keys whose matches are dropped if the current file turns out malformed. */
+  beginFile(): void {
+    this.newInFile = [];
+    this.keysInFile = 0;
+  }
+
+  abandonFile(): void {
+    for (const id of this.newInFile) this.matches.delete(id);
+    this.keysChecked -= this.keysInFile;
+    this.newInFile = [];
+    this.keysInFile = 0;
+  }
+
+  /** Checks a batch; `stable` says the columns stay unchanged until drain() (else they are copied for workers). */
+  async check(keys: KeyColumns, stable = true): Promise<void> {
     this.keysChecked += keys.count;
+    this.keysInFile += keys.count;
     if (this.index.size === 0) return;
     const batch = this.options.batchSize ?? DEFAULT_BATCH;
-    for (let start = 0; start < keys.count; start += batch) {
-      const end = Math.min(start + batch, keys.count);
+    const cols = this.pool && !stable ? keys.copy() : keys;
+    for (let start = 0; start < cols.count; start += batch) {
+      const end = Math.min(start + batch, cols.count);
       if (!this.pool) {
-        this.onCandidates(keys, start, this.runKernel(keys, start, end));
+        this.onCandidates(cols, start, this.runKernel(cols, start, end));
         continue;
       }
       // Two batches per worker in flight keep the workers busy and memory bounded.
       while (this.inFlight.size >= 2 * this.pool.size) await Promise.race(this.inFlight);
       const job = this.pool
         .submit(
-          keys.keyData.subarray(start * KEY_LENGTH, end * KEY_LENGTH),
-          keys.rollingStartIntervalNumber.subarray(start, end),
+          cols.keyData.subarray(start * KEY_LENGTH, end * KEY_LENGTH),
+          cols.rollingStartIntervalNumber.subarray(start, end),
         )
-        .then((candidates) => this.onCandidates(keys, start, candidates));
+        .then((candidates) => this.onCandidates(cols, start, candidates));
       const tracked = job.finally(() => this.inFlight.delete(tracked));
       this.inFlight.add(tracked);
     }
@@ -291,6 +309,7 @@ class MatchSession {
       if (!match) {
         match = { key: keys.key(i), sightings: [], windows: [], seen: new Set() };
         this.matches.set(id, match);
+        this.newInFile.push(id);
       }
       for (const s of inTime) match.seen.add(s);
     }
@@ -299,31 +318,4 @@ class MatchSession {
 
 function keyId(keyData: Uint8Array, i: number): string {
   return Buffer.from(keyData.buffer, keyData.byteOffset + i * KEY_LENGTH, KEY_LENGTH).toString('hex');
-}
-
-/** Packs key objects into columns (the layout readExportFile produces). */
-export function toColumns(keys: readonly TemporaryExposureKey[]): KeyColumns {
-  const n = keys.length;
-  const cols = new KeyColumns(
-    n,
-    new Uint8Array(n * KEY_LENGTH),
-    new Int32Array(n),
-    new Uint8Array(n),
-    new Int32Array(n).fill(FIELD_ABSENT),
-    new Int32Array(n).fill(FIELD_ABSENT),
-    new Int32Array(n).fill(DSOS_MISSING),
-    new Int32Array(n).fill(FIELD_ABSENT),
-  );
-  keys.forEach((k, i) => {
-    if (k.keyData.length !== KEY_LENGTH) throw new RangeError('keyData must be 16 bytes');
-    cols.keyData.set(k.keyData, i * KEY_LENGTH);
-    cols.rollingStartIntervalNumber[i] = k.rollingStartIntervalNumber;
-    cols.rollingPeriod[i] = k.rollingPeriod;
-    if (k.transmissionRiskLevel !== undefined) cols.transmissionRiskLevel[i] = k.transmissionRiskLevel;
-    if (k.reportType !== undefined) cols.reportType[i] = k.reportType;
-    if (k.daysSinceOnsetOfSymptoms !== undefined)
-      cols.daysSinceOnsetOfSymptoms[i] = k.daysSinceOnsetOfSymptoms;
-    if (k.variantOfConcern !== undefined) cols.variantOfConcern[i] = k.variantOfConcern;
-  });
-  return cols;
 }

@@ -4,18 +4,18 @@ import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 
 import { ExportFileError, type ExportFileErrorCode } from './errors';
+import { EXPORT_HEADER } from './export-decoder';
 import {
   createEcdsaSigner,
   decodeExportBinUnverified,
   encodeExportBin,
-  EXPORT_HEADER,
+  openExportFile,
   readExportFile,
-  ReportType,
   writeExportFile,
   type ExportContent,
   type ExportVerificationKey,
-  type TemporaryExposureKey,
 } from './export-file';
+import { ReportType, type TemporaryExposureKey } from './keys';
 import { ExportProto } from './proto';
 import { crc32, readZip, writeZip } from './zip';
 
@@ -306,6 +306,19 @@ describe('writeExportFile', () => {
     // Sorted by key bytes: 3, 5, 9.
     expect(sut.keys.toArray()).toEqual([keys[1], keys[2], keys[0]]);
     expect(sut.revisedKeys.toArray()).toEqual([key(7, { reportType: ReportType.REVOKED })]);
+  });
+
+  it('decodes keys in batches into reused columns', async () => {
+    const keys = Array.from({ length: 10 }, (_, i) => key(i + 1, { daysSinceOnsetOfSymptoms: i - 5 }));
+    const sut = await openExportFile(await writeExportFile(content(keys), signer), trusted);
+
+    const batches = [...sut.keyBatches(4)].map((b) => b.count);
+    const all = [];
+    for (const batch of sut.keyBatches(4)) all.push(...batch.toArray());
+
+    expect(sut.keyCount).toBe(10);
+    expect(batches).toEqual([4, 4, 2]);
+    expect(all).toEqual(keys);
   });
 
   it('is deterministic for the same content', async () => {

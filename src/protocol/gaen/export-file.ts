@@ -7,52 +7,20 @@
  * into columns (typed arrays, no object per key) because a phone reads millions of keys.
  */
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { Reader } from 'protobufjs/light';
 
 import { KEY_LENGTH, TEK_ROLLING_PERIOD } from './constants';
 import { ExportFileError } from './errors';
-import { ExportProto, FIELD } from './proto';
+import { decodeKeys, EXPORT_HEADER, indexExportBin, type ExportBinIndex } from './export-decoder';
+import { KeyColumns, type TemporaryExposureKey } from './keys';
+import { ExportProto } from './proto';
 import { readZip, writeZip } from './zip';
 
-/** `EK Export v1` padded with four spaces to 16 bytes (gaen.md §B5). */
-export const EXPORT_HEADER = new Uint8Array(Buffer.from('EK Export v1    ', 'latin1'));
 /** OID of ecdsa-with-SHA256, the only signature algorithm we write and accept (gaen.md §B5). */
 export const ECDSA_P256_SHA256_OID = '1.2.840.10045.4.3.2';
 /** Entry names inside export.zip. */
 export const EXPORT_BIN = 'export.bin';
 /** Entry name of the signature list. */
 export const EXPORT_SIG = 'export.sig';
-/** Sentinel for "days since onset of symptoms not given" in key columns (Android uses Integer.MAX_VALUE). */
-export const DSOS_MISSING = -0x80000000;
-/** Sentinel for an absent optional int field in key columns. */
-export const FIELD_ABSENT = -1;
-
-/** Report types of a diagnosis key (gaen.md §B5/§B7). */
-export enum ReportType {
-  UNKNOWN = 0,
-  CONFIRMED_TEST = 1,
-  CONFIRMED_CLINICAL_DIAGNOSIS = 2,
-  SELF_REPORT = 3,
-  RECURSIVE = 4,
-  REVOKED = 5,
-}
-
-/** A (diagnosis) Temporary Exposure Key as carried in an export (gaen.md §B5 TemporaryExposureKey). */
-export interface TemporaryExposureKey {
-  /** 16 bytes. */
-  keyData: Uint8Array;
-  /** ENIntervalNumber at which the key became valid. */
-  rollingStartIntervalNumber: number;
-  /** Intervals the key was valid for, 1..144 (144 when absent on the wire). */
-  rollingPeriod: number;
-  /** Deprecated v1 risk level 0..8; kept for old readers. */
-  transmissionRiskLevel?: number;
-  reportType?: ReportType;
-  /** Days since onset of symptoms (sint32 on the wire). */
-  daysSinceOnsetOfSymptoms?: number;
-  variantOfConcern?: number;
-}
-
 /** Which key signed an export; devices look the public key up by id + version (gaen.md §B5 SignatureInfo). */
 export interface SignatureInfo {
   verificationKeyId: string;
@@ -195,50 +163,8 @@ export function createEcdsaSigner(privateKey: KeyObject | string, info: Signatur
   ];
 }
 
-/** Decoded TemporaryExposureKeys in columns: typed arrays indexed by key, no object per key. */
-export class KeyColumns {
-  constructor(
-    readonly count: number,
-    /** count × 16 bytes. */
-    readonly keyData: Uint8Array,
-    readonly rollingStartIntervalNumber: Int32Array,
-    /** 1..144. */
-    readonly rollingPeriod: Uint8Array,
-    /** FIELD_ABSENT when not set. */
-    readonly transmissionRiskLevel: Int32Array,
-    /** FIELD_ABSENT when not set. */
-    readonly reportType: Int32Array,
-    /** DSOS_MISSING when not set. */
-    readonly daysSinceOnsetOfSymptoms: Int32Array,
-    /** FIELD_ABSENT when not set. */
-    readonly variantOfConcern: Int32Array,
-  ) {}
-
-  /** Key `i` as an object (copies its 16 bytes). */
-  key(i: number): TemporaryExposureKey {
-    const key: TemporaryExposureKey = {
-      keyData: this.keyData.slice(i * KEY_LENGTH, (i + 1) * KEY_LENGTH),
-      rollingStartIntervalNumber: this.rollingStartIntervalNumber[i],
-      rollingPeriod: this.rollingPeriod[i],
-    };
-    if (this.transmissionRiskLevel[i] !== FIELD_ABSENT)
-      key.transmissionRiskLevel = this.transmissionRiskLevel[i];
-    if (this.reportType[i] !== FIELD_ABSENT) key.reportType = this.reportType[i];
-    if (this.daysSinceOnsetOfSymptoms[i] !== DSOS_MISSING) {
-      key.daysSinceOnsetOfSymptoms = this.daysSinceOnsetOfSymptoms[i];
-    }
-    if (this.variantOfConcern[i] !== FIELD_ABSENT) key.variantOfConcern = this.variantOfConcern[i];
-    return key;
-  }
-
-  /** All keys as objects; fine for small exports, use the columns for large ones. */
-  toArray(): TemporaryExposureKey[] {
-    return Array.from({ length: this.count }, (_, i) => this.key(i));
-  }
-}
-
-/** A read export file whose signature verified against a trusted key. */
-export interface VerifiedExport {
+/** Export-level fields of a verified file. */
+export interface VerifiedExportInfo {
   startTimestamp: number;
   endTimestamp: number;
   region: string;
@@ -247,20 +173,81 @@ export interface VerifiedExport {
   signatureInfos: SignatureInfo[];
   /** The trusted key whose signature verified. */
   verifiedBy: SignatureInfo;
+}
+
+/** A read export file whose signature verified against a trusted key, with all keys decoded. */
+export interface VerifiedExport extends VerifiedExportInfo {
   keys: KeyColumns;
   revisedKeys: KeyColumns;
 }
 
 /**
- * Reads export.zip: strict zip parsing with size caps, header check, signature verification against the
- * trusted keys (matched by verification_key_id/version), then decodes the keys. Throws ExportFileError
- * (gaen.md §B5).
+ * A verified export file whose keys are decoded on demand, in batches into reused columns, so memory stays
+ * flat for files of 500,000 keys (gaen.md §B5).
  */
-export async function readExportFile(
+export class OpenedExport implements VerifiedExportInfo {
+  readonly startTimestamp: number;
+  readonly endTimestamp: number;
+  readonly region: string;
+  readonly batchNum: number;
+  readonly batchSize: number;
+  readonly signatureInfos: SignatureInfo[];
+
+  constructor(
+    private readonly exportBin: Uint8Array,
+    private readonly index: ExportBinIndex,
+    readonly verifiedBy: SignatureInfo,
+  ) {
+    this.startTimestamp = index.startTimestamp;
+    this.endTimestamp = index.endTimestamp;
+    this.region = index.region;
+    this.batchNum = index.batchNum;
+    this.batchSize = index.batchSize;
+    this.signatureInfos = index.signatureInfos.map(fromProtoInfo);
+  }
+
+  /** Number of keys. */
+  get keyCount(): number {
+    return this.index.keys.count;
+  }
+
+  /** Number of revised keys. */
+  get revisedKeyCount(): number {
+    return this.index.revisedKeys.count;
+  }
+
+  /**
+   * Keys in batches of at most `size`. The yielded columns are reused: copy what must outlive the next
+   * iteration. Throws ExportFileError (BAD_PROTOBUF, INVALID_KEY) at the first malformed key.
+   */
+  *keyBatches(size: number): Generator<KeyColumns> {
+    const target = KeyColumns.allocate(Math.min(size, Math.max(1, this.keyCount)));
+    for (let from = 0; from < this.keyCount; from += size) {
+      yield decodeKeys(this.exportBin, this.index.keys, from, Math.min(from + size, this.keyCount), target);
+    }
+  }
+
+  /** All keys in fresh columns. */
+  keys(): KeyColumns {
+    return decodeKeys(this.exportBin, this.index.keys, 0, this.keyCount);
+  }
+
+  /** All revised keys in fresh columns. */
+  revisedKeys(): KeyColumns {
+    return decodeKeys(this.exportBin, this.index.revisedKeys, 0, this.revisedKeyCount);
+  }
+}
+
+/**
+ * Reads export.zip: strict zip parsing with size caps, header check, signature verification against the
+ * trusted keys (matched by verification_key_id/version); keys are decoded later, on demand. Throws
+ * ExportFileError (gaen.md §B5).
+ */
+export async function openExportFile(
   zip: Uint8Array,
   trustedKeys: readonly ExportVerificationKey[],
   limits: Partial<ExportReadLimits> = {},
-): Promise<VerifiedExport> {
+): Promise<OpenedExport> {
   const caps = { ...DEFAULT_EXPORT_READ_LIMITS, ...limits };
   if (zip.length > caps.maxFileBytes) {
     throw new ExportFileError('ENTRY_TOO_LARGE', `file is ${zip.length} bytes, cap is ${caps.maxFileBytes}`);
@@ -270,18 +257,31 @@ export async function readExportFile(
     { name: EXPORT_SIG, maxBytes: caps.maxExportSigBytes },
   ]);
   const exportBin = entries.get(EXPORT_BIN)!;
-  const header = scanExportBin(exportBin);
-  const verifiedBy = verifySignatures(exportBin, entries.get(EXPORT_SIG)!, header, trustedKeys);
+  const index = indexExportBin(exportBin);
+  const verifiedBy = verifySignatures(exportBin, entries.get(EXPORT_SIG)!, index, trustedKeys);
+  return new OpenedExport(exportBin, index, verifiedBy);
+}
+
+/**
+ * Reads and verifies export.zip like openExportFile and decodes every key; throws ExportFileError
+ * (gaen.md §B5). For large files prefer openExportFile + keyBatches.
+ */
+export async function readExportFile(
+  zip: Uint8Array,
+  trustedKeys: readonly ExportVerificationKey[],
+  limits: Partial<ExportReadLimits> = {},
+): Promise<VerifiedExport> {
+  const opened = await openExportFile(zip, trustedKeys, limits);
   return {
-    startTimestamp: header.startTimestamp,
-    endTimestamp: header.endTimestamp,
-    region: header.region,
-    batchNum: header.batchNum,
-    batchSize: header.batchSize,
-    signatureInfos: header.signatureInfos,
-    verifiedBy,
-    keys: decodeKeyColumns(exportBin, header.keyRanges),
-    revisedKeys: decodeKeyColumns(exportBin, header.revisedKeyRanges),
+    startTimestamp: opened.startTimestamp,
+    endTimestamp: opened.endTimestamp,
+    region: opened.region,
+    batchNum: opened.batchNum,
+    batchSize: opened.batchSize,
+    signatureInfos: opened.signatureInfos,
+    verifiedBy: opened.verifiedBy,
+    keys: opened.keys(),
+    revisedKeys: opened.revisedKeys(),
   };
 }
 
@@ -290,96 +290,23 @@ export async function readExportFile(
  * readExportFile (gaen.md §B5).
  */
 export function decodeExportBinUnverified(exportBin: Uint8Array): Omit<VerifiedExport, 'verifiedBy'> {
-  const header = scanExportBin(exportBin);
+  const index = indexExportBin(exportBin);
   return {
-    startTimestamp: header.startTimestamp,
-    endTimestamp: header.endTimestamp,
-    region: header.region,
-    batchNum: header.batchNum,
-    batchSize: header.batchSize,
-    signatureInfos: header.signatureInfos,
-    keys: decodeKeyColumns(exportBin, header.keyRanges),
-    revisedKeys: decodeKeyColumns(exportBin, header.revisedKeyRanges),
+    startTimestamp: index.startTimestamp,
+    endTimestamp: index.endTimestamp,
+    region: index.region,
+    batchNum: index.batchNum,
+    batchSize: index.batchSize,
+    signatureInfos: index.signatureInfos.map(fromProtoInfo),
+    keys: decodeKeys(exportBin, index.keys, 0, index.keys.count),
+    revisedKeys: decodeKeys(exportBin, index.revisedKeys, 0, index.revisedKeys.count),
   };
-}
-
-interface ExportHeader {
-  startTimestamp: number;
-  endTimestamp: number;
-  region: string;
-  batchNum: number;
-  batchSize: number;
-  signatureInfos: SignatureInfo[];
-  /** [start, end) byte offsets of each embedded TemporaryExposureKey message. */
-  keyRanges: number[];
-  revisedKeyRanges: number[];
-}
-
-/** Walks the top level of export.bin: decodes scalar fields and remembers where each key message lies. */
-function scanExportBin(exportBin: Uint8Array): ExportHeader {
-  if (exportBin.length < EXPORT_HEADER.length) {
-    throw new ExportFileError('BAD_HEADER', `export.bin has only ${exportBin.length} bytes`);
-  }
-  for (let i = 0; i < EXPORT_HEADER.length; i++) {
-    if (exportBin[i] !== EXPORT_HEADER[i]) {
-      throw new ExportFileError('BAD_HEADER', 'export.bin does not start with "EK Export v1    "');
-    }
-  }
-  const header: ExportHeader = {
-    startTimestamp: 0,
-    endTimestamp: 0,
-    region: '',
-    batchNum: 1,
-    batchSize: 1,
-    signatureInfos: [],
-    keyRanges: [],
-    revisedKeyRanges: [],
-  };
-  const reader = Reader.create(exportBin);
-  reader.pos = EXPORT_HEADER.length;
-  try {
-    while (reader.pos < reader.len) {
-      const tag = reader.uint32();
-      const field = tag >>> 3;
-      const wire = tag & 7;
-      if (field === 1 && wire === 1) header.startTimestamp = readFixed64(reader);
-      else if (field === 2 && wire === 1) header.endTimestamp = readFixed64(reader);
-      else if (field === 3 && wire === 2) header.region = reader.string();
-      else if (field === 4 && wire === 0) header.batchNum = reader.int32();
-      else if (field === 5 && wire === 0) header.batchSize = reader.int32();
-      else if (field === 6 && wire === 2) {
-        const info = ExportProto.SignatureInfo.decode(reader, reader.uint32());
-        header.signatureInfos.push(fromProtoInfo(ExportProto.SignatureInfo.toObject(info)));
-      } else if ((field === FIELD.export.keys || field === FIELD.export.revisedKeys) && wire === 2) {
-        const length = reader.uint32();
-        const start = reader.pos;
-        reader.skip(length);
-        (field === FIELD.export.keys ? header.keyRanges : header.revisedKeyRanges).push(
-          start,
-          start + length,
-        );
-      } else reader.skipType(wire);
-    }
-  } catch (err) {
-    throw new ExportFileError(
-      'BAD_PROTOBUF',
-      `export.bin is not a TemporaryExposureKeyExport: ${message(err)}`,
-    );
-  }
-  if (reader.pos !== reader.len) throw new ExportFileError('BAD_PROTOBUF', 'export.bin ends inside a field');
-  return header;
-}
-
-function readFixed64(reader: Reader): number {
-  const lo = reader.fixed32();
-  const hi = reader.fixed32();
-  return hi * 2 ** 32 + lo;
 }
 
 function verifySignatures(
   exportBin: Uint8Array,
   exportSig: Uint8Array,
-  header: ExportHeader,
+  header: ExportBinIndex,
   trustedKeys: readonly ExportVerificationKey[],
 ): SignatureInfo {
   let signatures: { info: SignatureInfo; batchNum: number; batchSize: number; signature: Uint8Array }[];
@@ -466,76 +393,6 @@ function checkP256(key: KeyObject): KeyObject {
     throw new Error('export verification keys must be ECDSA P-256 public keys');
   }
   return key;
-}
-
-/** Decodes the key messages at the given ranges into columns, validating each (gaen.md §B5/§B6). */
-function decodeKeyColumns(bin: Uint8Array, ranges: number[]): KeyColumns {
-  const count = ranges.length / 2;
-  const cols = new KeyColumns(
-    count,
-    new Uint8Array(count * KEY_LENGTH),
-    new Int32Array(count),
-    new Uint8Array(count),
-    new Int32Array(count).fill(FIELD_ABSENT),
-    new Int32Array(count).fill(FIELD_ABSENT),
-    new Int32Array(count).fill(DSOS_MISSING),
-    new Int32Array(count).fill(FIELD_ABSENT),
-  );
-  const reader = Reader.create(bin);
-  for (let i = 0; i < count; i++) {
-    reader.pos = ranges[2 * i];
-    const end = ranges[2 * i + 1];
-    let keyLength = -1;
-    let rollingPeriod = TEK_ROLLING_PERIOD;
-    let rsin = 0;
-    try {
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag) {
-          case (FIELD.key.keyData << 3) | 2: {
-            keyLength = reader.uint32();
-            if (keyLength === KEY_LENGTH && reader.pos + KEY_LENGTH <= end) {
-              cols.keyData.set(bin.subarray(reader.pos, reader.pos + KEY_LENGTH), i * KEY_LENGTH);
-            }
-            reader.skip(keyLength);
-            break;
-          }
-          case (FIELD.key.transmissionRiskLevel << 3) | 0:
-            cols.transmissionRiskLevel[i] = reader.int32();
-            break;
-          case (FIELD.key.rollingStartIntervalNumber << 3) | 0:
-            rsin = reader.int32();
-            break;
-          case (FIELD.key.rollingPeriod << 3) | 0:
-            rollingPeriod = reader.int32();
-            break;
-          case (FIELD.key.reportType << 3) | 0:
-            cols.reportType[i] = reader.int32();
-            break;
-          case (FIELD.key.daysSinceOnsetOfSymptoms << 3) | 0:
-            cols.daysSinceOnsetOfSymptoms[i] = reader.sint32();
-            break;
-          case (FIELD.key.variantOfConcern << 3) | 0:
-            cols.variantOfConcern[i] = reader.int32();
-            break;
-          default:
-            reader.skipType(tag & 7);
-        }
-      }
-    } catch (err) {
-      throw new ExportFileError('BAD_PROTOBUF', `key ${i} is not a TemporaryExposureKey: ${message(err)}`);
-    }
-    if (reader.pos !== end) throw new ExportFileError('BAD_PROTOBUF', `key ${i} overruns its message`);
-    if (keyLength !== KEY_LENGTH)
-      throw new ExportFileError('INVALID_KEY', `key ${i} has ${keyLength} key bytes`);
-    if (rsin < 0) throw new ExportFileError('INVALID_KEY', `key ${i} has a negative rolling start interval`);
-    if (rollingPeriod < 1 || rollingPeriod > TEK_ROLLING_PERIOD) {
-      throw new ExportFileError('INVALID_KEY', `key ${i} has rolling period ${rollingPeriod}`);
-    }
-    cols.rollingStartIntervalNumber[i] = rsin;
-    cols.rollingPeriod[i] = rollingPeriod;
-  }
-  return cols;
 }
 
 function validateMetadata(m: ExportMetadata): void {

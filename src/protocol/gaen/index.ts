@@ -5,8 +5,10 @@
 export * from './constants';
 export * from './crypto';
 export * from './errors';
+export * from './export-decoder';
 export * from './export-file';
 export * from './hkdf';
 export * from './interval';
+export * from './keys';
 export * from './risk';
 export { boundedInflate, crc32, readZip, writeZip, type ExpectedEntry, type ZipEntryInput } from './zip';

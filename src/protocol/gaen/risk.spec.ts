@@ -1,5 +1,5 @@
 import { DAY_MS } from './constants';
-import { ReportType } from './export-file';
+import { ReportType } from './keys';
 import {
   attenuationBucket,
   CalibrationConfidence,

@@ -4,8 +4,8 @@
  * summaries → notify or not. Nothing here reads a clock: callers pass `nowMs`.
  */
 import { DAY_MS, RETENTION_DAYS } from './constants';
-import { ReportType } from './export-file';
 import { utcDayStartMs } from './interval';
+import { ReportType } from './keys';
 
 /** Infectiousness of the key's owner on the key's day (gaen.md §B7). */
 export enum Infectiousness {
