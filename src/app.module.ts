@@ -10,6 +10,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
 import type { JobDefinition } from './modules/jobs/job-definitions';
 import { JobsModule } from './modules/jobs/jobs.module';
+import { VeiligBellenModule } from './modules/veilig-bellen/veilig-bellen.module';
 
 export interface AppModuleOptions {
   /** Test-only additions (e.g. a module with a job processor of its own). */
@@ -31,6 +32,7 @@ export class AppModule {
         AuditModule,
         HealthModule,
         AccountsModule,
+        VeiligBellenModule,
         ...(options.extraImports ?? []),
       ],
     };

@@ -1,0 +1,49 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsOptional, Matches } from 'class-validator';
+
+export class MunicipalityParamDto {
+  @Matches(/^[0-9a-f-]{36}$/, { message: 'municipalityId: a UUID' })
+  municipalityId!: string;
+}
+
+/** POST /api/veilig-bellen/widget/:municipalityId/sessions */
+export class StartSessionDto {
+  @ApiProperty({ example: 'afval', description: 'The button’s purpose (data-purpose).' })
+  @Matches(/^[a-z0-9-]{1,64}$/, { message: 'purpose: lower-case letters, digits and dashes' })
+  purpose!: string;
+}
+
+/** POST /api/veilig-bellen/exchange/v1/:municipalityId/lookup (generic exchange API) */
+export class DtmfLookupDto {
+  @ApiProperty({ example: '0123456789' })
+  @Matches(/^[0-9]{10}$/, { message: 'dtmf: exactly 10 digits' })
+  dtmf!: string;
+
+  @ApiProperty({ description: 'The exchange’s id of the call (used in later call events).' })
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'callRef: 1-64 letters, digits, _.:-' })
+  callRef!: string;
+
+  @ApiProperty({ description: 'The calling number or another stable caller id, for rate limiting (not stored).' })
+  @Matches(/^[A-Za-z0-9+_.:-]{1,64}$/, { message: 'caller: 1-64 characters' })
+  caller!: string;
+}
+
+export class CallEventDto {
+  @ApiProperty({ enum: ['queued', 'connected', 'ended'] })
+  @Matches(/^(queued|connected|ended)$/, { message: 'event: queued, connected or ended' })
+  event!: 'queued' | 'connected' | 'ended';
+
+  @ApiProperty()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'callRef: 1-64 letters, digits, _.:-' })
+  callRef!: string;
+
+  @ApiProperty({ required: false, description: 'For `queued`: the exchange’s queue reference.' })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'queueRef: 1-64 letters, digits, _.:-' })
+  queueRef?: string;
+}
+
+export class SessionIdParamDto {
+  @Matches(/^[0-9a-f-]{36}$/, { message: 'id: a UUID' })
+  id!: string;
+}

@@ -1,0 +1,128 @@
+import { Controller, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { createHmac } from 'node:crypto';
+import { notFound, ProblemException } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { verifyTwilioSignature } from '../../protocol/telephony/twilio-signature';
+import { TwilioVoiceFlow, type TwilioWebhookUrls } from '../../protocol/telephony/twilio-voice';
+import { AuditService } from '../audit/audit.service';
+import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
+import { MunicipalityParamDto } from './dto/widget.dto';
+import { MunicipalitySettingsService } from './municipality-settings.service';
+import { decodeAgent, twilioBase } from './veilig-bellen.gateways';
+import { VeiligBellenService } from './veilig-bellen.service';
+
+const MAX_ATTEMPTS = 3;
+
+/**
+ * Twilio Programmable Voice webhooks for one municipality's number. Each request must carry a valid
+ * `X-Twilio-Signature` for the exact public URL and form parameters; anything else is refused before
+ * it reaches the call flow.
+ */
+@ApiExcludeController()
+@Public()
+@SkipCsrf()
+@Controller('api/veilig-bellen/exchange/twilio/:municipalityId')
+export class TwilioController {
+  private readonly flow: TwilioVoiceFlow;
+
+  constructor(
+    private readonly service: VeiligBellenService,
+    private readonly settings: MunicipalitySettingsService,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.flow = new TwilioVoiceFlow(service, { maxAttempts: MAX_ATTEMPTS, gatherTimeoutSeconds: 15, queueName: (m) => `veilig-bellen-${m}` });
+  }
+
+  @Post('voice')
+  @HttpCode(200)
+  async voice(@Param() p: MunicipalityParamDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.incoming(p.municipalityId, this.urls(p.municipalityId)));
+  }
+
+  @Post('gather')
+  @HttpCode(200)
+  async gather(@Param() p: MunicipalityParamDto, @Query('attempt') attempt: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const params = await this.verify(p.municipalityId, req);
+    const n = Math.min(Math.max(Number.parseInt(attempt, 10) || 1, 1), MAX_ATTEMPTS);
+    this.twiml(res, await this.flow.gathered(p.municipalityId, params, n, this.urls(p.municipalityId), this.callerKey(params.From ?? params.CallSid ?? '')));
+  }
+
+  @Post('wait')
+  @HttpCode(200)
+  async wait(@Param() p: MunicipalityParamDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const params = await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.waiting(p.municipalityId, params));
+  }
+
+  @Post('queue-result')
+  @HttpCode(200)
+  async queueResult(@Param() p: MunicipalityParamDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const params = await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.queueResult(p.municipalityId, params));
+  }
+
+  @Post('status')
+  @HttpCode(204)
+  async status(@Param() p: MunicipalityParamDto, @Req() req: Request): Promise<void> {
+    await this.flow.status(p.municipalityId, await this.verify(p.municipalityId, req));
+  }
+
+  /** Fetched by Twilio after our Queue Members request: dial the agent the call was assigned to. */
+  @Post('agent-dial')
+  @HttpCode(200)
+  async agentDial(
+    @Param() p: MunicipalityParamDto,
+    @Query('session') sessionId: string,
+    @Query('agent') agentParam: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const params = await this.verify(p.municipalityId, req);
+    const agent = decodeAgent(agentParam ?? '');
+    if (!agent || !sessionId || !(await this.service.assignedAgent(p.municipalityId, sessionId))) throw notFound('No such assignment.');
+    this.twiml(res, this.flow.agentDial(agent, this.urls(p.municipalityId), params.CallSid ?? ''));
+  }
+
+  @Post('agent-status')
+  @HttpCode(204)
+  async agentStatus(@Param() p: MunicipalityParamDto, @Query('call') callRef: string, @Req() req: Request): Promise<void> {
+    const params = await this.verify(p.municipalityId, req);
+    if (callRef) await this.flow.agentStatus(p.municipalityId, callRef, params);
+  }
+
+  private urls(municipalityId: string): TwilioWebhookUrls {
+    const base = twilioBase(this.config, municipalityId);
+    return {
+      gather: (attempt) => `${base}/gather?attempt=${attempt}`,
+      wait: () => `${base}/wait`,
+      queueResult: () => `${base}/queue-result`,
+      agentStatus: (callRef) => `${base}/agent-status?call=${encodeURIComponent(callRef)}`,
+    };
+  }
+
+  /** Checks `X-Twilio-Signature` over PUBLIC_URL + the requested path and query, with the municipality's auth token. */
+  private async verify(municipalityId: string, req: Request): Promise<Record<string, string>> {
+    const params = (req.is('application/x-www-form-urlencoded') && req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
+    const settings = await this.settings.find(municipalityId);
+    const account = settings ? await this.settings.twilioAccount(municipalityId).catch(() => null) : null;
+    const url = `${this.config.http.publicUrl}${req.originalUrl}`;
+    if (!account || params.AccountSid !== account.accountSid || !verifyTwilioSignature(account.authToken, req.header('x-twilio-signature'), url, params)) {
+      await this.audit.record({ kind: 'exchange' }, { action: 'vb.exchange.refused', outcome: 'denied', organisationId: settings ? municipalityId : null, details: { reason: 'bad-signature' } });
+      throw new ProblemException(403, 'bad-signature', 'Forbidden', 'Missing or invalid X-Twilio-Signature.');
+    }
+    return params;
+  }
+
+  private twiml(res: Response, xml: string): void {
+    res.status(200).type('text/xml').send(xml);
+  }
+
+  /** The calling number, keyed and truncated: enough to count attempts, useless to identify anyone. */
+  private callerKey(from: string): string {
+    return createHmac('sha256', this.config.veiligBellen.dtmfPepper).update(`caller:${from}`).digest('hex').slice(0, 32);
+  }
+}

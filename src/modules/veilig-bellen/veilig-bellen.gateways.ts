@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { IrmaRequestorClient, type RequestorAuth } from '../../protocol/irma/requestor-client';
+import { IrmaServerSimulator } from '../../protocol/irma/simulator';
+import type { AgentEndpoint, PhoneExchange } from '../../protocol/telephony/exchange-port';
+import { TwilioExchange } from '../../protocol/telephony/twilio-rest';
+import { TwilioSimulator } from '../../protocol/telephony/twilio-simulator';
+import { MunicipalitySettingsService } from './municipality-settings.service';
+
+export function requestorAuth(config: AppConfig['veiligBellen']['irma']): RequestorAuth {
+  return config.auth === 'hmac'
+    ? { kind: 'hmac', requestor: config.requestor, key: new Uint8Array(Buffer.from(config.token, 'base64')) }
+    : { kind: 'token', token: config.token };
+}
+
+/**
+ * The in-process stand-ins for the IRMA server and Twilio, present only with DEMO_SIMULATORS and no
+ * real server configured. Fields are writable so a multi-instance test can make two app instances
+ * share one "Twilio" and one "IRMA server", as real ones would be shared.
+ */
+@Injectable()
+export class VeiligBellenSimulators {
+  irma: IrmaServerSimulator | null;
+  twilio: TwilioSimulator | null;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const vb = config.veiligBellen;
+    this.irma = vb.irma.simulated && vb.irma.url ? new IrmaServerSimulator({ publicUrl: vb.irma.url, requestor: requestorAuth(vb.irma) }) : null;
+    this.twilio =
+      vb.twilio.simulated && vb.twilio.accountSid ? new TwilioSimulator({ accountSid: vb.twilio.accountSid, authToken: vb.twilio.authToken }) : null;
+  }
+}
+
+/** The IRMA requestor client for the configured server (or the simulator). */
+@Injectable()
+export class IrmaGateway {
+  readonly client: IrmaRequestorClient | null;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, sims: VeiligBellenSimulators) {
+    const irma = config.veiligBellen.irma;
+    const url = irma.url;
+    this.client = url
+      ? new IrmaRequestorClient(url, requestorAuth(irma), irma.simulated ? (u, init) => sims.irma!.fetchFor(url)(u, init) : undefined)
+      : null;
+  }
+}
+
+/** The phone exchange adapter for a municipality (Twilio today; another provider is another class here). */
+@Injectable()
+export class ExchangeGateway {
+  private readonly twilio: TwilioExchange;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, sims: VeiligBellenSimulators, settings: MunicipalitySettingsService) {
+    const tw = config.veiligBellen.twilio;
+    this.twilio = new TwilioExchange(
+      tw.apiUrl,
+      (municipalityId) => settings.twilioAccount(municipalityId),
+      (ctx, agent) => `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}&agent=${encodeURIComponent(encodeAgent(agent))}`,
+      tw.simulated ? (u, init) => sims.twilio!.fetchFor(tw.apiUrl)(u, init) : undefined,
+    );
+  }
+
+  for(_municipalityId: string): PhoneExchange {
+    return this.twilio;
+  }
+}
+
+/** Public base URL of a municipality's Twilio webhooks (what Twilio requests and signs). */
+export function twilioBase(config: AppConfig, municipalityId: string): string {
+  return `${config.http.publicUrl}/api/veilig-bellen/exchange/twilio/${municipalityId}`;
+}
+
+export function encodeAgent(agent: AgentEndpoint): string {
+  return agent.kind === 'client' ? `client:${agent.identity}` : `sip:${agent.uri}`;
+}
+
+export function decodeAgent(value: string): AgentEndpoint | null {
+  if (value.startsWith('client:') && /^[A-Za-z0-9_.-]{1,121}$/.test(value.slice(7))) return { kind: 'client', identity: value.slice(7) };
+  if (value.startsWith('sip:sip:')) return { kind: 'sip', uri: value.slice(4) };
+  return null;
+}

@@ -1,0 +1,402 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { createHmac } from 'node:crypto';
+import { In, LessThan, Repository } from 'typeorm';
+import { randomToken, sha256Hex } from '../../common/crypto/tokens';
+import { conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Clock } from '../../infrastructure/clock';
+import { RateLimiter } from '../../infrastructure/rate-limiter';
+import { acceptedAttributes, disclosureRequest, telReturnUrl } from '../../protocol/irma/disclosure';
+import { IrmaError } from '../../protocol/irma/requestor-client';
+import type { FrontendSessionRequest, SessionPointer } from '../../protocol/irma/types';
+import { drawDtmfCode } from '../../protocol/telephony/dtmf';
+import type { AgentEndpoint, CallDesk, ExchangeCallRef, RedeemOutcome } from '../../protocol/telephony/exchange-port';
+import { isOpen } from '../../protocol/telephony/opening-hours';
+import type { User } from '../accounts/entities/user.entity';
+import { AuditService } from '../audit/audit.service';
+import { CallSession, type CallState } from './entities/call-session.entity';
+import type { MunicipalitySettings } from './entities/municipality-settings.entity';
+import { ExchangeGateway, IrmaGateway } from './veilig-bellen.gateways';
+import { LiveCallBus } from './live-calls.bus';
+import { MunicipalitySettingsService } from './municipality-settings.service';
+
+/** What the citizen's widget shows. */
+export type WidgetState = 'waiting' | 'disclosed' | 'called' | 'connected' | 'error';
+
+export interface StartedSession {
+  sessionPtr: SessionPointer;
+  frontendRequest: FrontendSessionRequest;
+  phoneNumber: string;
+  dtmf: string;
+  statusToken: string;
+  expiresAt: string;
+}
+
+export interface ConsoleCall {
+  id: string;
+  purpose: string;
+  purposeLabel: string;
+  state: 'waiting' | 'taken' | 'connected';
+  takenByMe: boolean;
+  attributes: { id: string; name: string; value: string }[];
+  externalLink: string | null;
+  since: string;
+}
+
+const LIVE_FOR_CONSOLE: CallState[] = ['called', 'assigned', 'connected'];
+const WRONG_CODE_WINDOW_MS = 15 * 60_000;
+/** Margin past the IRMA session timeout for the last status poll. */
+const FOLLOW_MARGIN_MS = 30_000;
+
+const sessionEnded = () => new ProblemException(404, 'session-ended', 'Not found', 'This call session has ended or never existed.');
+
+/**
+ * Veilig bellen: the citizen's session (IRMA disclosure + DTMF code), the phone exchange's side
+ * (`CallDesk`: code in, session out; queue and call events), the agents' console and data lifetime.
+ */
+@Injectable()
+export class VeiligBellenService implements CallDesk, OnModuleDestroy {
+  private readonly logger = new Logger('VeiligBellen');
+  private readonly followers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    @InjectRepository(CallSession) private readonly sessions: Repository<CallSession>,
+    private readonly settings: MunicipalitySettingsService,
+    private readonly irma: IrmaGateway,
+    private readonly exchange: ExchangeGateway,
+    private readonly bus: LiveCallBus,
+    private readonly rateLimiter: RateLimiter,
+    private readonly clock: Clock,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  private get vb() {
+    return this.config.veiligBellen;
+  }
+
+  /**
+   * Starts a call session for the widget: draws the DTMF code (unique among live sessions) and the
+   * status token, starts the IRMA disclosure with `clientReturnUrl` `tel:<number>,<dtmf>`. The IRMA
+   * requestor token never leaves the backend.
+   */
+  async start(municipalityId: string, purposeKey: string, ip: string): Promise<StartedSession> {
+    const settings = await this.settings.find(municipalityId);
+    if (!settings) throw notFound('Veilig bellen is not set up for this municipality.');
+    const purpose = settings.purposes.find((p) => p.key === purposeKey);
+    if (!purpose) throw new ProblemException(400, 'unknown-purpose', 'Bad request', 'This button names a purpose the municipality has not configured.');
+    if (!isOpen(settings.openingHours, this.clock.now())) {
+      throw new ProblemException(409, 'closed', 'Closed', 'The phone line is closed now; please call during opening hours.');
+    }
+    const client = this.irma.client;
+    if (!client) throw new ProblemException(503, 'irma-unavailable', 'Service unavailable', 'No IRMA server is configured.');
+    const limit = await this.rateLimiter.consume(`vb:start:${ip}`, { limit: 30, windowMs: 60_000 });
+    if (!limit.allowed) throw new ProblemException(429, 'rate-limited', 'Too many requests', 'Too many new sessions; try again shortly.', { retryAfterSeconds: Math.ceil(limit.retryAfterMs / 1000) });
+
+    const now = this.clock.now();
+    const statusToken = randomToken();
+    const { session, dtmf } = await this.insertWithFreshCode({
+      organisationId: municipalityId,
+      purpose: purpose.key,
+      state: 'pending',
+      failure: null,
+      statusTokenHash: sha256Hex(statusToken),
+      irmaSession: null,
+      attributes: null,
+      callRef: null,
+      queueRef: null,
+      agentUserId: null,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: new Date(now.getTime() + this.vb.irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS),
+    });
+    let pkg;
+    try {
+      pkg = await client.startSession({
+        timeout: this.vb.irma.sessionSeconds,
+        request: disclosureRequest(purpose.attributes, telReturnUrl(settings.phoneNumber, dtmf)),
+      });
+    } catch (err) {
+      await this.sessions.delete({ id: session.id });
+      this.logger.warn({ status: (err as IrmaError).status, error: (err as IrmaError).error }, 'IRMA session start failed');
+      throw new ProblemException(503, 'irma-unreachable', 'Service unavailable', 'The Yivi server cannot be reached; try again later.');
+    }
+    await this.sessions.update({ id: session.id }, { irmaSession: pkg.token });
+    await this.audit.record({ kind: 'anonymous', ip }, { action: 'vb.session.started', outcome: 'success', objectType: 'vb-session', objectId: session.id, organisationId: municipalityId, details: { purpose: purpose.key } });
+    this.follow(session.id);
+    return {
+      sessionPtr: pkg.sessionPtr,
+      frontendRequest: pkg.frontendRequest,
+      phoneNumber: settings.phoneNumber,
+      dtmf,
+      statusToken,
+      expiresAt: session.expiresAt.toISOString(),
+    };
+  }
+
+  /** The citizen's progress, by status token; asks the IRMA server while the disclosure is open. */
+  async status(municipalityId: string, statusToken: string): Promise<{ state: WidgetState; reason?: string }> {
+    let session = await this.sessions.findOneBy({ statusTokenHash: sha256Hex(statusToken), organisationId: municipalityId });
+    if (!session) throw sessionEnded();
+    if (session.state === 'pending') session = (await this.settle(session)) ?? session;
+    return toWidgetState(session);
+  }
+
+  // ---- CallDesk: the phone exchange's side ----
+
+  async isOpen(municipalityId: string): Promise<boolean> {
+    const settings = await this.settings.find(municipalityId);
+    return settings !== null && isOpen(settings.openingHours, this.clock.now());
+  }
+
+  /**
+   * DTMF code in, session out. Attempts count per caller (rate limited); the code is invalidated in
+   * the same conditional update that moves the session to `called`, so it works exactly once.
+   */
+  async redeem(municipalityId: string, dtmf: string, call: { callRef: string; callerKey: string }): Promise<RedeemOutcome> {
+    const budget = await this.rateLimiter.consume(`vb:dtmf:${municipalityId}:${call.callerKey}`, { limit: this.vb.wrongCodesPerCaller, windowMs: WRONG_CODE_WINDOW_MS });
+    if (!budget.allowed) return { ok: false, reason: 'rate-limited' };
+    const hmac = this.dtmfHmac(dtmf);
+    let session = await this.sessions.findOneBy({ dtmfHmac: hmac, organisationId: municipalityId });
+    // The caller may dial before our poll noticed the disclosure: ask the IRMA server now.
+    if (session?.state === 'pending') session = await this.settle(session);
+    if (!session || session.state !== 'disclosed') {
+      await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.code-refused', outcome: 'denied', organisationId: municipalityId });
+      return { ok: false, reason: 'wrong-code' };
+    }
+    const now = this.clock.now();
+    const res = await this.sessions.update(
+      { id: session.id, state: 'disclosed', dtmfHmac: hmac },
+      { state: 'called', dtmfHmac: null, callRef: call.callRef, updatedAt: now, expiresAt: new Date(session.createdAt.getTime() + this.vb.maxAgeMs) },
+    );
+    if (!res.affected) return { ok: false, reason: 'wrong-code' };
+    await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.verified', outcome: 'success', objectType: 'vb-session', objectId: session.id, organisationId: municipalityId });
+    await this.bus.publish(municipalityId);
+    return { ok: true, sessionId: session.id };
+  }
+
+  async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<void> {
+    const res = await this.sessions.update({ organisationId: municipalityId, callRef: call.callRef }, { queueRef: call.queueRef, updatedAt: this.clock.now() });
+    if (res.affected) await this.bus.publish(municipalityId);
+  }
+
+  async callConnected(municipalityId: string, callRef: string): Promise<void> {
+    const res = await this.sessions.update({ organisationId: municipalityId, callRef, state: In(['called', 'assigned']) }, { state: 'connected', updatedAt: this.clock.now() });
+    if (res.affected) await this.bus.publish(municipalityId);
+  }
+
+  /** The call is over: the caller's data is deleted now. */
+  async callEnded(municipalityId: string, callRef: string): Promise<void> {
+    const res = await this.sessions.delete({ organisationId: municipalityId, callRef });
+    if (res.affected) {
+      await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.ended', outcome: 'success', organisationId: municipalityId, details: { deleted: res.affected } });
+      await this.bus.publish(municipalityId);
+    }
+  }
+
+  // ---- Agent console ----
+
+  /** Verified calls of the agent's municipality, with the disclosed attributes and the external link. */
+  async listCalls(agent: User): Promise<ConsoleCall[]> {
+    const [settings, rows] = await Promise.all([
+      this.settings.find(agent.organisationId),
+      this.sessions.find({ where: { organisationId: agent.organisationId, state: In(LIVE_FOR_CONSOLE) }, order: { updatedAt: 'ASC' } }),
+    ]);
+    return rows.map((row) => this.toConsoleCall(row, agent, settings));
+  }
+
+  /**
+   * "Take this call": one conditional update decides which agent gets it; then the exchange pulls the
+   * caller to that agent's VoIP client. If the exchange refuses, the claim is released again.
+   */
+  async take(agent: User, sessionId: string): Promise<ConsoleCall> {
+    const settings = await this.settings.find(agent.organisationId);
+    if (!settings) throw notFound('No such call.');
+    const now = this.clock.now();
+    const claimed = await this.sessions.update(
+      { id: sessionId, organisationId: agent.organisationId, state: 'called' },
+      { state: 'assigned', agentUserId: agent.id, updatedAt: now },
+    );
+    const row = await this.sessions.findOneBy({ id: sessionId, organisationId: agent.organisationId });
+    if (!row) throw notFound('No such call.');
+    if (!claimed.affected) {
+      if (row.agentUserId === agent.id) return this.toConsoleCall(row, agent, settings);
+      throw conflict('call-taken', 'Another agent has already taken this call.');
+    }
+    const outcome = await this.exchange
+      .for(agent.organisationId)
+      .routeToAgent({ callRef: row.callRef ?? '', queueRef: row.queueRef }, agentEndpoint(settings, agent), { municipalityId: agent.organisationId, sessionId });
+    if (!outcome.ok) {
+      await this.sessions.update({ id: sessionId, agentUserId: agent.id, state: 'assigned' }, { state: 'called', agentUserId: null, updatedAt: this.clock.now() });
+      await this.bus.publish(agent.organisationId);
+      await this.audit.record(this.actor(agent), { action: 'vb.call.take', outcome: 'failure', objectType: 'vb-session', objectId: sessionId, details: { reason: outcome.reason } });
+      if (outcome.reason === 'already-taken') throw conflict('call-taken', 'The phone exchange no longer has this caller waiting.');
+      if (outcome.reason === 'not-in-queue') throw conflict('call-not-queued', 'The caller is not in the queue yet; try again in a moment.');
+      throw new ProblemException(502, 'exchange-error', 'Bad gateway', 'The phone exchange did not accept the transfer; try again.');
+    }
+    await this.audit.record(this.actor(agent), { action: 'vb.call.take', outcome: 'success', objectType: 'vb-session', objectId: sessionId });
+    await this.bus.publish(agent.organisationId);
+    return this.toConsoleCall({ ...row, state: 'assigned', agentUserId: agent.id }, agent, settings);
+  }
+
+  /** The agent closes a call in the console (e.g. after hanging up): the caller's data is deleted. */
+  async end(agent: User, sessionId: string): Promise<void> {
+    const row = await this.sessions.findOne({ where: { id: sessionId, organisationId: agent.organisationId }, select: { id: true, agentUserId: true } });
+    if (!row) throw notFound('No such call.');
+    if (row.agentUserId && row.agentUserId !== agent.id) throw forbidden('Another agent has this call.', 'call-taken');
+    await this.sessions.delete({ id: sessionId, organisationId: agent.organisationId });
+    await this.audit.record(this.actor(agent), { action: 'vb.call.ended', outcome: 'success', objectType: 'vb-session', objectId: sessionId });
+    await this.bus.publish(agent.organisationId);
+  }
+
+  /** Called by the TwiML dial webhook: the agent a session was assigned to (for the `<Dial>`). */
+  async assignedAgent(municipalityId: string, sessionId: string): Promise<string | null> {
+    const row = await this.sessions.findOne({ where: { id: sessionId, organisationId: municipalityId }, select: { id: true, agentUserId: true } });
+    return row?.agentUserId ?? null;
+  }
+
+  // ---- Data lifetime ----
+
+  /** Deletes every session past its expiry or older than the maximum age (milliseconds, config). */
+  async purge(): Promise<number> {
+    const now = this.clock.now();
+    const expired = await this.sessions.find({ where: [{ expiresAt: LessThan(now) }, { createdAt: LessThan(new Date(now.getTime() - this.vb.maxAgeMs)) }], select: { id: true, organisationId: true } });
+    if (!expired.length) return 0;
+    await this.sessions.delete({ id: In(expired.map((e) => e.id)) });
+    for (const org of new Set(expired.map((e) => e.organisationId))) await this.bus.publish(org);
+    await this.audit.record({ kind: 'system' }, { action: 'vb.sessions.purged', outcome: 'success', details: { deleted: expired.length } });
+    return expired.length;
+  }
+
+  onModuleDestroy(): void {
+    for (const t of this.followers) clearTimeout(t);
+    this.followers.clear();
+  }
+
+  /** HMAC-SHA256 of a DTMF code under the configured pepper: what the database stores and indexes. */
+  dtmfHmac(dtmf: string): string {
+    return createHmac('sha256', this.vb.dtmfPepper).update(dtmf).digest('hex');
+  }
+
+  /**
+   * Polls the IRMA session (bounded by its timeout) so a disclosure is noticed without the widget;
+   * the widget's status requests and the exchange's lookups also settle it, so any instance can.
+   */
+  private follow(sessionId: string): void {
+    const deadline = Date.now() + this.vb.irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS;
+    const tick = () => {
+      const timer = setTimeout(() => {
+        this.followers.delete(timer);
+        void (async () => {
+          const row = await this.sessions.findOneBy({ id: sessionId });
+          if (!row || row.state !== 'pending') return;
+          const settled = await this.settle(row);
+          if (settled?.state === 'pending' && Date.now() < deadline) tick();
+        })().catch((err: Error) => this.logger.warn({ err: err.message }, 'following an IRMA session failed'));
+      }, this.vb.irma.pollMs);
+      timer.unref();
+      this.followers.add(timer);
+    };
+    tick();
+  }
+
+  /**
+   * Asks the IRMA server about a pending session and records the outcome: on DONE + VALID only the
+   * requested attributes (encrypted); otherwise `failed` with a reason. Returns the fresh row.
+   */
+  private async settle(session: CallSession): Promise<CallSession | null> {
+    const client = this.irma.client;
+    if (!client || !session.irmaSession) return session;
+    let update: Partial<CallSession>;
+    try {
+      const status = await client.status(session.irmaSession);
+      if (status !== 'DONE' && status !== 'CANCELLED' && status !== 'TIMEOUT') return session;
+      const settings = await this.settings.find(session.organisationId);
+      const requested = settings?.purposes.find((p) => p.key === session.purpose)?.attributes ?? [];
+      const result = status === 'DONE' ? acceptedAttributes(await client.result(session.irmaSession), requested) : ({ ok: false, reason: status === 'CANCELLED' ? 'cancelled' : 'timeout' } as const);
+      const now = this.clock.now();
+      update = result.ok
+        ? { state: 'disclosed', attributes: result.attributes, irmaSession: null, updatedAt: now, expiresAt: new Date(now.getTime() + this.vb.callWithinMs) }
+        : { state: 'failed', failure: result.reason, dtmfHmac: null, irmaSession: null, updatedAt: now };
+    } catch (err) {
+      if (err instanceof IrmaError && err.error === 'SESSION_UNKNOWN') {
+        update = { state: 'failed', failure: 'session-unknown', dtmfHmac: null, irmaSession: null, updatedAt: this.clock.now() };
+      } else {
+        this.logger.warn({ status: (err as IrmaError).status }, 'IRMA status check failed');
+        return session;
+      }
+    }
+    await this.sessions.update({ id: session.id, state: 'pending' }, update);
+    if (update.state === 'failed') {
+      await this.audit.record({ kind: 'system' }, { action: 'vb.session.disclosure-refused', outcome: 'denied', objectType: 'vb-session', objectId: session.id, organisationId: session.organisationId, details: { reason: update.failure ?? null } });
+    }
+    return this.sessions.findOneBy({ id: session.id });
+  }
+
+  private async insertWithFreshCode(values: Omit<CallSession, 'id' | 'dtmfHmac' | 'organisation'>): Promise<{ session: CallSession; dtmf: string }> {
+    for (let attempt = 0; ; attempt++) {
+      const dtmf = drawDtmfCode();
+      const session = this.sessions.create({ ...values, dtmfHmac: this.dtmfHmac(dtmf) });
+      try {
+        await this.sessions.insert(session);
+        return { session, dtmf };
+      } catch (err) {
+        // A clash with a live session's code (1 in 10^10 per live session): draw again.
+        if (attempt >= 4 || !/unique|duplicate/i.test((err as Error).message)) throw err;
+      }
+    }
+  }
+
+  private toConsoleCall(row: CallSession, agent: User, settings: MunicipalitySettings | null): ConsoleCall {
+    const purpose = settings?.purposes.find((p) => p.key === row.purpose);
+    const attributes = Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value }));
+    return {
+      id: row.id,
+      purpose: row.purpose,
+      purposeLabel: purpose?.label ?? row.purpose,
+      state: row.state === 'called' ? 'waiting' : row.state === 'assigned' ? 'taken' : 'connected',
+      takenByMe: row.agentUserId === agent.id,
+      attributes,
+      externalLink: externalLink(settings?.linkTemplate ?? null, attributes),
+      since: row.updatedAt.toISOString(),
+    };
+  }
+
+  private actor(agent: User) {
+    return { kind: 'user' as const, userId: agent.id, organisationId: agent.organisationId };
+  }
+}
+
+/** Fills `{name}` placeholders with URL-encoded attribute values; null when one is missing. */
+export function externalLink(template: string | null, attributes: { name: string; value: string }[]): string | null {
+  if (!template) return null;
+  let missing = false;
+  const filled = template.replace(/\{([A-Za-z0-9_-]+)\}/g, (_, name: string) => {
+    const attr = attributes.find((a) => a.name === name);
+    if (!attr) missing = true;
+    return encodeURIComponent(attr?.value ?? '');
+  });
+  return missing ? null : filled;
+}
+
+function toWidgetState(s: CallSession): { state: WidgetState; reason?: string } {
+  switch (s.state) {
+    case 'pending':
+      return { state: 'waiting' };
+    case 'disclosed':
+      return { state: 'disclosed' };
+    case 'called':
+      return { state: 'called' };
+    case 'assigned':
+    case 'connected':
+      return { state: 'connected' };
+    default:
+      return { state: 'error', reason: s.failure ?? 'failed' };
+  }
+}
+
+function agentEndpoint(settings: MunicipalitySettings, agent: User): AgentEndpoint {
+  const identity = `agent-${agent.id}`;
+  return settings.agentDial.kind === 'sip' ? { kind: 'sip', uri: settings.agentDial.uriTemplate.replace('{agent}', identity) } : { kind: 'client', identity };
+}

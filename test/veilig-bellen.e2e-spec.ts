@@ -1,0 +1,295 @@
+/**
+ * Veilig bellen end to end against the real app, with the in-process IRMA server and Twilio
+ * simulators: button → Yivi disclosure → phone call with the DTMF code → console → agent pulls the
+ * call → call ends → nothing of the caller left in the database; and every refusal of the issue.
+ */
+import { DataSource } from 'typeorm';
+import { twilioSignature } from '../src/protocol/telephony/twilio-signature';
+import { VeiligBellenSimulators } from '../src/modules/veilig-bellen/veilig-bellen.gateways';
+import { VeiligBellenService } from '../src/modules/veilig-bellen/veilig-bellen.service';
+import { CallSession } from '../src/modules/veilig-bellen/entities/call-session.entity';
+import { startApp, type TestApp } from './support/app';
+import {
+  ATTRS,
+  clientTokenOf,
+  dumpDatabase,
+  GEMEENTE_ORIGIN,
+  setUpMunicipality,
+  signIn,
+  startWidgetSession,
+  twilioThroughSupertest,
+  twilioUrls,
+} from './support/veilig-bellen';
+
+const CITIZEN = { [ATTRS.bsn]: '123456782', [ATTRS.firstnames]: 'Mirjam Elisabeth', [ATTRS.surname]: 'Zonneveld-Brinkhorst' };
+const CALLER = '+31612345678';
+
+describe('Veilig bellen', () => {
+  let t: TestApp;
+  let sims: VeiligBellenSimulators;
+  let nijmegen: Awaited<ReturnType<typeof setUpMunicipality>>;
+  let other: Awaited<ReturnType<typeof setUpMunicipality>>;
+
+  beforeAll(async () => {
+    t = await startApp({ listen: true });
+    sims = t.app.get(VeiligBellenSimulators);
+    twilioThroughSupertest(t);
+    nijmegen = await setUpMunicipality(t, 'Gemeente Nijmegen');
+    other = await setUpMunicipality(t, 'Gemeente Elders', { allowedOrigins: ['https://www.elders.example'], agents: 1 });
+  });
+  afterAll(() => t.close());
+
+  /** Widget session + simulated disclosure; returns what the widget got. */
+  async function disclosedSession(purpose = 'afval', values = CITIZEN) {
+    const res = await startWidgetSession(t, nijmegen.id, purpose).expect(201);
+    sims.irma!.disclose(clientTokenOf(res.body.sessionPtr), values);
+    const status = await widgetStatus(res.body.statusToken);
+    expect(status.body).toEqual({ state: 'disclosed' });
+    return res.body as { dtmf: string; statusToken: string; phoneNumber: string; sessionPtr: { u: string } };
+  }
+
+  function widgetStatus(token: string, origin = GEMEENTE_ORIGIN) {
+    return t.http().get(`/api/veilig-bellen/widget/${nijmegen.id}/status`).set('Origin', origin).set('Authorization', `Bearer ${token}`);
+  }
+
+  async function callIn(dtmf: string, from = CALLER) {
+    const call = await sims.twilio!.placeCall({ from, to: nijmegen.settings.phoneNumber, ...twilioUrls(t, nijmegen.id) });
+    expect(call.state).toBe('gathering');
+    await sims.twilio!.press(call.sid, dtmf);
+    return call;
+  }
+
+  it('runs the whole flow and leaves no trace of the caller', async () => {
+    // The button: session pointer for the Yivi QR, number, code and status token; never the IRMA token.
+    const start = await startWidgetSession(t, nijmegen.id).expect(201);
+    expect(start.headers['access-control-allow-origin']).toBe(GEMEENTE_ORIGIN);
+    expect(start.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(Object.keys(start.body).sort()).toEqual(['dtmf', 'expiresAt', 'frontendRequest', 'phoneNumber', 'sessionPtr', 'statusToken']);
+    expect(start.body.dtmf).toMatch(/^[0-9]{10}$/);
+    expect(start.body.sessionPtr.irmaqr).toBe('disclosing');
+    const clientToken = clientTokenOf(start.body.sessionPtr);
+    expect(sims.irma!.returnUrlOf(clientToken)).toBe(`tel:+31243299999,${start.body.dtmf}`);
+    expect(sims.irma!.requestedAttributes(clientToken)).toEqual([ATTRS.bsn, ATTRS.firstnames, ATTRS.surname]);
+    expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'waiting' });
+
+    // The Yivi app discloses (the app would also offer more than asked; only the requested are kept).
+    sims.irma!.disclose(clientToken, { ...CITIZEN, 'pbdf.gemeente.personalData.dateofbirth': '01-01-1970' });
+    expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'disclosed' });
+
+    // Encrypted at rest: the raw row holds no attribute value, and carries the key id.
+    const ds = t.app.get(DataSource);
+    const raw = await ds.query(`SELECT attributes FROM vb_call_session`);
+    const blob = Buffer.from(raw[0].attributes);
+    expect(blob.toString('latin1')).not.toContain('123456782');
+    expect(blob.subarray(2, 2 + blob[1]).toString()).toBe('dev1');
+
+    // The phone call: the app dials tel:<number>,<dtmf>; the exchange gathers the digits.
+    const call = await callIn(start.body.dtmf);
+    expect(call.log).toContain('enqueue:veilig-bellen-' + nijmegen.id);
+    expect(call.queueSid).toBeDefined();
+    expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'called' });
+
+    // Console: both agents of Nijmegen see the call with the attributes and the external link.
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const a2 = await signIn(t, nijmegen.agents[1]);
+    const list = (await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ purpose: 'afval', purposeLabel: 'Afval', state: 'waiting', takenByMe: false, externalLink: 'https://zaak.example.nl/persoon?bsn=123456782' });
+    expect(Object.fromEntries(list[0].attributes.map((a: { id: string; value: string }) => [a.id, a.value]))).toEqual(CITIZEN);
+
+    // Two agents click at once: exactly one gets it.
+    const [r1, r2] = await Promise.all([
+      a1.agent.post(`/api/veilig-bellen/console/calls/${list[0].id}/take`).set('X-XSRF-TOKEN', a1.csrf),
+      a2.agent.post(`/api/veilig-bellen/console/calls/${list[0].id}/take`).set('X-XSRF-TOKEN', a2.csrf),
+    ]);
+    expect([r1.status, r2.status].sort()).toEqual([200, 409]);
+    const [winner, winnerUser] = r1.status === 200 ? [a1, nijmegen.agents[0]] : [a2, nijmegen.agents[1]];
+    const loser = winner === a1 ? a2 : a1;
+    expect((r1.status === 409 ? r1 : r2).body.type).toMatch(/call-taken$/);
+    await sims.twilio!.settled();
+    // One Queue Members request, and the caller is bridged to the winner's Twilio Client.
+    const members = sims.twilio!.restCalls.filter((c) => c.path.includes('/Members/'));
+    expect(members).toHaveLength(1);
+    expect(members[0].path).toBe(`/2010-04-01/Accounts/${t.config.veiligBellen.twilio.accountSid}/Queues/${call.queueSid}/Members/${call.sid}.json`);
+    expect(call.agent).toBe(`client:agent-${winnerUser.id}`);
+    expect((await loser.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: false });
+    expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: true });
+    expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'connected' });
+
+    // The caller hangs up: the entry disappears and the data is gone.
+    await sims.twilio!.hangup(call.sid);
+    expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
+    expect((await widgetStatus(start.body.statusToken)).status).toBe(404);
+    expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
+    const everything = await dumpDatabase(t);
+    for (const trace of [...Object.values(CITIZEN), start.body.dtmf, CALLER, call.sid, start.body.statusToken, 'Zonneveld', 'Mirjam']) {
+      expect(everything).not.toContain(trace);
+    }
+    // The audit log says what happened without any caller data.
+    const actions = (await nijmegen.adminSession.agent.get('/api/admin/audit?limit=50').expect(200)).body.map((e: { action: string }) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['vb.session.started', 'vb.call.verified', 'vb.call.take', 'vb.call.ended']));
+  });
+
+  it('ends the call when the agent hangs up', async () => {
+    const s = await disclosedSession();
+    const call = await callIn(s.dtmf);
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const [entry] = (await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
+    await a1.agent.post(`/api/veilig-bellen/console/calls/${entry.id}/take`).set('X-XSRF-TOKEN', a1.csrf).expect(200);
+    await sims.twilio!.settled();
+    await sims.twilio!.agentHangup(call.sid);
+    expect((await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
+  });
+
+  it('refuses unsigned, badly signed and foreign-account exchange webhooks', async () => {
+    const { voiceUrl } = twilioUrls(t, nijmegen.id);
+    const path = new URL(voiceUrl).pathname;
+    const form = { AccountSid: t.config.veiligBellen.twilio.accountSid!, CallSid: 'CA1', From: CALLER, To: '+31243299999', CallStatus: 'ringing' };
+    const token = t.config.veiligBellen.twilio.authToken;
+    const unsigned = await t.http().post(path).type('form').send(form);
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.body.type).toMatch(/bad-signature$/);
+    await t.http().post(path).type('form').set('X-Twilio-Signature', twilioSignature('wrong-token-wrong-token', voiceUrl, form)).send(form).expect(403);
+    // Signed for other parameters (a replayed signature with changed digits).
+    await t.http().post(path).type('form').set('X-Twilio-Signature', twilioSignature(token, voiceUrl, { ...form, CallSid: 'CA2' })).send(form).expect(403);
+    const good = await t.http().post(path).type('form').set('X-Twilio-Signature', twilioSignature(token, voiceUrl, form)).send(form).expect(200);
+    expect(good.text).toContain('<Gather input="dtmf" numDigits="10" timeout="15"');
+
+    // The generic exchange API: no key, a wrong key, and a good key.
+    const lookup = `/api/veilig-bellen/exchange/v1/${nijmegen.id}/lookup`;
+    const body = { dtmf: '0000000000', callRef: 'connect-1', caller: CALLER };
+    expect((await t.http().post(lookup).send(body)).status).toBe(401);
+    expect((await t.http().post(lookup).set('Authorization', 'Bearer not-the-key-not-the-key').send(body)).status).toBe(401);
+    const { exchangeKey } = (await nijmegen.adminSession.agent.post(`/api/veilig-bellen/municipalities/${nijmegen.id}/exchange-key`).set('X-XSRF-TOKEN', nijmegen.adminSession.csrf).expect(200)).body;
+    const unknown = await t.http().post(lookup).set('Authorization', `Bearer ${exchangeKey}`).send(body);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.type).toMatch(/unknown-code$/);
+    // Another municipality's key does not open Nijmegen's lookup.
+    const { exchangeKey: otherKey } = (await other.adminSession.agent.post(`/api/veilig-bellen/municipalities/${other.id}/exchange-key`).set('X-XSRF-TOKEN', other.adminSession.csrf).expect(200)).body;
+    expect((await t.http().post(lookup).set('Authorization', `Bearer ${otherKey}`).send(body)).status).toBe(401);
+    expect((await t.http().post(lookup).set('Authorization', `Bearer ${exchangeKey}`).send({ ...body, dtmf: '12' })).status).toBe(400);
+  });
+
+  it('refuses a reused or unknown DTMF code, re-prompting at most 3 times', async () => {
+    const s = await disclosedSession();
+    const first = await callIn(s.dtmf, '+31600000001');
+    expect(first.state).toBe('queued');
+    // The same code again, from another phone: invalid now.
+    const replay = await sims.twilio!.placeCall({ from: '+31600000002', to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+    await sims.twilio!.press(replay.sid, s.dtmf);
+    expect(replay.state).toBe('gathering');
+    expect(replay.log.at(-2)).toMatch(/niet geldig/);
+    await sims.twilio!.press(replay.sid, '1234567890');
+    await sims.twilio!.silence(replay.sid); // no input counts as a try too
+    expect(replay.state).toBe('ended');
+    expect(replay.log.filter((l) => l === 'gather')).toHaveLength(3);
+    expect(replay.log.at(-2)).toMatch(/niet herkend/);
+    expect(replay.log.at(-1)).toBe('hangup');
+    // The generic API agrees: a used code is unknown.
+    const { exchangeKey } = (await nijmegen.adminSession.agent.post(`/api/veilig-bellen/municipalities/${nijmegen.id}/exchange-key`).set('X-XSRF-TOKEN', nijmegen.adminSession.csrf).expect(200)).body;
+    await t.http().post(`/api/veilig-bellen/exchange/v1/${nijmegen.id}/lookup`).set('Authorization', `Bearer ${exchangeKey}`).send({ dtmf: s.dtmf, callRef: 'c-2', caller: '+31600000003' }).expect(404);
+    await sims.twilio!.hangup(first.sid);
+  });
+
+  it('rate-limits code attempts per caller', async () => {
+    const s = await disclosedSession();
+    const from = '+31600000099';
+    for (let i = 0; i < 2; i++) {
+      const c = await sims.twilio!.placeCall({ from, to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+      for (let j = 0; j < 3 && c.state === 'gathering'; j++) await sims.twilio!.press(c.sid, '999999999' + j);
+    }
+    // Five attempts used: now even the right code is refused for this caller.
+    const c = await sims.twilio!.placeCall({ from, to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+    await sims.twilio!.press(c.sid, s.dtmf);
+    expect(c.log.join('\n')).toMatch(/te vaak/);
+    expect(c.state).toBe('ended');
+    // The code itself stays valid for the real caller.
+    const real = await callIn(s.dtmf, '+31600000100');
+    expect(real.state).toBe('queued');
+    await sims.twilio!.hangup(real.sid);
+  });
+
+  it('refuses an agent of another municipality', async () => {
+    const s = await disclosedSession();
+    const call = await callIn(s.dtmf);
+    const mine = await signIn(t, nijmegen.agents[0]);
+    const [entry] = (await mine.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
+    const foreign = await signIn(t, other.agents[0]);
+    expect((await foreign.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
+    const take = await foreign.agent.post(`/api/veilig-bellen/console/calls/${entry.id}/take`).set('X-XSRF-TOKEN', foreign.csrf);
+    expect(take.status).toBe(404);
+    await foreign.agent.post(`/api/veilig-bellen/console/calls/${entry.id}/end`).set('X-XSRF-TOKEN', foreign.csrf).expect(404);
+    // Admins without the agent role, and anonymous callers, do not reach the console at all.
+    expect((await nijmegen.adminSession.agent.get('/api/veilig-bellen/console/calls')).status).toBe(403);
+    expect((await t.http().get('/api/veilig-bellen/console/calls')).status).toBe(401);
+    // Nor can another municipality's admin read or change Nijmegen's settings.
+    expect((await other.adminSession.agent.get(`/api/veilig-bellen/municipalities/${nijmegen.id}/settings`)).status).toBe(403);
+    await sims.twilio!.hangup(call.sid);
+  });
+
+  it('refuses an IRMA result whose proofStatus is not VALID', async () => {
+    const start = await startWidgetSession(t, nijmegen.id).expect(201);
+    sims.irma!.disclose(clientTokenOf(start.body.sessionPtr), CITIZEN, 'EXPIRED');
+    const status = await widgetStatus(start.body.statusToken).expect(200);
+    expect(status.body).toEqual({ state: 'error', reason: 'proof-not-valid' });
+    const raw = await t.app.get(DataSource).query(`SELECT attributes, dtmf_hmac FROM vb_call_session WHERE state = 'failed'`);
+    expect(raw.every((r: { attributes: unknown; dtmf_hmac: unknown }) => r.attributes === null && r.dtmf_hmac === null)).toBe(true);
+    const call = await sims.twilio!.placeCall({ from: '+31600000200', to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+    await sims.twilio!.press(call.sid, start.body.dtmf);
+    expect(call.state).toBe('gathering'); // re-prompted: the code is not valid
+    await sims.twilio!.hangup(call.sid);
+  });
+
+  it('refuses a widget on an origin that is not allowed', async () => {
+    const evil = await startWidgetSession(t, nijmegen.id, 'afval', 'https://evil.example');
+    expect(evil.status).toBe(403);
+    expect(evil.body.type).toMatch(/origin-not-allowed$/);
+    expect(evil.headers['access-control-allow-origin']).toBeUndefined();
+    // Elders' origin is allowed for Elders, not for Nijmegen.
+    expect((await startWidgetSession(t, nijmegen.id, 'afval', 'https://www.elders.example')).status).toBe(403);
+    const preflight = await t.http().options(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`).set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const ok = await t.http().options(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`).set('Origin', GEMEENTE_ORIGIN).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+    expect(ok.headers['access-control-allow-origin']).toBe(GEMEENTE_ORIGIN);
+    // The rest of the API keeps its own allow-list.
+    const api = await t.http().options('/api/auth/me').set('Origin', GEMEENTE_ORIGIN).set('Access-Control-Request-Method', 'GET');
+    expect(api.headers['access-control-allow-origin']).toBeUndefined();
+    // The script itself may be loaded from anywhere.
+    const script = await t.http().get('/widget/veilig-bellen.js').expect(200);
+    expect(script.headers['cross-origin-resource-policy']).toBe('cross-origin');
+    expect(script.headers['content-type']).toMatch(/javascript/);
+  });
+
+  it('validates widget input with problem+json', async () => {
+    const bad = await t.http().post(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`).set('Origin', GEMEENTE_ORIGIN).send({ purpose: 'Afval!', extra: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    const unknown = await startWidgetSession(t, nijmegen.id, 'paspoort');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.type).toMatch(/unknown-purpose$/);
+    expect((await t.http().get(`/api/veilig-bellen/widget/${nijmegen.id}/status`)).status).toBe(401);
+    expect((await t.http().get(`/api/veilig-bellen/widget/${nijmegen.id}/status`).set('Authorization', 'Bearer xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')).status).toBe(404);
+  });
+
+  it('tells callers and the widget when the line is closed', async () => {
+    const closed = await setUpMunicipality(t, 'Gemeente Dicht', { openingHours: { timeZone: 'Europe/Amsterdam', days: {} }, agents: 0 });
+    const start = await startWidgetSession(t, closed.id);
+    expect(start.status).toBe(409);
+    expect(start.body.type).toMatch(/closed$/);
+    const base = `${t.config.http.publicUrl}/api/veilig-bellen/exchange/twilio/${closed.id}`;
+    const call = await sims.twilio!.placeCall({ from: CALLER, to: '+31243299999', voiceUrl: `${base}/voice`, statusCallback: `${base}/status` });
+    expect(call.log[0]).toMatch(/gesloten/);
+    expect(call.state).toBe('ended');
+  });
+
+  it('deletes caller data after the maximum age, whatever happened', async () => {
+    const s = await disclosedSession();
+    await callIn(s.dtmf);
+    const service = t.app.get(VeiligBellenService);
+    expect(await service.purge()).toBe(0);
+    const repo = t.app.get(DataSource).getRepository(CallSession);
+    await repo.createQueryBuilder().update().set({ createdAt: new Date(Date.now() - t.config.veiligBellen.maxAgeMs - 1000) }).execute();
+    expect(await service.purge()).toBeGreaterThan(0);
+    expect(await repo.count()).toBe(0);
+  });
+});
