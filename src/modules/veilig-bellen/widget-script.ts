@@ -48,7 +48,7 @@ export async function buildWidget(outfile: string | null): Promise<string> {
     format: 'iife',
     target: ['es2019'],
     platform: 'browser',
-    legalComments: 'linked',
+    legalComments: 'eof',
     write: outfile !== null,
     outfile: outfile ?? 'veilig-bellen.js',
     logLevel: 'silent',
