@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import type { NextFunction, Request, Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { createValidationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
 import { CSRF_COOKIE, setCsrfCookie } from './modules/accounts/auth/cookies';
 import { METRICS, type Metrics } from './modules/health/metrics';
+import { KEY_UPLOAD_BODY_LIMIT, KEY_UPLOAD_PATH } from './modules/key-store/key-upload.controller';
 
 /** Repository root, whether running from `src/` (tests, tsx) or from `dist/src/` (built). */
 export const repoRoot = __dirname.includes(`${'/'}dist${'/'}`) ? join(__dirname, '..', '..') : join(__dirname, '..');
@@ -63,6 +64,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     }),
   );
   app.use(cookieParser());
+  // Routes with a tighter body limit parse first; the general parser then skips the parsed body.
+  app.use(KEY_UPLOAD_PATH, json({ limit: KEY_UPLOAD_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
   app.use(csrfCookie(config.http.secureCookies));

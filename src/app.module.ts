@@ -10,6 +10,7 @@ import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
 import type { JobDefinition } from './modules/jobs/job-definitions';
 import { JobsModule } from './modules/jobs/jobs.module';
+import { KeyStoreModule } from './modules/key-store/key-store.module';
 import { VeiligBellenModule } from './modules/veilig-bellen/veilig-bellen.module';
 
 export interface AppModuleOptions {
@@ -32,6 +33,7 @@ export class AppModule {
         AuditModule,
         HealthModule,
         AccountsModule,
+        KeyStoreModule,
         VeiligBellenModule,
         ...(options.extraImports ?? []),
       ],

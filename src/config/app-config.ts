@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { accountsConfig } from '../modules/accounts/accounts.config';
+import { keyStoreConfig } from '../modules/key-store/key-store.config';
 import { veiligBellenConfig } from '../modules/veilig-bellen/veilig-bellen.config';
 import { coreEnv, databaseEnv, redisEnv } from './core.config';
 import { metaOf, type ConfigSection, type EnvShape } from './env';
@@ -14,7 +15,7 @@ import { metaOf, type ConfigSection, type EnvShape } from './env';
 type AnySection = ConfigSection<string, any, unknown>;
 
 /** Module configuration sections, in README order. */
-const sections = [accountsConfig, veiligBellenConfig] as const satisfies readonly AnySection[];
+const sections = [accountsConfig, keyStoreConfig, veiligBellenConfig] as const satisfies readonly AnySection[];
 
 type SectionConfigs = { [S in (typeof sections)[number] as S['key']]: ReturnType<S['map']> };
 

@@ -5,7 +5,11 @@ import { Organisation } from '../modules/accounts/entities/organisation.entity';
 import { Session } from '../modules/accounts/entities/session.entity';
 import { User } from '../modules/accounts/entities/user.entity';
 import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
+import { DiagnosisKey } from '../modules/key-store/entities/diagnosis-key.entity';
+import { ExportBatch } from '../modules/key-store/entities/export-batch.entity';
+import { ExportFile } from '../modules/key-store/entities/export-file.entity';
+import { UsedUploadToken } from '../modules/key-store/entities/used-upload-token.entity';
 import { CallSession } from '../modules/veilig-bellen/entities/call-session.entity';
 import { MunicipalitySettings } from '../modules/veilig-bellen/entities/municipality-settings.entity';
 
-export const entities = [Organisation, User, Session, AuditEntry, MunicipalitySettings, CallSession];
+export const entities = [Organisation, User, Session, AuditEntry, MunicipalitySettings, CallSession, DiagnosisKey, ExportBatch, ExportFile, UsedUploadToken];

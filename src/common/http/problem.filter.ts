@@ -23,11 +23,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     if (res.headersSent) return;
     const instance = req.originalUrl?.split('?')[0];
-    const body = this.toProblem(exception, instance);
+    const body = this.decorate(this.toProblem(exception, instance));
     if (body.status === 429 && typeof body.retryAfterSeconds === 'number') {
       res.setHeader('Retry-After', String(body.retryAfterSeconds));
     }
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  }
+
+  /** Hook for controllers that add members to every answer (e.g. response padding). */
+  protected decorate<T extends { status: number } & Record<string, unknown>>(body: T): T {
+    return body;
   }
 
   private toProblem(exception: unknown, instance?: string): { status: number } & Record<string, unknown> {

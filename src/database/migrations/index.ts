@@ -4,5 +4,6 @@
  */
 import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit';
 import { VeiligBellen1764200000000 } from './1764200000000-veilig-bellen';
+import { KeyStore1764300000000 } from './1764300000000-key-store';
 
-export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000];
+export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000, KeyStore1764300000000];

@@ -9,6 +9,8 @@ export interface JobDefinition {
 
 export const JOBS = {
   purgeSessions: { queue: 'maintenance', name: 'purge-sessions' },
+  aggregateExports: { queue: 'exports', name: 'aggregate' },
+  purgeKeys: { queue: 'maintenance', name: 'purge-keys' },
   veiligBellenPurge: { queue: 'maintenance', name: 'veilig-bellen-purge' },
 } as const satisfies Record<string, JobDefinition>;
 

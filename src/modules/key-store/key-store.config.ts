@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { defineConfigSection, envInt, envSecret } from '../../config/env';
+
+const signingKeyList = z
+  .string()
+  .regex(/^([A-Za-z0-9_]+=[^,]+)(,[A-Za-z0-9_]+=[^,]+)*$/, 'expected version=path.pem[,version=path.pem…]')
+  .optional();
+
+/** Uploads, aggregation cycles, export signing and downloads. */
+export const keyStoreConfig = defineConfigSection({
+  key: 'keyStore',
+  title: 'Exposure key store',
+  shape: {
+    HOME_REGION: z
+      .string()
+      .regex(/^[A-Z]{2}$/)
+      .default('NL')
+      .describe('ISO 3166-1 alpha-2 of this national backend: origin of its apps\' keys and the region of its exports.'),
+    UPLOAD_TOKEN_SECRET: envSecret(
+      'dev-only-upload-token-secret-change-me-0000000000',
+      'HMAC key (≥ 32 chars) that signs upload tokens issued by the verification flows.',
+    ),
+    UPLOAD_TOKEN_TTL_MINUTES: envInt(60, 1, 24 * 60).describe('Lifetime of an upload token.'),
+    EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe('Aggregation cycle: how often ready keys become a signed export.'),
+    EXPORT_MIN_KEYS: envInt(1000, 0, 1_000_000).describe('Export files with fewer real keys are padded with generated keys up to this count.'),
+    EXPORT_MAX_KEYS_PER_FILE: envInt(500_000, 1000, 1_000_000).describe('Keys per export file at most; larger cycles are split.'),
+    EXPORT_KEY_EMBARGO_MINUTES: envInt(120, 0, 24 * 60).describe(
+      'A key is exported only this long after its rolling period ended (GAEN matches RPIs ±2 h).',
+    ),
+    EXPORT_SIGNING_KEY_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9_]{1,32}$/)
+      .default('204')
+      .describe('verification_key_id in SignatureInfo (Apple/Google use the MCC, e.g. 204 for NL).'),
+    EXPORT_SIGNING_KEYS: signingKeyList.describe(
+      'P-256 private keys (PKCS#8 PEM files) by version: `v1=/keys/v1.pem,v2=/keys/v2.pem`. Unset in the embedded profile: one is generated under DATA_DIR/keys.',
+    ),
+    EXPORT_SIGNING_ACTIVE_VERSION: z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .optional()
+      .describe('Version that signs new exports (default: the last listed); the others stay published for rotation.'),
+    EXPORT_PADDING_SECRET: envSecret(
+      'dev-only-export-padding-secret-change-me-000000000',
+      'Seeds the generated padding keys of an export, so a re-run after a crash writes the same file.',
+    ),
+    KEY_RETENTION_DAYS: envInt(14, 1, 60).describe('Keys and export files older than this are deleted.'),
+    EXPORT_INDEX_MAX_AGE_SECONDS: envInt(300, 0, 86400).describe('Cache lifetime of the export index (files are immutable).'),
+  },
+  check: (env, core) => {
+    const problems: string[] = [];
+    if (core.isProduction && !env.EXPORT_SIGNING_KEYS) problems.push('EXPORT_SIGNING_KEYS: production needs configured export signing keys');
+    const versions = env.EXPORT_SIGNING_KEYS?.split(',').map((p) => p.split('=')[0]) ?? [];
+    if (env.EXPORT_SIGNING_ACTIVE_VERSION && env.EXPORT_SIGNING_KEYS && !versions.includes(env.EXPORT_SIGNING_ACTIVE_VERSION)) {
+      problems.push('EXPORT_SIGNING_ACTIVE_VERSION: not one of the versions in EXPORT_SIGNING_KEYS');
+    }
+    return problems;
+  },
+  map: (env, core) => {
+    const keys = env.EXPORT_SIGNING_KEYS?.split(',').map((pair) => {
+      const [version, file] = pair.split('=') as [string, string];
+      return { version, file };
+    });
+    return {
+      homeRegion: env.HOME_REGION,
+      uploadTokenSecret: env.UPLOAD_TOKEN_SECRET,
+      uploadTokenTtlMs: env.UPLOAD_TOKEN_TTL_MINUTES * 60_000,
+      exportPeriodMs: env.EXPORT_PERIOD_MINUTES * 60_000,
+      exportMinKeys: env.EXPORT_MIN_KEYS,
+      exportMaxKeysPerFile: env.EXPORT_MAX_KEYS_PER_FILE,
+      embargoMs: env.EXPORT_KEY_EMBARGO_MINUTES * 60_000,
+      signing: {
+        keyId: env.EXPORT_SIGNING_KEY_ID,
+        keys: keys ?? [{ version: 'v1', file: `${core.dataDir}/keys/export-signing-v1.pem`, generate: true }],
+        activeVersion: env.EXPORT_SIGNING_ACTIVE_VERSION ?? keys?.at(-1)?.version ?? 'v1',
+      },
+      paddingSecret: env.EXPORT_PADDING_SECRET,
+      retentionDays: env.KEY_RETENTION_DAYS,
+      indexMaxAgeSeconds: env.EXPORT_INDEX_MAX_AGE_SECONDS,
+    };
+  },
+});
+
+export type KeyStoreConfig = ReturnType<typeof keyStoreConfig.map>;

@@ -1,0 +1,61 @@
+import { Body, Controller, Headers, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { randomInt } from 'node:crypto';
+import { badRequest } from '../../common/http/problem';
+import { Clock } from '../../infrastructure/clock';
+import { checkUploadKeys } from '../../protocol/key-upload';
+import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
+import { KeyUploadDto, KeyUploadResponseDto } from './dto/key-upload.dto';
+import { KeyUploadService } from './key-upload.service';
+import { PaddedProblemFilter, PaddingInterceptor } from './response-padding';
+
+export const KEY_UPLOAD_PATH = '/api/v1/diagnosis-keys';
+/** A full upload (30 keys, metadata, padding) is far below this; anything larger is not an app. */
+export const KEY_UPLOAD_BODY_LIMIT = '64kb';
+
+@ApiTags('key store')
+@Public()
+@SkipCsrf()
+@UseInterceptors(PaddingInterceptor)
+@UseFilters(PaddedProblemFilter)
+@Controller()
+export class KeyUploadController {
+  /** Moving average of real upload durations: decoys wait about as long. */
+  private typicalMs = 30;
+
+  constructor(
+    private readonly uploads: KeyUploadService,
+    private readonly clock: Clock,
+  ) {}
+
+  @Post(KEY_UPLOAD_PATH.slice(1))
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Upload diagnosis keys with proof from a verification flow',
+    description:
+      'Authorise with `Authorization: Bearer <upload token>` or a `verification` object (professional-signed flow). ' +
+      'Each refusal is problem+json with `reason` and, for key problems, `keyIndex`. Every answer carries random `padding`.',
+  })
+  @ApiHeader({ name: 'X-Chaff', required: false, description: 'Marks a decoy upload: answered like a real one, nothing stored' })
+  @ApiOkResponse({ type: KeyUploadResponseDto })
+  async upload(
+    @Body() body: KeyUploadDto,
+    @Headers('authorization') authorization: string | undefined,
+    @Headers('x-chaff') chaff: string | undefined,
+  ): Promise<{ insertedKeys: number }> {
+    const started = performance.now();
+    if (chaff) return this.decoy(body, started);
+    const inserted = await this.uploads.upload(body, authorization);
+    this.typicalMs = this.typicalMs * 0.9 + (performance.now() - started) * 0.1;
+    return { insertedKeys: inserted };
+  }
+
+  /** Same checks on the keys, same status and shape, about the same time; nothing is stored. */
+  private async decoy(body: KeyUploadDto, started: number): Promise<{ insertedKeys: number }> {
+    const checked = checkUploadKeys(body.keys, this.clock.now().getTime());
+    if (!checked.ok) throw badRequest(`key-${checked.reason}`, checked.detail, { reason: checked.reason, keyIndex: checked.keyIndex });
+    const wait = this.typicalMs * (0.8 + randomInt(0, 400) / 1000) - (performance.now() - started);
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    return { insertedKeys: checked.keys.length };
+  }
+}

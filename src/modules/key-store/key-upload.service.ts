@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, In } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { badRequest, ProblemException } from '../../common/http/problem';
+import { Clock } from '../../infrastructure/clock';
+import { isCountryCode } from '../../protocol/countries';
+import { checkUploadKeys, daysSinceOnset, type KeyUploadRequest } from '../../protocol/key-upload';
+import { AuditService } from '../audit/audit.service';
+import { DiagnosisKey } from './entities/diagnosis-key.entity';
+import { UploadAuthorizers } from './upload-authorization';
+
+const INTERVAL_MS = 600_000;
+
+/** Validates, authorises and stores one upload of diagnosis keys, all or nothing. */
+@Injectable()
+export class KeyUploadService {
+  private readonly logger = new Logger('KeyStore');
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly authorizers: UploadAuthorizers,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Checks every key and country, verifies the proof with the flow that applies, then stores the keys
+   * and spends the proof in one transaction. Returns the number of keys stored.
+   */
+  async upload(body: KeyUploadRequest, authorization: string | undefined): Promise<number> {
+    const now = this.clock.now();
+    const checked = checkUploadKeys(body.keys, now.getTime(), { maxKeys: 30, retentionDays: this.config.keyStore.retentionDays, maxDaysSinceOnset: 14 });
+    if (!checked.ok) throw badRequest(`key-${checked.reason}`, checked.detail, { reason: checked.reason, keyIndex: checked.keyIndex });
+    const origin = body.origin ?? this.config.keyStore.homeRegion;
+    if (!isCountryCode(origin)) throw badRequest('bad-country', `origin "${origin}" is not an ISO 3166-1 alpha-2 code.`, { reason: 'bad-country' });
+    const visited = [...new Set(body.visitedCountries ?? [])];
+    const badVisited = visited.findIndex((c) => !isCountryCode(c));
+    if (badVisited >= 0) {
+      throw badRequest('bad-country', `visitedCountries[${badVisited}] is not an ISO 3166-1 alpha-2 code.`, { reason: 'bad-country' });
+    }
+    const grant = await this.authorizers.authorize({ authorization, body, keys: checked.keys });
+    if (checked.keys.length > grant.maxKeys) {
+      throw badRequest('key-too-many-keys', `This verification allows at most ${grant.maxKeys} keys.`, { reason: 'too-many-keys' });
+    }
+    const rows = checked.keys.map((k) => ({
+      keyData: k.keyData,
+      rollingStartIntervalNumber: k.rollingStartIntervalNumber,
+      rollingPeriod: k.rollingPeriod,
+      transmissionRiskLevel: k.transmissionRiskLevel,
+      reportType: grant.reportType,
+      daysSinceOnsetOfSymptoms:
+        k.daysSinceOnsetOfSymptoms ?? (grant.onsetDayMs !== undefined ? clampDsos(daysSinceOnset(k.rollingStartIntervalNumber, grant.onsetDayMs)) : null),
+      origin,
+      region: this.config.keyStore.homeRegion,
+      visitedCountries: visited,
+      consentToFederation: body.consentToFederation === true,
+      source: 'app',
+      flow: grant.flow,
+      receivedAt: now,
+      // Never exported while its RPIs could still be broadcast or matched (validity end + embargo).
+      availableAt: new Date(Math.max(now.getTime(), (k.rollingStartIntervalNumber + k.rollingPeriod) * INTERVAL_MS + this.config.keyStore.embargoMs)),
+      exportBatchId: null,
+    }));
+    try {
+      await this.dataSource.transaction(async (em) => {
+        // Spend first: a replayed proof is refused as such, whatever its keys.
+        await grant.spend(em);
+        const existing = await em.find(DiagnosisKey, { select: { keyData: true }, where: { keyData: In(rows.map((r) => r.keyData)) } });
+        if (existing.length) {
+          const index = rows.findIndex((r) => existing.some((e) => Buffer.from(e.keyData).equals(r.keyData)));
+          throw new ProblemException(409, 'duplicate-key', 'Conflict', `keys[${index}] was uploaded before.`, { reason: 'duplicate-key', keyIndex: index });
+        }
+        await em.insert(DiagnosisKey, rows);
+      });
+    } catch (e) {
+      if (e instanceof ProblemException) throw e;
+      if (/unique|duplicate/i.test(String((e as Error).message))) {
+        throw new ProblemException(409, 'duplicate-key', 'Conflict', 'A key of this upload was uploaded before.', { reason: 'duplicate-key' });
+      }
+      throw e;
+    }
+    await this.audit.record({ kind: 'app' }, { action: 'keys.uploaded', outcome: 'success', details: { flow: grant.flow, keys: rows.length } });
+    this.logger.log({ flow: grant.flow, keys: rows.length }, 'diagnosis keys stored');
+    return rows.length;
+  }
+}
+
+/** DSOS beyond ±14 carries no infectiousness in the v2 model (gaen.md §B7); keep it within the range. */
+function clampDsos(dsos: number): number {
+  return Math.max(-14, Math.min(14, dsos));
+}

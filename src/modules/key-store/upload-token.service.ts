@@ -1,0 +1,108 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { EntityManager, LessThan, Repository } from 'typeorm';
+import { InjectRepository } from '@nestjs/typeorm';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { ProblemException } from '../../common/http/problem';
+import { Clock } from '../../infrastructure/clock';
+import { UsedUploadToken } from './entities/used-upload-token.entity';
+
+const ISSUER = 'veilig';
+const AUDIENCE = 'veilig:key-upload';
+
+/** What an upload token allows. It names the verification flow, never the person. */
+export interface UploadTokenClaims {
+  /** Which verification flow issued it, e.g. `identity`, `professional-signed`, `test`. */
+  flow: string;
+  /** GAEN report type the keys get (1 confirmed test, 2 clinical diagnosis). */
+  reportType: number;
+  /** How many keys the holder may upload (≤ 30). */
+  maxKeys: number;
+  /** UTC day of symptom onset, `YYYY-MM-DD`; DSOS of each key is derived from it when the app sends none. */
+  onsetDate?: string;
+  /** UTC day the positive sample was taken, `YYYY-MM-DD`; used when no onset is known. */
+  sampleDate?: string;
+}
+
+export interface VerifiedUploadToken extends UploadTokenClaims {
+  jti: string;
+  expiresAt: Date;
+}
+
+export const invalidToken = (detail: string) => new ProblemException(401, 'invalid-upload-token', 'Upload not authorised', detail);
+
+/**
+ * Short-lived, single-use upload tokens (HS256 JWT). Verification flows mint them; the key store
+ * verifies them and records the `jti` in the same transaction as the keys, so a token is spent exactly
+ * when its keys are stored.
+ */
+@Injectable()
+export class UploadTokenService {
+  private readonly secret: Uint8Array;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @InjectRepository(UsedUploadToken) private readonly used: Repository<UsedUploadToken>,
+    private readonly clock: Clock,
+  ) {
+    this.secret = new TextEncoder().encode(config.keyStore.uploadTokenSecret);
+  }
+
+  /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
+  async mint(claims: UploadTokenClaims, ttlMs = this.config.keyStore.uploadTokenTtlMs): Promise<{ token: string; expiresAt: Date }> {
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    const exp = nowSec + Math.floor(ttlMs / 1000);
+    const token = await new SignJWT({ ...claims })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setJti(randomUUID())
+      .setIssuedAt(nowSec)
+      .setExpirationTime(exp)
+      .sign(this.secret);
+    return { token, expiresAt: new Date(exp * 1000) };
+  }
+
+  /** Checks signature, issuer, audience, expiry and claim shapes; does not spend the token. */
+  async verify(token: string): Promise<VerifiedUploadToken> {
+    try {
+      const { payload } = await jwtVerify(token, this.secret, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+        currentDate: this.clock.now(),
+        requiredClaims: ['jti', 'exp', 'iat'],
+      });
+      const { flow, reportType, maxKeys, onsetDate, sampleDate, jti, exp } = payload as Record<string, unknown>;
+      const day = (v: unknown) => v === undefined || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v));
+      if (typeof flow !== 'string' || typeof reportType !== 'number' || typeof maxKeys !== 'number' || !day(onsetDate) || !day(sampleDate)) {
+        throw invalidToken('The upload token lacks required claims.');
+      }
+      return {
+        flow,
+        reportType,
+        maxKeys,
+        onsetDate: onsetDate as string | undefined,
+        sampleDate: sampleDate as string | undefined,
+        jti: jti as string,
+        expiresAt: new Date((exp as number) * 1000),
+      };
+    } catch (e) {
+      if (e instanceof ProblemException) throw e;
+      if (e instanceof errors.JWTExpired) throw invalidToken('The upload token has expired; verify again.');
+      throw invalidToken('The upload token is not valid.');
+    }
+  }
+
+  /** Spends the token inside the upload's transaction; a second use fails the insert. */
+  async spend(em: EntityManager, token: VerifiedUploadToken): Promise<void> {
+    const exists = await em.existsBy(UsedUploadToken, { jti: token.jti });
+    if (exists) throw new ProblemException(409, 'upload-token-used', 'Upload not authorised', 'This upload token was already used.');
+    await em.insert(UsedUploadToken, { jti: token.jti, expiresAt: token.expiresAt, usedAt: this.clock.now() });
+  }
+
+  async purgeExpired(): Promise<number> {
+    return (await this.used.delete({ expiresAt: LessThan(this.clock.now()) })).affected ?? 0;
+  }
+}

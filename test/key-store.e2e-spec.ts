@@ -1,0 +1,130 @@
+import { DataSource } from 'typeorm';
+import { BackendClient, BackendError, toUploadedKeys } from '../mobile/backend-client';
+import { readExportFile } from '../src/protocol/gaen';
+import { AggregationService } from '../src/modules/key-store/aggregation.service';
+import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
+import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
+import { startApp, type TestApp } from './support/app';
+import { aMeetsB, checkExposure } from './support/gaen';
+
+const claims: UploadTokenClaims = { flow: 'test', reportType: 1, maxKeys: 30 };
+
+describe('exposure key store: upload → aggregation → signed export → download and match', () => {
+  let t: TestApp;
+  let client: BackendClient;
+  const scenario = aMeetsB(2);
+  const { A, B, C } = scenario.phones;
+  const mint = (c: Partial<UploadTokenClaims> = {}, ttlMs?: number) => t.app.get(UploadTokenService).mint({ ...claims, ...c }, ttlMs);
+  const storedKeys = () => t.app.get(DataSource).getRepository(DiagnosisKey).count();
+  const raw = () => t.http().post('/api/v1/diagnosis-keys');
+
+  beforeAll(async () => {
+    t = await startApp({ listen: true });
+    const { port } = t.app.getHttpServer().address() as { port: number };
+    client = new BackendClient(`http://127.0.0.1:${port}`);
+  });
+  afterAll(() => t.close());
+
+  it('refuses malformed uploads, saying which key and why, and stores nothing', async () => {
+    const { token } = await mint();
+    const good = toUploadedKeys(A.diagnosisKeys({ includeCurrentKey: false }));
+    const cases: [string, object, string, number?][] = [
+      ['no keys', { keys: [] }, 'validation'],
+      ['a short key', { keys: [{ ...good[0], key: 'AAAA' }] }, 'key-bad-key-data', 0],
+      ['an unaligned start', { keys: [good[0], { ...good[1], rollingStartIntervalNumber: good[1].rollingStartIntervalNumber + 1 }] }, 'key-start-not-aligned', 1],
+      ['a key from the future', { keys: [{ ...good[0], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber + 144 * 30 }] }, 'key-start-in-future', 0],
+      ['a key too old', { keys: [{ ...good[0], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber - 144 * 20 }] }, 'key-too-old', 0],
+      ['two keys for one day', { keys: [good[0], { ...good[1], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber }] }, 'key-overlapping-keys', 1],
+      ['a period of 145', { keys: [{ ...good[0], rollingPeriod: 145 }] }, 'key-bad-rolling-period', 0],
+      ['a risk level of 9', { keys: [{ ...good[0], transmissionRiskLevel: 9 }] }, 'key-bad-transmission-risk', 0],
+      ['a country that is not ISO', { keys: good.slice(0, 2), visitedCountries: ['XX'] }, 'bad-country'],
+      ['an unknown field', { keys: good.slice(0, 2), admin: true }, 'validation'],
+      ['31 keys', { keys: Array.from({ length: 31 }, () => good[0]) }, 'validation'],
+    ];
+    for (const [label, body, slug, keyIndex] of cases) {
+      const res = await raw().set('Authorization', `Bearer ${token}`).send(body);
+      expect({ label, status: res.status, type: res.body.type }).toEqual({ label, status: 400, type: expect.stringMatching(new RegExp(`/${slug}$`)) });
+      if (keyIndex !== undefined) expect(res.body.keyIndex).toBe(keyIndex);
+      expect(res.headers['content-type']).toMatch(/problem\+json/);
+      expect(res.body.padding.length).toBeGreaterThanOrEqual(1024);
+    }
+    const big = await raw().set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify({ keys: good, padding: 'x'.repeat(70_000) }));
+    expect(big.status).toBe(413);
+    expect(await storedKeys()).toBe(0);
+  });
+
+  it('refuses uploads without a valid token', async () => {
+    const keys = A.diagnosisKeys({ includeCurrentKey: false });
+    await expect(client.uploadKeys(keys)).rejects.toMatchObject({ status: 401 });
+    await expect(client.uploadKeys(keys, { uploadToken: 'not.a.token' })).rejects.toMatchObject({ status: 401 });
+    const expired = await mint({}, -60_000);
+    const err = (await client.uploadKeys(keys, { uploadToken: expired.token }).catch((e: unknown) => e)) as BackendError;
+    expect(err.status).toBe(401);
+    expect(err.problem.detail).toMatch(/expired/);
+    const fewer = await mint({ maxKeys: 2 });
+    await expect(client.uploadKeys(keys, { uploadToken: fewer.token })).rejects.toMatchObject({ status: 400 });
+    expect(await storedKeys()).toBe(0);
+  });
+
+  it('answers a decoy like a real upload and stores nothing', async () => {
+    const keys = toUploadedKeys(C.diagnosisKeys({ includeCurrentKey: false }));
+    const res = await raw().set('X-Chaff', '1').send({ keys, padding: 'abc' });
+    expect(res.status).toBe(200);
+    expect(res.body.insertedKeys).toBe(keys.length);
+    expect(res.body.padding.length).toBeGreaterThanOrEqual(1024);
+    expect(await storedKeys()).toBe(0);
+  });
+
+  it('stores a verified upload once; the same token cannot be used again', async () => {
+    const { token } = await mint({ onsetDate: new Date(scenario.encounterMs - 86_400_000).toISOString().slice(0, 10) });
+    const keys = A.diagnosisKeys();
+    expect(await client.uploadKeys(keys, { uploadToken: token, visitedCountries: ['DE'], consentToFederation: true })).toBe(keys.length);
+    const replay = (await client.uploadKeys(keys, { uploadToken: token }).catch((e: unknown) => e)) as BackendError;
+    expect(replay.status).toBe(409);
+    expect(replay.slug).toBe('upload-token-used');
+    const again = await mint();
+    const dup = (await client.uploadKeys(keys, { uploadToken: again.token }).catch((e: unknown) => e)) as BackendError;
+    expect(dup.slug).toBe('duplicate-key');
+    expect(await storedKeys()).toBe(keys.length);
+    const stored = await t.app.get(DataSource).getRepository(DiagnosisKey).find();
+    expect(new Set(stored.map((k) => k.daysSinceOnsetOfSymptoms))).not.toContain(null);
+  });
+
+  it('exports ready keys in a signed, padded file; B who met A is notified, C is not', async () => {
+    const reports = await t.app.get(AggregationService).runCycle(new Date());
+    expect(reports).toHaveLength(1);
+    // Today's key is still being broadcast: it waits for a later cycle.
+    expect(reports[0].realKeys).toBe(13);
+    expect(await t.app.get(AggregationService).runCycle(new Date())).toEqual([]);
+
+    const index = await client.exportIndex('NL');
+    expect(index).toHaveLength(1);
+    const zip = await client.downloadExport(index[0]);
+    const file = await readExportFile(zip, await client.signingKeys());
+    expect(file.keys.count).toBeGreaterThanOrEqual(1000);
+
+    const forB = await checkExposure(client, B, 'NL');
+    expect(forB.notify).toBe(true);
+    expect(forB.matchedKeys.length).toBeGreaterThan(0);
+    expect((await checkExposure(client, C, 'NL')).notify).toBe(false);
+    const badSignature = await checkExposure(client, B, 'NL', { wrongKey: true });
+    expect(badSignature.notify).toBe(false);
+    expect(badSignature.files.every((f) => !f.ok)).toBe(true);
+  });
+
+  it('serves the index briefly cacheable and files immutable, with ETags', async () => {
+    const index = await t.http().get('/api/v1/exports/NL/index.json').expect(200);
+    expect(index.headers['cache-control']).toMatch(/max-age=300/);
+    await t.http().get('/api/v1/exports/NL/index.json').set('If-None-Match', index.headers.etag).expect(304);
+    const name = index.body.files[0].name as string;
+    const file = await t.http().get(`/api/v1/exports/NL/${name}`).expect(200);
+    expect(file.headers['cache-control']).toBe('public, max-age=1209600, immutable');
+    await t.http().get(`/api/v1/exports/NL/${name}`).set('If-None-Match', file.headers.etag).expect(304);
+    expect((await t.http().get(`/api/v1/exports/NL/index.json?after=${name}`).expect(200)).body.files).toEqual([]);
+    await t.http().get('/api/v1/exports/nl/index.json').expect(400);
+    await t.http().get('/api/v1/exports/NL/../../etc/passwd').expect(404);
+    await t.http().get('/api/v1/exports/NL/NL-1-2.zip').expect(404);
+    const keys = await t.http().get('/.well-known/veilig/export-signing-keys').expect(200);
+    expect(keys.body.keys[0]).toMatchObject({ verificationKeyId: '204', verificationKeyVersion: 'v1', active: true });
+  });
+});
