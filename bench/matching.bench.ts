@@ -46,8 +46,12 @@ interface ChildResult {
   mode: string;
   kernel: string;
   keys: number;
+  /** Wall-clock seconds of the matching call. */
   seconds: number;
+  /** CPU seconds of the whole process (all threads) during it: robust against other load on the machine. */
+  cpuSeconds: number;
   maxRssMb: number;
+  /** Matched diagnosis keys (end-to-end modes) or prefix hits (kernel-only mode). */
   matched: number;
   notify: boolean;
 }
@@ -79,25 +83,35 @@ export async function run(args: string[]): Promise<void> {
     ? ['native-1-thread', 'native-2-workers', 'native-kernel-only', 'ts-1-file']
     : ['ts-1-file', 'ts-2-workers-1-file'];
   if (args.includes('--ts-full')) modes.push('ts-1-thread');
+  const runs = quick ? 1 : 3;
   const results: ChildResult[] = [];
   for (const mode of modes) {
-    const r = runChild(mode);
+    // Best of `runs`: the machine is shared, so the fastest run is the one least disturbed.
+    const tries = Array.from({ length: mode.startsWith('ts') ? 1 : runs }, () => runChild(mode));
+    const r = tries.reduce((best, t) => (t.seconds < best.seconds ? t : best));
     results.push(r);
-    const rate = r.keys / r.seconds;
-    printResult(`${mode} (${r.kernel})`, rate, 'keys/s', floorRate);
+    printResult(`${mode} (${r.kernel}), wall clock`, r.keys / r.seconds, 'keys/s', floorRate);
+    printResult(`${mode} (${r.kernel}), per CPU-second`, r.keys / r.cpuSeconds, 'keys/s', floorRate);
+    const found =
+      mode === 'native-kernel-only'
+        ? `${r.matched} prefix hits`
+        : `matched ${r.matched}/${PLANTED} planted keys`;
     console.log(
-      `  ${r.keys.toLocaleString('en-US')} keys in ${r.seconds.toFixed(2)} s, peak RSS ${r.maxRssMb.toFixed(0)} MB, ` +
-        `matched ${r.matched}/${PLANTED} planted keys, notify=${r.notify}`,
+      `  ${r.keys.toLocaleString('en-US')} keys in ${r.seconds.toFixed(2)} s (CPU ${r.cpuSeconds.toFixed(2)} s), ` +
+        `peak RSS ${r.maxRssMb.toFixed(0)} MB, ${found}, notify=${r.notify}` +
+        (tries.length > 1 ? ` [best of ${tries.map((t) => t.seconds.toFixed(2)).join(' / ')} s]` : ''),
     );
-    if (r.matched !== PLANTED) console.log(`  ✗ expected ${PLANTED} matched keys`);
+    if (mode !== 'native-kernel-only' && r.matched !== PLANTED)
+      console.log(`  ✗ expected ${PLANTED} matched keys`);
   }
 
   const single = results.find((r) => r.mode === 'native-1-thread') ?? results[0];
   const rate = single.keys / single.seconds;
+  const memory = Math.max(...results.filter((r) => !r.mode.includes('workers')).map((r) => r.maxRssMb));
   console.log(
-    `goal (one core, end to end): ≥ 250,000 keys/s → ${rate >= 250_000 ? 'met' : 'NOT met'}; ` +
-      `≥ 30 % of floor → ${(rate * floor.perKeySeconds * 100).toFixed(0)} %; ` +
-      `peak RSS ≤ 200 MB → ${Math.max(...results.map((r) => r.maxRssMb)).toFixed(0)} MB`,
+    `goals (${single.mode}, end to end, wall clock): ≥ 250,000 keys/s → ${Math.round(rate).toLocaleString('en-US')} ` +
+      `(${rate >= 250_000 ? 'met' : 'NOT met'}); ≥ 30 % of floor → ${(rate * floor.perKeySeconds * 100).toFixed(0)} %; ` +
+      `peak RSS ≤ 200 MB → ${memory.toFixed(0)} MB single-threaded`,
   );
 }
 
@@ -149,50 +163,51 @@ async function child(mode: string): Promise<void> {
   const workers = mode.includes('2-workers') ? 2 : 0;
 
   if (mode === 'native-kernel-only') {
-    // Derivation and prefix lookups only: files already read, verified and decoded.
-    const files = await Promise.all(
-      Array.from({ length: FILES }, (_, i) =>
-        readExportFile(readFileSync(join(OUT, `export-${i}.zip`)), trusted),
-      ),
-    );
+    // Derivation and prefix lookups only: each file is read, verified and decoded outside the timed part.
     const index = SightingIndex.build(phone.sightings());
     const k = createKernel(index.prefixes, 'native');
     const out = new Uint32Array(1 << 16);
-    const start = process.hrtime.bigint();
+    let seconds = 0;
+    let cpuSeconds = 0;
     let candidates = 0;
     let keys = 0;
-    for (const f of files) {
+    for (let i = 0; i < FILES; i++) {
+      const f = await readExportFile(readFileSync(join(OUT, `export-${i}.zip`)), trusted);
+      const cpu = process.cpuUsage();
+      const start = process.hrtime.bigint();
       candidates += k.findCandidates(f.keys.keyData, f.keys.rollingStartIntervalNumber, 0, f.keys.count, out);
+      seconds += Number(process.hrtime.bigint() - start) / 1e9;
+      cpuSeconds += cpuSince(cpu);
       keys += f.keys.count;
     }
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    report({
-      mode,
-      kernel: k.name,
-      keys,
-      seconds,
-      matched: candidates >= PLANTED ? PLANTED : candidates,
-      notify: false,
-    });
+    report({ mode, kernel: k.name, keys, seconds, cpuSeconds, matched: candidates, notify: false });
     return;
   }
 
   async function* zips(): AsyncGenerator<Uint8Array> {
     for (let i = 0; i < fileCount; i++) yield readFileSync(join(OUT, `export-${i}.zip`));
   }
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const result = await matchExports(phone, zips(), trusted, { kernel, workers, nowMs: NOW });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpuSeconds = cpuSince(cpu);
   const planted = mode.includes('1-file') ? plantedInFirstFile() : PLANTED;
   report({
     mode,
     kernel: result.kernel + (workers ? ` ×${workers} workers` : ''),
     keys: result.keysChecked,
     seconds,
+    cpuSeconds,
     // Report against the bench-wide count so the parent's check reads the same for one-file runs.
     matched: result.matchedKeys.length === planted ? PLANTED : result.matchedKeys.length,
     notify: result.notify,
   });
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6;
 }
 
 function plantedInFirstFile(): number {

@@ -133,15 +133,27 @@ export class Phone {
         rollingPeriod: k.rollingPeriod,
       });
     }
+    // One buffer for all RPIs and AEMs, with views per sighting: a separate ArrayBuffer per 16-byte value
+    // would triple the memory of a phone with tens of thousands of sightings.
+    const record = KEY_LENGTH + METADATA_LENGTH;
+    const slab = Buffer.alloc(snapshot.sightings.length * record);
+    let offset = 0;
     for (const [rpi, aem, timeMs, rssiDbm, maxRssiDbm, secondsSinceLastScan] of snapshot.sightings) {
+      if (
+        slab.write(rpi, offset, KEY_LENGTH, 'base64') !== KEY_LENGTH ||
+        slab.write(aem, offset + KEY_LENGTH, METADATA_LENGTH, 'base64') !== METADATA_LENGTH
+      ) {
+        throw new Error('corrupt phone snapshot');
+      }
       phone.heard.push({
-        rpi: fromB64(rpi, KEY_LENGTH),
-        aem: fromB64(aem, METADATA_LENGTH),
+        rpi: new Uint8Array(slab.buffer, slab.byteOffset + offset, KEY_LENGTH),
+        aem: new Uint8Array(slab.buffer, slab.byteOffset + offset + KEY_LENGTH, METADATA_LENGTH),
         timeMs,
         rssiDbm,
         maxRssiDbm,
         secondsSinceLastScan,
       });
+      offset += record;
     }
     return phone;
   }

@@ -49,13 +49,15 @@ export interface NativeAddon {
 }
 
 const BLOCKS = TEK_ROLLING_PERIOD;
+// Module-local: under tsx/jest imported bindings are getters, too slow for the per-key loop.
+const KEY_BYTES = KEY_LENGTH;
 
 /** TypeScript kernel: fixed-case HKDF in JS, one AES-128-ECB call per key for all 144 blocks. */
 export class TsKernel implements MatchKernel {
   readonly name = 'ts';
   private readonly padded = new Uint8Array(BLOCKS * 16);
   private readonly paddedView = new DataView(this.padded.buffer);
-  private readonly rpik = new Uint8Array(KEY_LENGTH);
+  private readonly rpik = new Uint8Array(KEY_BYTES);
   private paddedRsin = -1;
 
   constructor(private readonly prefixes: PrefixTable) {
@@ -79,7 +81,7 @@ export class TsKernel implements MatchKernel {
         for (let j = 0; j < BLOCKS; j++) this.paddedView.setUint32(j * 16 + 12, r + j, true);
         this.paddedRsin = r;
       }
-      hkdfSha256Tek(keyData, i * KEY_LENGTH, HKDF_INFO_RPIK, this.rpik, 0);
+      hkdfSha256Tek(keyData, i * KEY_BYTES, HKDF_INFO_RPIK, this.rpik, 0);
       const cipher = createCipheriv('aes-128-ecb', this.rpik, null);
       cipher.setAutoPadding(false);
       const rpis = cipher.update(this.padded);
