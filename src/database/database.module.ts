@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './run-migrations';
+import { serializeSqliteAccess } from './sqlite-serialization';
 
 @Module({
   imports: [
@@ -13,6 +14,7 @@ import { runMigrations } from './run-migrations';
       dataSourceFactory: async (options) => {
         const { migrationsRun, ...rest } = options!;
         const dataSource = await new DataSource({ ...rest, migrationsRun: false }).initialize();
+        if (dataSource.options.type === 'better-sqlite3') serializeSqliteAccess(dataSource);
         if (migrationsRun) {
           const applied = await runMigrations(dataSource);
           if (applied.length) new Logger('Database').log({ applied }, `applied ${applied.length} migration(s)`);

@@ -1,0 +1,42 @@
+import { checkUploadKeys, daysSinceOnset, type UploadedKey } from './index';
+
+const DAY = 144;
+const now = Date.UTC(2026, 10, 25, 12, 0);
+const today = Math.floor(now / 600_000 / DAY) * DAY;
+const key = (daysAgo: number, extra: Partial<UploadedKey> = {}): UploadedKey => ({
+  key: Buffer.alloc(16, daysAgo + 1).toString('base64'),
+  rollingStartIntervalNumber: today - daysAgo * DAY,
+  rollingPeriod: 144,
+  ...extra,
+});
+
+describe('checkUploadKeys', () => {
+  it('accepts 14 past days plus today', () => {
+    const sut = checkUploadKeys(Array.from({ length: 15 }, (_, i) => key(i)), now);
+    expect(sut.ok).toBe(true);
+  });
+
+  it.each([
+    ['no-keys', [], undefined],
+    ['too-many-keys', Array.from({ length: 31 }, (_, i) => key(i % 14)), undefined],
+    ['bad-key-data', [key(1, { key: 'AAAA' })], 0],
+    ['bad-key-data', [key(1), key(2, { key: '!!!!notbase64!!!!!!!!!!!!!!!' })], 1],
+    ['bad-rolling-period', [key(1, { rollingPeriod: 0 })], 0],
+    ['start-not-aligned', [key(1, { rollingStartIntervalNumber: today - DAY + 3 })], 0],
+    ['start-in-future', [key(-1)], 0],
+    ['too-old', [key(15)], 0],
+    ['overlapping-keys', [key(1), key(2), key(1, { key: Buffer.alloc(16, 9).toString('base64') })], 2],
+    ['bad-transmission-risk', [key(1, { transmissionRiskLevel: -1 })], 0],
+    ['bad-days-since-onset', [key(1, { daysSinceOnsetOfSymptoms: 15 })], 0],
+  ])('refuses %s (key %s)', (reason, keys, keyIndex) => {
+    const sut = checkUploadKeys(keys, now);
+    expect(sut).toMatchObject({ ok: false, reason, keyIndex });
+  });
+});
+
+describe('daysSinceOnset', () => {
+  it('counts whole days from onset to the key day', () => {
+    expect(daysSinceOnset(today - 2 * DAY, Date.UTC(2026, 10, 25))).toBe(-2);
+    expect(daysSinceOnset(today, Date.UTC(2026, 10, 22))).toBe(3);
+  });
+});

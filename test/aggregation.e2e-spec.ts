@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { FileStore } from '../src/infrastructure/file-store';
+import { AggregationService, exportStorageKey } from '../src/modules/key-store/aggregation.service';
+import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
+import { ExportBatch } from '../src/modules/key-store/entities/export-batch.entity';
+import { ExportFile } from '../src/modules/key-store/entities/export-file.entity';
+import { ExportSigningService } from '../src/modules/key-store/export-signing.service';
+import { readExportFile } from '../src/protocol/gaen';
+import { startApp, type TestApp } from './support/app';
+import { freshEnv, servicesProfile, testName } from './support/profile';
+
+const DAY_INTERVALS = 144;
+
+/** Inserts `n` ready keys directly (the upload path has its own tests). */
+async function seedKeys(t: TestApp, n: number): Promise<Set<string>> {
+  const today = Math.floor(Date.now() / 600_000 / DAY_INTERVALS) * DAY_INTERVALS;
+  const rows = Array.from({ length: n }, (_, i) =>
+    Object.assign(new DiagnosisKey(), {
+      keyData: randomBytes(16),
+      rollingStartIntervalNumber: today - DAY_INTERVALS * (1 + (i % 13)),
+      rollingPeriod: 144,
+      transmissionRiskLevel: null,
+      reportType: 1,
+      daysSinceOnsetOfSymptoms: i % 5,
+      origin: 'NL',
+      region: 'NL',
+      visitedCountries: [],
+      consentToFederation: false,
+      source: 'app',
+      flow: 'test',
+      receivedAt: new Date(Date.now() - 3_600_000),
+      availableAt: new Date(Date.now() - 3_600_000),
+      exportBatchId: null,
+    }),
+  );
+  await t.app.get(DataSource).getRepository(DiagnosisKey).insert(rows);
+  return new Set(rows.map((r) => r.keyData.toString('hex')));
+}
+
+async function exportedKeys(t: TestApp): Promise<string[]> {
+  const files = await t.app.get(DataSource).getRepository(ExportFile).find();
+  const keys = t.app.get(ExportSigningService).published();
+  const all: string[] = [];
+  for (const f of files) {
+    const zip = await t.app.get(FileStore).get(exportStorageKey(f.region, f.name));
+    const read = await readExportFile(zip!, keys);
+    for (let i = 0; i < read.keys.count; i++) all.push(Buffer.from(read.keys.keyData.subarray(i * 16, i * 16 + 16)).toString('hex'));
+  }
+  return all;
+}
+
+/**
+ * Exactly once and crash-safe: a key is exported in one batch only, even when instances run the cycle at
+ * the same time; a crash mid-cycle loses nothing and the re-run writes the same key set.
+ */
+describe('aggregation cycle', () => {
+  const apps: TestApp[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+
+  async function instances(count: number, extra: Record<string, string> = {}): Promise<TestApp[]> {
+    const env = await freshEnv(testName(`i${apps.length}`), { EXPORT_MIN_KEYS: '50', EXPORT_MAX_KEYS_PER_FILE: '1000', ...extra });
+    // Embedded: one instance, run twice concurrently; services: two instances on one PostgreSQL.
+    const n = servicesProfile ? count : 1;
+    for (let i = 0; i < n; i++) apps.push(await startApp({ env }));
+    return Array.from({ length: count }, (_, i) => apps[i % n]);
+  }
+
+  it('exports every ready key exactly once when two instances run the same and different windows', async () => {
+    const [a, b] = await instances(2);
+    const seeded = await seedKeys(a, 2500);
+    const now = Date.now();
+    await Promise.all([
+      a.app.get(AggregationService).runCycle(new Date(now)),
+      b.app.get(AggregationService).runCycle(new Date(now)),
+      b.app.get(AggregationService).runCycle(new Date(now + 1000)),
+    ]);
+    const real = (await exportedKeys(a)).filter((k) => seeded.has(k));
+    expect(real).toHaveLength(seeded.size);
+    expect(new Set(real).size).toBe(seeded.size);
+    const files = await a.app.get(DataSource).getRepository(ExportFile).find();
+    expect(files.every((f) => f.totalKeys <= 1000)).toBe(true);
+    expect(await a.app.get(DataSource).getRepository(DiagnosisKey).createQueryBuilder('k').where('k.export_batch_id IS NULL').getCount()).toBe(0);
+  });
+
+  it('finishes a batch interrupted by a crash with the same keys, padding included', async () => {
+    const [a] = await instances(1);
+    const seeded = await seedKeys(a, 30);
+    const store = a.app.get(FileStore);
+    const put = store.put.bind(store);
+    let written: Uint8Array | undefined;
+    // The process "dies" right after writing the file, before the batch is marked complete.
+    const spy = jest.spyOn(store, 'put').mockImplementationOnce(async (key, data) => {
+      await put(key, data);
+      written = data;
+      throw new Error('simulated crash');
+    });
+    await expect(a.app.get(AggregationService).runCycle(new Date())).rejects.toThrow('simulated crash');
+    spy.mockRestore();
+    const batches = a.app.get(DataSource).getRepository(ExportBatch);
+    expect((await batches.find()).map((b) => b.status)).toEqual(['pending']);
+    expect(await a.app.get(DataSource).getRepository(ExportFile).count()).toBe(0);
+    const keysOfCrashedRun = await keysOf(a, written!);
+
+    const reports = await a.app.get(AggregationService).runCycle(new Date(Date.now() + 1000));
+    expect(reports.map((r) => r.realKeys)).toEqual([30]);
+    expect((await batches.find()).map((b) => b.status)).toEqual(['complete']);
+    const after = await exportedKeys(a);
+    expect(new Set(after)).toEqual(keysOfCrashedRun);
+    expect(after.filter((k) => seeded.has(k))).toHaveLength(30);
+    expect(after.length).toBeGreaterThanOrEqual(50);
+  });
+});
+
+async function keysOf(t: TestApp, zip: Uint8Array): Promise<Set<string>> {
+  const read = await readExportFile(zip, t.app.get(ExportSigningService).published());
+  const out = new Set<string>();
+  for (let i = 0; i < read.keys.count; i++) out.add(Buffer.from(read.keys.keyData.subarray(i * 16, i * 16 + 16)).toString('hex'));
+  return out;
+}
