@@ -62,12 +62,20 @@ export async function run(args: string[]): Promise<void> {
   console.log(`openssl: ${execFileSync('openssl', ['version']).toString().trim()}`);
 
   const floor = measureFloor(quick ? 1 : 3);
+  // openssl speed divides by CPU user time (no -elapsed), so its rates compare with our per-CPU-second figures.
   console.log(
-    `floor: SHA-256(64 B) ${(floor.sha64Seconds * 1e9).toFixed(0)} ns, AES-128-ECB(2304 B) ` +
-      `${(floor.aes2304Seconds * 1e9).toFixed(0)} ns → ${(floor.perKeySeconds * 1e9).toFixed(0)} ns per key ` +
-      `= ${Math.round(1 / floor.perKeySeconds).toLocaleString('en-US')} keys/s per core`,
+    `floor (brief's definition): SHA-256(64 B) ${ns(floor.sha64Seconds)}, AES-128-ECB(2304 B) ${ns(floor.aes2304Seconds)} ` +
+      `→ 8 × SHA + AES = ${ns(floor.perKeySeconds)} per key = ${rate(1 / floor.perKeySeconds)} keys/s per core`,
+  );
+  console.log(
+    `strict floor: one SHA-256 compression ${ns(floor.compressionSeconds)} (from the 16 KiB rate) → ` +
+      `6 compressions + AES = ${ns(floor.strictPerKeySeconds)} per key = ${rate(1 / floor.strictPerKeySeconds)} keys/s per core`,
   );
   const floorRate = { value: 1 / floor.perKeySeconds, label: 'openssl 8×SHA-256(64 B) + AES-ECB(2304 B)' };
+  const strictRate = {
+    value: 1 / floor.strictPerKeySeconds,
+    label: '6 raw SHA-256 compressions + AES-ECB(2304 B)',
+  };
 
   await ensureFixtures();
   console.log(
@@ -92,6 +100,7 @@ export async function run(args: string[]): Promise<void> {
     results.push(r);
     printResult(`${mode} (${r.kernel}), wall clock`, r.keys / r.seconds, 'keys/s', floorRate);
     printResult(`${mode} (${r.kernel}), per CPU-second`, r.keys / r.cpuSeconds, 'keys/s', floorRate);
+    printResult(`${mode} (${r.kernel}), per CPU-second`, r.keys / r.cpuSeconds, 'keys/s', strictRate);
     const found =
       mode === 'native-kernel-only'
         ? `${r.matched} prefix hits`
@@ -106,19 +115,31 @@ export async function run(args: string[]): Promise<void> {
   }
 
   const single = results.find((r) => r.mode === 'native-1-thread') ?? results[0];
-  const rate = single.keys / single.seconds;
+  const wall = single.keys / single.seconds;
+  const cpu = single.keys / single.cpuSeconds;
   const memory = Math.max(...results.filter((r) => !r.mode.includes('workers')).map((r) => r.maxRssMb));
   console.log(
-    `goals (${single.mode}, end to end, wall clock): ≥ 250,000 keys/s → ${Math.round(rate).toLocaleString('en-US')} ` +
-      `(${rate >= 250_000 ? 'met' : 'NOT met'}); ≥ 30 % of floor → ${(rate * floor.perKeySeconds * 100).toFixed(0)} %; ` +
+    `goals (${single.mode}, end to end): ≥ 250,000 keys/s on one core → ${rate(cpu)} per CPU-second, ` +
+      `${rate(wall)} wall clock (${Math.min(cpu, wall) >= 250_000 ? 'met' : 'NOT met by ' + (cpu >= 250_000 ? 'wall clock' : 'either')}); ` +
+      `≥ 30 % of floor → ${(cpu * floor.perKeySeconds * 100).toFixed(0)} % (strict floor ${(cpu * floor.strictPerKeySeconds * 100).toFixed(0)} %); ` +
       `peak RSS ≤ 200 MB → ${memory.toFixed(0)} MB single-threaded`,
   );
+}
+
+function ns(seconds: number): string {
+  return `${(seconds * 1e9).toFixed(0)} ns`;
+}
+
+function rate(perSecond: number): string {
+  return Math.round(perSecond).toLocaleString('en-US');
 }
 
 function measureFloor(seconds: number): {
   sha64Seconds: number;
   aes2304Seconds: number;
   perKeySeconds: number;
+  compressionSeconds: number;
+  strictPerKeySeconds: number;
 } {
   const speed = (extra: string[]): number => {
     const out = execFileSync('openssl', ['speed', '-seconds', String(seconds), ...extra], {
@@ -131,9 +152,19 @@ function measureFloor(seconds: number): {
   };
   const aesBytesPerSecond = speed(['-evp', 'aes-128-ecb', '-bytes', '2304']);
   const shaBytesPerSecond = speed(['-evp', 'sha256', '-bytes', '64']);
+  const shaBulkBytesPerSecond = speed(['-evp', 'sha256', '-bytes', '16384']);
   const sha64Seconds = 64 / shaBytesPerSecond;
   const aes2304Seconds = 2304 / aesBytesPerSecond;
-  return { sha64Seconds, aes2304Seconds, perKeySeconds: 8 * sha64Seconds + aes2304Seconds };
+  // A 64-byte call costs two compressions (data + padding) plus EVP call overhead; the bulk rate is the raw
+  // compression. The fixed-case HKDF needs six compressions (the zero-salt pad states are precomputed).
+  const compressionSeconds = 64 / shaBulkBytesPerSecond;
+  return {
+    sha64Seconds,
+    aes2304Seconds,
+    perKeySeconds: 8 * sha64Seconds + aes2304Seconds,
+    compressionSeconds,
+    strictPerKeySeconds: 6 * compressionSeconds + aes2304Seconds,
+  };
 }
 
 /** Runs one measurement in a fresh process and returns its JSON line. */

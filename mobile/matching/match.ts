@@ -71,7 +71,7 @@ export type ExportFileOutcome =
 export interface MatchedKey {
   key: TemporaryExposureKey;
   sightings: Sighting[];
-  /** Null when the key's report type / infectiousness make it irrelevant (gaen.md §B7). */
+  /** Empty when the key's report type / infectiousness make it irrelevant (gaen.md §B7). */
   windows: ExposureWindow[];
 }
 
