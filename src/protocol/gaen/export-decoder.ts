@@ -28,6 +28,7 @@ export class RangeList {
     return this.n;
   }
 
+  /** Appends a range, growing the storage by doubling. */
   push(start: number, end: number): void {
     if (2 * this.n + 2 > this.data.length) {
       const grown = new Int32Array(this.data.length * 2);
@@ -39,10 +40,12 @@ export class RangeList {
     this.n++;
   }
 
+  /** Start offset of range `i`. */
   start(i: number): number {
     return this.data[2 * i];
   }
 
+  /** End offset (exclusive) of range `i`. */
   end(i: number): number {
     return this.data[2 * i + 1];
   }
