@@ -24,6 +24,7 @@ const ORIGIN_CACHE_MS = 5_000;
 @Injectable()
 export class MunicipalitySettingsService {
   private readonly originCache = new Map<string, { origins: string[]; at: number }>();
+  private readonly keyCache = new Map<string, { hash: string | null; at: number }>();
 
   constructor(
     @InjectRepository(MunicipalitySettings) private readonly settings: Repository<MunicipalitySettings>,
@@ -82,6 +83,7 @@ export class MunicipalitySettingsService {
     if (!(await this.find(organisationId))) throw notFound('This municipality has no Veilig bellen settings yet.');
     const key = randomToken();
     await this.settings.update({ organisationId }, { exchangeKeyHash: sha256Hex(key) });
+    this.keyCache.delete(organisationId);
     await this.audit.record(
       { kind: 'user', userId: admin.id, organisationId: admin.organisationId, ip },
       { action: 'vb.exchange-key.issued', outcome: 'success', objectType: 'organisation', objectId: organisationId, organisationId },
@@ -97,6 +99,16 @@ export class MunicipalitySettingsService {
     const origins = s?.allowedOrigins ?? [];
     this.originCache.set(organisationId, { origins, at: Date.now() });
     return origins;
+  }
+
+  /** SHA-256 of the municipality's exchange key, cached briefly: the exchange asks for every call. */
+  async exchangeKeyHash(organisationId: string): Promise<string | null> {
+    const cached = this.keyCache.get(organisationId);
+    if (cached && Date.now() - cached.at < ORIGIN_CACHE_MS) return cached.hash;
+    const s = await this.settings.findOne({ where: { organisationId }, select: { organisationId: true, exchangeKeyHash: true } });
+    const hash = s?.exchangeKeyHash ?? null;
+    this.keyCache.set(organisationId, { hash, at: Date.now() });
+    return hash;
   }
 
   /** The Twilio account for REST calls and webhook signatures: the municipality's own, else the default. */

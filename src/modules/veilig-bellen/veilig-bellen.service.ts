@@ -158,19 +158,17 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     const budget = await this.rateLimiter.consume(`vb:dtmf:${municipalityId}:${call.callerKey}`, { limit: this.vb.wrongCodesPerCaller, windowMs: WRONG_CODE_WINDOW_MS });
     if (!budget.allowed) return { ok: false, reason: 'rate-limited' };
     const hmac = this.dtmfHmac(dtmf);
-    let session = await this.sessions.findOneBy({ dtmfHmac: hmac, organisationId: municipalityId });
-    // The caller may dial before our poll noticed the disclosure: ask the IRMA server now.
-    if (session?.state === 'pending') session = await this.settle(session);
-    if (!session || session.state !== 'disclosed') {
+    let sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
+    if (!sessionId) {
+      // The caller may dial before our poll noticed the disclosure: ask the IRMA server now.
+      const pending = await this.sessions.findOneBy({ dtmfHmac: hmac, organisationId: municipalityId, state: 'pending' });
+      if (pending && (await this.settle(pending))?.state === 'disclosed') sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
+    }
+    if (!sessionId) {
       await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.code-refused', outcome: 'denied', organisationId: municipalityId });
       return { ok: false, reason: 'wrong-code' };
     }
-    const now = this.clock.now();
-    const res = await this.sessions.update(
-      { id: session.id, state: 'disclosed', dtmfHmac: hmac },
-      { state: 'called', dtmfHmac: null, callRef: call.callRef, updatedAt: now, expiresAt: new Date(session.createdAt.getTime() + this.vb.maxAgeMs) },
-    );
-    if (!res.affected) return { ok: false, reason: 'wrong-code' };
+    const session = { id: sessionId };
     await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.verified', outcome: 'success', objectType: 'vb-session', objectId: session.id, organisationId: municipalityId });
     await this.bus.publish(municipalityId);
     return { ok: true, sessionId: session.id };
@@ -332,6 +330,24 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       await this.audit.record({ kind: 'system' }, { action: 'vb.session.disclosure-refused', outcome: 'denied', objectType: 'vb-session', objectId: session.id, organisationId: session.organisationId, details: { reason: update.failure ?? null } });
     }
     return this.sessions.findOneBy({ id: session.id });
+  }
+
+  /**
+   * Moves a disclosed session with this code to `called` and forgets the code, in one conditional
+   * statement (PostgreSQL: UPDATE … RETURNING), so a code is redeemed at most once under concurrency.
+   */
+  private async claimCode(municipalityId: string, hmac: string, callRef: string): Promise<string | null> {
+    const now = this.clock.now();
+    const values = { state: 'called' as const, dtmfHmac: null, callRef, updatedAt: now, expiresAt: new Date(now.getTime() + this.vb.maxAgeMs) };
+    const where = { dtmfHmac: hmac, organisationId: municipalityId, state: 'disclosed' as const };
+    if (this.sessions.manager.connection.options.type === 'postgres') {
+      const res = await this.sessions.createQueryBuilder().update().set(values).where(where).returning(['id']).execute();
+      return (res.raw as { id: string }[])[0]?.id ?? null;
+    }
+    const row = await this.sessions.findOne({ where, select: { id: true } });
+    if (!row) return null;
+    const res = await this.sessions.update({ ...where, id: row.id }, values);
+    return res.affected ? row.id : null;
   }
 
   private async insertWithFreshCode(values: Omit<CallSession, 'id' | 'dtmfHmac' | 'organisation'>): Promise<{ session: CallSession; dtmf: string }> {
