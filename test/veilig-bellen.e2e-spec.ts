@@ -9,6 +9,7 @@ import { VeiligBellenSimulators } from '../src/modules/veilig-bellen/veilig-bell
 import { VeiligBellenService } from '../src/modules/veilig-bellen/veilig-bellen.service';
 import { CallSession } from '../src/modules/veilig-bellen/entities/call-session.entity';
 import { startApp, type TestApp } from './support/app';
+import { freshEnv, testName } from './support/profile';
 import {
   ATTRS,
   clientTokenOf,
@@ -291,5 +292,29 @@ describe('Veilig bellen', () => {
     await repo.createQueryBuilder().update().set({ createdAt: new Date(Date.now() - t.config.veiligBellen.maxAgeMs - 1000) }).execute();
     expect(await service.purge()).toBeGreaterThan(0);
     expect(await repo.count()).toBe(0);
+  });
+});
+
+describe('Veilig bellen exchange API on an internal port', () => {
+  it('answers only on VEILIG_BELLEN_EXCHANGE_PORT', async () => {
+    const probe = (await import('node:net')).createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const t = await startApp({ env: await freshEnv(testName('internal'), { VEILIG_BELLEN_EXCHANGE_PORT: String(port) }), listen: true });
+    try {
+      const m = await setUpMunicipality(t, 'Gemeente Intern', { agents: 0 });
+      const { exchangeKey } = (await m.adminSession.agent.post(`/api/veilig-bellen/municipalities/${m.id}/exchange-key`).set('X-XSRF-TOKEN', m.adminSession.csrf).expect(200)).body;
+      const body = JSON.stringify({ dtmf: '0123456789', callRef: 'c1', caller: '+31600000000' });
+      const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${exchangeKey}` };
+      const publicPort = (t.app.getHttpServer().address() as { port: number }).port;
+      const onPublic = await fetch(`http://127.0.0.1:${publicPort}/api/veilig-bellen/exchange/v1/${m.id}/lookup`, { method: 'POST', headers, body });
+      expect(onPublic.status).toBe(404);
+      const onInternal = await fetch(`http://127.0.0.1:${port}/api/veilig-bellen/exchange/v1/${m.id}/lookup`, { method: 'POST', headers, body });
+      expect(onInternal.status).toBe(404);
+      expect(((await onInternal.json()) as { type: string }).type).toMatch(/unknown-code$/);
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -33,6 +33,7 @@ export class MunicipalitySettingsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** A municipality's settings, or null when Veilig bellen is not set up there. */
   find(organisationId: string): Promise<MunicipalitySettings | null> {
     return this.settings.findOneBy({ organisationId });
   }

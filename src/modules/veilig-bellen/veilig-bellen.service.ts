@@ -145,6 +145,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
 
   // ---- CallDesk: the phone exchange's side ----
 
+  /** Whether the municipality's line is open now (its opening hours, in its time zone). */
   async isOpen(municipalityId: string): Promise<boolean> {
     const settings = await this.settings.find(municipalityId);
     return settings !== null && isOpen(settings.openingHours, this.clock.now());
@@ -174,11 +175,13 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     return { ok: true, sessionId: session.id };
   }
 
+  /** The caller is in the exchange's queue: remember the queue so an agent can pull the call. */
   async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<void> {
     const res = await this.sessions.update({ organisationId: municipalityId, callRef: call.callRef }, { queueRef: call.queueRef, updatedAt: this.clock.now() });
     if (res.affected) await this.bus.publish(municipalityId);
   }
 
+  /** An agent's phone answered the pulled call. */
   async callConnected(municipalityId: string, callRef: string): Promise<void> {
     const res = await this.sessions.update({ organisationId: municipalityId, callRef, state: In(['called', 'assigned']) }, { state: 'connected', updatedAt: this.clock.now() });
     if (res.affected) await this.bus.publish(municipalityId);
