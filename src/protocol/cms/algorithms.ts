@@ -5,20 +5,12 @@
  */
 import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
-import { childrenOf, decodeDer } from './asn1';
-import { bufferSource } from './bytes';
 import { publicKeySummary } from './certificate';
-import { cmsCrypto } from './crypto-engine';
+import { type DigestName, type PublicKeyHandle, type SignatureScheme, verifyBackend } from './crypto-engine';
 import { OID } from './oids';
 import { refuse } from './refusal';
 
-export type DigestName = 'SHA-256' | 'SHA-384' | 'SHA-512';
-
-/** How a signature is made: key type and the hash it covers. */
-export interface SignatureScheme {
-  readonly kind: 'RSA' | 'ECDSA';
-  readonly hash: DigestName;
-}
+export type { DigestName, SignatureScheme } from './crypto-engine';
 
 const DIGESTS: Readonly<Record<string, DigestName>> = {
   [OID.sha256]: 'SHA-256',
@@ -83,54 +75,31 @@ export function checkKey(cert: pkijs.Certificate, scheme: SignatureScheme): void
 }
 
 /**
- * Imports a certificate's public key for verifying with the given scheme (WebCrypto `spki`).
- * @throws RefusalError UNSUPPORTED_ALGORITHM when the key does not fit the scheme.
+ * Imports a certificate's public key for verifying with the given scheme, through the verify backend.
+ * @throws RefusalError UNSUPPORTED_ALGORITHM when the key does not fit the scheme or our minimum strength.
  */
-export async function importVerifyKey(cert: pkijs.Certificate, scheme: SignatureScheme): Promise<CryptoKey> {
+export async function importVerifyKey(cert: pkijs.Certificate, scheme: SignatureScheme): Promise<PublicKeyHandle> {
   checkKey(cert, scheme);
-  const spki = cert.subjectPublicKeyInfo.toSchema().toBER(false);
-  const algorithm =
-    scheme.kind === 'RSA'
-      ? { name: 'RSASSA-PKCS1-v1_5', hash: scheme.hash }
-      : { name: 'ECDSA', namedCurve: CURVES[publicKeySummary(cert).curve!].name };
-  return cmsCrypto().importKey('spki', spki, algorithm, false, ['verify']);
+  const spki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false));
+  const curve = publicKeySummary(cert).curve;
+  try {
+    return await verifyBackend().importPublicKey(spki, scheme, curve ? (CURVES[curve].name as 'P-256' | 'P-384') : undefined);
+  } catch (error) {
+    throw refuse('UNSUPPORTED_ALGORITHM', `cannot import the public key: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**
  * Verifies a signature value as carried in CMS/X.509 (ECDSA as a DER Ecdsa-Sig-Value, RFC 5758 §3.2).
- * Returns false for a wrong signature and for an undecodable ECDSA value; never throws on bad input.
+ * Returns false for a wrong or undecodable signature; never throws on bad input.
  */
-export async function verifySignatureValue(key: CryptoKey, scheme: SignatureScheme, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
+export async function verifySignatureValue(key: PublicKeyHandle, scheme: SignatureScheme, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
   try {
-    if (scheme.kind === 'RSA') {
-      return await cmsCrypto().verify({ name: 'RSASSA-PKCS1-v1_5' }, key, bufferSource(signature), bufferSource(data));
-    }
-    const size = (key.algorithm as EcKeyAlgorithm).namedCurve === 'P-384' ? 48 : 32;
-    const raw = ecdsaDerToRaw(signature, size);
-    if (!raw) return false;
-    return await cmsCrypto().verify({ name: 'ECDSA', hash: scheme.hash }, key, bufferSource(raw), bufferSource(data));
+    const backend = verifyBackend();
+    if (key.backend !== backend.name) throw new Error(`key imported by the ${key.backend} backend, not ${backend.name}`);
+    return await backend.verify(key, scheme, signature, data);
   } catch {
     return false;
-  }
-}
-
-/** Converts a DER Ecdsa-Sig-Value to WebCrypto's fixed-width r‖s, or null when malformed (RFC 5758 §3.2). */
-export function ecdsaDerToRaw(der: Uint8Array, size: number): Uint8Array | null {
-  try {
-    const parts = childrenOf(decodeDer(der, 'Ecdsa-Sig-Value'), 'Ecdsa-Sig-Value');
-    if (parts.length !== 2) return null;
-    const out = new Uint8Array(size * 2);
-    for (const [i, part] of parts.entries()) {
-      if (!(part instanceof asn1js.Integer)) return null;
-      let v = part.valueBlock.valueHexView;
-      if (v.length === 0 || (v[0] & 0x80) !== 0) return null;
-      if (v.length > 1 && v[0] === 0) v = v.subarray(1);
-      if (v.length > size) return null;
-      out.set(v, size * (i + 1) - v.length);
-    }
-    return out;
-  } catch {
-    return null;
   }
 }
 

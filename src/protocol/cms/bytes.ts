@@ -2,7 +2,7 @@
  * Byte helpers shared by the CMS and disclosure code. Browser-safe: no Node `Buffer`, only typed arrays,
  * `TextEncoder`/`TextDecoder` and WebCrypto.
  */
-import { cmsCrypto } from './crypto-engine';
+import { verifyBackend } from './crypto-engine';
 
 /** Anything we accept as binary input: DER, content, keys. */
 export type BytesLike = Uint8Array | ArrayBuffer;
@@ -98,10 +98,9 @@ export function utf8(text: string): Uint8Array {
 }
 
 /**
- * SHA-256 of the bytes through WebCrypto (32 bytes).
- * Why WebCrypto and not `node:crypto`: the same code runs in the browser portal and on the phone.
+ * SHA-256 of the bytes (32 bytes) through the verify backend: WebCrypto by default, so the same code runs
+ * in the browser portal and on the phone.
  */
 export async function sha256(input: BytesLike): Promise<Uint8Array> {
-  const digest = await cmsCrypto().digest('SHA-256', bufferSource(toBytes(input)));
-  return new Uint8Array(digest);
+  return verifyBackend().digest('SHA-256', toBytes(input));
 }

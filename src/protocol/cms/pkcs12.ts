@@ -81,7 +81,9 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
   const perContent = authenticatedSafe.safeContents.map((ci) => {
     if (ci.contentType === OID.data) return {};
     if (ci.contentType === OID.encryptedData) {
-      checkPbes2(new pkijs.EncryptedData({ schema: ci.content }).encryptedContentInfo.contentEncryptionAlgorithm);
+      // Parse a copy: pkijs' fromSchema annotates the block it reads, and parseInternalValues reads it again below.
+      const copy = decodeDer((ci.content as asn1js.AsnType).toBER(false), 'EncryptedData');
+      checkPbes2(new pkijs.EncryptedData({ schema: copy }).encryptedContentInfo.contentEncryptionAlgorithm);
       return { password: pw };
     }
     throw new Pkcs12Error('UNSUPPORTED_PKCS12', `safe contents of type ${ci.contentType} (public-key privacy) are not supported`);

@@ -12,7 +12,7 @@ import * as pkijs from 'pkijs';
 import { importVerifyKey, signatureSchemeOf, verifySignatureValue } from './algorithms';
 import { type BytesLike, bytesEqual, toBytes, toHex } from './bytes';
 import { describeName, extensionFacts, parseCertificate } from './certificate';
-import { cmsCrypto } from './crypto-engine';
+import { type PublicKeyHandle, type SignatureScheme, cmsCrypto, verifyBackend } from './crypto-engine';
 import { refuse } from './refusal';
 
 /** A certificate with the DER it was parsed from. */
@@ -27,6 +27,12 @@ export interface TrustStoreConfig {
   readonly roots: readonly BytesLike[];
   /** Intermediates to use when a CMS does not include them (they are never trusted on their own). */
   readonly intermediates?: readonly BytesLike[];
+  /**
+   * How many signer certificates to keep parsed, by exact DER (least recently used goes first). Parsing is a
+   * pure function of the bytes, so this caches no decision: validity, revocation, path and both signatures
+   * are checked on every verification. Default 256; 0 disables.
+   */
+  readonly signerCacheSize?: number;
 }
 
 /** Thrown by `TrustStore.create` for unusable configuration (never for untrusted input). */
@@ -37,20 +43,25 @@ export class TrustStoreConfigError extends Error {
 /** Upper bound on issuer look-ups per path; stops cross-signed loops in attacker-supplied certificates. */
 const MAX_ISSUER_LOOKUPS = 12;
 
-type KeyCache = Map<string, Promise<CryptoKey>>;
+type KeyCache = Map<string, Promise<PublicKeyHandle>>;
 
 /** Configured trust anchors and intermediates plus verification caches (RFC 5280 §6.1.1 "trust anchor information"). */
 export class TrustStore {
   private readonly keyCache = new WeakMap<pkijs.Certificate, KeyCache>();
   private readonly edgeCache = new WeakMap<pkijs.Certificate, WeakMap<pkijs.Certificate, Promise<boolean>>>();
   private readonly stable: ReadonlySet<pkijs.Certificate>;
+  /** Certificates whose imported public keys may be memoised: configured ones and cached signer certificates. */
+  private readonly keyed = new WeakSet<pkijs.Certificate>();
   private readonly byLength = new Map<number, KnownCertificate[]>();
+  private readonly signerCache = new Map<string, KnownCertificate>();
 
   private constructor(
     readonly roots: readonly KnownCertificate[],
     readonly intermediates: readonly KnownCertificate[],
+    private readonly signerCacheSize: number,
   ) {
     this.stable = new Set([...roots, ...intermediates].map((k) => k.cert));
+    for (const cert of this.stable) this.keyed.add(cert);
     for (const known of [...roots, ...intermediates]) {
       const list = this.byLength.get(known.der.length) ?? [];
       list.push(known);
@@ -77,7 +88,7 @@ export class TrustStore {
     };
     const roots = config.roots.map((der, i) => load(der, `root #${i}`));
     const intermediates = (config.intermediates ?? []).map((der, i) => load(der, `intermediate #${i}`));
-    const store = new TrustStore(roots, intermediates);
+    const store = new TrustStore(roots, intermediates, config.signerCacheSize ?? 256);
     for (const [i, root] of roots.entries()) {
       if (!root.cert.subject.isEqual(root.cert.issuer) || !(await store.isIssuedBy(root.cert, root.cert))) {
         throw new TrustStoreConfigError(`root #${i} (${describeName(root.cert.subject).text}) is not a valid self-signed certificate`);
@@ -86,12 +97,40 @@ export class TrustStore {
     return store;
   }
 
+  /** The configured certificate with exactly this DER, if any (lets callers skip parsing it again). */
+  lookup(der: Uint8Array): KnownCertificate | undefined {
+    return (this.byLength.get(der.length) ?? []).find((candidate) => bytesEqual(candidate.der, der));
+  }
+
+  /**
+   * The parsed certificate for DER found in a CMS: the configured object when it is one, else a cached or
+   * freshly parsed signer certificate (RFC 5280 §4.1).
+   * @throws TypeError when the bytes are not a certificate.
+   */
+  certificate(der: Uint8Array): KnownCertificate {
+    const configured = this.lookup(der);
+    if (configured) return configured;
+    if (this.signerCacheSize <= 0) return { cert: parseCertificate(der), der };
+    // The tail of a certificate is its signature: effectively unique, and cheap to turn into a key.
+    const tail = new DataView(der.buffer, der.byteOffset + Math.max(0, der.length - 12), Math.min(12, der.length));
+    const key = `${der.length}:${tail.byteLength === 12 ? `${tail.getUint32(0)}.${tail.getUint32(4)}.${tail.getUint32(8)}` : toHex(der)}`;
+    const cached = this.signerCache.get(key);
+    if (cached && bytesEqual(cached.der, der)) {
+      this.signerCache.delete(key);
+      this.signerCache.set(key, cached);
+      return cached;
+    }
+    const known = { cert: parseCertificate(der), der: Uint8Array.from(der) };
+    if (cached) return known;
+    this.signerCache.set(key, known);
+    this.keyed.add(known.cert);
+    if (this.signerCache.size > this.signerCacheSize) this.signerCache.delete(this.signerCache.keys().next().value!);
+    return known;
+  }
+
   /** Returns the configured object for a certificate with the same DER, so caches apply. */
   canonical(known: KnownCertificate): KnownCertificate {
-    for (const candidate of this.byLength.get(known.der.length) ?? []) {
-      if (bytesEqual(candidate.der, known.der)) return candidate;
-    }
-    return known;
+    return this.lookup(known.der) ?? known;
   }
 
   /**
@@ -109,14 +148,15 @@ export class TrustStore {
   }
 
   /**
-   * Imports `cert`'s public key for a hash; memoised for configured certificates.
+   * Imports `cert`'s public key for a hash; memoised for configured and cached signer certificates.
    * @throws RefusalError UNSUPPORTED_ALGORITHM when the key is too weak or of the wrong type.
    */
-  publicKey(cert: pkijs.Certificate, scheme: { kind: 'RSA' | 'ECDSA'; hash: 'SHA-256' | 'SHA-384' | 'SHA-512' }): Promise<CryptoKey> {
-    if (!this.stable.has(cert)) return importVerifyKey(cert, scheme);
+  publicKey(cert: pkijs.Certificate, scheme: SignatureScheme): Promise<PublicKeyHandle> {
+    if (!this.keyed.has(cert)) return importVerifyKey(cert, scheme);
     let perHash = this.keyCache.get(cert);
-    if (!perHash) this.keyCache.set(cert, (perHash = new Map<string, Promise<CryptoKey>>()));
-    const id = `${scheme.kind}/${scheme.hash}`;
+    if (!perHash) this.keyCache.set(cert, (perHash = new Map<string, Promise<PublicKeyHandle>>()));
+    // Handles belong to the backend that imported them; a host may switch backends (tests, benchmarks).
+    const id = `${verifyBackend().name}/${scheme.kind}/${scheme.hash}`;
     let key = perHash.get(id);
     if (!key) perHash.set(id, (key = importVerifyKey(cert, scheme)));
     return key;
@@ -146,7 +186,7 @@ export class TrustStore {
       const aki = extensionFactsOrNull(cert)?.authorityKeyIdentifier;
       const found: pkijs.Certificate[] = [];
       for (const candidate of [...engine.trustedCerts, ...engine.certs]) {
-        if (candidate === cert || !cert.issuer.isEqual(candidate.subject)) continue;
+        if (candidate === cert || !namesMatch(cert.issuer, candidate.subject)) continue;
         const ski = extensionFactsOrNull(candidate)?.subjectKeyIdentifier;
         if (aki && ski && !bytesEqual(aki, ski)) continue;
         if (await this.isIssuedBy(cert, candidate)) found.push(candidate);
@@ -198,6 +238,17 @@ export class TrustStore {
       return false;
     }
   }
+}
+
+/**
+ * RFC 5280 §7.1 name matching, with a byte comparison first: names are nearly always copied verbatim
+ * from the issuer, and pkijs' comparison (string preparation + locale compare) is slow.
+ */
+function namesMatch(a: pkijs.RelativeDistinguishedNames, b: pkijs.RelativeDistinguishedNames): boolean {
+  const x = a.valueBeforeDecode;
+  const y = b.valueBeforeDecode;
+  if (x.byteLength > 0 && y.byteLength > 0 && bytesEqual(x, y)) return true;
+  return a.isEqual(b);
 }
 
 function extensionFactsOrNull(cert: pkijs.Certificate): ReturnType<typeof extensionFacts> | null {

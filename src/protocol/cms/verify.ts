@@ -4,19 +4,20 @@
  *
  * We do not call pkijs' `SignedData.verify`: it throws on structural errors *and* may return false, it does
  * not check that the contentType attribute matches eContentType, accepts SHA-1, and its chain check mixes
- * CRL freshness with the signing time. Instead we use pkijs for parsing and path building and do the
- * SignerInfo checks here, each mapped to one refusal reason. Every failure, including unexpected
+ * CRL freshness with the signing time. Instead `signed-data.ts` walks the structure, pkijs parses the
+ * signer certificate and builds the path, and the SignerInfo checks happen here, each mapped to one
+ * refusal reason. Every failure, including unexpected
  * exceptions on garbage input, leaves this function as a `RefusalError`; a normal return means verified.
  */
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { type DigestName, digestNameOf, importVerifyKey, signatureSchemeOf, verifySignatureValue } from './algorithms';
-import { childrenOf, decodeDer, isContextTag, timeOf } from './asn1';
+import { type DigestName, digestNameOf, signatureSchemeOf, verifySignatureValue } from './algorithms';
+import { decodeDer, oidFromContent, timeFromContent } from './asn1';
 import { type BytesLike, bufferSource, bytesEqual, toBytes } from './bytes';
 import { type CertificateDetails, describeCertificate, extensionFacts } from './certificate';
-import { cmsCrypto } from './crypto-engine';
+import { cmsCrypto, verifyBackend } from './crypto-engine';
 import { CrlSet, type RevocationMode, checkRevocation } from './crl';
 import { OID } from './oids';
+import { type AttributeValue, type EmbeddedCertificate, type SignedDataParts, type SignerIdentifierParts, type SignerInfoParts, parseSignedData } from './signed-data';
 import { isRefusal, refuse } from './refusal';
 import type { KnownCertificate, TrustStore } from './trust-store';
 
@@ -67,12 +68,6 @@ const DEFAULT_SKEW_MS = 5 * 60_000;
 const DEFAULT_MAX_BYTES = 1 << 20;
 const MAX_CERTIFICATES = 10;
 
-interface ParsedCms {
-  readonly signedData: pkijs.SignedData;
-  readonly signerInfo: pkijs.SignerInfo;
-  readonly certificates: readonly KnownCertificate[];
-}
-
 interface SignedAttributes {
   readonly contentType: string;
   readonly messageDigest: Uint8Array;
@@ -101,27 +96,35 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
   const skew = options.maxClockSkewMs ?? DEFAULT_SKEW_MS;
   if (bytes.length > (options.maxBytes ?? DEFAULT_MAX_BYTES)) throw refuse('MALFORMED_CMS', `larger than ${options.maxBytes ?? DEFAULT_MAX_BYTES} bytes`);
 
-  const { signedData, signerInfo, certificates } = parseCms(bytes);
+  const parts = parseCms(bytes);
+  if (parts.signerInfos.length !== 1) throw refuse('MALFORMED_CMS', `expected exactly one SignerInfo, found ${parts.signerInfos.length}`);
+  if (parts.certificates.length > MAX_CERTIFICATES) throw refuse('MALFORMED_CMS', `more than ${MAX_CERTIFICATES} certificates`);
+  const signerInfo = parts.signerInfos[0];
   const attributes = readSignedAttributes(signerInfo);
-  const digest = digestNameOf(signerInfo.digestAlgorithm.algorithmId);
-  const scheme = signatureSchemeOf(signerInfo.signatureAlgorithm.algorithmId, digest);
+  const digest = digestNameOf(signerInfo.digestAlgorithm);
+  const scheme = signatureSchemeOf(signerInfo.signatureAlgorithm, digest);
 
-  const eContentType = signedData.encapContentInfo.eContentType;
+  const eContentType = parts.eContentType;
   if (attributes.contentType !== eContentType) {
     throw refuse('MALFORMED_CMS', `contentType attribute ${attributes.contentType} differs from eContentType ${eContentType}`);
   }
 
-  const leaf = await findSigner(signerInfo, certificates);
-  const { content, detached } = resolveContent(signedData, options.content);
-
-  const actualDigest = new Uint8Array(await cmsCrypto().digest(digest, bufferSource(content)));
-  if (!bytesEqual(actualDigest, attributes.messageDigest)) throw refuse('CONTENT_MISMATCH', 'messageDigest differs from the digest of the content');
-
-  const key = await importVerifyKey(leaf.cert, scheme);
-  const signature = signerInfo.signature.valueBlock.valueHexView;
-  if (!(await verifySignatureValue(key, scheme, signature, attributes.encoded))) throw refuse('BAD_SIGNATURE');
-
+  const signerIndex = await findSigner(signerInfo.sid, parts.certificates, options.trust);
+  const leaf = loadCertificate(parts.certificates[signerIndex], options.trust);
+  const others = parts.certificates.filter((_, i) => i !== signerIndex).map((embedded) => loadCertificate(embedded, options.trust));
+  const { content, detached } = resolveContent(parts.eContent, options.content);
   const signingTime = attributes.signingTime;
+
+  // The three expensive checks are independent, so they run concurrently (WebCrypto works off the main
+  // thread); their outcomes are then examined in the order that decides which refusal is reported.
+  const [digestCheck, signatureCheck, pathCheck] = await Promise.all([
+    settle(async () => bytesEqual(await verifyBackend().digest(digest, content), attributes.messageDigest)),
+    settle(async () => verifySignatureValue(await options.trust.publicKey(leaf.cert, scheme), scheme, signerInfo.signature, attributes.encoded)),
+    settle(() => options.trust.validatePath(leaf, others, signingTime ?? now)),
+  ]);
+  if (!unwrap(digestCheck)) throw refuse('CONTENT_MISMATCH', 'messageDigest differs from the digest of the content');
+  if (!unwrap(signatureCheck)) throw refuse('BAD_SIGNATURE');
+
   if (!signingTime && (options.requireSigningTime ?? true)) throw refuse('SIGNING_TIME_MISSING');
   if (signingTime && signingTime.getTime() > now.getTime() + skew) {
     throw refuse('SIGNING_TIME_IN_FUTURE', `signed at ${signingTime.toISOString()}, now ${now.toISOString()}`);
@@ -132,9 +135,7 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
 
   const leafFacts = extensionFacts(leaf.cert);
   if (leafFacts.unknownCritical.length) throw refuse('UNTRUSTED_CHAIN', `unsupported critical extension ${leafFacts.unknownCritical.join(', ')}`);
-
-  const others = certificates.filter((k) => k !== leaf);
-  const path = await options.trust.validatePath(leaf, others, signingTime ?? now);
+  const path = unwrap(pathCheck);
 
   if (options.crls !== undefined || (options.revocation ?? 'off') !== 'off') {
     const crlSet = options.crls instanceof CrlSet ? options.crls : CrlSet.from(options.crls ?? []);
@@ -157,36 +158,38 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
   };
 }
 
-function parseCms(bytes: Uint8Array): ParsedCms {
-  let contentInfo: pkijs.ContentInfo;
+function parseCms(bytes: Uint8Array): SignedDataParts {
   try {
-    contentInfo = new pkijs.ContentInfo({ schema: decodeDer(bytes, 'ContentInfo') });
-  } catch (error) {
-    throw refuse('MALFORMED_CMS', error instanceof Error ? error.message : 'not a ContentInfo');
-  }
-  if (contentInfo.contentType !== OID.signedData) throw refuse('MALFORMED_CMS', `content type ${contentInfo.contentType} is not SignedData`);
-  let signedData: pkijs.SignedData;
-  try {
-    signedData = new pkijs.SignedData({ schema: contentInfo.content });
+    return parseSignedData(bytes);
   } catch (error) {
     throw refuse('MALFORMED_CMS', error instanceof Error ? error.message : 'not a SignedData');
   }
-  if (signedData.signerInfos.length !== 1) throw refuse('MALFORMED_CMS', `expected exactly one SignerInfo, found ${signedData.signerInfos.length}`);
-
-  // pkijs keeps no DER of embedded certificates; take it from the decoded tree (same order as pkijs' list).
-  const rawSet = childrenOf(contentInfo.content as asn1js.AsnType, 'SignedData').find((b) => isContextTag(b, 0));
-  const raw = rawSet ? childrenOf(rawSet, 'certificates') : [];
-  const parsed = signedData.certificates ?? [];
-  if (raw.length !== parsed.length) throw refuse('MALFORMED_CMS', 'inconsistent certificate set');
-  if (parsed.length > MAX_CERTIFICATES) throw refuse('MALFORMED_CMS', `more than ${MAX_CERTIFICATES} certificates`);
-  const certificates: KnownCertificate[] = [];
-  parsed.forEach((cert, i) => {
-    if (cert instanceof pkijs.Certificate) certificates.push({ cert, der: raw[i].valueBeforeDecodeView });
-  });
-  return { signedData, signerInfo: signedData.signerInfos[0], certificates };
 }
 
-function readSignedAttributes(signerInfo: pkijs.SignerInfo): SignedAttributes {
+type Settled<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+async function settle<T>(work: () => Promise<T>): Promise<Settled<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+function unwrap<T>(result: Settled<T>): T {
+  if (result.ok) return result.value;
+  throw result.error;
+}
+
+function loadCertificate(embedded: EmbeddedCertificate, trust: TrustStore): KnownCertificate {
+  try {
+    return trust.certificate(embedded.der);
+  } catch (error) {
+    throw refuse('MALFORMED_CMS', `embedded certificate: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function readSignedAttributes(signerInfo: SignerInfoParts): SignedAttributes {
   const signedAttrs = signerInfo.signedAttrs;
   if (!signedAttrs || signedAttrs.attributes.length === 0) throw refuse('MALFORMED_CMS', 'signed attributes are required');
   const seen = new Set<string>();
@@ -196,70 +199,76 @@ function readSignedAttributes(signerInfo: pkijs.SignerInfo): SignedAttributes {
   for (const attribute of signedAttrs.attributes) {
     if (seen.has(attribute.type)) throw refuse('MALFORMED_CMS', `attribute ${attribute.type} appears twice`);
     seen.add(attribute.type);
-    const single = (): asn1js.AsnType => {
+    const single = (): AttributeValue => {
       if (attribute.values.length !== 1) throw refuse('MALFORMED_CMS', `attribute ${attribute.type} must have one value`);
-      return attribute.values[0] as asn1js.AsnType;
+      const value = attribute.values[0];
+      if (value.tagClass !== 0 || value.constructed) throw refuse('MALFORMED_CMS', `attribute ${attribute.type} has an unexpected value type`);
+      return value;
     };
-    if (attribute.type === OID.contentTypeAttr) {
-      const value = single();
-      if (!(value instanceof asn1js.ObjectIdentifier)) throw refuse('MALFORMED_CMS', 'contentType attribute is not an OID');
-      contentType = value.valueBlock.toString();
-    } else if (attribute.type === OID.messageDigestAttr) {
-      const value = single();
-      if (!(value instanceof asn1js.OctetString) || value.idBlock.isConstructed) throw refuse('MALFORMED_CMS', 'messageDigest is not an OCTET STRING');
-      messageDigest = value.valueBlock.valueHexView;
-    } else if (attribute.type === OID.signingTimeAttr) {
-      try {
-        signingTime = timeOf(single(), 'signingTime');
-      } catch (error) {
-        if (isRefusal(error)) throw error;
-        throw refuse('MALFORMED_CMS', 'signingTime is not a time');
+    try {
+      if (attribute.type === OID.contentTypeAttr) {
+        const value = single();
+        if (value.tagNumber !== 6) throw new TypeError('contentType attribute is not an OID');
+        contentType = oidFromContent(value.content);
+      } else if (attribute.type === OID.messageDigestAttr) {
+        const value = single();
+        if (value.tagNumber !== 4) throw new TypeError('messageDigest is not an OCTET STRING');
+        messageDigest = value.content;
+      } else if (attribute.type === OID.signingTimeAttr) {
+        const value = single();
+        signingTime = timeFromContent(value.tagNumber, value.content);
       }
+    } catch (error) {
+      if (isRefusal(error)) throw error;
+      throw refuse('MALFORMED_CMS', error instanceof Error ? error.message : String(error));
     }
   }
   // RFC 5652 §5.3: with signed attributes, contentType and messageDigest MUST be present.
   if (!contentType || !messageDigest) throw refuse('MALFORMED_CMS', 'contentType and messageDigest attributes are required');
-  const encoded = new Uint8Array(signedAttrs.encodedValue.byteLength);
-  encoded.set(new Uint8Array(signedAttrs.encodedValue));
-  encoded[0] = 0x31;
-  return { contentType, messageDigest, signingTime, encoded };
+  return { contentType, messageDigest, signingTime, encoded: signedAttrs.encoded };
 }
 
-async function findSigner(signerInfo: pkijs.SignerInfo, certificates: readonly KnownCertificate[]): Promise<KnownCertificate> {
-  const sid: unknown = signerInfo.sid;
-  if (sid instanceof pkijs.IssuerAndSerialNumber) {
-    const found = certificates.find((k) => k.cert.issuer.isEqual(sid.issuer) && k.cert.serialNumber.isEqual(sid.serialNumber));
-    if (found) return found;
-  } else if (sid instanceof asn1js.BaseBlock) {
-    // [0] SubjectKeyIdentifier (RFC 5652 §5.3): match the certificate's SKI extension, else RFC 5280 method 1.
-    const keyId = sid.idBlock.isConstructed
-      ? (childrenOf(sid, 'SubjectKeyIdentifier')[0]?.valueBlock as { valueHexView?: Uint8Array } | undefined)?.valueHexView
-      : (sid.valueBlock as { valueHexView?: Uint8Array }).valueHexView;
-    if (keyId) {
-      for (const k of certificates) {
-        let ski: Uint8Array | null = null;
-        try {
-          ski = extensionFacts(k.cert).subjectKeyIdentifier;
-        } catch {
-          continue;
-        }
-        ski ??= new Uint8Array(await cmsCrypto().digest('SHA-1', bufferSource(k.cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)));
-        if (bytesEqual(ski, keyId)) return k;
+/** Index of the certificate named by the SignerIdentifier (RFC 5652 §5.3). */
+async function findSigner(sid: SignerIdentifierParts, certificates: readonly EmbeddedCertificate[], trust: TrustStore): Promise<number> {
+  if (sid.kind === 'issuerAndSerialNumber') {
+    const exact = certificates.findIndex((c) => bytesEqual(c.serialNumber, sid.serialNumber) && bytesEqual(c.issuer, sid.issuer));
+    if (exact >= 0) return exact;
+    // Same serial, differently encoded but equal issuer name (RFC 5280 §7.1 name comparison).
+    const sidIssuer = nameOf(sid.issuer);
+    const lenient = certificates.findIndex((c) => bytesEqual(c.serialNumber, sid.serialNumber) && sidIssuer !== null && (nameOf(c.issuer)?.isEqual(sidIssuer) ?? false));
+    if (lenient >= 0) return lenient;
+  } else {
+    // [0] SubjectKeyIdentifier: match the certificate's SKI extension, else RFC 5280 §4.2.1.2 method 1.
+    for (const [i, embedded] of certificates.entries()) {
+      let cert: pkijs.Certificate;
+      let ski: Uint8Array | null;
+      try {
+        cert = trust.certificate(embedded.der).cert;
+        ski = extensionFacts(cert).subjectKeyIdentifier;
+      } catch {
+        continue;
       }
+      ski ??= new Uint8Array(await cmsCrypto().digest('SHA-1', bufferSource(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)));
+      if (bytesEqual(ski, sid.keyId)) return i;
     }
   }
   throw refuse('SIGNER_CERTIFICATE_NOT_FOUND');
 }
 
-function resolveContent(signedData: pkijs.SignedData, detachedContent: BytesLike | undefined): { content: Uint8Array; detached: boolean } {
-  const eContent = signedData.encapContentInfo.eContent as asn1js.AsnType | undefined;
+function nameOf(der: Uint8Array): pkijs.RelativeDistinguishedNames | null {
+  try {
+    return new pkijs.RelativeDistinguishedNames({ schema: decodeDer(der, 'Name') });
+  } catch {
+    return null;
+  }
+}
+
+function resolveContent(eContent: Uint8Array | null, detachedContent: BytesLike | undefined): { content: Uint8Array; detached: boolean } {
   if (eContent) {
-    if (!(eContent instanceof asn1js.OctetString)) throw refuse('MALFORMED_CMS', 'eContent is not an OCTET STRING');
-    const content = new Uint8Array(eContent.getValue());
-    if (detachedContent !== undefined && !bytesEqual(content, toBytes(detachedContent))) {
+    if (detachedContent !== undefined && !bytesEqual(eContent, toBytes(detachedContent))) {
       throw refuse('CONTENT_MISMATCH', 'supplied content differs from the encapsulated content');
     }
-    return { content, detached: false };
+    return { content: eContent, detached: false };
   }
   if (detachedContent === undefined) throw refuse('CONTENT_MISSING');
   return { content: toBytes(detachedContent), detached: true };
