@@ -283,6 +283,16 @@ describe('Veilig bellen', () => {
     expect(call.state).toBe('ended');
   });
 
+  it('offers the embedded demo a simulated Yivi app and phone', async () => {
+    const start = await startWidgetSession(t, nijmegen.id).expect(201);
+    const page = await t.http().get('/sim/demo').expect(200);
+    expect(page.text).toContain(clientTokenOf(start.body.sessionPtr));
+    await t.http().post('/sim/demo/disclose').type('form').send({ clientToken: clientTokenOf(start.body.sessionPtr), proof: 'VALID' }).expect(303);
+    expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'disclosed' });
+    const site = await t.http().get(`/sim/demo/site?municipality=${nijmegen.id}&purpose=afval`).expect(200);
+    expect(site.text).toContain('src="/widget/veilig-bellen.js"');
+  });
+
   it('deletes caller data after the maximum age, whatever happened', async () => {
     const s = await disclosedSession();
     await callIn(s.dtmf);

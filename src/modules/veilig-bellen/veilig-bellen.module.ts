@@ -10,6 +10,7 @@ import { Organisation } from '../accounts/entities/organisation.entity';
 import { JOBS } from '../jobs/job-definitions';
 import { JobRunner } from '../jobs/job-runner';
 import { ConsoleController } from './console.controller';
+import { DemoController } from './demo.controller';
 import { CallSession } from './entities/call-session.entity';
 import { MunicipalitySettings } from './entities/municipality-settings.entity';
 import { ExchangeApiController } from './exchange-api.controller';
@@ -32,7 +33,7 @@ export const IRMA_SIMULATOR_PATH = '/sim/irma';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([CallSession, MunicipalitySettings, Organisation])],
-  controllers: [WidgetController, TwilioController, ExchangeApiController, ConsoleController, SettingsController],
+  controllers: [WidgetController, TwilioController, ExchangeApiController, ConsoleController, SettingsController, DemoController],
   providers: [
     VeiligBellenService,
     MunicipalitySettingsService,
