@@ -41,40 +41,42 @@ export function prefixOf(bytes: Uint8Array, offset: number): number {
 /** Sightings grouped by RPI plus the prefix table. */
 export class SightingIndex {
   private constructor(
-    private readonly byRpi: Map<string, Sighting[]>,
+    /** Sightings bucketed by their RPI's 4-byte prefix (numbers make cheaper map keys than 16-byte strings). */
+    private readonly byPrefix: Map<number, Sighting[]>,
+    /** Number of distinct RPIs. */
+    readonly size: number,
     readonly prefixes: PrefixTable,
   ) {}
 
-  /** Number of distinct RPIs. */
-  get size(): number {
-    return this.byRpi.size;
-  }
-
   /** Indexes the given sightings (the caller filters by age). */
   static build(sightings: readonly Sighting[]): SightingIndex {
-    const byRpi = new Map<string, Sighting[]>();
-    let minInterval = Infinity;
-    let maxInterval = -Infinity;
+    const byPrefix = new Map<number, Sighting[]>();
+    let distinct = 0;
+    let minMs = Infinity;
+    let maxMs = -Infinity;
     for (const s of sightings) {
-      const k = rpiKey(s.rpi, 0);
-      const list = byRpi.get(k);
-      if (list) list.push(s);
-      else byRpi.set(k, [s]);
-      const interval = enIntervalNumberFromMs(s.timeMs);
-      minInterval = Math.min(minInterval, interval);
-      maxInterval = Math.max(maxInterval, interval);
+      const p = prefixOf(s.rpi, 0);
+      const list = byPrefix.get(p);
+      if (!list) {
+        byPrefix.set(p, [s]);
+        distinct++;
+      } else {
+        if (!list.some((o) => sameRpi(o.rpi, s.rpi, 0))) distinct++;
+        list.push(s);
+      }
+      if (s.timeMs < minMs) minMs = s.timeMs;
+      if (s.timeMs > maxMs) maxMs = s.timeMs;
     }
     let size = 1024;
-    while (size < byRpi.size * 3) size *= 2;
+    while (size < byPrefix.size * 3) size *= 2;
     const table = new Uint32Array(size);
     const mask = size - 1;
     let zeroPrefix = false;
     let filterBits = 1 << 15;
-    while (filterBits < byRpi.size * 8 && filterBits < 1 << 30) filterBits *= 2;
+    while (filterBits < byPrefix.size * 8 && filterBits < 1 << 30) filterBits *= 2;
     const filter = new Uint32Array(filterBits / 32);
     const filterShift = 32 - Math.log2(filterBits);
-    for (const list of byRpi.values()) {
-      const p = prefixOf(list[0].rpi, 0);
+    for (const p of byPrefix.keys()) {
       if (p === 0) {
         zeroPrefix = true;
         continue;
@@ -82,28 +84,32 @@ export class SightingIndex {
       const bit = p >>> filterShift;
       filter[bit >>> 5] |= 1 << (bit & 31);
       let i = p & mask;
-      while (table[i] !== 0 && table[i] !== p) i = (i + 1) & mask;
+      while (table[i] !== 0) i = (i + 1) & mask;
       table[i] = p;
     }
-    const empty = byRpi.size === 0;
-    return new SightingIndex(byRpi, {
+    const empty = distinct === 0;
+    return new SightingIndex(byPrefix, distinct, {
       table,
       mask,
       zeroPrefix,
       filter,
       filterShift,
       // A key covers RPIs rsin..rsin+143, each matching scans within ±12 intervals.
-      minRsin: empty ? 1 : minInterval - MATCH_TOLERANCE_INTERVALS - (TEK_ROLLING_PERIOD - 1),
-      maxRsin: empty ? 0 : maxInterval + MATCH_TOLERANCE_INTERVALS,
+      minRsin: empty
+        ? 1
+        : enIntervalNumberFromMs(minMs) - MATCH_TOLERANCE_INTERVALS - (TEK_ROLLING_PERIOD - 1),
+      maxRsin: empty ? 0 : enIntervalNumberFromMs(maxMs) + MATCH_TOLERANCE_INTERVALS,
     });
   }
 
   /** Sightings of exactly this RPI (16 bytes at `offset`), if any. */
   lookup(rpi: Uint8Array, offset = 0): readonly Sighting[] | undefined {
-    return this.byRpi.get(rpiKey(rpi, offset));
+    const found = this.byPrefix.get(prefixOf(rpi, offset))?.filter((s) => sameRpi(s.rpi, rpi, offset));
+    return found?.length ? found : undefined;
   }
 }
 
-function rpiKey(rpi: Uint8Array, offset: number): string {
-  return Buffer.from(rpi.buffer, rpi.byteOffset + offset, KEY_LENGTH).toString('latin1');
+function sameRpi(a: Uint8Array, b: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < KEY_LENGTH; i++) if (a[i] !== b[offset + i]) return false;
+  return true;
 }
