@@ -26,8 +26,7 @@
  * Inputs that would make the encoding ambiguous (duplicate keys or countries, out-of-range values) are
  * refused rather than normalised, so two different uploads can never share a hash.
  */
-import { bufferSource, compareBytes, concatBytes, constantTimeEqual, toHex, utf8 } from '../cms/bytes';
-import { cmsCrypto } from '../cms/crypto-engine';
+import { compareBytes, concatBytes, constantTimeEqual, sha256, toHex, utf8 } from '../cms/bytes';
 
 /** EFGS ReportType (efgs.md §A2). */
 export const REPORT_TYPES = { UNKNOWN: 0, CONFIRMED_TEST: 1, CONFIRMED_CLINICAL_DIAGNOSIS: 2, SELF_REPORT: 3, RECURSIVE: 4, REVOKED: 5 } as const;
@@ -112,7 +111,7 @@ export function encodeUploadPayload(payload: UploadPayload): Uint8Array {
  * @throws UploadPayloadError
  */
 export async function computeUploadHash(payload: UploadPayload): Promise<Uint8Array> {
-  return new Uint8Array(await cmsCrypto().digest('SHA-256', bufferSource(encodeUploadPayload(payload))));
+  return sha256(encodeUploadPayload(payload));
 }
 
 /** Compares upload hashes in constant time (a hash is what binds the GP's approval to the keys). */
