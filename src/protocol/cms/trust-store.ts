@@ -97,6 +97,14 @@ export class TrustStore {
     return store;
   }
 
+  /**
+   * A store without roots, for `verifyCms({ pinned })`: signer trust comes from the caller's registry
+   * (efgs.md §A6), and the store only parses certificates and caches their keys.
+   */
+  static forPinnedSigners(signerCacheSize = 256): TrustStore {
+    return new TrustStore([], [], signerCacheSize);
+  }
+
   /** The configured certificate with exactly this DER, if any (lets callers skip parsing it again). */
   lookup(der: Uint8Array): KnownCertificate | undefined {
     return (this.byLength.get(der.length) ?? []).find((candidate) => bytesEqual(candidate.der, der));

@@ -46,6 +46,13 @@ export interface VerifyCmsOptions {
   readonly requiredKeyUsage?: RequiredKeyUsage;
   /** Upper bound on the CMS size in bytes. Default: 1 MiB. */
   readonly maxBytes?: number;
+  /**
+   * Trust by registration instead of by path (efgs.md §A4.2, §A6: EFGS looks SIGNING certificates up by
+   * thumbprint and allows self-signed ones). When set, no path to `trust` roots is built: the signer
+   * certificate must be valid now (as EFGS checks it) and `pinned` must accept it, else
+   * UNTRUSTED_CHAIN. Use `TrustStore.forPinnedSigners()` as `trust`; revocation is the registry's.
+   */
+  readonly pinned?: (signer: CertificateDetails) => boolean | Promise<boolean>;
 }
 
 /** A verified CMS signature. Only returned when every check passed. */
@@ -120,7 +127,7 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
   const [digestCheck, signatureCheck, pathCheck] = await Promise.all([
     settle(async () => bytesEqual(await verifyBackend().digest(digest, content), attributes.messageDigest)),
     settle(async () => verifySignatureValue(await options.trust.publicKey(leaf.cert, scheme), scheme, signerInfo.signature, attributes.encoded)),
-    settle(() => options.trust.validatePath(leaf, others, signingTime ?? now)),
+    settle(() => (options.pinned ? checkPinned(leaf, now, options.pinned) : options.trust.validatePath(leaf, others, signingTime ?? now))),
   ]);
   if (!unwrap(digestCheck)) throw refuse('CONTENT_MISMATCH', 'messageDigest differs from the digest of the content');
   if (!unwrap(signatureCheck)) throw refuse('BAD_SIGNATURE');
@@ -143,7 +150,9 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
     await checkRevocation(path, crlSet, { mode, now, maxClockSkewMs: skew });
   }
 
-  checkSignerKeyUsage(leafFacts, options.requiredKeyUsage ?? 'anySigning');
+  // A pinned self-signed certificate often carries CA:TRUE (openssl's v3_ca default); pinning by exact
+  // thumbprint makes that harmless, so only path-validated signers must not be CAs.
+  checkSignerKeyUsage(leafFacts, options.requiredKeyUsage ?? 'anySigning', Boolean(options.pinned));
 
   const chain = await Promise.all(path.map(describeCached));
   return {
@@ -274,8 +283,8 @@ function resolveContent(eContent: Uint8Array | null, detachedContent: BytesLike 
   return { content: toBytes(detachedContent), detached: true };
 }
 
-function checkSignerKeyUsage(facts: ReturnType<typeof extensionFacts>, required: RequiredKeyUsage): void {
-  if (facts.isCa) throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'signer certificate is a CA certificate');
+function checkSignerKeyUsage(facts: ReturnType<typeof extensionFacts>, required: RequiredKeyUsage, allowCa = false): void {
+  if (facts.isCa && !allowCa) throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'signer certificate is a CA certificate');
   const usage = facts.keyUsage;
   switch (required) {
     case 'nonRepudiation':
@@ -292,6 +301,15 @@ function checkSignerKeyUsage(facts: ReturnType<typeof extensionFacts>, required:
 }
 
 const detailsCache = new WeakMap<pkijs.Certificate, Promise<CertificateDetails>>();
+
+/** Pinned trust: the path is the signer certificate alone, accepted by the caller's registry and valid at `at` (RFC 5280 §4.1.2.5). */
+async function checkPinned(leaf: KnownCertificate, at: Date, pinned: NonNullable<VerifyCmsOptions['pinned']>): Promise<KnownCertificate[]> {
+  const details = await describeCached(leaf);
+  if (details.notAfter < at) throw refuse('CERTIFICATE_EXPIRED', `expired ${details.notAfter.toISOString()}`);
+  if (details.notBefore > at) throw refuse('CERTIFICATE_NOT_YET_VALID', `valid from ${details.notBefore.toISOString()}`);
+  if (!(await pinned(details))) throw refuse('UNTRUSTED_CHAIN', 'signer certificate is not registered');
+  return [leaf];
+}
 
 function describeCached(known: KnownCertificate): Promise<CertificateDetails> {
   let details = detailsCache.get(known.cert);
