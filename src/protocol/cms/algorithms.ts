@@ -62,6 +62,7 @@ export function signatureSchemeOf(oid: string, digest?: DigestName): SignatureSc
 /**
  * Checks that a certificate key fits the scheme and our minimum strength.
  * @throws RefusalError UNSUPPORTED_ALGORITHM
+ * Spec: RFC 5280 §4.1.2.7 (subjectPublicKeyInfo); minimum sizes per uzi.md and efgs.md §A4.2.
  */
 export function checkKey(cert: pkijs.Certificate, scheme: SignatureScheme): void {
   const key = publicKeySummary(cert);
@@ -77,6 +78,7 @@ export function checkKey(cert: pkijs.Certificate, scheme: SignatureScheme): void
 /**
  * Imports a certificate's public key for verifying with the given scheme, through the verify backend.
  * @throws RefusalError UNSUPPORTED_ALGORITHM when the key does not fit the scheme or our minimum strength.
+ * Spec: RFC 5280 §4.1.2.7; RFC 8017 / RFC 5480 key formats.
  */
 export async function importVerifyKey(cert: pkijs.Certificate, scheme: SignatureScheme): Promise<PublicKeyHandle> {
   checkKey(cert, scheme);

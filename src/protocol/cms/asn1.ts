@@ -21,30 +21,45 @@ export function decodeDer(input: BytesLike, what = 'ASN.1 value'): asn1js.AsnTyp
   return result;
 }
 
-/** True for a context-specific ([n]) tag with the given number. */
+/**
+ * True for a context-specific ([n]) tag with the given number.
+ * Spec: X.690 §8.1.2 (identifier octets).
+ */
 export function isContextTag(block: asn1js.AsnType, tagNumber: number): boolean {
   return block.idBlock.tagClass === 3 && block.idBlock.tagNumber === tagNumber;
 }
 
-/** The children of a constructed element (SEQUENCE, SET or constructed tag). */
+/**
+ * The children of a constructed element (SEQUENCE, SET or constructed tag).
+ * Spec: X.690 §8.1.1 (constructed encoding).
+ */
 export function childrenOf(block: asn1js.AsnType, what: string): asn1js.AsnType[] {
   const value = (block.valueBlock as { value?: unknown }).value;
   if (!block.idBlock.isConstructed || !Array.isArray(value)) throw new TypeError(`${what}: not a constructed element`);
   return value as asn1js.AsnType[];
 }
 
-/** The dotted string of an OBJECT IDENTIFIER element. */
+/**
+ * The dotted string of an OBJECT IDENTIFIER element.
+ * Spec: X.690 §8.19.
+ */
 export function oidOf(block: asn1js.AsnType, what: string): string {
   if (!(block instanceof asn1js.ObjectIdentifier)) throw new TypeError(`${what}: not an OBJECT IDENTIFIER`);
   return block.valueBlock.toString();
 }
 
-/** The original encoding of a decoded element (what was signed, what to hash). */
+/**
+ * The original encoding of a decoded element (what was signed, what to hash).
+ * Spec: X.690 §8.1; RFC 5652 §5.4 needs the received encoding.
+ */
 export function encodingOf(block: asn1js.AsnType): Uint8Array {
   return block.valueBeforeDecodeView;
 }
 
-/** Parses an element as an ASN.1 time (UTCTime or GeneralizedTime) into a Date. */
+/**
+ * Parses an element as an ASN.1 time (UTCTime or GeneralizedTime) into a Date.
+ * Spec: RFC 5280 §4.1.2.5; X.690 §11.7–§11.8.
+ */
 export function timeOf(block: asn1js.AsnType, what: string): Date {
   if (block instanceof asn1js.UTCTime || block instanceof asn1js.GeneralizedTime) {
     const date = block.toDate();
@@ -104,6 +119,7 @@ export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length)
 /**
  * The elements inside a constructed element, or null when any uses an indefinite length.
  * @throws TypeError on malformed headers.
+ * Spec: X.690 §8.1.1, §8.1.3.
  */
 export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] | null {
   if (!parent.constructed) throw new TypeError('TLV: not a constructed element');

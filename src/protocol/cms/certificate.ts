@@ -108,7 +108,10 @@ export function parseCertificate(der: BytesLike): pkijs.Certificate {
   }
 }
 
-/** The DER of a pkijs certificate that was parsed from bytes (its TBS view is the original encoding). */
+/**
+ * The DER of a pkijs certificate that was parsed from bytes (its TBS view is the original encoding).
+ * Spec: RFC 5280 §4.1.
+ */
 export function certificateDer(cert: pkijs.Certificate): Uint8Array {
   return new Uint8Array(cert.toSchema(false).toBER(false));
 }
@@ -235,7 +238,10 @@ export function describeName(name: pkijs.RelativeDistinguishedNames): Distinguis
   return { attributes, fields, text: attributes.map((a) => `${a.name}=${a.value}`).join(', ') };
 }
 
-/** Summarises the subject public key (algorithm, RSA size, EC curve) for the algorithm policy. */
+/**
+ * Summarises the subject public key (algorithm, RSA size, EC curve) for the algorithm policy.
+ * Spec: RFC 5280 §4.1.2.7; RFC 8017 §A.1.1; RFC 5480 §2.1.1.
+ */
 export function publicKeySummary(cert: pkijs.Certificate): PublicKeySummary {
   const spki = cert.subjectPublicKeyInfo;
   const oid = spki.algorithm.algorithmId;

@@ -57,6 +57,7 @@ function looksLikePem(bytes: Uint8Array): boolean {
 /**
  * A set of parsed CRLs that remembers which issuer verified which CRL, so the CRL signature costs one
  * verification per (CRL, issuer) for as long as the set is reused (the backend keeps one per refresh).
+ * Spec: RFC 5280 §6.3.
  */
 export class CrlSet {
   private readonly verified = new WeakMap<ParsedCrl, WeakMap<pkijs.Certificate, Promise<boolean>>>();

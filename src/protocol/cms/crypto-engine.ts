@@ -38,6 +38,7 @@ let backend: VerifyBackend | undefined;
 /**
  * Installs a WebCrypto implementation for all CMS code (tests or runtimes without a global one); also
  * resets verification to the WebCrypto backend.
+ * Spec: W3C Web Cryptography API.
  */
 export function useWebCrypto(webCrypto: Crypto): void {
   engine = new pkijs.CryptoEngine({ name: 'veilig-webcrypto', crypto: webCrypto });
@@ -48,6 +49,7 @@ export function useWebCrypto(webCrypto: Crypto): void {
 /**
  * Returns the pkijs crypto engine, creating it from `globalThis.crypto` on first use.
  * @throws Error when the runtime has no WebCrypto (Node < 19 without `useWebCrypto`).
+ * Spec: W3C Web Cryptography API; pkijs engine setup.
  */
 export function cmsCrypto(): pkijs.ICryptoEngine {
   if (!engine) {
@@ -60,12 +62,18 @@ export function cmsCrypto(): pkijs.ICryptoEngine {
   return engine as pkijs.ICryptoEngine;
 }
 
-/** Replaces the verification backend (e.g. with `nodeVerifyBackend()` on a Node server). */
+/**
+ * Replaces the verification backend (e.g. with `nodeVerifyBackend()` on a Node server).
+ * Spec: RFC 5652 §5.6 verification primitives.
+ */
 export function setVerifyBackend(next: VerifyBackend): void {
   backend = next;
 }
 
-/** The verification backend in use: WebCrypto unless a host installed another one. */
+/**
+ * The verification backend in use: WebCrypto unless a host installed another one.
+ * Spec: RFC 5652 §5.6 verification primitives.
+ */
 export function verifyBackend(): VerifyBackend {
   if (!backend) cmsCrypto();
   return backend as VerifyBackend;

@@ -16,7 +16,10 @@ interface NodeKey extends PublicKeyHandle {
 
 const HASHES = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
 
-/** A `VerifyBackend` over `node:crypto` (PKCS#1 v1.5 for RSA, DER-encoded ECDSA). */
+/**
+ * A `VerifyBackend` over `node:crypto` (PKCS#1 v1.5 for RSA, DER-encoded ECDSA).
+ * Spec: RFC 8017 §8.2.2 (RSASSA-PKCS1-v1_5), RFC 5758 §3.2 (ECDSA).
+ */
 export function nodeVerifyBackend(): VerifyBackend {
   const name = 'node';
   return {
@@ -41,7 +44,10 @@ export function nodeVerifyBackend(): VerifyBackend {
   };
 }
 
-/** Makes all signature verification in this process use `node:crypto`. */
+/**
+ * Makes all signature verification in this process use `node:crypto`.
+ * Spec: docs/PERFORMANCE.md "CMS verification".
+ */
 export function useNodeCrypto(): void {
   setVerifyBackend(nodeVerifyBackend());
 }

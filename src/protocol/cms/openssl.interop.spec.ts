@@ -70,6 +70,16 @@ describeWithOpenssl(`interop with ${version ?? 'openssl'}`, () => {
     expect(sut).toMatchObject({ detached: false, content: bytes });
   });
 
+  it('verifies a streamed (BER, indefinite-length) signature made by openssl', async () => {
+    openssl('cms', '-sign', '-stream', '-nodetach', '-binary', '-md', 'sha256', '-signer', file('huisartsEcdsa.pem'), '-inkey', file('huisartsEcdsa.key'), '-in', file('bytes.bin'), '-outform', 'DER', '-out', file('streamed.ossl.der'));
+    const streamed = readFileSync(file('streamed.ossl.der'));
+
+    const sut = await verifyUziSignature(streamed, { trust });
+
+    expect(streamed[1]).toBe(0x80);
+    expect(sut).toMatchObject({ detached: false, content: bytes });
+  });
+
   it.each(['huisarts', 'huisartsEcdsa'] as const)('produces detached signatures openssl verifies, for the %s', async (name) => {
     writeFileSync(file(`${name}.ours.der`), await signCms({ content: bytes, signer: pki.signers[name].signer(), detached: true }));
 

@@ -7,12 +7,16 @@ import { type BytesLike, toBytes } from './bytes';
 /**
  * Extracts the DER of the first PEM block with the given label (e.g. `CERTIFICATE`, `X509 CRL`).
  * @throws TypeError when there is no such block or its base64 is invalid.
+ * Spec: RFC 7468 §2.
  */
 export function pemToDer(pem: string, label: string): Uint8Array {
   return pemToDerAll(pem, label)[0] ?? throwNoBlock(label);
 }
 
-/** Extracts every PEM block with the given label, in order (a bundle of roots or a chain file). */
+/**
+ * Extracts every PEM block with the given label, in order (a bundle of roots or a chain file).
+ * Spec: RFC 7468 §2 (several blocks in one file, §5.1 for certificates).
+ */
 export function pemToDerAll(pem: string, label: string): Uint8Array[] {
   const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const re = new RegExp(`-----BEGIN ${escaped}-----([A-Za-z0-9+/=\\s]*?)-----END ${escaped}-----`, 'g');

@@ -76,7 +76,10 @@ export function refuse(reason: CmsRefusalReason, detail?: string): RefusalError<
   return new RefusalError(reason, CMS_REFUSAL_MESSAGES[reason], detail);
 }
 
-/** Type guard for refusals, optionally of specific reasons; keeps `catch (e: unknown)` blocks tidy. */
+/**
+ * Type guard for refusals, optionally of specific reasons; keeps `catch (e: unknown)` blocks tidy.
+ * Spec: RFC 5652 §5.6 / RFC 5280 §6 outcomes as refusals.
+ */
 export function isRefusal<R extends string = CmsRefusalReason>(error: unknown, ...reasons: R[]): error is RefusalError<R> {
   return error instanceof RefusalError && (reasons.length === 0 || reasons.includes(error.reason as R));
 }

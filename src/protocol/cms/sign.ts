@@ -58,6 +58,7 @@ export interface SignCmsOptions {
  * Wraps a WebCrypto private key (RSASSA-PKCS1-v1_5 with SHA-256, or ECDSA P-256/P-384) and its certificate
  * as a `CmsSigner`.
  * @throws CmsSigningError UNSUPPORTED_KEY for other key types or an RSA key bound to another hash.
+ * Spec: RFC 8017 §8.2 (PKCS#1 v1.5), RFC 5758 §3.2 (ECDSA), uzi.md.
  */
 export function cryptoKeySigner(privateKey: CryptoKey, certificate: BytesLike, chain: readonly BytesLike[] = []): CmsSigner {
   const algorithm = privateKey.algorithm as RsaHashedKeyAlgorithm | EcKeyAlgorithm;

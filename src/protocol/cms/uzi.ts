@@ -73,6 +73,7 @@ const OID_SYNTAX = /^[0-2](\.(0|[1-9]\d*))+$/;
  * Builds a role policy from configuration, starting from the default, and validates every code.
  * Why: a typo such as `01.15` would otherwise silently refuse every GP.
  * @throws UziPolicyConfigError
+ * Spec: uzi.md "Default policy".
  */
 export function createUziRolePolicy(overrides: Partial<UziRolePolicy> = {}): UziRolePolicy {
   const policy: UziRolePolicy = { ...DEFAULT_UZI_ROLE_POLICY, ...overrides };
@@ -179,7 +180,10 @@ export async function verifyUziSignature(cms: BytesLike, options: VerifyUziOptio
   return { ...result, uzi: checkUziRolePolicy(result.signer, policy) };
 }
 
-/** Type guard used by UIs: is this a refusal of the UZI role policy (as opposed to a broken signature)? */
+/**
+ * Type guard used by UIs: is this a refusal of the UZI role policy (as opposed to a broken signature)?
+ * Spec: uzi.md "Role codes".
+ */
 export function isRolePolicyRefusal(error: unknown): error is RefusalError<CmsRefusalReason> {
   const roleReasons: readonly string[] = ['NOT_AN_UZI_CERTIFICATE', 'MALFORMED_UZI_NAME', 'NOT_A_CARE_PROVIDER_CARD', 'NOT_ARTICLE_3_PROFESSIONAL', 'ROLE_NOT_ALLOWED'];
   return error instanceof RefusalError && roleReasons.includes((error as RefusalError<string>).reason);

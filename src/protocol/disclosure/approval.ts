@@ -36,6 +36,7 @@ const LENGTH = APPROVAL_LABEL.length + 1 + 'upload-sha256: '.length + 64 + 1 + '
 /**
  * Encodes an approval as the bytes to sign (format `veilig-disclosure-approval/1`).
  * @throws RangeError when the hash is not 32 bytes; DisclosureInputError for a malformed code.
+ * Spec: format `veilig-disclosure-approval/1` (file header); dp3t-backoffice-process.md.
  */
 export function encodeApproval(approval: DisclosureApproval): Uint8Array {
   if (approval.uploadHash.length !== 32) throw new RangeError('an upload hash has 32 bytes');
@@ -45,6 +46,7 @@ export function encodeApproval(approval: DisclosureApproval): Uint8Array {
 /**
  * Parses signed content back into an approval, accepting only the exact canonical bytes.
  * @throws RefusalError MALFORMED_APPROVAL for anything else.
+ * Spec: format `veilig-disclosure-approval/1` (file header).
  */
 export function parseApproval(content: Uint8Array): DisclosureApproval {
   if (content.length !== LENGTH) throw malformed(`length ${content.length}, expected ${LENGTH}`);

@@ -38,7 +38,10 @@ export function drawDisclosureCode(random: RandomBytes = webCryptoRandom): Discl
   }
 }
 
-/** The code as one integer in [0, 10^10): reference digits first. Used by the trustwords encoding. */
+/**
+ * The code as one integer in [0, 10^10): reference digits first. Used by the trustwords encoding.
+ * Spec: dp3t-backoffice-process.md (6 + 4 digits).
+ */
 export function codeToNumber(code: DisclosureCode): number {
   checkCode(code);
   return Number(code.reference + code.secret);
@@ -47,6 +50,7 @@ export function codeToNumber(code: DisclosureCode): number {
 /**
  * The code for an integer in [0, 10^10), zero-padded to 10 digits.
  * @throws DisclosureInputError NOT_A_CODE outside that range
+ * Spec: dp3t-backoffice-process.md (6 + 4 digits).
  */
 export function codeFromNumber(value: number): DisclosureCode {
   if (!Number.isSafeInteger(value) || value < 0 || value >= CODE_SPACE) throw new DisclosureInputError('NOT_A_CODE', 'not a 10-digit code');
@@ -54,7 +58,10 @@ export function codeFromNumber(value: number): DisclosureCode {
   return { reference: digits.slice(0, 6), secret: digits.slice(6) };
 }
 
-/** Canonical text form `123456-7890`, used in the signed approval and for display. */
+/**
+ * Canonical text form `123456-7890`, used in the signed approval and for display.
+ * Spec: dp3t-backoffice-process.md; approval format (approval.ts).
+ */
 export function formatDisclosureCode(code: DisclosureCode): string {
   checkCode(code);
   return `${code.reference}-${code.secret}`;
@@ -64,6 +71,7 @@ export function formatDisclosureCode(code: DisclosureCode): string {
  * Reads a code typed by a person: exactly 10 digits, with any spaces, dashes, dots or slashes between them
  * (`123456-7890`, `123 456 7890`).
  * @throws DisclosureInputError NOT_A_CODE
+ * Spec: dp3t-backoffice-process.md ("enters the 6 + 4 digits").
  */
 export function parseDisclosureCode(input: string): DisclosureCode {
   const digits = input.replace(/[\s\-./]/g, '');
@@ -74,12 +82,16 @@ export function parseDisclosureCode(input: string): DisclosureCode {
 /**
  * Compares two codes without an early exit, so the time taken does not reveal how many digits matched.
  * Why: the phone compares the code in a GP's approval with its own secret.
+ * Spec: dp3t-backoffice-process.md.
  */
 export function disclosureCodesEqual(a: DisclosureCode, b: DisclosureCode): boolean {
   return constantTimeEqual(utf8(a.reference + a.secret), utf8(b.reference + b.secret));
 }
 
-/** Whether a string is a valid 6-digit reference (the backend's lookup key). */
+/**
+ * Whether a string is a valid 6-digit reference (the backend's lookup key).
+ * Spec: dp3t-backoffice-process.md ("the first 6 digits as a reference").
+ */
 export function isReference(value: string): boolean {
   return /^\d{6}$/.test(value);
 }

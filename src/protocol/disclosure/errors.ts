@@ -30,7 +30,10 @@ export const DISCLOSURE_REFUSAL_MESSAGES: Readonly<Record<DisclosureRefusalReaso
   UPLOAD_HASH_MISMATCH: 'The approval does not match the keys being uploaded (the upload was changed).',
 };
 
-/** Creates a disclosure refusal with its default message. */
+/**
+ * Creates a disclosure refusal with its default message.
+ * Spec: dp3t-backoffice-process.md (phone and backend checks).
+ */
 export function refuseDisclosure(reason: DisclosureRefusalReason, detail?: string): RefusalError<DisclosureRefusalReason> {
   return new RefusalError<DisclosureRefusalReason>(reason, DISCLOSURE_REFUSAL_MESSAGES[reason], detail);
 }

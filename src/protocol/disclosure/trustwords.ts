@@ -21,7 +21,10 @@ const indexes = new Map<TrustwordLanguage, ReadonlyMap<string, number>>(
   (Object.keys(TRUSTWORD_LISTS) as TrustwordLanguage[]).map((lang) => [lang, new Map(TRUSTWORD_LISTS[lang].map((w, i) => [w, i]))]),
 );
 
-/** Encodes a code as five words of the given language (big-endian bytes of the 10-digit number). */
+/**
+ * Encodes a code as five words of the given language (big-endian bytes of the 10-digit number).
+ * Spec: dp3t-backoffice-process.md ("a sequence of words").
+ */
 export function codeToTrustwords(code: DisclosureCode, language: TrustwordLanguage): string[] {
   let value = codeToNumber(code);
   const words: string[] = [];
@@ -37,6 +40,7 @@ export function codeToTrustwords(code: DisclosureCode, language: TrustwordLangua
  * (the lists are prefix-free, so `appelarrow…` still splits uniquely). Without `language` both lists
  * are tried; they share no words, so at most one can match.
  * @throws DisclosureInputError UNKNOWN_WORD, WRONG_WORD_COUNT or NOT_A_CODE
+ * Spec: dp3t-backoffice-process.md ("a sequence of words").
  */
 export function trustwordsToCode(input: string | readonly string[], language?: TrustwordLanguage): DisclosureCode {
   const tokens = normalise(typeof input === 'string' ? input : input.join(' '));

@@ -81,6 +81,7 @@ const MAX_VISITED = 64;
 /**
  * Encodes the payload canonically (format `veilig.upload.v1`, see the file header).
  * @throws UploadPayloadError for values outside the documented ranges or duplicates.
+ * Spec: format `veilig.upload.v1` (file header); fields per efgs.md §A2–§A3.
  */
 export function encodeUploadPayload(payload: UploadPayload): Uint8Array {
   const origin = country(payload.origin, 'origin');
@@ -109,12 +110,16 @@ export function encodeUploadPayload(payload: UploadPayload): Uint8Array {
 /**
  * The upload hash: SHA-256 over `encodeUploadPayload(payload)`, 32 bytes.
  * @throws UploadPayloadError
+ * Spec: dp3t-backoffice-process.md ("32 byte hash"); FIPS 180-4.
  */
 export async function computeUploadHash(payload: UploadPayload): Promise<Uint8Array> {
   return sha256(encodeUploadPayload(payload));
 }
 
-/** Compares upload hashes in constant time (a hash is what binds the GP's approval to the keys). */
+/**
+ * Compares upload hashes in constant time (a hash is what binds the GP's approval to the keys).
+ * Spec: dp3t-backoffice-process.md.
+ */
 export function uploadHashesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === 32 && constantTimeEqual(a, b);
 }
@@ -122,6 +127,7 @@ export function uploadHashesEqual(a: Uint8Array, b: Uint8Array): boolean {
 /**
  * A short, readable fingerprint of an upload hash for the clinician's screen: the first 8 bytes as four
  * groups of 4 hex digits (`3f2a 91c0 …`). For recognition only; comparisons use the full hash.
+ * Spec: issue 5 backoffice API ("hash fingerprint").
  */
 export function uploadHashFingerprint(hash: Uint8Array): string {
   if (hash.length !== 32) throw new RangeError('an upload hash has 32 bytes');

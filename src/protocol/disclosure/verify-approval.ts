@@ -4,6 +4,7 @@
  * 6 + 4 digits; the backend, which never learns the last 4 digits from the phone, checks the 6-digit reference.
  */
 import { constantTimeEqual, utf8, type BytesLike } from '../cms/bytes';
+import { OID } from '../cms/oids';
 import { type UziVerification, type VerifyUziOptions, verifyUziSignature } from '../cms/uzi';
 import { type DisclosureApproval, parseApproval } from './approval';
 import { type DisclosureCode, disclosureCodesEqual } from './code';
@@ -50,6 +51,7 @@ export async function verifyDisclosureApproval(cms: BytesLike, options: VerifyAp
     requireSigningTime: true,
     maxSignatureAgeMs: rest.maxSignatureAgeMs ?? DEFAULT_APPROVAL_MAX_AGE_MS,
   });
+  if (signature.contentType !== OID.data) throw refuseDisclosure('MALFORMED_APPROVAL', `eContentType ${signature.contentType}, expected id-data`);
   const approval = parseApproval(signature.content);
   const codeMatches =
     'code' in expected ? disclosureCodesEqual(approval.code, expected.code) : constantTimeEqual(utf8(approval.code.reference), utf8(expected.reference));

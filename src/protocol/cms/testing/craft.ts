@@ -9,7 +9,10 @@ import { parseCertificate } from '../certificate';
 import { cmsCrypto } from '../crypto-engine';
 import { OID } from '../oids';
 
-/** Parses a CMS, lets `mutate` change the pkijs SignedData, and re-encodes it (DER). */
+/**
+ * Parses a CMS, lets `mutate` change the pkijs SignedData, and re-encodes it (DER).
+ * Spec: RFC 5652 §5.
+ */
 export function mutateSignedData(cms: Uint8Array, mutate: (signedData: pkijs.SignedData) => void): Uint8Array {
   const contentInfo = pkijs.ContentInfo.fromBER(bufferSource(cms));
   const signedData = new pkijs.SignedData({ schema: contentInfo.content });
@@ -32,6 +35,7 @@ export interface PkijsSignOptions {
 /**
  * Signs the way a naive pkijs integration does: `SignedData.sign` with its defaults. Used to show that
  * SHA-1 and missing signing times are refused.
+ * Spec: RFC 5652 §5.4 as pkijs implements it.
  */
 export async function signWithPkijsDefaults(options: PkijsSignOptions): Promise<Uint8Array> {
   const crypto = cmsCrypto();
@@ -59,7 +63,10 @@ export async function signWithPkijsDefaults(options: PkijsSignOptions): Promise<
   return new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema().toBER(false));
 }
 
-/** Imports a copy of an RSA private key bound to SHA-1 (only to build SHA-1 signatures in tests). */
+/**
+ * Imports a copy of an RSA private key bound to SHA-1 (only to build SHA-1 signatures in tests).
+ * Spec: RFC 8017 §8.2; RFC 5754 (what we refuse).
+ */
 export async function rsaKeyWithSha1(privateKey: CryptoKey): Promise<CryptoKey> {
   const pkcs8 = await cmsCrypto().exportKey('pkcs8', privateKey);
   return cmsCrypto().importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-1' }, false, ['sign']);

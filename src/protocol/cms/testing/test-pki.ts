@@ -37,6 +37,7 @@ const YEAR = 365 * DAY;
 /**
  * Generates a WebCrypto signing key pair: RSA-2048 (PKCS#1 v1.5, SHA-256, e = 65537) or ECDSA P-256.
  * Extractable, because the PKI writes PKCS#12 and PEM files.
+ * Spec: uzi.md ("RSA 2048"); RFC 5480 (P-256).
  */
 export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   const params =
@@ -273,6 +274,7 @@ const INTERMEDIATE_NAME: NameSpec = [
 /**
  * Creates the whole test PKI in-process (about 1–3 s on two cores: RSA key generation dominates).
  * Every certificate is relative to `options.now`, so tests control time.
+ * Spec: uzi.md (chain, subject, otherName, key usage, policies); RFC 5280.
  */
 export async function createTestPki(options: TestPkiOptions = {}): Promise<TestPki> {
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
@@ -378,6 +380,7 @@ const memo = new Map<string, Promise<TestPki>>();
 /**
  * `createTestPki` memoised per process and `now` (rounded to the minute): test files share one PKI
  * instead of generating ~16 RSA keys per `describe`.
+ * Spec: uzi.md test hierarchy.
  */
 export function sharedTestPki(now: Date = new Date()): Promise<TestPki> {
   const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
