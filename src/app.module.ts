@@ -8,6 +8,7 @@ import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
+import { IdentityVerificationModule } from './modules/identity-verification/identity-verification.module';
 import type { JobDefinition } from './modules/jobs/job-definitions';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { KeyStoreModule } from './modules/key-store/key-store.module';
@@ -35,6 +36,7 @@ export class AppModule {
         AccountsModule,
         KeyStoreModule,
         VeiligBellenModule,
+        IdentityVerificationModule,
         ...(options.extraImports ?? []),
       ],
     };

@@ -10,7 +10,8 @@ import { ExportBatch } from '../modules/key-store/entities/export-batch.entity';
 import { ExportFile } from '../modules/key-store/entities/export-file.entity';
 import { UsedUploadToken } from '../modules/key-store/entities/used-upload-token.entity';
 import { federationEntities } from '../modules/federation/entities';
+import { identityVerificationEntities } from '../modules/identity-verification/entities';
 import { CallSession } from '../modules/veilig-bellen/entities/call-session.entity';
 import { MunicipalitySettings } from '../modules/veilig-bellen/entities/municipality-settings.entity';
 
-export const entities = [Organisation, User, Session, AuditEntry, MunicipalitySettings, CallSession, DiagnosisKey, ExportBatch, ExportFile, UsedUploadToken, ...federationEntities];
+export const entities = [Organisation, User, Session, AuditEntry, MunicipalitySettings, CallSession, DiagnosisKey, ExportBatch, ExportFile, UsedUploadToken, ...federationEntities, ...identityVerificationEntities];

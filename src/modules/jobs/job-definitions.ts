@@ -12,6 +12,7 @@ export const JOBS = {
   aggregateExports: { queue: 'exports', name: 'aggregate' },
   purgeKeys: { queue: 'maintenance', name: 'purge-keys' },
   veiligBellenPurge: { queue: 'maintenance', name: 'veilig-bellen-purge' },
+  identityPurge: { queue: 'maintenance', name: 'identity-purge' },
 } as const satisfies Record<string, JobDefinition>;
 
 export const jobKey = (def: JobDefinition) => `${def.queue}:${def.name}`;
