@@ -7,7 +7,7 @@
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { childrenOf, decodeDer, isContextTag, oidOf } from './asn1';
-import { type BytesLike, sha256, toBytes, toHex } from './bytes';
+import { type BytesLike, bytesEqual, sha256, toBytes, toHex } from './bytes';
 import { DN_NAMES, OID } from './oids';
 
 /** RFC 5280 §4.2.1.3 key usage bits, in bit order. */
@@ -102,10 +102,37 @@ export interface ExtensionFacts {
 export function parseCertificate(der: BytesLike): pkijs.Certificate {
   const block = decodeDer(der, 'certificate');
   try {
-    return new pkijs.Certificate({ schema: block });
+    const cert = new pkijs.Certificate({ schema: block });
+    cert.issuer = fastNames(cert.issuer);
+    cert.subject = fastNames(cert.subject);
+    return cert;
   } catch (error) {
     throw new TypeError(`certificate: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Names that first compare their DER byte for byte. pkijs' `isEqual` (string preparation and
+ * `localeCompare` per attribute, RFC 5280 §7.1) is correct but was a visible share of a verification, and
+ * issuer names are nearly always copied verbatim from the issuer's subject; other cases still take it.
+ */
+export class FastNames extends pkijs.RelativeDistinguishedNames {
+  override isEqual(compareTo: unknown): boolean {
+    if (compareTo instanceof pkijs.RelativeDistinguishedNames) {
+      const mine = this.valueBeforeDecode;
+      const theirs = compareTo.valueBeforeDecode;
+      if (mine.byteLength > 0 && theirs.byteLength > 0 && bytesEqual(mine, theirs)) return true;
+    }
+    return super.isEqual(compareTo);
+  }
+}
+
+/**
+ * Rewraps parsed names as `FastNames` (same content, same encoding).
+ * Spec: RFC 5280 §4.1.2.4, §7.1.
+ */
+export function fastNames(name: pkijs.RelativeDistinguishedNames): FastNames {
+  return name instanceof FastNames || name.valueBeforeDecode.byteLength === 0 ? (name as FastNames) : new FastNames({ schema: name.toSchema() });
 }
 
 /**

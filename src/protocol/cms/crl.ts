@@ -15,7 +15,7 @@ import * as pkijs from 'pkijs';
 import { importVerifyKey, signatureSchemeOf, verifySignatureValue } from './algorithms';
 import { decodeDer } from './asn1';
 import { type BytesLike, toBytes } from './bytes';
-import { describeName, extensionFacts } from './certificate';
+import { describeName, extensionFacts, fastNames } from './certificate';
 import { pemToDer } from './pem';
 import { OID } from './oids';
 import { refuse } from './refusal';
@@ -47,6 +47,7 @@ export function parseCrl(input: BytesLike | string): ParsedCrl {
   } catch (error) {
     throw new TypeError(`CRL: ${error instanceof Error ? error.message : String(error)}`);
   }
+  crl.issuer = fastNames(crl.issuer);
   return { crl, der, thisUpdate: crl.thisUpdate.value, nextUpdate: crl.nextUpdate?.value ?? null };
 }
 

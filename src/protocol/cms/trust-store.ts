@@ -182,7 +182,7 @@ export class TrustStore {
     const rootCerts = this.roots.map((r) => r.cert);
     for (const r of this.roots) all.set(r.cert, r);
     const pool: KnownCertificate[] = [];
-    for (const candidate of [...extra.map((k) => this.canonical(k)), ...this.intermediates]) {
+    for (const candidate of [...extra.map((k) => (this.stable.has(k.cert) ? k : this.canonical(k))), ...this.intermediates]) {
       const duplicate = [leaf, ...this.roots, ...pool].some((k) => k.cert === candidate.cert || bytesEqual(k.cert.tbsView, candidate.cert.tbsView));
       if (!duplicate) pool.push(candidate);
     }
