@@ -5,7 +5,7 @@
  */
 import { isoDay } from '../rules';
 
-export type TestIdentityKey = 'positive' | 'positive-2' | 'positive-15' | 'sample-15-days-old' | 'negative' | 'unknown' | 'registry-timeout';
+export type TestIdentityKey = 'positive' | 'positive-2' | 'positive-3' | 'positive-15' | 'sample-15-days-old' | 'negative' | 'unknown' | 'registry-timeout';
 
 export interface TestIdentity {
   key: TestIdentityKey;
@@ -31,6 +31,7 @@ export function testIdentities(nowMs: number): TestIdentity[] {
   return [
     { key: 'positive', label: 'Kari, 34, positive (sample 3 days ago)', nationalIdentifier: '90000000016', lab: { birthDate: yearsAgo(nowMs, 34, -40), positiveSampleDates: [ago(3)] } },
     { key: 'positive-2', label: 'Ola, 51, positive (sample 2 days ago)', nationalIdentifier: '90000000024', lab: { birthDate: yearsAgo(nowMs, 51, -100), positiveSampleDates: [ago(30), ago(2)] } },
+    { key: 'positive-3', label: 'Liv, 22, positive (sample today)', nationalIdentifier: '90000000083', lab: { birthDate: yearsAgo(nowMs, 22, -10), positiveSampleDates: [ago(0)] } },
     // Turns 16 tomorrow: the age rule is strict.
     { key: 'positive-15', label: 'Emma, 15, positive (sample 1 day ago)', nationalIdentifier: '90000000032', lab: { birthDate: yearsAgo(nowMs, 16, 1), positiveSampleDates: [ago(1)] } },
     { key: 'sample-15-days-old', label: 'Nils, 40, positive but sample 15 days old', nationalIdentifier: '90000000040', lab: { birthDate: yearsAgo(nowMs, 40), positiveSampleDates: [ago(15)] } },
