@@ -131,8 +131,8 @@ export class FastNames extends pkijs.RelativeDistinguishedNames {
  * Rewraps parsed names as `FastNames` (same content, same encoding).
  * Spec: RFC 5280 §4.1.2.4, §7.1.
  */
-export function fastNames(name: pkijs.RelativeDistinguishedNames): FastNames {
-  return name instanceof FastNames || name.valueBeforeDecode.byteLength === 0 ? (name as FastNames) : new FastNames({ schema: name.toSchema() });
+export function fastNames(name: pkijs.RelativeDistinguishedNames): pkijs.RelativeDistinguishedNames {
+  return name instanceof FastNames || name.valueBeforeDecode.byteLength === 0 ? name : new FastNames({ schema: name.toSchema() });
 }
 
 /**
