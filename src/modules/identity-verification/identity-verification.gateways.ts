@@ -40,7 +40,8 @@ export class IdentitySimulators implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.idpStarted, this.labStarted].map((p) => p?.then((s) => s.close()).catch(() => undefined)));
+    const running: Promise<{ close(): Promise<void> }>[] = [this.idpStarted, this.labStarted].filter((p) => p !== null);
+    await Promise.all(running.map((p) => p.then((s) => s.close()).catch(() => undefined)));
   }
 }
 

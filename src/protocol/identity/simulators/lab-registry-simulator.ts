@@ -19,22 +19,25 @@ export interface LabRegistrySimulatorOptions {
 }
 
 export class LabRegistrySimulator {
-  /** Requests answered or held, for tests. */
-  requests = 0;
-
   private constructor(
     private readonly server: RunningServer,
     readonly url: string,
+    private readonly counter: { requests: number },
   ) {}
+
+  /** Requests answered or held so far, for tests. */
+  get requests(): number {
+    return this.counter.requests;
+  }
 
   static async start(options: LabRegistrySimulatorOptions): Promise<LabRegistrySimulator> {
     const now = options.now ?? Date.now;
     const people = options.people ?? testIdentities;
     const expected = Buffer.from(`Bearer ${options.apiKey}`);
-    let sim: LabRegistrySimulator | undefined;
+    const counter = { requests: 0 };
     const server = await listen(
       (req, body, res) => {
-        if (sim) sim.requests++;
+        counter.requests++;
         if (req.method !== 'POST' || req.url !== POSITIVE_TESTS_PATH) return sendJson(res, 404, { error: 'not-found' });
         const auth = Buffer.from(req.headers.authorization ?? '');
         if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return sendJson(res, 401, { error: 'unauthorised' });
@@ -56,8 +59,7 @@ export class LabRegistrySimulator {
       },
       { host: options.host, port: options.port },
     );
-    sim = new LabRegistrySimulator(server, server.url);
-    return sim;
+    return new LabRegistrySimulator(server, server.url, counter);
   }
 
   close(): Promise<void> {
