@@ -1,7 +1,7 @@
 /**
- * `npm run bench -- dtmf [--rate=1000] [--seconds=10]`: the phone exchange's DTMF lookups
- * (`POST /api/veilig-bellen/exchange/v1/:municipality/lookup`, authenticated, each redeeming a live
- * code) at a fixed rate over keep-alive HTTP on loopback, against PostgreSQL. Reports p50/p99 and
+ * `npm run bench -- dtmf [--rate=1000] [--seconds=10] [--no-build]`: the phone exchange's DTMF lookups
+ * (`POST /api/veilig-bellen/exchange/v1/:municipality/lookup` on VEILIG_BELLEN_EXCHANGE_PORT,
+ * authenticated, each redeeming a live code) at a fixed rate over keep-alive HTTP on loopback, against PostgreSQL. Reports p50/p99 and
  * the floor: the same lookup as a bare indexed query, at the same rate, in the same run.
  * Needs PostgreSQL at BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
  */
@@ -102,21 +102,40 @@ export async function run(args: string[]): Promise<void> {
   // Entity column types are picked from DATABASE_URL when the entity modules load: set it first.
   process.env.DATABASE_URL = url.toString();
   // The app runs from the `nest build` output: tsx (esbuild) emits no decorator metadata for Nest's DI.
-  try {
-    execSync('npx nest build', { cwd: join(__dirname, '..'), stdio: 'inherit' });
-  } catch {
-    console.warn('nest build failed; benchmarking the existing dist/ build');
-  }
+  if (!args.includes('--no-build'))
+    try {
+      execSync('npx nest build', { cwd: join(__dirname, '..'), stdio: 'inherit' });
+    } catch {
+      console.warn('nest build failed; benchmarking the existing dist/ build');
+    }
   const dist = (m: string) => join(__dirname, '..', 'dist', 'src', m);
-  const { loadConfig } = (await import(dist('config/app-config.js'))) as typeof import('../src/config/app-config');
+  const { loadConfig } = (await import(
+    dist('config/app-config.js')
+  )) as typeof import('../src/config/app-config');
   const { createApp } = (await import(dist('app.factory.js'))) as typeof import('../src/app.factory');
-  const { AccountsService } = (await import(dist('modules/accounts/accounts.service.js'))) as typeof import('../src/modules/accounts/accounts.service');
-  const { MunicipalitySettingsService } = (await import(dist('modules/veilig-bellen/municipality-settings.service.js'))) as typeof import('../src/modules/veilig-bellen/municipality-settings.service');
-  const { VeiligBellenService } = (await import(dist('modules/veilig-bellen/veilig-bellen.service.js'))) as typeof import('../src/modules/veilig-bellen/veilig-bellen.service');
-  const { CallSession } = (await import(dist('modules/veilig-bellen/entities/call-session.entity.js'))) as typeof import('../src/modules/veilig-bellen/entities/call-session.entity');
-  const { ALWAYS_OPEN } = (await import(dist('protocol/telephony/opening-hours.js'))) as typeof import('../src/protocol/telephony/opening-hours');
+  const { AccountsService } = (await import(
+    dist('modules/accounts/accounts.service.js')
+  )) as typeof import('../src/modules/accounts/accounts.service');
+  const { MunicipalitySettingsService } = (await import(
+    dist('modules/veilig-bellen/municipality-settings.service.js')
+  )) as typeof import('../src/modules/veilig-bellen/municipality-settings.service');
+  const { VeiligBellenService } = (await import(
+    dist('modules/veilig-bellen/veilig-bellen.service.js')
+  )) as typeof import('../src/modules/veilig-bellen/veilig-bellen.service');
+  const { CallSession } = (await import(
+    dist('modules/veilig-bellen/entities/call-session.entity.js')
+  )) as typeof import('../src/modules/veilig-bellen/entities/call-session.entity');
+  const { ALWAYS_OPEN } = (await import(
+    dist('protocol/telephony/opening-hours.js')
+  )) as typeof import('../src/protocol/telephony/opening-hours');
 
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: tmpdir(), DATABASE_URL: url.toString(), DATABASE_POOL_SIZE: '20' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: tmpdir(),
+    DATABASE_URL: url.toString(),
+    DATABASE_POOL_SIZE: '20',
+  });
   const app = await createApp(config);
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as { port: number }).port;
@@ -136,7 +155,9 @@ export async function run(args: string[]): Promise<void> {
       },
       'bench',
     );
-    const { exchangeKey } = await app.get(MunicipalitySettingsService).rotateExchangeKey(user, org.id, 'bench');
+    const { exchangeKey } = await app
+      .get(MunicipalitySettingsService)
+      .rotateExchangeKey(user, org.id, 'bench');
 
     // Live, disclosed sessions to redeem: one per request (codes work once), plus the floor's.
     const service = app.get(VeiligBellenService);
@@ -170,7 +191,17 @@ export async function run(args: string[]): Promise<void> {
 
     // The load generator runs on its own thread, so it does not steal the server's event loop.
     const http = await new Promise<{ latencies: number[]; failures: number }>((resolve, reject) => {
-      const w = new Worker(LOAD_GENERATOR, { eval: true, workerData: { port, path: `/api/veilig-bellen/exchange/v1/${org.id}/lookup`, key: exchangeKey, codes: codes.slice(0, warmup + count), warmup, rate } });
+      const w = new Worker(LOAD_GENERATOR, {
+        eval: true,
+        workerData: {
+          port,
+          path: `/api/veilig-bellen/exchange/v1/${org.id}/lookup`,
+          key: exchangeKey,
+          codes: codes.slice(0, warmup + count),
+          warmup,
+          rate,
+        },
+      });
       w.once('message', resolve);
       w.once('error', reject);
     });
@@ -180,14 +211,38 @@ export async function run(args: string[]): Promise<void> {
     // Floor: the same lookup as one bare indexed query on its own pool, same rate.
     const pool = new Pool({ connectionString: url.toString(), max: 20 });
     const floorCodes = codes.slice(warmup + count).map((c) => service.dtmfHmac(c));
-    await atRate(rate, Math.min(warmup, floorCodes.length), async (i) => void (await pool.query('SELECT id, state, created_at FROM vb_call_session WHERE dtmf_hmac = $1 AND organisation_id = $2', [floorCodes[i], org.id])));
-    const floor = await atRate(rate, count, async (i) => void (await pool.query('SELECT id, state, created_at FROM vb_call_session WHERE dtmf_hmac = $1 AND organisation_id = $2', [floorCodes[i], org.id])));
+    await atRate(
+      rate,
+      Math.min(warmup, floorCodes.length),
+      async (i) =>
+        void (await pool.query(
+          'SELECT id, state, created_at FROM vb_call_session WHERE dtmf_hmac = $1 AND organisation_id = $2',
+          [floorCodes[i], org.id],
+        )),
+    );
+    const floor = await atRate(
+      rate,
+      count,
+      async (i) =>
+        void (await pool.query(
+          'SELECT id, state, created_at FROM vb_call_session WHERE dtmf_hmac = $1 AND organisation_id = $2',
+          [floorCodes[i], org.id],
+        )),
+    );
     await pool.end();
 
     console.log(machineLine());
-    console.log(`${count} lookups at ${rate}/s over keep-alive HTTP (PostgreSQL, in-process rate limiter); ${failures} not 200`);
-    printResult('DTMF lookup p50', percentile(http.latencies, 50), 'ms', { value: percentile(floor, 50), label: 'bare query p50' });
-    printResult('DTMF lookup p99', percentile(http.latencies, 99), 'ms', { value: percentile(floor, 99), label: 'bare query p99' });
+    console.log(
+      `${count} lookups at ${rate}/s over keep-alive HTTP to the internal exchange port (PostgreSQL, in-process rate limiter); ${failures} not 200`,
+    );
+    printResult('DTMF lookup p50', percentile(http.latencies, 50), 'ms', {
+      value: percentile(floor, 50),
+      label: 'bare query p50',
+    });
+    printResult('DTMF lookup p99', percentile(http.latencies, 99), 'ms', {
+      value: percentile(floor, 99),
+      label: 'bare query p99',
+    });
     printResult('DTMF lookup max', http.latencies[http.latencies.length - 1], 'ms');
     if (failures) process.exitCode = 1;
   } finally {

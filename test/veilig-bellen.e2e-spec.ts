@@ -323,6 +323,19 @@ describe('Veilig bellen exchange API on an internal port', () => {
       const onInternal = await fetch(`http://127.0.0.1:${port}/api/veilig-bellen/exchange/v1/${m.id}/lookup`, { method: 'POST', headers, body });
       expect(onInternal.status).toBe(404);
       expect(((await onInternal.json()) as { type: string }).type).toMatch(/unknown-code$/);
+      const internal = `http://127.0.0.1:${port}/api/veilig-bellen/exchange/v1/${m.id}`;
+      const invalid = await fetch(`${internal}/lookup`, { method: 'POST', headers, body: JSON.stringify({ dtmf: '12', callRef: 'c1', caller: 'x', extra: true }) });
+      expect(invalid.status).toBe(400);
+      expect(invalid.headers.get('content-type')).toMatch(/problem\+json/);
+      expect((await fetch(`${internal}/lookup`, { method: 'POST', headers: { ...headers, Authorization: 'Bearer wrong-wrong-wrong-wrong' }, body })).status).toBe(401);
+      // A real redemption and the end of the call through the internal port.
+      const start = await startWidgetSession(t, m.id).expect(201);
+      t.app.get(VeiligBellenSimulators).irma!.disclose(clientTokenOf(start.body.sessionPtr), CITIZEN);
+      const ok = await fetch(`${internal}/lookup`, { method: 'POST', headers, body: JSON.stringify({ dtmf: start.body.dtmf, callRef: 'connect-7', caller: '+31600000007' }) });
+      expect(ok.status).toBe(200);
+      expect(((await ok.json()) as { sessionId: string }).sessionId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await fetch(`${internal}/events`, { method: 'POST', headers, body: JSON.stringify({ event: 'ended', callRef: 'connect-7' }) })).status).toBe(204);
+      expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
     } finally {
       await t.close();
     }

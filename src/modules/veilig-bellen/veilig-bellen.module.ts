@@ -13,6 +13,7 @@ import { ConsoleController } from './console.controller';
 import { DemoController } from './demo.controller';
 import { CallSession } from './entities/call-session.entity';
 import { MunicipalitySettings } from './entities/municipality-settings.entity';
+import { ExchangeApi } from './exchange-api';
 import { ExchangeApiController } from './exchange-api.controller';
 import { LiveCallBus } from './live-calls.bus';
 import { MunicipalitySettingsService } from './municipality-settings.service';
@@ -37,6 +38,7 @@ export const IRMA_SIMULATOR_PATH = '/sim/irma';
   providers: [
     VeiligBellenService,
     MunicipalitySettingsService,
+    ExchangeApi,
     VeiligBellenSimulators,
     IrmaGateway,
     ExchangeGateway,
@@ -56,6 +58,7 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
     private readonly sims: VeiligBellenSimulators,
     private readonly adapterHost: HttpAdapterHost,
     private readonly jobs: JobRunner,
+    private readonly exchangeApi: ExchangeApi,
   ) {
     installColumnCipher(new EnvelopeCipher(config.veiligBellen.dataKeys));
   }
@@ -79,8 +82,8 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
     await this.jobs.addRepeatable(JOBS.veiligBellenPurge, {}, { everyMs: 60_000 });
     const port = this.config.veiligBellen.exchangePort;
     if (port !== null) {
-      this.internalServer = createServer(this.adapterHost.httpAdapter.getInstance());
-      await new Promise<void>((resolve) => this.internalServer!.listen(port, resolve));
+      this.internalServer = createServer(this.exchangeApi.listener());
+      await new Promise<void>((resolve) => this.internalServer!.listen(port, this.config.http.host, resolve));
       this.logger.log(`exchange API on internal port ${port}`);
     }
   }
