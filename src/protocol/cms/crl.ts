@@ -122,7 +122,7 @@ export async function checkRevocation(path: readonly KnownCertificate[], crls: C
   for (let i = 0; i < path.length - 1; i++) {
     const cert = path[i].cert;
     const issuer = path[i + 1].cert;
-    const who = describeName(cert.subject).fields.CN ?? 'certificate';
+    const who = (): string => describeName(cert.subject).fields.CN ?? 'certificate';
     const problems: string[] = [];
     let covered = false;
     for (const entry of crls.crls) {
@@ -135,35 +135,36 @@ export async function checkRevocation(path: readonly KnownCertificate[], crls: C
       covered = true;
       const revoked = (entry.crl.revokedCertificates ?? []).find((r) => r.userCertificate.isEqual(cert.serialNumber));
       if (revoked) {
-        throw refuse('CERTIFICATE_REVOKED', `${who} revoked ${revoked.revocationDate.value.toISOString()}`);
+        throw refuse('CERTIFICATE_REVOKED', `${who()} revoked ${revoked.revocationDate.value.toISOString()}`);
       }
     }
     const required = options.mode === 'chain' || (options.mode === 'leaf' && i === 0);
     if (required && !covered) {
-      throw refuse('REVOCATION_UNKNOWN', `${who}: ${problems.length ? problems.join('; ') : 'no CRL from its issuer'}`);
+      throw refuse('REVOCATION_UNKNOWN', `${who()}: ${problems.length ? problems.join('; ') : 'no CRL from its issuer'}`);
     }
   }
 }
 
 async function unusable(entry: ParsedCrl, issuer: pkijs.Certificate, crls: CrlSet, options: RevocationCheckOptions): Promise<string | null> {
   const { crl } = entry;
-  const issuerName = describeName(crl.issuer).fields.CN ?? 'issuer';
-  if (entry.thisUpdate.getTime() > options.now.getTime() + options.maxClockSkewMs) return `CRL of ${issuerName} issued in the future`;
-  if (!entry.nextUpdate) return `CRL of ${issuerName} has no nextUpdate`;
-  if (entry.nextUpdate.getTime() < options.now.getTime()) return `CRL of ${issuerName} is stale since ${entry.nextUpdate.toISOString()}`;
+  // Only for messages; describing the name on every call would cost more than the check itself.
+  const issuerName = (): string => describeName(crl.issuer).fields.CN ?? 'issuer';
+  if (entry.thisUpdate.getTime() > options.now.getTime() + options.maxClockSkewMs) return `CRL of ${issuerName()} issued in the future`;
+  if (!entry.nextUpdate) return `CRL of ${issuerName()} has no nextUpdate`;
+  if (entry.nextUpdate.getTime() < options.now.getTime()) return `CRL of ${issuerName()} is stale since ${entry.nextUpdate.toISOString()}`;
   for (const ext of crl.crlExtensions?.extensions ?? []) {
-    if (ext.critical && !HANDLED_CRL_EXTENSIONS.has(ext.extnID)) return `CRL of ${issuerName} has unsupported critical extension ${ext.extnID}`;
+    if (ext.critical && !HANDLED_CRL_EXTENSIONS.has(ext.extnID)) return `CRL of ${issuerName()} has unsupported critical extension ${ext.extnID}`;
   }
   for (const revoked of crl.revokedCertificates ?? []) {
     for (const ext of revoked.crlEntryExtensions?.extensions ?? []) {
-      if (ext.critical && !HANDLED_ENTRY_EXTENSIONS.has(ext.extnID)) return `CRL of ${issuerName} has unsupported critical entry extension ${ext.extnID}`;
-      if (ext.extnID === OID.certificateIssuer) return `CRL of ${issuerName} is an indirect CRL`;
+      if (ext.critical && !HANDLED_ENTRY_EXTENSIONS.has(ext.extnID)) return `CRL of ${issuerName()} has unsupported critical entry extension ${ext.extnID}`;
+      if (ext.extnID === OID.certificateIssuer) return `CRL of ${issuerName()} is an indirect CRL`;
     }
   }
   const keyUsage = safeKeyUsage(issuer);
-  if (keyUsage === undefined) return `issuer of CRL ${issuerName} has malformed extensions`;
-  if (keyUsage && !keyUsage.has('cRLSign')) return `issuer of CRL ${issuerName} may not sign CRLs`;
-  if (!(await crls.isSignedBy(entry, issuer))) return `CRL of ${issuerName} has an invalid signature`;
+  if (keyUsage === undefined) return `issuer of CRL ${issuerName()} has malformed extensions`;
+  if (keyUsage && !keyUsage.has('cRLSign')) return `issuer of CRL ${issuerName()} may not sign CRLs`;
+  if (!(await crls.isSignedBy(entry, issuer))) return `CRL of ${issuerName()} has an invalid signature`;
   return null;
 }
 
