@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import { json, type NextFunction, type Request, type Response } from 'express';
+import { json, raw, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { ProblemDetailsFilter } from './common/http/problem.filter';
 import { createValidationPipe } from './common/http/validation';
 import type { AppConfig } from './config/app-config';
 import { CSRF_COOKIE, setCsrfCookie } from './modules/accounts/auth/cookies';
+import { EFGS_UPLOAD_BODY_LIMIT, EFGS_UPLOAD_PATH } from './modules/federation/gateway/gateway.controller';
 import { METRICS, type Metrics } from './modules/health/metrics';
 import { KEY_UPLOAD_BODY_LIMIT, KEY_UPLOAD_PATH } from './modules/key-store/key-upload.controller';
 
@@ -32,7 +33,12 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
     bodyParser: false,
     abortOnError: false, // throw instead of process.exit, so callers (tests, CLI) see the error
     httpsOptions: config.http.tls
-      ? { cert: readFileSync(config.http.tls.certFile), key: readFileSync(config.http.tls.keyFile) }
+      ? {
+          cert: readFileSync(config.http.tls.certFile),
+          key: readFileSync(config.http.tls.keyFile),
+          // Federation gateway with direct mTLS: ask for a client certificate, the registry decides (efgs.md §A6).
+          ...(config.federation.gatewayEnabled && config.federation.gateway.directMtls ? { requestCert: true, rejectUnauthorized: false } : {}),
+        }
       : undefined,
   });
   configureApp(app, config);
@@ -66,6 +72,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(cookieParser());
   // Routes with a tighter body limit parse first; the general parser then skips the parsed body.
   app.use(KEY_UPLOAD_PATH, json({ limit: KEY_UPLOAD_BODY_LIMIT }));
+  app.use(EFGS_UPLOAD_PATH, raw({ type: () => true, limit: EFGS_UPLOAD_BODY_LIMIT }));
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
   app.use(csrfCookie(config.http.secureCookies));

@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { FederationModule } from './modules/federation/federation.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdentityVerificationModule } from './modules/identity-verification/identity-verification.module';
 import type { JobDefinition } from './modules/jobs/job-definitions';
@@ -36,6 +37,7 @@ export class AppModule {
         AccountsModule,
         KeyStoreModule,
         VeiligBellenModule,
+        FederationModule,
         IdentityVerificationModule,
         ...(options.extraImports ?? []),
       ],

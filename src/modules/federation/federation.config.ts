@@ -69,6 +69,11 @@ export const federationConfig = defineConfigSection({
       .regex(REGION_MAP, 'expected origin=region pairs, e.g. `*=NL` or `DE=EU,*=NL`')
       .optional()
       .describe('Member: export region for downloaded keys by origin country, `*` for the rest. Default: `*=<HOME_REGION>`.'),
+    FEDERATION_CALLBACK_URL: z
+      .url()
+      .optional()
+      .describe('Member: our public callback URL (https, no query), subscribed at the gateway by the download job; unset: download on schedule only.'),
+    FEDERATION_CALLBACK_ID: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/).default('veilig').describe('Member: our callbackId at the gateway.'),
     FEDERATION_CALLBACK_THUMBPRINTS: envList().describe(
       'Member: SHA-256 thumbprints (hex) of the gateway certificates allowed to call our callback; empty accepts any caller (dev only).',
     ),
@@ -147,7 +152,9 @@ export const federationConfig = defineConfigSection({
         downloadDays: env.FEDERATION_DOWNLOAD_DAYS,
         downloadPolicy: env.FEDERATION_DOWNLOAD_POLICY,
         /** Origin country (or `*`) → export region; an empty map means everything goes to the home region. */
-        exportRegions: Object.fromEntries(regions) as Record<string, string>,
+        exportRegions: Object.fromEntries(regions),
+        callbackUrl: env.FEDERATION_CALLBACK_URL,
+        callbackId: env.FEDERATION_CALLBACK_ID,
         callbackThumbprints: env.FEDERATION_CALLBACK_THUMBPRINTS.map((t) => t.replace(/:/g, '').toLowerCase()),
       },
     };

@@ -12,6 +12,11 @@ export const JOBS = {
   aggregateExports: { queue: 'exports', name: 'aggregate' },
   purgeKeys: { queue: 'maintenance', name: 'purge-keys' },
   veiligBellenPurge: { queue: 'maintenance', name: 'veilig-bellen-purge' },
+  federationGatewayBatch: { queue: 'federation', name: 'gateway-batch' },
+  federationGatewayCallbacks: { queue: 'federation-callbacks', name: 'gateway-callbacks' },
+  federationGatewayRetention: { queue: 'maintenance', name: 'federation-gateway-retention' },
+  federationMemberUpload: { queue: 'federation', name: 'member-upload' },
+  federationMemberDownload: { queue: 'federation', name: 'member-download' },
   identityPurge: { queue: 'maintenance', name: 'identity-purge' },
 } as const satisfies Record<string, JobDefinition>;
 

@@ -2,8 +2,12 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { dbTypes } from '../../../database/column-types';
 
-/** Where an upload batch of ours stands; see `MemberUploadService` for the transitions. */
-export type OutboundStatus = 'pending' | 'sent' | 'rejected' | 'partial';
+/**
+ * Where an upload batch of ours stands (see `MemberUploadService`): `pending` (to send or retry), `sent`
+ * (201, or 409 for our content-derived tag), `partial` (207: the gateway had some keys; the others were
+ * released for a later batch), `rejected` (a 4xx that resending cannot fix), `failed` (retries used up).
+ */
+export type OutboundStatus = 'pending' | 'sent' | 'partial' | 'rejected' | 'failed';
 
 /**
  * An upload batch of our keys to the gateway, stored with its exact body and signature before the first
