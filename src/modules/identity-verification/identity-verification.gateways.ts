@@ -17,6 +17,7 @@ export class IdentitySimulators implements OnApplicationShutdown {
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
+  /** The identity-provider simulator, started on first use. */
   idp(): Promise<OidcProviderSimulator> {
     const { oidc } = this.config.identity;
     if (!oidc.simulated) throw new Error('the identity provider simulator is not enabled');
@@ -29,6 +30,7 @@ export class IdentitySimulators implements OnApplicationShutdown {
     return this.idpStarted;
   }
 
+  /** The lab-registry simulator, started on first use. */
   lab(): Promise<LabRegistrySimulator> {
     const { lab } = this.config.identity;
     if (!lab.simulated) throw new Error('the lab registry simulator is not enabled');

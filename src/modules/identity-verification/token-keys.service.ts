@@ -82,10 +82,12 @@ export class TokenKeysService {
     return blindSign(privateKey, blindedMessage);
   }
 
+  /** The key's public half, checked against its id (the id is the SPKI hash). */
   publicKey(key: TokenKey): KeyObject {
     return publicKeyOf({ keyId: key.id, publicKey: key.publicKey });
   }
 
+  /** Deletes keys past `notAfter` and forgets their decrypted private keys. */
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();
     for (const id of this.privateKeys.keys()) if (!(await this.keys.existsBy({ id, notAfter: MoreThan(now) }))) this.privateKeys.delete(id);

@@ -40,6 +40,7 @@ export async function listen(handler: Handler, options: { host?: string; port?: 
   };
 }
 
+/** Writes a JSON answer that no cache keeps. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
 }

@@ -30,6 +30,7 @@ export class LabRegistrySimulator {
     return this.counter.requests;
   }
 
+  /** Starts the simulator on loopback (a free port unless `port` is given). */
   static async start(options: LabRegistrySimulatorOptions): Promise<LabRegistrySimulator> {
     const now = options.now ?? Date.now;
     const people = options.people ?? testIdentities;
@@ -62,6 +63,7 @@ export class LabRegistrySimulator {
     return new LabRegistrySimulator(server, server.url, counter);
   }
 
+  /** Stops listening and drops held requests. */
   close(): Promise<void> {
     return this.server.close();
   }

@@ -69,6 +69,7 @@ export class OidcProviderSimulator {
     return this.server.url;
   }
 
+  /** Starts the provider on loopback with a fresh RS256 signing key; its URL is the issuer. */
   static async start(options: OidcProviderSimulatorOptions): Promise<OidcProviderSimulator> {
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const other = await generateKeyPair('RS256');
@@ -82,6 +83,7 @@ export class OidcProviderSimulator {
     return createHmac('sha256', this.pairwiseSecret).update(`${clientId}\n${nationalIdentifier}`).digest('base64url');
   }
 
+  /** Stops listening. */
   close(): Promise<void> {
     return this.server.close();
   }
