@@ -16,7 +16,7 @@ const frameworkFree = {
 };
 
 export default tseslint.config(
-  { ignores: ['scratch/**', 'dist/**', 'node_modules/**', 'portals/**', 'data/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs', 'build/**', 'bench/.out/**'] },
+  { ignores: ['bench/workers/**', 'scratch/**', 'dist/**', 'node_modules/**', 'portals/**', 'data/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs', 'build/**', 'bench/.out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -6,7 +6,6 @@ import { badRequest, ProblemException } from '../../common/http/problem';
 import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
 import { checkUploadKeys, daysSinceOnset, type KeyUploadRequest } from '../../protocol/key-upload';
-import { AuditService } from '../audit/audit.service';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { UploadAuthorizers } from './upload-authorization';
 
@@ -20,7 +19,6 @@ export class KeyUploadService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly authorizers: UploadAuthorizers,
-    private readonly audit: AuditService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -81,7 +79,6 @@ export class KeyUploadService {
       }
       throw e;
     }
-    await this.audit.record({ kind: 'app' }, { action: 'keys.uploaded', outcome: 'success', details: { flow: grant.flow, keys: rows.length } });
     this.logger.log({ flow: grant.flow, keys: rows.length }, 'diagnosis keys stored');
     return rows.length;
   }

@@ -30,6 +30,26 @@ export interface VerifiedUploadToken extends UploadTokenClaims {
   expiresAt: Date;
 }
 
+/** Signs an upload token (also used by the upload benchmark, which mints outside the app). */
+export async function signUploadToken(
+  secret: Uint8Array,
+  claims: UploadTokenClaims,
+  nowMs: number,
+  ttlMs: number,
+): Promise<{ token: string; expiresAt: Date }> {
+  const nowSec = Math.floor(nowMs / 1000);
+  const exp = nowSec + Math.floor(ttlMs / 1000);
+  const token = await new SignJWT({ ...claims })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setJti(randomUUID())
+    .setIssuedAt(nowSec)
+    .setExpirationTime(exp)
+    .sign(secret);
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
 export const invalidToken = (detail: string) => new ProblemException(401, 'invalid-upload-token', 'Upload not authorised', detail);
 
 /**
@@ -51,17 +71,7 @@ export class UploadTokenService {
 
   /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
   async mint(claims: UploadTokenClaims, ttlMs = this.config.keyStore.uploadTokenTtlMs): Promise<{ token: string; expiresAt: Date }> {
-    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
-    const exp = nowSec + Math.floor(ttlMs / 1000);
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setJti(randomUUID())
-      .setIssuedAt(nowSec)
-      .setExpirationTime(exp)
-      .sign(this.secret);
-    return { token, expiresAt: new Date(exp * 1000) };
+    return signUploadToken(this.secret, claims, this.clock.now().getTime(), ttlMs);
   }
 
   /** Checks signature, issuer, audience, expiry and claim shapes; does not spend the token. */

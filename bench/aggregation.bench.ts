@@ -1,0 +1,70 @@
+/**
+ * Aggregation cycle: N ready keys in PostgreSQL → claimed, shuffled, padded, signed export files on disk.
+ * Floor: protobuf encoding + zip + ECDSA signing of the same number of keys in a tight loop (the
+ * writer alone), measured in the same run.
+ */
+import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createEcdsaSigner, writeExportFile, type TemporaryExposureKey } from '../src/protocol/gaen';
+import { machineLine, printResult } from './report';
+import { freshDatabase, ROOT } from './support';
+
+export async function run(args: string[]): Promise<void> {
+  const total = Number(args.find((a) => a.startsWith('--keys='))?.split('=')[1] ?? 1_000_000);
+  const perFile = 500_000;
+  console.log(machineLine());
+  const url = await freshDatabase('veilig_bench_aggregation');
+  const env = { ...process.env, DATABASE_URL: url, DATA_DIR: mkdtempSync(join(tmpdir(), 'veilig-bench-agg-')), NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+
+  // Schema via the app's migrations (the worker boots the app), then seed keys with one SQL statement.
+  const migrate = spawnSync(process.execPath, ['dist/src/cli.js', 'migrate'], { cwd: ROOT, env, encoding: 'utf8' });
+  if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  const seedStart = performance.now();
+  await db.query(
+    `INSERT INTO diagnosis_key (key_data, rolling_start_interval_number, rolling_period, report_type, days_since_onset, origin, region, visited_countries, consent_to_federation, source, flow, received_at, available_at)
+     SELECT decode(md5(random()::text || g::text), 'hex'), (floor(extract(epoch from now()) / 86400)::int - 1 - g % 13) * 144, 144, 1, g % 7, 'NL', 'NL', '[]', false, 'app', 'bench', now(), now() - interval '1 hour'
+     FROM generate_series(1, $1) g ON CONFLICT DO NOTHING`,
+    [total],
+  );
+  const seeded = Number((await db.query('SELECT count(*) FROM diagnosis_key')).rows[0].count);
+  await db.end();
+  console.log(`  seeded ${seeded.toLocaleString('en-US')} keys in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+
+  const worker = spawnSync(process.execPath, ['--max-old-space-size=512', 'bench/workers/aggregation-cycle.js'], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (worker.status !== 0) throw new Error(`cycle failed: ${worker.stderr}`);
+  const cycle = JSON.parse(worker.stdout) as { ms: number; maxRssMb: number; reports: { realKeys: number; files: number }[] };
+
+  // Floor: the writer alone over the same number of keys, in files of the same size.
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const signer = createEcdsaSigner(privateKey, { verificationKeyId: '204', verificationKeyVersion: 'v1' });
+  const today = Math.floor(Date.now() / 86_400_000) * 144;
+  const floorStart = performance.now();
+  for (let done = 0; done < seeded; done += perFile) {
+    const n = Math.min(perFile, seeded - done);
+    const data = randomBytes(n * 16);
+    const keys: TemporaryExposureKey[] = Array.from({ length: n }, (_, i) => ({
+      keyData: data.subarray(i * 16, i * 16 + 16),
+      rollingStartIntervalNumber: today - 144 * (1 + (i % 13)),
+      rollingPeriod: 144,
+      reportType: 1,
+      daysSinceOnsetOfSymptoms: i % 7,
+    }));
+    await writeExportFile(
+      { metadata: { startTimestamp: 1, endTimestamp: 2, region: 'NL', batchNum: 1, batchSize: 1, signatureInfos: [{ verificationKeyId: '204', verificationKeyVersion: 'v1' }] }, keys },
+      signer,
+    );
+  }
+  const floorMs = performance.now() - floorStart;
+  const keysPerSecond = (seeded / cycle.ms) * 1000;
+  printResult('aggregation cycle', keysPerSecond, 'keys/s', { value: (seeded / floorMs) * 1000, label: 'encode + zip + sign only' });
+  console.log(
+    `  ${seeded.toLocaleString('en-US')} keys → ${cycle.reports.reduce((s, r) => s + r.files, 0)} files in ${(cycle.ms / 1000).toFixed(2)} s ` +
+      `(floor ${(floorMs / 1000).toFixed(2)} s, ${(cycle.ms / floorMs).toFixed(2)} × floor); peak RSS of the cycle process ${cycle.maxRssMb.toFixed(0)} MB`,
+  );
+}
