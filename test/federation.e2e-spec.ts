@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataSource } from 'typeorm';
+import { DataSource, In, IsNull } from 'typeorm';
 import { BackendClient } from '../mobile/backend-client';
 import { JobRunner } from '../src/modules/jobs/job-runner';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
@@ -20,13 +20,20 @@ import { UploadTokenService } from '../src/modules/key-store/upload-token.servic
 import { FederationCertificate } from '../src/modules/federation/entities/federation-certificate.entity';
 import { InboundBatch } from '../src/modules/federation/entities/inbound-batch.entity';
 import { OutboundBatch } from '../src/modules/federation/entities/outbound-batch.entity';
+import { GatewayBatch } from '../src/modules/federation/entities/gateway-batch.entity';
+import { GatewayKeyHash } from '../src/modules/federation/entities/gateway-key-hash.entity';
+import { GatewayUpload } from '../src/modules/federation/entities/gateway-upload.entity';
+import { OutboundKey } from '../src/modules/federation/entities/outbound-key.entity';
 import { CertificateRegistry } from '../src/modules/federation/gateway/certificate-registry.service';
 import { GatewayBatchingService } from '../src/modules/federation/gateway/gateway-batching.service';
+import { GatewayRetentionProcessor } from '../src/modules/federation/gateway/gateway.processors';
 import { BatchSigner, loadPemSigner } from '../src/modules/federation/member/batch-signer';
+import { EfgsGatewayClient, GatewayUnreachableError } from '../src/modules/federation/member/efgs-gateway.client';
+import { toEfgsKey } from '../src/modules/federation/member/key-mapping';
 import { MemberDownloadService } from '../src/modules/federation/member/member-download.service';
 import { MemberUploadService } from '../src/modules/federation/member/member-upload.service';
 import { bytesToBase64, signCms } from '../src/protocol/cms';
-import { batchSigningBytes, decodeBatchJson, decodeBatchProtobuf, encodeBatchJson, encodeBatchProtobuf, formatUtcDay, type DiagnosisKey } from '../src/protocol/efgs';
+import { batchSigningBytes, decodeBatchJson, decodeBatchProtobuf, encodeBatchJson, encodeBatchProtobuf, formatUtcDay, ReportType, type DiagnosisKey } from '../src/protocol/efgs';
 import { validKeyAt } from './fixtures/efgs/diagnosis-keys';
 import { ensurePlatformAdmin, signedInAgent, startApp, type TestApp } from './support/app';
 import { countryCertificate, createTrustAnchor, tlsCertificate, type TestCertificate, type TrustAnchor } from './support/federation-pki';
@@ -237,6 +244,76 @@ describe('federation: EFGS gateway with NO and FR members', () => {
     });
   });
 
+  describe('the member’s upload answers: retry only what is retryable, never lose or double-send', () => {
+    const DAY_INTERVALS = 144;
+    /** Keys as NO's apps would have stored them: consented, expired, NO origin, visited FR. */
+    const seedNoKeys = async (n: number) => {
+      const today = Math.floor(Date.now() / 600_000 / DAY_INTERVALS) * DAY_INTERVALS;
+      const rows = Array.from({ length: n }, (_, i) =>
+        Object.assign(new StoredKey(), {
+          keyData: randomBytes(16),
+          rollingStartIntervalNumber: today - DAY_INTERVALS * (1 + (i % 10)),
+          rollingPeriod: 144,
+          transmissionRiskLevel: null,
+          reportType: 1,
+          daysSinceOnsetOfSymptoms: 2,
+          origin: 'NO',
+          region: 'NO',
+          visitedCountries: ['FR'],
+          consentToFederation: true,
+          source: 'app',
+          flow: 'test',
+          receivedAt: new Date(),
+          availableAt: new Date(),
+          exportBatchId: null,
+        }),
+      );
+      await no.app.get(DataSource).getRepository(StoredKey).insert(rows);
+      return rows;
+    };
+    const uploads = () => no.app.get(MemberUploadService);
+    const outbound = () => no.app.get(DataSource).getRepository(OutboundBatch);
+
+    it('treats 409 for its own tag after a lost answer as delivered: the gateway holds the batch once', async () => {
+      await seedNoKeys(3);
+      const first = await uploads().run();
+      expect(first.results).toEqual([expect.objectContaining({ status: 'sent', httpStatus: 201 })]);
+      // The answer "got lost": the batch is still pending on our side and goes again, same bytes and tag.
+      await outbound().update({ batchTag: first.assembled[0] }, { status: 'pending', finishedAt: null });
+      expect(await uploads().sendDue(new Date())).toEqual([{ batchTag: first.assembled[0], status: 'sent', httpStatus: 409 }]);
+      expect(await gw.app.get(DataSource).getRepository(GatewayUpload).countBy({ batchTag: first.assembled[0] })).toBe(1);
+    });
+
+    it('retries a network failure later with the same batch', async () => {
+      await seedNoKeys(2);
+      const spy = jest.spyOn(no.app.get(EfgsGatewayClient), 'upload').mockRejectedValueOnce(new GatewayUnreachableError('connect ECONNREFUSED'));
+      const failed = await uploads().run();
+      spy.mockRestore();
+      expect(failed.results).toEqual([{ batchTag: failed.assembled[0], status: 'pending', httpStatus: null }]);
+      expect(await uploads().sendDue(new Date())).toEqual([]); // backing off
+      const later = await uploads().sendDue(new Date(Date.now() + 86_400_000));
+      expect(later).toEqual([{ batchTag: failed.assembled[0], status: 'sent', httpStatus: 201 }]);
+    });
+
+    it('after a 207, sends again only the keys the gateway did not hold', async () => {
+      const rows = await seedNoKeys(4);
+      const stored = await no.app.get(DataSource).getRepository(StoredKey).findBy({ keyData: In(rows.map((r) => r.keyData)) });
+      // Two of them reached the gateway another way (say, an earlier deployment of ours).
+      const already = stored.filter((_, i) => i % 2 === 1).map(toEfgsKey);
+      await upload(noAuth, 'elsewhere-1', await sign(already, noSign), Buffer.from(encodeBatchProtobuf({ keys: already }))).expect(201);
+
+      const partial = await uploads().run();
+      expect(partial.results).toEqual([{ batchTag: partial.assembled[0], status: 'partial', httpStatus: 207 }]);
+      const retry = await uploads().run();
+      expect(retry.results).toEqual([{ batchTag: retry.assembled[0], status: 'sent', httpStatus: 201 }]);
+      const claims = await no.app.get(DataSource).getRepository(OutboundKey).findBy({ diagnosisKeyId: In(stored.map((k) => k.id)) });
+      const byBatch = new Map<string, number>();
+      for (const c of claims) byBatch.set(c.batchId, (byBatch.get(c.batchId) ?? 0) + 1);
+      expect([...byBatch.values()].sort()).toEqual([2, 2]);
+      expect(await gw.app.get(DataSource).getRepository(GatewayUpload).countBy({ batchTag: retry.assembled[0] })).toBe(1);
+    });
+  });
+
   describe('the gateway refuses', () => {
     it('an unknown client certificate, a forged registry row, and requests without certificate headers (403)', async () => {
       const keys = freshKeys(2);
@@ -405,6 +482,37 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       expect({ status: gone.status, body: gone.body }).toEqual({ status: 404, body: { message: 'Could not find any callback subscription for the given callbackId.' } });
     });
 
+    it('screens downloaded keys at the member: invalid ones and ones that do not concern FR stay out', async () => {
+      await gw.app.get(GatewayBatchingService).runBatching(new Date());
+      const base = freshKeys(4);
+      const keys = [
+        base[0],
+        { ...base[1], reportType: ReportType.SELF_REPORT },
+        { ...base[2], visitedCountries: ['DE'] },
+        { ...base[3], rollingStartIntervalNumber: base[3].rollingStartIntervalNumber + 3 },
+      ];
+      await upload(noAuth, 'screened-1', await sign(keys, noSign), Buffer.from(encodeBatchProtobuf({ keys }))).expect(201);
+      const [tag] = await gw.app.get(GatewayBatchingService).runBatching(new Date());
+      const reports = await fr.app.get(MemberDownloadService).walk(today(), tag);
+      expect(reports).toEqual([{ batchTag: tag, status: 'PROCESSED_WITH_ERROR', received: 4, stored: 1 }]);
+      expect(await fr.app.get(DataSource).getRepository(InboundBatch).findOneBy({ batchTag: tag })).toMatchObject({ keysInvalid: 2, keysSkipped: 1, keysStored: 1 });
+    });
+
+    it('keeps one list when two gateway instances batch at the same time, every upload in exactly one batch', async () => {
+      for (let i = 0; i < 6; i++) {
+        const keys = freshKeys(2);
+        await upload(noAuth, `concurrent-${i}`, await sign(keys, noSign), Buffer.from(encodeBatchProtobuf({ keys }))).expect(201);
+      }
+      const [a, b] = await Promise.all([gw.app.get(GatewayBatchingService).runBatching(new Date()), gw2.app.get(GatewayBatchingService).runBatching(new Date())]);
+      expect([...a, ...b].length).toBeGreaterThanOrEqual(1);
+      const db = gw.app.get(DataSource);
+      expect(await db.getRepository(GatewayUpload).countBy({ batchId: IsNull() })).toBe(0);
+      const batches = await db.getRepository(GatewayBatch).find({ order: { id: 'ASC' } });
+      batches.forEach((batch, i) => expect(batch.link).toBe(batches[i + 1]?.tag ?? null));
+      expect(new Set(batches.map((x) => x.tag)).size).toBe(batches.length);
+      expect(batches.every((x) => x.keyCount <= 5000)).toBe(true);
+    });
+
     it('answers OPTIONS with the formats it speaks', async () => {
       const res = await gw.http().options('/diagnosiskeys').expect(200);
       expect(res.headers).toMatchObject({ accept: 'application/json; version=1.0, application/protobuf; version=1.0', allow: 'POST,GET,OPTIONS' });
@@ -451,6 +559,27 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         execFileSync('openssl', ['cms', '-verify', '-binary', '-inform', 'DER', '-in', file('ours.der'), '-content', file('ours-bytes.bin'), '-noverify', '-out', file('verified.bin')], { stdio: 'pipe' }),
       ).not.toThrow();
       expect(readFileSync(file('verified.bin'))).toEqual(Buffer.from(batchSigningBytes(keys)));
+    });
+  });
+
+  describe('retention', () => {
+    it('deletes what was created before today minus two days, and the list goes on from what is left', async () => {
+      const db = gw.app.get(DataSource);
+      const [oldest] = await db.getRepository(GatewayBatch).find({ order: { id: 'ASC' }, take: 1 });
+      const old = new Date(Date.now() - 3 * 86_400_000);
+      const oldUploads = await db.getRepository(GatewayUpload).findBy({ batchId: oldest.id });
+      await db.getRepository(GatewayBatch).update({ id: oldest.id }, { createdAt: old });
+      await db.getRepository(GatewayUpload).update({ batchId: oldest.id }, { createdAt: old });
+      await db.getRepository(GatewayKeyHash).update({ uploadId: In(oldUploads.map((u) => u.id)) }, { createdAt: old });
+      const before = await db.getRepository(GatewayKeyHash).count();
+
+      await gw.app.get(GatewayRetentionProcessor).handle();
+
+      expect(await db.getRepository(GatewayBatch).existsBy({ id: oldest.id })).toBe(false);
+      expect(await db.getRepository(GatewayUpload).countBy({ batchId: oldest.id })).toBe(0);
+      expect(await db.getRepository(GatewayKeyHash).count()).toBe(before - oldUploads.reduce((n, u) => n + u.keyCount, 0));
+      const first = await gw.http().get(`/diagnosiskeys/download/${formatUtcDay(new Date())}`).set('X-SSL-Client-SHA256', frAuth.thumbprint).set('X-SSL-Client-DN', frAuth.dn).set('Accept', JSON_V1).expect(200);
+      expect(first.headers.batchtag).not.toBe(oldest.tag);
     });
   });
 });

@@ -6,6 +6,14 @@ import { GatewayBatch } from '../entities/gateway-batch.entity';
 import { GatewayUpload } from '../entities/gateway-upload.entity';
 import { CallbackService } from './callback.service';
 
+const MAX_CONFLICTS = 20;
+const LIST_CHANGED = 'the batch list changed during batching';
+
+function isRaceLost(error: unknown): boolean {
+  const message = String((error as Error)?.message);
+  return message === LIST_CHANGED || /unique|duplicate|could not serialize|deadlock|database is locked/i.test(message);
+}
+
 /** Uploads considered per batch: a batch of ≤ 5,000 keys never needs more than 5,000 uploads. */
 const CANDIDATES = MAX_DOWNLOAD_BATCH_KEYS;
 
@@ -27,8 +35,17 @@ export class GatewayBatchingService {
   /** Creates batches until no unbatched upload is left; returns the new tags in list order. */
   async runBatching(now: Date): Promise<string[]> {
     const tags: string[] = [];
+    let conflicts = 0;
     for (;;) {
-      const tag = await this.createBatch(now);
+      let tag: string | undefined;
+      try {
+        tag = await this.createBatch(now);
+      } catch (error) {
+        // Another run created the batch we were about to create (same tag, or it linked the previous one):
+        // read the list again and go on from its new end.
+        if (!isRaceLost(error) || ++conflicts > MAX_CONFLICTS) throw error;
+        continue;
+      }
       if (tag === undefined) break;
       tags.push(tag);
     }
@@ -64,9 +81,10 @@ export class GatewayBatchingService {
       if (previous) {
         const linked = await em.update(GatewayBatch, { id: previous.id, link: IsNull() }, { link: tag });
         // Someone linked the previous batch meanwhile: roll back rather than fork the list.
-        if (linked.affected !== 1) throw new Error('the batch list changed during batching');
+        if (linked.affected !== 1) throw new Error(LIST_CHANGED);
       }
-      await em.update(GatewayUpload, { id: In(chosen), batchId: IsNull() }, { batchId });
+      const claimed = await em.update(GatewayUpload, { id: In(chosen), batchId: IsNull() }, { batchId });
+      if (claimed.affected !== chosen.length) throw new Error(LIST_CHANGED);
       return tag;
     });
   }

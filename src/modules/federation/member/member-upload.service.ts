@@ -24,16 +24,21 @@ export interface UploadRunReport {
 }
 
 /** What an answer of the gateway means for one of our batches (efgs.md §A5, §A10). */
-type Outcome =
+export type UploadOutcome =
   | { kind: 'delivered'; note?: string }
   | { kind: 'partial'; release: number[] }
   | { kind: 'retry'; error: string }
   | { kind: 'rejected'; error: string };
 
-function classify(response: GatewayResponse, keyCount: number): Outcome {
+/**
+ * Maps the gateway's answer to an upload onto what we do with the batch (efgs.md §A5, NL's handling in
+ * §A10): 201 delivered; 409 delivered too, since our tag is the hash of the body and only an earlier try
+ * of this very batch can have used it; 207 releases every key the gateway did not already hold (nothing
+ * of the upload was kept); 403, 408, 429 and 5xx are retried with the same bytes; any other 4xx is final.
+ */
+export function classifyUploadResponse(response: Pick<GatewayResponse, 'status' | 'body'>, keyCount: number): UploadOutcome {
   const { status } = response;
   if (status === 200 || status === 201) return { kind: 'delivered' };
-  // Our tag is the hash of the body: "already used" means an earlier try of this very batch got through.
   if (status === 409) return { kind: 'delivered', note: 'batchTag known to the gateway: an earlier try arrived' };
   if (status === 207) {
     let map: Record<string, unknown> = {};
@@ -44,7 +49,6 @@ function classify(response: GatewayResponse, keyCount: number): Outcome {
     }
     const conflicts = new Set(Array.isArray(map['409']) ? (map['409'] as unknown[]).filter((i): i is number => Number.isInteger(i)) : []);
     if (conflicts.size === 0) return { kind: 'retry', error: '207 without conflicts (insert failures only)' };
-    // Nothing of a 207 upload is kept (§A5): keys the gateway holds already stay done, the rest go again.
     const release: number[] = [];
     for (let i = 0; i < keyCount; i++) if (!conflicts.has(i)) release.push(i);
     return { kind: 'partial', release };
@@ -53,7 +57,7 @@ function classify(response: GatewayResponse, keyCount: number): Outcome {
   return { kind: 'rejected', error: `HTTP ${status}: ${messageOf(response)}` };
 }
 
-function messageOf(response: GatewayResponse): string {
+function messageOf(response: Pick<GatewayResponse, 'body'>): string {
   try {
     const parsed = JSON.parse(response.body.toString('utf8')) as { message?: unknown };
     return typeof parsed.message === 'string' ? parsed.message.slice(0, 150) : '';
@@ -154,12 +158,12 @@ export class MemberUploadService {
     });
     const results: UploadRunReport['results'] = [];
     for (const batch of due) {
-      let outcome: Outcome;
+      let outcome: UploadOutcome;
       let httpStatus: number | null = null;
       try {
         const response = await this.client.upload(batch.body, batch.format, batch.batchTag, batch.signature);
         httpStatus = response.status;
-        outcome = classify(response, batch.keyCount);
+        outcome = classifyUploadResponse(response, batch.keyCount);
       } catch (error) {
         if (!(error instanceof GatewayUnreachableError)) throw error;
         outcome = { kind: 'retry', error: error.message };
@@ -178,7 +182,7 @@ export class MemberUploadService {
     return (updated.affected ?? 0) > 0;
   }
 
-  private async record(batch: OutboundBatch, outcome: Outcome, httpStatus: number | null, now: Date): Promise<OutboundStatus> {
+  private async record(batch: OutboundBatch, outcome: UploadOutcome, httpStatus: number | null, now: Date): Promise<OutboundStatus> {
     const attempts = batch.attempts + 1;
     const base = { attempts, lastStatus: httpStatus };
     const log = { batchTag: batch.batchTag, keys: batch.keyCount, httpStatus, attempts };
