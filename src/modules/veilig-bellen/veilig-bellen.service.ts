@@ -344,20 +344,19 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     const values = { state: 'called' as const, dtmfHmac: null, callRef, updatedAt: now, expiresAt: new Date(now.getTime() + this.vb.maxAgeMs) };
     const where = { dtmfHmac: hmac, organisationId: municipalityId, state: 'disclosed' as const };
     if (this.sessions.manager.connection.options.type === 'postgres') {
-      return this.sessions.manager.transaction(async (em) => {
-        // Call sessions live minutes and are deleted after the call: a database crash losing the
-        // last fraction of a second of redemptions only means the caller dials again, so this hot
-        // path skips the WAL flush wait (an fsync costs more than the whole lookup otherwise).
-        await em.query('SET LOCAL synchronous_commit = off');
-        // Plain SQL on this hot, PostgreSQL-only path: the query builder costs more than the query.
-        const rows = await em.query<[{ id: string }[], number] | { id: string }[]>(
-          `UPDATE vb_call_session SET state = 'called', dtmf_hmac = NULL, call_ref = $1, updated_at = $2, expires_at = $3
-           WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed' RETURNING id`,
-          [callRef, values.updatedAt, values.expiresAt, hmac, municipalityId],
-        );
-        const list = Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : (rows as { id: string }[]);
-        return list[0]?.id ?? null;
-      });
+      // One round trip. Call sessions live minutes and are deleted after the call: a database crash
+      // losing the last fraction of a second of redemptions only means the caller dials again, so the
+      // statement's own transaction skips the WAL flush wait (set_config(…, true) is transaction-local;
+      // an fsync costs more than the whole lookup otherwise).
+      const rows = await this.sessions.query<[{ id: string }[], number] | { id: string }[]>(
+        `UPDATE vb_call_session SET state = 'called', dtmf_hmac = NULL, call_ref = $1, updated_at = $2, expires_at = $3
+         WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed'
+           AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
+         RETURNING id`,
+        [callRef, values.updatedAt, values.expiresAt, hmac, municipalityId],
+      );
+      const list = Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : (rows as { id: string }[]);
+      return list[0]?.id ?? null;
     }
     const row = await this.sessions.findOne({ where, select: { id: true } });
     if (!row) return null;
