@@ -123,10 +123,18 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
       expect(await link.getAttribute('rel')).toContain('noopener');
     }
 
+    // VEILIG_SCREENSHOTS=<dir> keeps pictures of what the citizen and the agent saw.
+    const shots = process.env.VEILIG_SCREENSHOTS;
+    if (shots) {
+      await citizen.screenshot({ path: `${shots}/widget.png`, fullPage: true });
+      await agent1.screenshot({ path: `${shots}/console.png`, fullPage: true });
+    }
+
     // Agent 1 takes it; agent 2 sees it taken; Twilio bridges the caller to agent 1's client.
     await agent1.getByTestId('take-call').click();
     await agent1.getByTestId('end-call').waitFor();
     await agent2.getByTestId('taken-by-other').waitFor({ timeout: 10_000 });
+    if (shots) await agent2.screenshot({ path: `${shots}/console-taken.png`, fullPage: true });
     expect(await agent2.getByTestId('take-call').count()).toBe(0);
     await sims.twilio!.settled();
     expect(call.agent).toBe(`client:agent-${m.agents[0].id}`);
