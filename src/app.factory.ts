@@ -59,7 +59,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
           scriptSrc: ["'self'"],
           styleSrc: ["'self'", "'unsafe-inline'"],
           imgSrc: ["'self'", 'data:'],
-          connectSrc: ["'self'"],
+          // The GP portal signs through a local smart-card bridge (docs/smartcard-bridge.md).
+          connectSrc: ["'self'", new URL(config.disclosure.smartCardBridgeUrl).origin],
           frameAncestors: ["'none'"],
           formAction: ["'self'"],
           // Only over HTTPS; on plain-HTTP hosts it would break every script and style load.

@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { AccountsModule } from './modules/accounts/accounts.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { DisclosureModule } from './modules/disclosure/disclosure.module';
 import { FederationModule } from './modules/federation/federation.module';
 import { HealthModule } from './modules/health/health.module';
 import { IdentityVerificationModule } from './modules/identity-verification/identity-verification.module';
@@ -39,6 +40,7 @@ export class AppModule {
         VeiligBellenModule,
         FederationModule,
         IdentityVerificationModule,
+        DisclosureModule,
         ...(options.extraImports ?? []),
       ],
     };

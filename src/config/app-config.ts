@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { accountsConfig } from '../modules/accounts/accounts.config';
+import { disclosureConfig } from '../modules/disclosure/disclosure.config';
 import { identityVerificationConfig } from '../modules/identity-verification/identity-verification.config';
 import { federationConfig } from '../modules/federation/federation.config';
 import { keyStoreConfig } from '../modules/key-store/key-store.config';
@@ -17,7 +18,7 @@ import { metaOf, type ConfigSection, type EnvShape } from './env';
 type AnySection = ConfigSection<string, any, unknown>;
 
 /** Module configuration sections, in README order. */
-const sections = [accountsConfig, keyStoreConfig, veiligBellenConfig, federationConfig, identityVerificationConfig] as const satisfies readonly AnySection[];
+const sections = [accountsConfig, keyStoreConfig, veiligBellenConfig, federationConfig, identityVerificationConfig, disclosureConfig] as const satisfies readonly AnySection[];
 
 type SectionConfigs = { [S in (typeof sections)[number] as S['key']]: ReturnType<S['map']> };
 

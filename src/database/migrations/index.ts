@@ -7,5 +7,6 @@ import { VeiligBellen1764200000000 } from './1764200000000-veilig-bellen';
 import { KeyStore1764300000000 } from './1764300000000-key-store';
 import { Federation1764500000000 } from './1764500000000-federation';
 import { IdentityVerification1764400000000 } from './1764400000000-identity-verification';
+import { Disclosure1764600000000 } from './1764600000000-disclosure';
 
-export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000, KeyStore1764300000000, IdentityVerification1764400000000, Federation1764500000000];
+export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000, KeyStore1764300000000, IdentityVerification1764400000000, Federation1764500000000, Disclosure1764600000000];

@@ -18,6 +18,7 @@ export const JOBS = {
   federationMemberUpload: { queue: 'federation', name: 'member-upload' },
   federationMemberDownload: { queue: 'federation', name: 'member-download' },
   identityPurge: { queue: 'maintenance', name: 'identity-purge' },
+  disclosureExpire: { queue: 'maintenance', name: 'disclosure-expire' },
 } as const satisfies Record<string, JobDefinition>;
 
 export const jobKey = (def: JobDefinition) => `${def.queue}:${def.name}`;

@@ -8,3 +8,4 @@ export * from './upload-payload';
 export * from './approval';
 export * from './errors';
 export * from './verify-approval';
+export * from './key-upload';

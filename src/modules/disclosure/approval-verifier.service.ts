@@ -1,0 +1,78 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Clock } from '../../infrastructure/clock';
+import { createCrlSource, createUziRolePolicy, describeCertificate, parseCertificate, pemToDerAll, TrustStore, type CrlSource, type UziRolePolicy } from '../../protocol/cms';
+import { useNodeCrypto } from '../../protocol/cms/node-backend';
+import { verifyDisclosureApproval, type BackendExpectation, type VerifiedApproval } from '../../protocol/disclosure';
+import { DEV_ROOT_COMMON_NAME, ensureDevPki } from './dev-pki';
+
+/**
+ * The backend's approval check, the same one the phone runs plus revocation: CMS signature, path to the
+ * configured roots at the signing time, CRLs (files or URLs, cached until nextUpdate), the UZI role policy,
+ * and the signed reference and upload hash. Trust is loaded once at start-up.
+ */
+@Injectable()
+export class ApprovalVerifier implements OnModuleInit {
+  private readonly logger = new Logger('Disclosure');
+  private trust!: TrustStore;
+  private crls!: CrlSource;
+  private policy!: UziRolePolicy;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // Synchronous node:crypto verification: several times faster than WebCrypto round trips (docs/PERFORMANCE.md).
+    useNodeCrypto();
+    const { trust, policy } = this.config.disclosure;
+    let files = { roots: trust.roots, intermediates: trust.intermediates, crls: trust.crlLocations };
+    if (trust.devPkiDir) {
+      const dev = await ensureDevPki(trust.devPkiDir, this.clock.now());
+      files = { roots: dev.roots, intermediates: dev.intermediates, crls: trust.crlLocations.length ? trust.crlLocations : dev.crls };
+      this.logger.warn({ dir: trust.devPkiDir, generated: dev.generated }, 'disclosure: trusting the DEVELOPMENT PKI (configure DISCLOSURE_TRUSTED_ROOTS for real UZI roots)');
+    }
+    const roots = (await Promise.all(files.roots.map(readCertificates))).flat();
+    if (this.config.isProduction) {
+      for (const der of roots) {
+        const details = await describeCertificate(parseCertificate(der), der);
+        if (details.subject.fields.CN === DEV_ROOT_COMMON_NAME) throw new Error('DISCLOSURE_TRUSTED_ROOTS: the development PKI root is refused in production');
+      }
+    }
+    this.trust = await TrustStore.create({ roots, intermediates: (await Promise.all(files.intermediates.map(readCertificates))).flat() });
+    this.policy = createUziRolePolicy({ allowedProfessions: policy.allowedProfessions, allowedRoles: policy.allowedRoles });
+    this.crls = createCrlSource({
+      locations: files.crls,
+      fetch: (url, init) => fetch(url, init),
+      readFile: async (path) => new Uint8Array(await readFile(path)),
+      now: () => this.clock.now(),
+      onError: (location, error) => this.logger.warn({ location, error: error instanceof Error ? error.message : String(error) }, 'disclosure: CRL could not be loaded'),
+    });
+    // Load CRLs now so a bad location shows in the start-up log, not at the first signature.
+    await this.crls.current();
+  }
+
+  /**
+   * Verifies a GP's approval package for the backend (reference + upload hash), with revocation.
+   * @throws RefusalError with a `DisclosureRefusalReason`
+   * Spec: issue 5 ("the backend verifies it like the phone does"); RFC 5652, RFC 5280, uzi.md.
+   */
+  async verify(cms: Uint8Array, expected: BackendExpectation): Promise<VerifiedApproval> {
+    const revocation = this.config.disclosure.trust.revocation;
+    return verifyDisclosureApproval(cms, {
+      trust: this.trust,
+      policy: this.policy,
+      now: this.clock.now(),
+      ...(revocation === 'off' ? { revocation } : { revocation, crls: await this.crls.current() }),
+      expected,
+    });
+  }
+}
+
+async function readCertificates(path: string): Promise<Uint8Array[]> {
+  const bytes = new Uint8Array(await readFile(path));
+  const text = new TextDecoder().decode(bytes);
+  return text.includes('-----BEGIN') ? pemToDerAll(text, 'CERTIFICATE') : [bytes];
+}

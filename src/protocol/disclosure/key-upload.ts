@@ -1,0 +1,58 @@
+/**
+ * How a professional-signed disclosure travels with the key upload (`POST /api/v1/diagnosis-keys`), shared
+ * by the phone (which hashes the upload before the GP signs) and the backend (which re-hashes what arrived).
+ * Both sides must derive the same `UploadPayload` from the same JSON body, so the mapping lives here once.
+ */
+import { base64ToBytes } from '../cms/pem';
+import type { KeyUploadRequest } from '../key-upload';
+import { REPORT_TYPES, TRL_NOT_PROVIDED, UploadPayloadError, type ReportType, type UploadPayload } from './upload-payload';
+
+/** `verification.type` of an upload that carries a GP's approval. */
+export const DISCLOSURE_VERIFICATION_TYPE = 'disclosure-approval';
+
+/**
+ * Report type of keys disclosed after a consult: a professional's assessment (EFGS ReportType 2,
+ * efgs.md §A2). The key store assigns it; the phone hashes its keys with it.
+ */
+export const DISCLOSURE_REPORT_TYPE: ReportType = REPORT_TYPES.CONFIRMED_CLINICAL_DIAGNOSIS;
+
+/** The `verification` member of an upload in this flow. */
+export interface DisclosureUploadVerification {
+  readonly type: typeof DISCLOSURE_VERIFICATION_TYPE;
+  /** Id of the disclosure request the phone registered. */
+  readonly requestId: string;
+  /** Base64 (standard alphabet) of the DER CMS SignedData the GP made. */
+  readonly approval: string;
+}
+
+/**
+ * The canonical payload (`veilig.upload.v1`) of a key upload body, exactly as sent: keys with the
+ * transmission risk level and days since onset as given (absent = "not provided"), the origin (absent =
+ * `homeRegion`, as the key store does), visited countries and consent. Padding and verification are not
+ * part of it. Why here: the phone's hash and the backend's must come from one mapping.
+ * @throws UploadPayloadError when a value cannot be encoded canonically (e.g. a visited country twice).
+ * Spec: dp3t-backoffice-process.md ("verifies that the hash … matches that of the submitted seed").
+ */
+export function uploadPayloadOf(body: Pick<KeyUploadRequest, 'keys' | 'origin' | 'visitedCountries' | 'consentToFederation'>, homeRegion: string, reportType: ReportType = DISCLOSURE_REPORT_TYPE): UploadPayload {
+  return {
+    keys: body.keys.map((k, i) => {
+      let key: Uint8Array;
+      try {
+        key = base64ToBytes(k.key);
+      } catch {
+        throw new UploadPayloadError(`keys[${i}].key`, 'must be base64');
+      }
+      return {
+        key,
+        rollingStartIntervalNumber: k.rollingStartIntervalNumber,
+        rollingPeriod: k.rollingPeriod,
+        transmissionRiskLevel: k.transmissionRiskLevel ?? TRL_NOT_PROVIDED,
+        daysSinceOnsetOfSymptoms: k.daysSinceOnsetOfSymptoms ?? null,
+        reportType,
+      };
+    }),
+    origin: body.origin ?? homeRegion,
+    visitedCountries: body.visitedCountries ?? [],
+    consentToFederation: body.consentToFederation === true,
+  };
+}
