@@ -113,7 +113,7 @@ describe('Veilig bellen', () => {
     expect(members).toHaveLength(1);
     expect(members[0].path).toBe(`/2010-04-01/Accounts/${t.config.veiligBellen.twilio.accountSid}/Queues/${call.queueSid}/Members/${call.sid}.json`);
     expect(call.agent).toBe(`client:agent-${winnerUser.id}`);
-    expect((await loser.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: false });
+    expect((await loser.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: false, attributes: [], externalLink: null });
     expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: true });
     expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'connected' });
 

@@ -380,7 +380,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
 
   private toConsoleCall(row: CallSession, agent: User, settings: MunicipalitySettings | null): ConsoleCall {
     const purpose = settings?.purposes.find((p) => p.key === row.purpose);
-    const attributes = Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value }));
+    // Once an agent has the call, the others no longer need to see who is calling.
+    const visible = row.state === 'called' || row.agentUserId === agent.id;
+    const attributes = visible ? Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value })) : [];
     return {
       id: row.id,
       purpose: row.purpose,
