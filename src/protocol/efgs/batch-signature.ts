@@ -1,23 +1,53 @@
 import { createHash } from 'node:crypto';
 import type { DiagnosisKey } from './diagnosis-key';
 
+// Per-key encoding is the gateway's hot path (5,000 keys per upload, each hashed and signed over), so the
+// fixed-size fields are base64-encoded by table instead of through a Buffer per field.
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
 function base64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out += ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63] + ALPHABET[(n >>> 6) & 63] + ALPHABET[n & 63];
+  }
+  if (i + 1 === bytes.length) {
+    const n = bytes[i] << 16;
+    out += ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63] + '==';
+  } else if (i + 2 === bytes.length) {
+    const n = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out += ALPHABET[n >>> 18] + ALPHABET[(n >>> 12) & 63] + ALPHABET[(n >>> 6) & 63] + '=';
+  }
+  return out;
 }
 
+/** 4 bytes big-endian, base64: Java's putInt, so negative int32 values come out as two's complement. */
 function int32Base64(value: number): string {
-  const bytes = new Uint8Array(4);
-  // setUint32 applies ToUint32, so negative int32 values come out as two's complement, like Java's putInt.
-  new DataView(bytes.buffer).setUint32(0, value >>> 0, false);
-  return base64(bytes);
+  const n = value >>> 0;
+  const b0 = n >>> 24;
+  const b1 = (n >>> 16) & 255;
+  const b2 = (n >>> 8) & 255;
+  const b3 = n & 255;
+  const t = (b0 << 16) | (b1 << 8) | b2;
+  return ALPHABET[t >>> 18] + ALPHABET[(t >>> 12) & 63] + ALPHABET[(t >>> 6) & 63] + ALPHABET[t & 63] + ALPHABET[b3 >>> 2] + ALPHABET[(b3 & 3) << 4] + '==';
 }
 
 // Java's String.getBytes(US_ASCII) turns every non-ASCII code point into '?'. Mirror it so a stray
-// character gives the same bytes (and the same signature failure) as at the gateway.
+// character gives the same bytes (and the same signature failure) as at the gateway. Visited-country
+// lists and origins repeat across a batch, so their encodings are memoised (bounded).
+const asciiCache = new Map<string, string>();
+const ASCII_CACHE_SIZE = 4096;
+
 function javaAsciiBase64(text: string): string {
+  const cached = asciiCache.get(text);
+  if (cached !== undefined) return cached;
   let ascii = '';
   for (const ch of text) ascii += ch.length === 1 && ch.charCodeAt(0) < 0x80 ? ch : '?';
-  return Buffer.from(ascii, 'latin1').toString('base64');
+  const encoded = Buffer.from(ascii, 'latin1').toString('base64');
+  if (asciiCache.size >= ASCII_CACHE_SIZE) asciiCache.clear();
+  asciiCache.set(text, encoded);
+  return encoded;
 }
 
 /**
@@ -41,19 +71,27 @@ export function signingRecord(key: DiagnosisKey): string {
 }
 
 /**
+ * The keys' signing records in message order and the bytes a batch signature covers (efgs.md §A4.1):
+ * records sorted by base64(record), concatenated without separator. For a gateway that needs both the
+ * bytes and every key's payloadHash (§A3), so each record is built once.
+ */
+export function batchSigningRecords(keys: readonly DiagnosisKey[]): { records: string[]; bytes: Uint8Array } {
+  const records = keys.map(signingRecord);
+  const sortKeys = records.map((record) => Buffer.from(record, 'latin1').toString('base64'));
+  const order = records.map((_, i) => i);
+  // Code-unit order as Java's String.compareTo. Not localeCompare, and not the record itself: base64 does
+  // not preserve order, so sorting by keyData or by the raw record gives a different byte stream.
+  order.sort((a, b) => (sortKeys[a] < sortKeys[b] ? -1 : sortKeys[a] > sortKeys[b] ? 1 : 0));
+  return { records, bytes: new Uint8Array(Buffer.from(order.map((i) => records[i]).join(''), 'latin1')) };
+}
+
+/**
  * The bytes a batch signature covers (efgs.md §A4.1): the keys' signing records sorted by
  * base64(record) and concatenated without separator. Hand these to the CMS module (`src/protocol/cms`)
  * as the detached content, for signing an upload and for verifying one.
  */
 export function batchSigningBytes(keys: readonly DiagnosisKey[]): Uint8Array {
-  const records = keys.map((key) => {
-    const record = signingRecord(key);
-    return { record, sortKey: Buffer.from(record, 'latin1').toString('base64') };
-  });
-  // Code-unit order as Java's String.compareTo. Not localeCompare, and not the record itself: base64 does
-  // not preserve order, so sorting by keyData or by the raw record gives a different byte stream.
-  records.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
-  return new Uint8Array(Buffer.from(records.map((r) => r.record).join(''), 'latin1'));
+  return batchSigningRecords(keys).bytes;
 }
 
 /**
@@ -62,5 +100,10 @@ export function batchSigningBytes(keys: readonly DiagnosisKey[]): Uint8Array {
  * (a hash starting 0x00 gives 62 characters); compare EFGS-produced values through `normaliseThumbprint`.
  */
 export function payloadHash(key: DiagnosisKey): string {
-  return createHash('sha256').update(signingRecord(key), 'latin1').digest('hex');
+  return payloadHashOfRecord(signingRecord(key));
+}
+
+/** {@link payloadHash} of a key whose signing record is at hand (efgs.md §A3), e.g. from {@link batchSigningRecords}. */
+export function payloadHashOfRecord(record: string): string {
+  return createHash('sha256').update(record, 'latin1').digest('hex');
 }

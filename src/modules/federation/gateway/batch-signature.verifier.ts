@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isRefusal, TrustStore, verifyCms } from '../../../protocol/cms';
-import { batchSigningBytes, decodeBase64Strict, type DiagnosisKey } from '../../../protocol/efgs';
+import { decodeBase64Strict, type DiagnosisKey } from '../../../protocol/efgs';
 import { CertificateRegistry } from './certificate-registry.service';
 
 /** The SIGNING certificate a batch signature was verified with. */
@@ -24,10 +24,11 @@ export class BatchSignatureVerifier {
   constructor(private readonly registry: CertificateRegistry) {}
 
   /**
-   * Verifies `batchSignature` (base64 DER CMS) over `keys` at `now`. Returns the signer, or undefined for
-   * every kind of failure: the gateway answers them all alike with 400 "Invalid signature".
+   * Verifies `batchSignature` (base64 DER CMS) over `signingBytes`, the §A4.1 bytes rebuilt from `keys`,
+   * at `now`. Returns the signer, or undefined for every kind of failure: the gateway answers them all
+   * alike with 400 "Invalid signature".
    */
-  async verify(batchSignature: string, keys: readonly DiagnosisKey[], now: Date): Promise<VerifiedBatchSignature | undefined> {
+  async verify(batchSignature: string, keys: readonly DiagnosisKey[], signingBytes: Uint8Array, now: Date): Promise<VerifiedBatchSignature | undefined> {
     const cms = decodeBase64Strict(batchSignature.trim());
     if (!cms || cms.length === 0 || cms.length > MAX_SIGNATURE_BYTES) return undefined;
     // verifyCms turns every error into a refusal; a failing registry lookup is ours, not the uploader's,
@@ -36,7 +37,7 @@ export class BatchSignatureVerifier {
     try {
       const result = await verifyCms(cms, {
         trust: this.trust,
-        content: batchSigningBytes(keys),
+        content: signingBytes,
         now,
         requireSigningTime: false, // a signing time is only a SHOULD in EFGS's profile
         maxBytes: MAX_SIGNATURE_BYTES,

@@ -72,23 +72,29 @@ export class GatewayDownloadService {
       if (batch.createdAt < day) throw new EfgsHttpError(400, 'Given date does not match the requested batch');
     }
     const uploads = await this.dataSource.getRepository(GatewayUpload).find({
-      select: { id: true, country: true, keys: true },
+      select: { id: true, country: true, keys: true, keyCount: true },
       where: { batchId: batch.id },
       order: { id: 'ASC' },
     });
-    const keys: DiagnosisKey[] = [];
-    for (const upload of keysForDownloader(uploads.map((u) => ({ ...u, uploaderCountry: u.country })), client.country)) {
-      keys.push(...decodeBatchProtobuf(upload.keys).keys);
-    }
+    const served = keysForDownloader(uploads.map((u) => ({ ...u, uploaderCountry: u.country })), client.country);
     const negotiated = negotiateResponseAccept(accept);
     if (!negotiated.ok) throw new EfgsHttpError(negotiated.status, negotiated.message);
+    let body: Uint8Array;
+    if (negotiated.format === 'protobuf') {
+      // `repeated keys = 1` only: serialised batches concatenate into one batch with all their keys, in order.
+      body = Buffer.concat(served.map((u) => u.keys));
+    } else {
+      const keys: DiagnosisKey[] = [];
+      for (const upload of served) keys.push(...decodeBatchProtobuf(upload.keys).keys);
+      body = encodeBatch(negotiated.format, { keys });
+    }
     return {
       batchTag: batch.tag,
       nextBatchTag: nextBatchTagHeader(batch.link),
       format: negotiated.format,
       version: negotiated.version,
-      body: encodeBatch(negotiated.format, { keys }),
-      keyCount: keys.length,
+      body,
+      keyCount: served.reduce((n, u) => n + u.keyCount, 0),
     };
   }
 

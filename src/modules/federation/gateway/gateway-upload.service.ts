@@ -1,17 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
 import {
+  batchSigningRecords,
   decodeBatch,
   encodeBatchProtobuf,
   EfgsFormatError,
   MAX_UPLOAD_KEYS,
   negotiateRequestContentType,
-  payloadHash,
+  payloadHashOfRecord,
   validateUploadKeys,
   type DiagnosisKey,
 } from '../../../protocol/efgs';
-import { GatewayKeyHash } from '../entities/gateway-key-hash.entity';
 import { GatewayUpload } from '../entities/gateway-upload.entity';
 import { BatchSignatureVerifier } from './batch-signature.verifier';
 import type { EfgsClient } from './efgs-client.guard';
@@ -26,9 +26,9 @@ export interface UploadRequest {
 
 /** Free text in EFGS; bounded here so it fits its column and logs. */
 const BATCH_TAG = /^[\x21-\x7e]{1,100}$/;
-/** Rows per INSERT: well under SQLite's and PostgreSQL's bind-parameter limits. */
-const INSERT_CHUNK = 1000;
-const LOOKUP_CHUNK = 500;
+/** Rows per INSERT and hashes per lookup: well under SQLite's (32,766) and PostgreSQL's (65,535) bind-parameter limits. */
+const INSERT_CHUNK = 2500;
+const LOOKUP_CHUNK = MAX_UPLOAD_KEYS;
 
 function isUniqueViolation(error: unknown): boolean {
   return /unique|duplicate/i.test(String((error as Error)?.message));
@@ -73,13 +73,14 @@ export class GatewayUploadService {
     if (keys.length > MAX_UPLOAD_KEYS) throw new EfgsHttpError(413, 'Too many diagnosis keys');
     if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag })) throw new EfgsHttpError(409, 'BatchTag already exists.');
 
-    const signer = await this.signatures.verify(batchSignature, keys, now);
+    const { records, bytes } = batchSigningRecords(keys);
+    const signer = await this.signatures.verify(batchSignature, keys, bytes, now);
     if (!signer) throw new EfgsHttpError(400, 'Invalid signature');
     if (signer.country !== client.country || keys.some((k) => k.origin !== client.country)) {
       throw new EfgsHttpError(400, 'One or more keys are not originated from uploader country');
     }
 
-    const hashes = keys.map(payloadHash);
+    const hashes = records.map(payloadHashOfRecord);
     const duplicates = await this.duplicateIndices(hashes);
     if (duplicates.size > 0) throw partialInsert(hashes.length, duplicates);
 
@@ -91,6 +92,8 @@ export class GatewayUploadService {
       signingThumbprint: signer.thumbprint,
       batchSignature: batchSignature.trim(),
       keyCount: keys.length,
+      // Our own encoding, not the request body: what members download is normalised (no unknown fields),
+      // and protobuf downloads are these blobs concatenated.
       keys: Buffer.from(encodeBatchProtobuf({ keys })),
       createdAt: now,
       batchId: null,
@@ -99,10 +102,13 @@ export class GatewayUploadService {
       await this.dataSource.transaction(async (em) => {
         const inserted = await em.insert(GatewayUpload, upload);
         const uploadId = Number((inserted.identifiers[0] as { id: number }).id);
+        // Plain multi-row INSERTs: the query builder's per-parameter bookkeeping cost more than the inserts.
+        const createdAt = this.sqlTimestamp(now);
         for (let i = 0; i < hashes.length; i += INSERT_CHUNK) {
-          await em.insert(
-            GatewayKeyHash,
-            hashes.slice(i, i + INSERT_CHUNK).map((payloadHash) => ({ payloadHash, uploadId, createdAt: now })),
+          const chunk = hashes.slice(i, i + INSERT_CHUNK);
+          await em.query(
+            `INSERT INTO efgs_key_hash (payload_hash, upload_id, created_at) VALUES ${chunk.map((_, j) => `(${this.param(3 * j + 1)}, ${this.param(3 * j + 2)}, ${this.param(3 * j + 3)})`).join(', ')}`,
+            chunk.flatMap((hash) => [hash, uploadId, createdAt]),
           );
         }
       });
@@ -120,10 +126,13 @@ export class GatewayUploadService {
   /** Indices of keys the gateway holds already, or that repeat an earlier key of the same upload. */
   private async duplicateIndices(hashes: readonly string[]): Promise<Set<number>> {
     const known = new Set<string>();
-    const repo = this.dataSource.getRepository(GatewayKeyHash);
     for (let i = 0; i < hashes.length; i += LOOKUP_CHUNK) {
-      const rows = await repo.find({ select: { payloadHash: true }, where: { payloadHash: In(hashes.slice(i, i + LOOKUP_CHUNK)) } });
-      for (const row of rows) known.add(row.payloadHash);
+      const chunk = hashes.slice(i, i + LOOKUP_CHUNK);
+      const rows: { payload_hash: string }[] = await this.dataSource.query(
+        `SELECT payload_hash FROM efgs_key_hash WHERE payload_hash IN (${chunk.map((_, j) => this.param(j + 1)).join(', ')})`,
+        chunk,
+      );
+      for (const row of rows) known.add(row.payload_hash);
     }
     const duplicates = new Set<number>();
     const seen = new Set<string>();
@@ -132,6 +141,15 @@ export class GatewayUploadService {
       seen.add(hash);
     });
     return duplicates;
+  }
+
+  private param(n: number): string {
+    return this.dataSource.options.type === 'postgres' ? `$${n}` : '?';
+  }
+
+  /** A timestamp as TypeORM stores it: a Date for PostgreSQL, UTC `yyyy-MM-dd HH:mm:ss.SSS` text for SQLite. */
+  private sqlTimestamp(date: Date): Date | string {
+    return this.dataSource.options.type === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
   }
 }
 
