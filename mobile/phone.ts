@@ -257,6 +257,26 @@ export class Phone {
       });
   }
 
+  /**
+   * Destroys these own keys (after they were disclosed) so they are never broadcast or uploaded again;
+   * returns how many were deleted. Matched by key bytes.
+   */
+  forgetKeys(keys: readonly { keyData: Uint8Array }[]): number {
+    const before = this.ownKeys.length;
+    removeWhere(this.ownKeys, (k) => keys.some((d) => d.keyData.length === k.keyData.length && d.keyData.every((b, i) => b === k.keyData[i])));
+    return before - this.ownKeys.length;
+  }
+
+  /**
+   * Rekeys after a disclosure: forgets the key of `timeMs`'s day and starts a fresh random one for it, so
+   * what the phone broadcasts from now on cannot be linked to the disclosed keys.
+   */
+  rekey(timeMs: number = this.clock.nowMs()): OwnKey {
+    const rsin = rollingStartIntervalNumber(enIntervalNumberFromMs(timeMs));
+    removeWhere(this.ownKeys, (k) => k.rollingStartIntervalNumber === rsin);
+    return this.tekAt(timeMs);
+  }
+
   /** Deletes own keys and sightings older than 14 days before `nowMs` (gaen.md §B1 retention). */
   pruneExpired(nowMs: number = this.clock.nowMs()): { keys: number; sightings: number } {
     const cutoffMs = nowMs - RETENTION_DAYS * DAY_MS;

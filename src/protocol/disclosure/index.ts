@@ -9,3 +9,4 @@ export * from './approval';
 export * from './errors';
 export * from './verify-approval';
 export * from './key-upload';
+export * from './smartcard-bridge';
