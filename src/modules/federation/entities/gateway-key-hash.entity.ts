@@ -8,7 +8,6 @@ export class GatewayKeyHash {
   @PrimaryColumn({ type: 'varchar', length: 64, name: 'payload_hash' })
   payloadHash!: string;
 
-  @Index('idx_efgs_key_hash_upload')
   @Column({ type: 'integer', name: 'upload_id' })
   uploadId!: number;
 
