@@ -14,6 +14,7 @@ import { randomToken } from './common/crypto/tokens';
 import { CrossOriginRoutes } from './common/http/cross-origin';
 import { ProblemDetailsFilter } from './common/http/problem.filter';
 import { createValidationPipe } from './common/http/validation';
+import { QuietStartupLogger } from './common/quiet-logger';
 import type { AppConfig } from './config/app-config';
 import { CSRF_COOKIE, setCsrfCookie } from './modules/accounts/auth/cookies';
 import { EFGS_UPLOAD_BODY_LIMIT, EFGS_UPLOAD_PATH } from './modules/federation/gateway/gateway.controller';
@@ -46,7 +47,7 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
 }
 
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
-  app.useLogger(app.get(Logger));
+  app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   const metrics = app.get<Metrics>(METRICS);

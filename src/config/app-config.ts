@@ -84,7 +84,7 @@ function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined
 
 function coreConfig(env: CoreEnv) {
   const dataDir = resolve(env.DATA_DIR);
-  const publicUrl = new URL(env.PUBLIC_URL);
+  const publicUrl = new URL(env.PUBLIC_URL ?? `${env.TLS_CERT ? 'https' : 'http'}://localhost:${env.PORT}`);
   return {
     env: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
@@ -95,7 +95,7 @@ function coreConfig(env: CoreEnv) {
     http: {
       port: env.PORT,
       host: env.HOST,
-      publicUrl: env.PUBLIC_URL.replace(/\/$/, ''),
+      publicUrl: publicUrl.toString().replace(/\/$/, ''),
       tls: env.TLS_CERT && env.TLS_KEY ? { certFile: env.TLS_CERT, keyFile: env.TLS_KEY } : undefined,
       trustProxy: env.TRUST_PROXY,
       corsOrigins: env.CORS_ORIGINS,

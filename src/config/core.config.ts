@@ -11,8 +11,8 @@ export const coreEnv = {
   HOST: z.string().default('0.0.0.0').describe('Interface the listener binds to.'),
   PUBLIC_URL: z
     .url()
-    .default('http://localhost:3000')
-    .describe('External base URL (used in links, cookies and webhook signatures).'),
+    .optional()
+    .describe('External base URL (links, cookies, webhook signatures). Default: http(s)://localhost:PORT.'),
   DATA_DIR: z
     .string()
     .default('./data')
