@@ -35,8 +35,11 @@ export interface NameAttribute {
 /** A distinguished name as plain data. */
 export interface DistinguishedName {
   readonly attributes: readonly NameAttribute[];
-  /** First value per short name, e.g. `fields.CN`, `fields.serialNumber`. */
-  readonly fields: Readonly<Record<string, string>>;
+  /**
+   * First value per short name, e.g. `fields.CN`, `fields.serialNumber`. The common names are declared so
+   * the browser portal's `noPropertyAccessFromIndexSignature` accepts dotted access.
+   */
+  readonly fields: Readonly<Record<string, string>> & { readonly C?: string; readonly O?: string; readonly CN?: string; readonly serialNumber?: string };
   /** `CN=…, O=…, C=…` in encoded order, for logs. */
   readonly text: string;
 }

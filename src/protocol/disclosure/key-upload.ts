@@ -4,7 +4,6 @@
  * Both sides must derive the same `UploadPayload` from the same JSON body, so the mapping lives here once.
  */
 import { base64ToBytes } from '../cms/pem';
-import type { KeyUploadRequest } from '../key-upload';
 import { REPORT_TYPES, TRL_NOT_PROVIDED, UploadPayloadError, type ReportType, type UploadPayload } from './upload-payload';
 
 /** `verification.type` of an upload that carries a GP's approval. */
@@ -26,6 +25,23 @@ export interface DisclosureUploadVerification {
 }
 
 /**
+ * The parts of a key upload body (`KeyUploadRequest` in ../key-upload) that the hash covers. Declared here
+ * structurally so the browser portal can import this folder without the key-upload module's Node types.
+ */
+export interface HashedUploadBody {
+  readonly keys: readonly {
+    readonly key: string;
+    readonly rollingStartIntervalNumber: number;
+    readonly rollingPeriod: number;
+    readonly transmissionRiskLevel?: number;
+    readonly daysSinceOnsetOfSymptoms?: number;
+  }[];
+  readonly origin?: string;
+  readonly visitedCountries?: readonly string[];
+  readonly consentToFederation?: boolean;
+}
+
+/**
  * The canonical payload (`veilig.upload.v1`) of a key upload body, exactly as sent: keys with the
  * transmission risk level and days since onset as given (absent = "not provided"), the origin (absent =
  * `homeRegion`, as the key store does), visited countries and consent. Padding and verification are not
@@ -33,7 +49,7 @@ export interface DisclosureUploadVerification {
  * @throws UploadPayloadError when a value cannot be encoded canonically (e.g. a visited country twice).
  * Spec: dp3t-backoffice-process.md ("verifies that the hash … matches that of the submitted seed").
  */
-export function uploadPayloadOf(body: Pick<KeyUploadRequest, 'keys' | 'origin' | 'visitedCountries' | 'consentToFederation'>, homeRegion: string, reportType: ReportType = DISCLOSURE_REPORT_TYPE): UploadPayload {
+export function uploadPayloadOf(body: HashedUploadBody, homeRegion: string, reportType: ReportType = DISCLOSURE_REPORT_TYPE): UploadPayload {
   return {
     keys: body.keys.map((k, i) => {
       let key: Uint8Array;

@@ -1,8 +1,6 @@
 import { Routes } from '@angular/router';
 
-/** `/backoffice`: the GP backoffice (issue 5) grows here. */
-export const backofficeRoutes: Routes = [
-  { path: '', loadComponent: () => import('./backoffice-home').then((m) => m.BackofficeHome) },
-];
+/** `/backoffice`: the GP backoffice (issue 5): look up a patient's disclosure code and sign it. */
+export const backofficeRoutes: Routes = [{ path: '', loadComponent: () => import('./disclosure-sign').then((m) => m.DisclosureSign) }];
 
 export default backofficeRoutes;
