@@ -6,8 +6,8 @@ import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audi
 import { VeiligBellen1764200000000 } from './1764200000000-veilig-bellen';
 import { KeyStore1764300000000 } from './1764300000000-key-store';
 import { Federation1764500000000 } from './1764500000000-federation';
-import { FederationKeyHashIndex1764500000001 } from './1764500000001-federation-key-hash-index';
+import { FederationKeyHashBytes1764500000001 } from './1764500000001-federation-key-hash-bytes';
 import { IdentityVerification1764400000000 } from './1764400000000-identity-verification';
 import { Disclosure1764600000000 } from './1764600000000-disclosure';
 
-export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000, KeyStore1764300000000, IdentityVerification1764400000000, Federation1764500000000, FederationKeyHashIndex1764500000001, Disclosure1764600000000];
+export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000, KeyStore1764300000000, IdentityVerification1764400000000, Federation1764500000000, FederationKeyHashBytes1764500000001, Disclosure1764600000000];

@@ -4,9 +4,9 @@ import { dbTypes } from '../../../database/column-types';
 /** `payloadHash` of every key the gateway holds (efgs.md §A3): its primary key makes duplicates fail. */
 @Entity('efgs_key_hash')
 export class GatewayKeyHash {
-  /** SHA-256 hex of the key's signing record. */
-  @PrimaryColumn({ type: 'varchar', length: 64, name: 'payload_hash' })
-  payloadHash!: string;
+  /** SHA-256 of the key's signing record, 32 raw bytes (half the index pages of hex). */
+  @PrimaryColumn({ type: dbTypes.binary, name: 'payload_hash' })
+  payloadHash!: Buffer;
 
   @Column({ type: 'integer', name: 'upload_id' })
   uploadId!: number;

@@ -80,7 +80,7 @@ export class GatewayUploadService {
       throw new EfgsHttpError(400, 'One or more keys are not originated from uploader country');
     }
 
-    const hashes = records.map(payloadHashOfRecord);
+    const hashes = records.map((record) => Buffer.from(payloadHashOfRecord(record), 'hex'));
     const duplicates = await this.duplicateIndices(hashes);
     if (duplicates.size > 0) throw partialInsert(hashes.length, duplicates);
 
@@ -124,21 +124,22 @@ export class GatewayUploadService {
   }
 
   /** Indices of keys the gateway holds already, or that repeat an earlier key of the same upload. */
-  private async duplicateIndices(hashes: readonly string[]): Promise<Set<number>> {
+  private async duplicateIndices(hashes: readonly Buffer[]): Promise<Set<number>> {
     const known = new Set<string>();
     for (let i = 0; i < hashes.length; i += LOOKUP_CHUNK) {
       const chunk = hashes.slice(i, i + LOOKUP_CHUNK);
-      const rows: { payload_hash: string }[] = await this.dataSource.query(
+      const rows: { payload_hash: Buffer }[] = await this.dataSource.query(
         `SELECT payload_hash FROM efgs_key_hash WHERE payload_hash IN (${chunk.map((_, j) => this.param(j + 1)).join(', ')})`,
         chunk,
       );
-      for (const row of rows) known.add(row.payload_hash);
+      for (const row of rows) known.add(Buffer.from(row.payload_hash).toString('hex'));
     }
     const duplicates = new Set<number>();
     const seen = new Set<string>();
     hashes.forEach((hash, index) => {
-      if (known.has(hash) || seen.has(hash)) duplicates.add(index);
-      seen.add(hash);
+      const hex = hash.toString('hex');
+      if (known.has(hex) || seen.has(hex)) duplicates.add(index);
+      seen.add(hex);
     });
     return duplicates;
   }
