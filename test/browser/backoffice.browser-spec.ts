@@ -2,7 +2,7 @@
  * The GP backoffice in Debian's Chromium (issue 5): a clinician signs in, types the patient's code, loads
  * a PKCS#12 file with its password, signs in the browser (pkijs + WebCrypto), and the phone in this test
  * process fetches and verifies the approval against its built-in root. The server runs the embedded
- * default, so it generated the development PKI under DATA_DIR/pki itself; the test takes the `.p12` and
+ * default, so it generates the development PKI under DATA_DIR/pki itself; the test takes the `.p12` and
  * the root from there. Needs `npm run build:portals`.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { type Browser, chromium, type Locator, type Page } from 'playwright-core
 import { ManualClock } from '../../mobile/clock';
 import { DisclosureFlow, type PendingDisclosure } from '../../mobile/disclosure-flow';
 import { Phone } from '../../mobile/phone';
+import { ApprovalVerifier } from '../../src/modules/disclosure/approval-verifier.service';
 import { pemToDer } from '../../src/protocol/cms';
 import { DAY_MS } from '../../src/protocol/gaen';
 import { createUser, signedInAgent, startTestServer } from '../support/app';
@@ -40,6 +41,8 @@ describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser
   });
 
   it('a clinician signs the patient code with huisarts.p12; the phone sees a valid approval and uploads', async () => {
+    // Under NODE_ENV=test the server makes its development PKI on first use; ask for it now.
+    await server.app.app.get(ApprovalVerifier).ready();
     const pkiDir = join(server.app.config.dataDir, 'pki');
     const flow = new DisclosureFlow({ baseUrl: server.baseUrl, trustedRoots: [pemToDer(readFileSync(join(pkiDir, 'root.pem'), 'utf8'), 'CERTIFICATE')] });
     const phone = twoWeekPhone();

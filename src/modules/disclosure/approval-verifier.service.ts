@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
@@ -7,26 +7,65 @@ import { useNodeCrypto } from '../../protocol/cms/node-backend';
 import { verifyDisclosureApproval, type BackendExpectation, type VerifiedApproval } from '../../protocol/disclosure';
 import { DEV_ROOT_COMMON_NAME, ensureDevPki } from './dev-pki';
 
+interface Loaded {
+  readonly trust: TrustStore;
+  readonly crls: CrlSource;
+  readonly policy: UziRolePolicy;
+}
+
 /**
  * The backend's approval check, the same one the phone runs plus revocation: CMS signature, path to the
  * configured roots at the signing time, CRLs (files or URLs, cached until nextUpdate), the UZI role policy,
- * and the signed reference and upload hash. Trust is loaded once at start-up.
+ * and the signed reference and upload hash. Trust is loaded once: at start-up, so bad configuration stops
+ * the server; under NODE_ENV=test on first use, so the many test apps that never verify an approval do
+ * not each generate a development PKI.
  */
 @Injectable()
-export class ApprovalVerifier implements OnModuleInit {
+export class ApprovalVerifier implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Disclosure');
-  private trust!: TrustStore;
-  private crls!: CrlSource;
-  private policy!: UziRolePolicy;
+  private loaded: Promise<Loaded> | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     // Synchronous node:crypto verification: several times faster than WebCrypto round trips (docs/PERFORMANCE.md).
     useNodeCrypto();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.env !== 'test') await this.ready();
+  }
+
+  /**
+   * Loads the trust configuration (generating the development PKI first when that is the default).
+   * @throws Error for unreadable files, invalid certificates, or the development root in production.
+   */
+  ready(): Promise<Loaded> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  /**
+   * Verifies a GP's approval package for the backend (reference + upload hash), with revocation.
+   * @throws RefusalError with a `DisclosureRefusalReason`
+   * Spec: issue 5 ("the backend verifies it like the phone does"); RFC 5652, RFC 5280, uzi.md.
+   */
+  async verify(cms: Uint8Array, expected: BackendExpectation): Promise<VerifiedApproval> {
+    const { trust, crls, policy } = await this.ready();
+    const revocation = this.config.disclosure.trust.revocation;
+    return verifyDisclosureApproval(cms, {
+      trust,
+      policy,
+      now: this.clock.now(),
+      ...(revocation === 'off' ? { revocation } : { revocation, crls: await crls.current() }),
+      expected,
+    });
+  }
+
+  private async load(): Promise<Loaded> {
     const { trust, policy } = this.config.disclosure;
     let files = { roots: trust.roots, intermediates: trust.intermediates, crls: trust.crlLocations };
     if (trust.devPkiDir) {
@@ -41,33 +80,17 @@ export class ApprovalVerifier implements OnModuleInit {
         if (details.subject.fields.CN === DEV_ROOT_COMMON_NAME) throw new Error('DISCLOSURE_TRUSTED_ROOTS: the development PKI root is refused in production');
       }
     }
-    this.trust = await TrustStore.create({ roots, intermediates: (await Promise.all(files.intermediates.map(readCertificates))).flat() });
-    this.policy = createUziRolePolicy({ allowedProfessions: policy.allowedProfessions, allowedRoles: policy.allowedRoles });
-    this.crls = createCrlSource({
+    const store = await TrustStore.create({ roots, intermediates: (await Promise.all(files.intermediates.map(readCertificates))).flat() });
+    const crls = createCrlSource({
       locations: files.crls,
       fetch: (url, init) => fetch(url, init),
       readFile: async (path) => new Uint8Array(await readFile(path)),
       now: () => this.clock.now(),
       onError: (location, error) => this.logger.warn({ location, error: error instanceof Error ? error.message : String(error) }, 'disclosure: CRL could not be loaded'),
     });
-    // Load CRLs now so a bad location shows in the start-up log, not at the first signature.
-    await this.crls.current();
-  }
-
-  /**
-   * Verifies a GP's approval package for the backend (reference + upload hash), with revocation.
-   * @throws RefusalError with a `DisclosureRefusalReason`
-   * Spec: issue 5 ("the backend verifies it like the phone does"); RFC 5652, RFC 5280, uzi.md.
-   */
-  async verify(cms: Uint8Array, expected: BackendExpectation): Promise<VerifiedApproval> {
-    const revocation = this.config.disclosure.trust.revocation;
-    return verifyDisclosureApproval(cms, {
-      trust: this.trust,
-      policy: this.policy,
-      now: this.clock.now(),
-      ...(revocation === 'off' ? { revocation } : { revocation, crls: await this.crls.current() }),
-      expected,
-    });
+    // Load CRLs now so a bad location shows in the log at start-up, not at the first signature.
+    await crls.current();
+    return { trust: store, crls, policy: createUziRolePolicy({ allowedProfessions: policy.allowedProfessions, allowedRoles: policy.allowedRoles }) };
   }
 }
 
