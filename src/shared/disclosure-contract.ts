@@ -42,6 +42,7 @@ export interface DisclosureRequestView {
   id: string;
   status: DisclosureRequestStatus;
   createdAt: string;
+  /** By when a GP must sign (registration + the code lifetime), also for a request signed before. */
   expiresAt: string;
   /** The full hash, which goes into the signed approval. */
   uploadHash: string;

@@ -116,7 +116,7 @@ export class DisclosureService {
       throw tooManyRequests(Math.max(byUser.retryAfterMs, byIp.retryAfterMs), 'Too many code look-ups; wait a while before trying again.');
     }
     const row = await this.dataSource.getRepository(DisclosureRequest).findOneBy({ reference, status: In(LIVE) });
-    if (!row || this.effectiveStatus(row) === 'expired') {
+    if (!row || !this.signable(row)) {
       await this.audit.record(actor, { action: 'disclosure.lookup', outcome: 'failure', details: { reason: 'not-found' } });
       throw requestNotFound();
     }
@@ -133,7 +133,7 @@ export class DisclosureService {
     const actor = this.actor(user, ip);
     const repo = this.dataSource.getRepository(DisclosureRequest);
     const row = await repo.findOneBy({ id });
-    if (!row || !row.reference || this.effectiveStatus(row) === 'expired') throw requestNotFound();
+    if (!row || !row.reference || !this.signable(row)) throw requestNotFound();
     if (!LIVE.includes(row.status)) throw conflict('disclosure-request-closed', 'This request is closed; ask the patient to start again in the app.');
     const max = this.config.disclosure.maxSignaturesPerRequest;
     if (row.signatureCount >= max) throw conflict('too-many-signatures', `This request was signed ${max} times; ask the patient to start again in the app.`);
@@ -210,6 +210,16 @@ export class DisclosureService {
     return LIVE.includes(row.status) && row.expiresAt.getTime() <= this.clock.now().getTime() ? 'expired' : row.status;
   }
 
+  /**
+   * A GP may find and sign a request only within the code's lifetime from registration, also when it was
+   * signed before (to correct a mistyped code): so the references a guesser could hit are only those
+   * registered in the last DISCLOSURE_REQUEST_TTL_MINUTES (README, "guessing odds").
+   */
+  private signable(row: DisclosureRequest): boolean {
+    const now = this.clock.now().getTime();
+    return this.effectiveStatus(row) !== 'expired' && row.createdAt.getTime() + this.config.disclosure.requestTtlMs > now;
+  }
+
   private async ownRequest(id: string, pollSecret: string): Promise<DisclosureRequest> {
     const row = await this.dataSource.getRepository(DisclosureRequest).findOneBy({ id });
     // Hash first, then a constant-time comparison of equal-length hex: the time does not depend on the secret.
@@ -222,7 +232,8 @@ export class DisclosureService {
       id: row.id,
       status: this.effectiveStatus(row),
       createdAt: row.createdAt.toISOString(),
-      expiresAt: row.expiresAt.toISOString(),
+      // For the GP: by when it must be signed (a signed request waits longer for the phone, not for the GP).
+      expiresAt: new Date(row.createdAt.getTime() + this.config.disclosure.requestTtlMs).toISOString(),
       uploadHash: row.uploadHash,
       uploadHashFingerprint: uploadHashFingerprint(fromHex(row.uploadHash)),
       signedAt: row.signedAt?.toISOString() ?? null,
