@@ -242,7 +242,7 @@ export async function run(args: string[]): Promise<void> {
       if (!f) continue;
       // Floor: CMS verification over the (prebuilt) signing bytes + upload row and 5,000 hashes, one transaction.
       const bytes = batchSigningBytes(f.keys);
-      const hashes = Array.from({ length: KEYS_PER_UPLOAD }, () => randomBytes(32).toString('hex'));
+      const hashes = Array.from({ length: KEYS_PER_UPLOAD }, () => randomBytes(32));
       const cms = Buffer.from(f.signature, 'base64');
       const cpu = process.cpuUsage();
       const floorStarted = performance.now();

@@ -81,8 +81,8 @@ export class GatewayUploadService {
     }
 
     const hashes = records.map((record) => Buffer.from(payloadHashOfRecord(record), 'hex'));
-    const duplicates = await this.duplicateIndices(hashes);
-    if (duplicates.size > 0) throw partialInsert(hashes.length, duplicates);
+    const repeated = repeatedIndices(hashes);
+    if (repeated.size > 0) throw partialInsert(hashes.length, new Set([...repeated, ...(await this.knownIndices(hashes))]));
 
     const upload = Object.assign(new GatewayUpload(), {
       batchTag,
@@ -114,17 +114,19 @@ export class GatewayUploadService {
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      // A concurrent upload won the race: for its tag (409) or for some keys (207, nothing kept).
+      // As in EFGS, duplicates show as insert conflicts (§A5): the transaction is gone, so nothing of the
+      // upload is kept, and the 207 map names the keys the gateway holds. Checking only on conflict keeps
+      // 5,000 index probes off the normal path. A concurrent upload may also have taken the tag (409).
       if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag })) throw new EfgsHttpError(409, 'BatchTag already exists.');
-      const raced = await this.duplicateIndices(hashes);
-      throw partialInsert(hashes.length, raced.size > 0 ? raced : new Set(hashes.keys()));
+      const known = await this.knownIndices(hashes);
+      throw partialInsert(hashes.length, known.size > 0 ? known : new Set(hashes.keys()));
     }
     this.logger.log({ country: client.country, keys: keys.length, format: upload.format }, 'upload accepted');
     return { batchTag, keys: keys.length };
   }
 
-  /** Indices of keys the gateway holds already, or that repeat an earlier key of the same upload. */
-  private async duplicateIndices(hashes: readonly Buffer[]): Promise<Set<number>> {
+  /** Indices of keys whose payload hash the gateway holds already. */
+  private async knownIndices(hashes: readonly Buffer[]): Promise<Set<number>> {
     const known = new Set<string>();
     for (let i = 0; i < hashes.length; i += LOOKUP_CHUNK) {
       const chunk = hashes.slice(i, i + LOOKUP_CHUNK);
@@ -134,14 +136,11 @@ export class GatewayUploadService {
       );
       for (const row of rows) known.add(Buffer.from(row.payload_hash).toString('hex'));
     }
-    const duplicates = new Set<number>();
-    const seen = new Set<string>();
+    const indices = new Set<number>();
     hashes.forEach((hash, index) => {
-      const hex = hash.toString('hex');
-      if (known.has(hex) || seen.has(hex)) duplicates.add(index);
-      seen.add(hex);
+      if (known.has(hash.toString('hex'))) indices.add(index);
     });
-    return duplicates;
+    return indices;
   }
 
   private param(n: number): string {
@@ -152,6 +151,18 @@ export class GatewayUploadService {
   private sqlTimestamp(date: Date): Date | string {
     return this.dataSource.options.type === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
   }
+}
+
+/** Indices of keys repeating an earlier key of the same upload (EFGS inserts one by one: the second conflicts). */
+function repeatedIndices(hashes: readonly Buffer[]): Set<number> {
+  const seen = new Set<string>();
+  const repeated = new Set<number>();
+  hashes.forEach((hash, index) => {
+    const hex = hash.toString('hex');
+    if (seen.has(hex)) repeated.add(index);
+    seen.add(hex);
+  });
+  return repeated;
 }
 
 /** The 207 answer of efgs.md §A5: which keys would have been inserted (201) and which conflicted (409). */
