@@ -15,7 +15,9 @@ import {
   writeExportFile,
   type ExportVerificationKey,
 } from '../src/protocol/gaen';
+import { pemToDerAll } from '../src/protocol/cms/pem';
 import { ManualClock, systemClock, type Clock } from './clock';
+import { DisclosureFlow } from './disclosure-flow';
 import { matchExports } from './matching/match';
 import { Phone } from './phone';
 import { parseSchedule, simulateEncounters } from './simulator';
@@ -34,6 +36,10 @@ const HELP = `Veilig reference phone
                                       the phone's last 14 days of keys as a signed export (demo stand-in for the server)
   check <id> <zip>... --public-key <pem> [--json] [--kernel auto|native|ts] [--workers N]
                                       match downloaded exports; exit code 0, or 2 if a file was rejected
+  disclose <id> --backend <url> --root <pem> [--wait <s>] [--visited DE,BE] [--federation]
+                                      professional-signed disclosure: shows the 6+4 code and trustwords, waits for the
+                                      GP's signature, verifies it against --root, uploads, destroys the keys and rekeys;
+                                      exit code 0, or 3 with the reason
 
 Common options: --dir <dir>  --now <ISO time>  --key-id <id> (default 204)  --key-version <v> (default v1)
 Storage key: VEILIG_PHONE_KEY (32 bytes, base64 or hex) or <dir>/.keychain (created, mode 0600).`;
@@ -65,6 +71,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       onset: { type: 'string' },
       kernel: { type: 'string' },
       workers: { type: 'string' },
+      backend: { type: 'string' },
+      root: { type: 'string' },
+      wait: { type: 'string' },
+      visited: { type: 'string' },
+      federation: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -230,6 +241,40 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         io.out(result.notify ? 'EXPOSURE: notify the user' : 'no exposure');
       }
       return rejected.length ? 2 : 0;
+    }
+    case 'disclose': {
+      const s = await store();
+      const phone = await s.load(need(args[0], 'phone id'), clock);
+      const flow = new DisclosureFlow({
+        baseUrl: need(values.backend, '--backend'),
+        trustedRoots: pemToDerAll(await readFile(need(values.root, '--root'), 'utf8'), 'CERTIFICATE'),
+        homeRegion: values.region ?? 'NL',
+      });
+      let state = await flow.start(phone, { disclose: true, visitedCountries: values.visited?.split(',').filter(Boolean), consentToFederation: values.federation === true });
+      if (state.status === 'awaiting-signature') {
+        io.out(`code: ${state.pending.codeText}`);
+        io.out(`words (nl): ${state.pending.trustwords.nl.join(' ')}`);
+        io.out(`words (en): ${state.pending.trustwords.en.join(' ')}`);
+        io.out(`valid until ${state.pending.expiresAt}; waiting for the GP's signature…`);
+        const pending = state.pending;
+        state = await flow.waitForApproval(pending, { timeoutMs: Number(values.wait ?? 600) * 1000, intervalMs: 1000 });
+        if (state.status === 'awaiting-signature') {
+          await flow.cancel(pending).catch(() => undefined);
+          io.err('no signature in time; the code was withdrawn');
+          return 3;
+        }
+      }
+      if (state.status === 'approved') {
+        io.out(`signed by ${state.signer.name} (UZI role ${state.signer.role})`);
+        state = await flow.upload(phone, state);
+      }
+      if (state.status !== 'uploaded') {
+        io.err(state.status === 'failed' ? `${state.failure}: ${state.message}` : `stopped in state ${state.status}`);
+        return 3;
+      }
+      await s.save(phone);
+      io.out(`uploaded ${state.insertedKeys} keys; ${state.forgottenKeys} disclosed keys destroyed, phone rekeyed`);
+      return 0;
     }
     default:
       io.err(`unknown command "${command}"\n\n${HELP}`);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { BackendClient, uploadRequest } from '../mobile/backend-client';
+import { runCli } from '../mobile/cli';
 import { ManualClock } from '../mobile/clock';
 import { DisclosureFlow, type DisclosureState, type PendingDisclosure } from '../mobile/disclosure-flow';
 import { Phone } from '../mobile/phone';
@@ -48,6 +49,7 @@ describe('professional-signed disclosure: code → GP signature → verified upl
   let base: string;
   let backend: BackendClient;
   let gp: Agent;
+  let rootPem: string;
   const scenario = aMeetsB(2);
   const { A, B, C } = scenario.phones;
   const flow = () => new DisclosureFlow({ baseUrl: base, trustedRoots: [pki.root.der] });
@@ -92,7 +94,8 @@ describe('professional-signed disclosure: code → GP signature → verified upl
     pki = await sharedTestPki();
     // The deployment's trust configuration: the test PKI's root and its CRL, as files.
     const dir = mkdtempSync(join(tmpdir(), 'veilig-disclosure-pki-'));
-    writeFileSync(join(dir, 'root.pem'), derToPem(pki.root.der, 'CERTIFICATE'));
+    rootPem = join(dir, 'root.pem');
+    writeFileSync(rootPem, derToPem(pki.root.der, 'CERTIFICATE'));
     writeFileSync(join(dir, 'intermediate.crl'), pki.intermediateCrl);
     t = await startApp({
       env: await freshEnv(testName(), {
@@ -272,6 +275,22 @@ describe('professional-signed disclosure: code → GP signature → verified upl
     } finally {
       await sim.close();
     }
+  });
+
+  it('the reference CLI discloses a stored phone: shows the code, waits for the signature, verifies and uploads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'veilig-cli-phones-'));
+    const lines: string[] = [];
+    const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`error: ${l}`), env: { VEILIG_PHONE_KEY: 'ab'.repeat(32) } };
+    expect(await runCli(['create', 'P', '--dir', dir], io)).toBe(0);
+    const running = runCli(['disclose', 'P', '--dir', dir, '--backend', base, '--root', rootPem, '--wait', '60'], io);
+    let codeLine: string | undefined;
+    for (let i = 0; i < 200 && !codeLine; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      codeLine = lines.find((l) => l.startsWith('code: '));
+    }
+    await gpSigns(parseDisclosureCode(codeLine!.slice('code: '.length)));
+    expect(await running).toBe(0);
+    expect(lines.join('\n')).toMatch(/signed by Anna de Vries[\s\S]*uploaded 1 keys; 1 disclosed keys destroyed, phone rekeyed/);
   });
 
   it('a taken reference is refused with 409 and the app redraws', async () => {
