@@ -32,6 +32,7 @@ import {
   type DisclosureCode,
 } from '../src/protocol/disclosure';
 import { SmartCardBridgeSimulator, cardFromPkcs12 } from '../src/protocol/disclosure/simulators/smartcard-bridge-simulator';
+import { listen, type RunningServer } from '../src/protocol/identity/simulators/http-server';
 import { DAY_MS, ReportType } from '../src/protocol/gaen';
 import type { DisclosureRequestView, SubmittedApproval } from '../src/shared/disclosure-contract';
 import { createUser, signedInAgent, startApp, type TestApp } from './support/app';
@@ -50,6 +51,8 @@ describe('professional-signed disclosure: code → GP signature → verified upl
   let backend: BackendClient;
   let gp: Agent;
   let rootPem: string;
+  let crlServer: RunningServer;
+  let crlDownloads = 0;
   const scenario = aMeetsB(2);
   const { A, B, C } = scenario.phones;
   const flow = () => new DisclosureFlow({ baseUrl: base, trustedRoots: [pki.root.der] });
@@ -96,11 +99,15 @@ describe('professional-signed disclosure: code → GP signature → verified upl
     const dir = mkdtempSync(join(tmpdir(), 'veilig-disclosure-pki-'));
     rootPem = join(dir, 'root.pem');
     writeFileSync(rootPem, derToPem(pki.root.der, 'CERTIFICATE'));
-    writeFileSync(join(dir, 'intermediate.crl'), pki.intermediateCrl);
+    // The CRL comes from a URL (as the UZI register publishes it); the backend caches it until nextUpdate.
+    crlServer = await listen((_req, _body, res) => {
+      crlDownloads++;
+      res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(Buffer.from(pki.intermediateCrl));
+    });
     t = await startApp({
       env: await freshEnv(testName(), {
         DISCLOSURE_TRUSTED_ROOTS: join(dir, 'root.pem'),
-        DISCLOSURE_CRL_LOCATIONS: join(dir, 'intermediate.crl'),
+        DISCLOSURE_CRL_LOCATIONS: `${crlServer.url}/zorgverlener.crl`,
         DISCLOSURE_LOOKUPS_PER_PROFESSIONAL_PER_HOUR: String(LOOKUP_LIMIT),
       }),
       listen: true,
@@ -110,7 +117,10 @@ describe('professional-signed disclosure: code → GP signature → verified upl
     backend = new BackendClient(base);
     gp = await clinician(t, 'huisarts@praktijk.test');
   });
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await crlServer?.close();
+  });
 
   it('A discloses: code + trustwords → GP looks up by words and signs → phone verifies and uploads → keys in the next export → B is notified, C is not', async () => {
     expect(await flow().start(A, { disclose: false })).toMatchObject({ status: 'failed', failure: 'CONSENT_REQUIRED' });
@@ -207,6 +217,8 @@ describe('professional-signed disclosure: code → GP signature → verified upl
     await submit(view.id, await approval(view, pending.code)).expect(200);
     await expectRefusal(rawUpload(pending, revoked), 401, 'CERTIFICATE_REVOKED');
     expect(await storedKeys()).toBe(before);
+    // Many verifications so far, one download: the CRL is cached until its nextUpdate.
+    expect(crlDownloads).toBe(1);
   });
 
   it('refused: a professional outside Wet BIG article 3 (diëtist), shown as "signed by a non-BIG professional"', async () => {
