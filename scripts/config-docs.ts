@@ -14,7 +14,8 @@ function defaultOf(schema: z.ZodType): string {
   if (!result.success) return '';
   const value = (schema as z.ZodType & { def?: { type?: string } }).def?.type === 'pipe' ? undefined : result.data;
   const raw = value ?? findDefault(schema);
-  return raw === undefined || raw === '' ? '' : `\`${String(raw)}\``;
+  if (raw === undefined || raw === '') return '';
+  return `\`${typeof raw === 'object' ? JSON.stringify(raw) : String(raw as string | number | boolean)}\``;
 }
 
 function findDefault(schema: z.ZodType): unknown {
