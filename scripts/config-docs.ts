@@ -15,7 +15,8 @@ function defaultOf(schema: z.ZodType): string {
   const value = (schema as z.ZodType & { def?: { type?: string } }).def?.type === 'pipe' ? undefined : result.data;
   const raw = value ?? findDefault(schema);
   if (raw === undefined || raw === '') return '';
-  return `\`${typeof raw === 'object' ? JSON.stringify(raw) : String(raw as string | number | boolean)}\``;
+  const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw);
+  return `\`${text}\``;
 }
 
 function findDefault(schema: z.ZodType): unknown {
