@@ -122,7 +122,7 @@ export const DISCLOSURE_FLOW_MESSAGES: Readonly<Record<DisclosureFailure, string
   CODE_EXPIRED: 'The code expired before it was signed; start again for a new code.',
   REQUEST_CLOSED: 'This request was closed; start again for a new code.',
   CODE_USED: 'This code was already used to share keys.',
-  UPLOAD_REFUSED: 'The server refused the upload; start again.',
+  UPLOAD_REFUSED: 'The server refused this request; start again.',
   BACKEND_UNAVAILABLE: 'The server cannot be reached; check your connection and try again.',
 };
 

@@ -184,6 +184,7 @@ export class DisclosureSign {
   /** Drops the code and the password as soon as they are no longer needed. */
   private forget(): void {
     this.code = null;
+    this.file.set(null);
     this.tokenForm.reset();
   }
 }
