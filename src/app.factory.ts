@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import cookieParser from 'cookie-parser';
-import { json, raw, type NextFunction, type Request, type Response } from 'express';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { createValidationPipe } from './common/http/validation';
 import { QuietStartupLogger } from './common/quiet-logger';
 import type { AppConfig } from './config/app-config';
 import { CSRF_COOKIE, setCsrfCookie } from './modules/accounts/auth/cookies';
-import { EFGS_UPLOAD_BODY_LIMIT, EFGS_UPLOAD_PATH } from './modules/federation/gateway/gateway.controller';
+import { EFGS_UPLOAD_PATH, efgsUploadBodyParser } from './modules/federation/gateway/gateway.controller';
 import { METRICS, type Metrics } from './modules/health/metrics';
 import { KEY_UPLOAD_BODY_LIMIT, KEY_UPLOAD_PATH } from './modules/key-store/key-upload.controller';
 
@@ -74,7 +74,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(cookieParser());
   // Routes with a tighter body limit parse first; the general parser then skips the parsed body.
   app.use(KEY_UPLOAD_PATH, json({ limit: KEY_UPLOAD_BODY_LIMIT }));
-  app.use(EFGS_UPLOAD_PATH, raw({ type: () => true, limit: EFGS_UPLOAD_BODY_LIMIT }));
+  app.use(EFGS_UPLOAD_PATH, efgsUploadBodyParser());
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
   app.use(csrfCookie(config.http.secureCookies));

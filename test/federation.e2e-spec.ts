@@ -404,6 +404,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         ['short key', upload(noAuth, 'ct-5', signature, Buffer.from(encodeBatchProtobuf({ keys: [{ ...keys[0], keyData: new Uint8Array(8) }] }))), 400, 'Validation of diagnosis key failed: The keydata is not 16 bytes.'],
         ['rolling period', upload(noAuth, 'ct-6', signature, Buffer.from(encodeBatchProtobuf({ keys: [{ ...keys[0], rollingPeriod: 145 }] }))), 400, 'Validation of diagnosis key failed: Invalid rolling period.'],
         ['old key', upload(noAuth, 'ct-7', signature, Buffer.from(encodeBatchProtobuf({ keys: [{ ...keys[0], rollingStartIntervalNumber: 144 }] }))), 400, 'Validation of diagnosis key failed: Invalid rolling start interval number.'],
+        ['9 MB body', upload(noAuth, 'ct-8', signature, Buffer.alloc(9 * 1024 * 1024)), 413, 'Payload too large'],
         ['no batchTag', gw.http().post('/diagnosiskeys/upload').set('X-SSL-Client-SHA256', noAuth.thumbprint).set('X-SSL-Client-DN', noAuth.dn).set('batchSignature', signature).set('Content-Type', PROTOBUF).send(body), 400, "Missing request header 'batchTag'"],
       ];
       for (const [label, pending, status, message] of cases) {

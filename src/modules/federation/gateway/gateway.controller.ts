@@ -1,6 +1,7 @@
-import { Controller, Delete, Get, Headers, HttpCode, Options, Param, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, HttpCode, Inject, Options, Param, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import type { Response } from 'express';
+import { raw, type RequestHandler, type Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { Clock } from '../../../infrastructure/clock';
 import { EFGS_OPTIONS_ACCEPT, EFGS_PROTOBUF_MESSAGE, EFGS_PROTOBUF_SCHEMA, efgsContentType } from '../../../protocol/efgs';
 import { Public, SkipCsrf } from '../../accounts/auth/auth.decorators';
@@ -16,6 +17,27 @@ export const EFGS_PREFIX = '/diagnosiskeys';
 export const EFGS_UPLOAD_PATH = `${EFGS_PREFIX}/upload`;
 /** 5,000 keys in JSON with long visited lists stay far below this; a larger body is refused by the parser. */
 export const EFGS_UPLOAD_BODY_LIMIT = '8mb';
+
+const BODY_ERRORS: Record<string, { status: number; message: string }> = {
+  'entity.too.large': { status: 413, message: 'Payload too large' },
+  'encoding.unsupported': { status: 415, message: 'Unsupported content encoding' },
+};
+
+/**
+ * The raw body parser of `POST /diagnosiskeys/upload` (protobuf or JSON, decoded by the route), registered
+ * by the app before the general parsers. Its own refusals (too large, bad encoding, aborted) leave as
+ * EFGS's `{"message"}` too: they happen before routing, where the controller's filter cannot see them.
+ */
+export function efgsUploadBodyParser(): RequestHandler {
+  const parse = raw({ type: () => true, limit: EFGS_UPLOAD_BODY_LIMIT });
+  return (req, res, next) => {
+    parse(req, res, (error?: unknown) => {
+      if (!error) return next();
+      const known = BODY_ERRORS[(error as { type?: string }).type ?? ''] ?? { status: 400, message: 'Could not read the request body' };
+      res.status(known.status).type('application/json').send(JSON.stringify({ message: known.message }));
+    });
+  };
+}
 
 function client(req: EfgsRequest): EfgsClient {
   if (!req.efgsClient) throw new EfgsHttpError(403, 'Forbidden');
@@ -37,11 +59,13 @@ export class GatewayController {
     private readonly downloads: GatewayDownloadService,
     private readonly callbacks: CallbackService,
     private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   @Options(['', 'upload', 'download/:date'])
   @HttpCode(200)
   options(@Res() res: Response): void {
+    if (!this.config.federation.gatewayEnabled) throw new EfgsHttpError(404, 'Not Found');
     res.setHeader('Accept', EFGS_OPTIONS_ACCEPT);
     res.setHeader('Allow', 'POST,GET,OPTIONS');
     res.end();
