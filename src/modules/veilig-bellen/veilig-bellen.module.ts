@@ -68,7 +68,8 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
       prefix: WIDGET_API_PREFIX,
       allowedOrigins: (req) => this.settings.allowedOrigins(req.path.slice(WIDGET_API_PREFIX.length).split('/')[0] ?? ''),
     });
-    if (this.sims.irma) {
+    // Without an HTTP adapter (the operator CLI's application context) there is nothing to serve.
+    if (this.sims.irma && this.adapterHost.httpAdapter) {
       // Like a real irma server, the simulator's frontend endpoints are open to any origin.
       this.crossOrigin.register({ prefix: `${IRMA_SIMULATOR_PATH}/`, allowedOrigins: async () => '*' });
       const app = this.adapterHost.httpAdapter.getInstance<{ use(path: string, h: unknown): void }>();
@@ -81,7 +82,7 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
   async onApplicationBootstrap(): Promise<void> {
     await this.jobs.addRepeatable(JOBS.veiligBellenPurge, {}, { everyMs: 60_000 });
     const port = this.config.veiligBellen.exchangePort;
-    if (port !== null) {
+    if (port !== null && this.adapterHost.httpAdapter) {
       this.internalServer = createServer(this.exchangeApi.listener());
       await new Promise<void>((resolve) => this.internalServer!.listen(port, this.config.http.host, resolve));
       this.logger.log(`exchange API on internal port ${port}`);
