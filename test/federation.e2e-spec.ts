@@ -25,6 +25,7 @@ import { GatewayKeyHash } from '../src/modules/federation/entities/gateway-key-h
 import { GatewayUpload } from '../src/modules/federation/entities/gateway-upload.entity';
 import { OutboundKey } from '../src/modules/federation/entities/outbound-key.entity';
 import { CertificateRegistry } from '../src/modules/federation/gateway/certificate-registry.service';
+import { CallbackService } from '../src/modules/federation/gateway/callback.service';
 import { GatewayBatchingService } from '../src/modules/federation/gateway/gateway-batching.service';
 import { GatewayRetentionProcessor } from '../src/modules/federation/gateway/gateway.processors';
 import { BatchSigner, loadPemSigner } from '../src/modules/federation/member/batch-signer';
@@ -274,6 +275,14 @@ describe('federation: EFGS gateway with NO and FR members', () => {
     const uploads = () => no.app.get(MemberUploadService);
     const outbound = () => no.app.get(DataSource).getRepository(OutboundBatch);
 
+    it('sends only keys whose owners consented, and only ours', async () => {
+      const rows = await seedNoKeys(2);
+      await no.app.get(DataSource).getRepository(StoredKey).update({ keyData: In(rows.map((r) => r.keyData)) }, { consentToFederation: false });
+      const foreign = await seedNoKeys(1);
+      await no.app.get(DataSource).getRepository(StoredKey).update({ keyData: foreign[0].keyData }, { origin: 'DE' });
+      expect(await uploads().run()).toEqual({ assembled: [], results: [] });
+    });
+
     it('treats 409 for its own tag after a lost answer as delivered: the gateway holds the batch once', async () => {
       await seedNoKeys(3);
       const first = await uploads().run();
@@ -514,6 +523,24 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       expect(batches.every((x) => x.keyCount <= 5000)).toBe(true);
     });
 
+    it('retries a failing callback and drops the subscription after the last retry, keeping the working one', async () => {
+      const put = (id: string, url: string) => gw.http().put(`/diagnosiskeys/callback/${id}`).query({ url }).set('X-SSL-Client-SHA256', frAuth.thumbprint).set('X-SSL-Client-DN', frAuth.dn);
+      await put('broken', `${ingress.url}/no-such-route`).expect(200);
+      const keys = freshKeys(1);
+      await upload(noAuth, 'callback-retry-1', await sign(keys, noSign), Buffer.from(encodeBatchProtobuf({ keys }))).expect(201);
+      await gw.app.get(GatewayBatchingService).runBatching(new Date());
+      const callbacks = gw.app.get(CallbackService);
+      let t = Date.now();
+      for (let i = 0; i < 10; i++) {
+        await callbacks.deliverDue(new Date(t));
+        const listed = (await get('/diagnosiskeys/callback').expect(200)).body as { callbackId: string }[];
+        if (!listed.some((c) => c.callbackId === 'broken')) break;
+        t += 301_000; // the retry delay (FEDERATION_GATEWAY_CALLBACK_RETRY_SECONDS) passes
+      }
+      expect(((await get('/diagnosiskeys/callback').expect(200)).body as { callbackId: string }[]).map((c) => c.callbackId)).toEqual(['veilig']);
+      expect(ingress.seen.filter((r) => r.path.startsWith('/no-such-route?')).length).toBe(6); // first try + 5 retries
+    });
+
     it('answers OPTIONS with the formats it speaks', async () => {
       const res = await gw.http().options('/diagnosiskeys').expect(200);
       expect(res.headers).toMatchObject({ accept: 'application/json; version=1.0, application/protobuf; version=1.0', allow: 'POST,GET,OPTIONS' });
@@ -581,6 +608,32 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       expect(await db.getRepository(GatewayKeyHash).count()).toBe(before - oldUploads.reduce((n, u) => n + u.keyCount, 0));
       const first = await gw.http().get(`/diagnosiskeys/download/${formatUtcDay(new Date())}`).set('X-SSL-Client-SHA256', frAuth.thumbprint).set('X-SSL-Client-DN', frAuth.dn).set('Accept', JSON_V1).expect(200);
       expect(first.headers.batchtag).not.toBe(oldest.tag);
+    });
+
+    it('links batches into one list across days', async () => {
+      const tomorrow = new Date(Date.now() + 86_400_000);
+      const keys = freshKeys(1);
+      await upload(noAuth, 'tomorrow-1', await sign(keys, noSign), Buffer.from(encodeBatchProtobuf({ keys }))).expect(201);
+      const [tag] = await gw.app.get(GatewayBatchingService).runBatching(tomorrow);
+      expect(tag).toBe(`${formatUtcDay(tomorrow).replace(/-/g, '')}-1`);
+      const batches = await gw.app.get(DataSource).getRepository(GatewayBatch).find({ order: { id: 'DESC' }, take: 2 });
+      expect(batches.map((b) => b.link)).toEqual([null, tag]);
+      // A member walking today's list, from the day's first batch, arrives at tomorrow's first batch.
+      const walked: string[] = [];
+      let next: string | undefined;
+      do {
+        const res = await gw
+          .http()
+          .get(`/diagnosiskeys/download/${formatUtcDay(new Date())}`)
+          .set('X-SSL-Client-SHA256', frAuth.thumbprint)
+          .set('X-SSL-Client-DN', frAuth.dn)
+          .set('Accept', PROTOBUF)
+          .set(next ? { batchTag: next } : {})
+          .expect(200);
+        walked.push(String(res.headers.batchtag));
+        next = String(res.headers.nextbatchtag);
+      } while (next !== 'null');
+      expect(walked.at(-1)).toBe(tag);
     });
   });
 });

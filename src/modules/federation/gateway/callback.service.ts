@@ -17,6 +17,8 @@ import { CertificateRegistry } from './certificate-registry.service';
 
 const PRIVATE_RANGE = 'IP Address of callback host is from private IP range.';
 const CALLBACK_ID = /^[A-Za-z0-9._~-]{1,64}$/;
+/** A leased task is free again this long after the call's timeout, should its worker die mid-call. */
+const LEASE_MARGIN_MS = 60_000;
 
 /** A `lookup` that always answers the address we checked (both callback shapes: Node asks for `all` when it races families). */
 function pinnedLookup(address: string): LookupFunction {
@@ -107,6 +109,13 @@ export class CallbackService {
       const tasks = await taskRepo.find({ where: { subscriptionId: subscription.id }, order: { id: 'ASC' } });
       for (const task of tasks) {
         if (task.nextAttemptAt > now) break;
+        // Lease the task (EFGS's execution lock): only the worker whose update matched calls; another one
+        // (the job after batching, the schedule, a second instance) sees it as not due.
+        const lease = await taskRepo.update(
+          { id: task.id, nextAttemptAt: task.nextAttemptAt, retries: task.retries },
+          { nextAttemptAt: new Date(now.getTime() + 2 * this.config.federation.gateway.callbackTimeoutMs + LEASE_MARGIN_MS) },
+        );
+        if (lease.affected !== 1) break;
         const result = await this.call(subscription, task);
         if (result.ok) {
           await taskRepo.delete({ id: task.id });
@@ -162,8 +171,10 @@ export class CallbackService {
           headers: { 'User-Agent': 'Veilig-EFGS-Gateway/1' },
           timeout: callbackTimeoutMs,
           servername: /^[\d.]+$|:/.test(check.host) ? undefined : check.host,
-          // The callee is trusted by its registered certificate, not by a CA (checked below).
+          // The callee is trusted by its registered certificate, not by a CA (checked below). A fresh
+          // connection per call: a resumed TLS session may not show the peer certificate to pin.
           rejectUnauthorized: false,
+          agent: false,
           lookup: pinnedLookup(address),
           ...(callbackClient ? { cert: readFileSync(callbackClient.certFile), key: readFileSync(callbackClient.keyFile) } : {}),
         },
