@@ -22,15 +22,20 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs one command; returns the exit code. Exported for tests. */
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  io: { out(text: string): void; err(text: string): void } = { out, err },
+): Promise<number> {
   const [command, ...args] = argv;
-  const config = { ...loadConfig(), jobs: { worker: false } };
+  const config = { ...loadConfig(env), jobs: { worker: false } };
   if (command === 'check-config') {
-    out(`configuration is valid (${config.env}, ${config.database.kind}${config.redis ? ', redis' : ''})\n`);
+    io.out(`configuration is valid (${config.env}, ${config.database.kind}${config.redis ? ', redis' : ''})\n`);
     return 0;
   }
   if (command !== 'create-admin' && command !== 'migrate') {
-    err('usage: cli create-admin --email <email> [--name <name>] | migrate | check-config\n');
+    io.err('usage: cli create-admin --email <email> [--name <name>] | migrate | check-config\n');
     return 2;
   }
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, database: { ...config.database, migrationsRun: false } }), {
@@ -40,26 +45,28 @@ async function main(argv: string[]): Promise<number> {
   try {
     const applied = await runMigrations(app.get(DataSource));
     if (command === 'migrate') {
-      out(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      io.out(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
       return 0;
     }
     const email = option(args, 'email');
     if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) {
-      err('create-admin needs --email <email>\n');
+      io.err('create-admin needs --email <email>\n');
       return 2;
     }
     const { user, temporaryPassword } = await app.get(AccountsService).createPlatformAdmin(email, option(args, 'name'));
-    out(`platform admin ${user.email} created; one-time password: ${temporaryPassword}\n`);
+    io.out(`platform admin ${user.email} created; one-time password: ${temporaryPassword}\n`);
     return 0;
   } finally {
     await app.close();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    err(`${e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      err(`${e instanceof ConfigError ? e.message : e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
