@@ -119,7 +119,8 @@ export class GatewayUploadService {
       // 5,000 index probes off the normal path. A concurrent upload may also have taken the tag (409).
       if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag })) throw new EfgsHttpError(409, 'BatchTag already exists.');
       const known = await this.knownIndices(hashes);
-      throw partialInsert(hashes.length, known.size > 0 ? known : new Set(hashes.keys()));
+      // No key is known any more (retention ran meanwhile): an insert failure, which the member retries.
+      throw known.size > 0 ? partialInsert(hashes.length, known) : partialInsert(hashes.length, new Set(), true);
     }
     this.logger.log({ country: client.country, keys: keys.length, format: upload.format }, 'upload accepted');
     return { batchTag, keys: keys.length };
@@ -165,9 +166,13 @@ function repeatedIndices(hashes: readonly Buffer[]): Set<number> {
   return repeated;
 }
 
-/** The 207 answer of efgs.md §A5: which keys would have been inserted (201) and which conflicted (409). */
-function partialInsert(count: number, conflicts: ReadonlySet<number>): EfgsHttpError {
-  const created: number[] = [];
-  for (let i = 0; i < count; i++) if (!conflicts.has(i)) created.push(i);
-  return new EfgsHttpError(207, 'Some keys were not inserted', { '201': created, '409': [...conflicts].sort((a, b) => a - b), '500': [] });
+/**
+ * The 207 answer of efgs.md §A5: which keys would have been inserted (201) and which conflicted (409);
+ * with `failed`, every key that did not conflict is reported as an insert failure (500) instead.
+ */
+function partialInsert(count: number, conflicts: ReadonlySet<number>, failed = false): EfgsHttpError {
+  const others: number[] = [];
+  for (let i = 0; i < count; i++) if (!conflicts.has(i)) others.push(i);
+  const sortedConflicts = [...conflicts].sort((a, b) => a - b);
+  return new EfgsHttpError(207, 'Some keys were not inserted', failed ? { '201': [], '409': sortedConflicts, '500': others } : { '201': others, '409': sortedConflicts, '500': [] });
 }

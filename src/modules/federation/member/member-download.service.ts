@@ -80,6 +80,7 @@ export class MemberDownloadService {
       this.logger.warn({ error: (error as Error).message }, 'could not check our callback subscription');
     }
   }
+
   /**
    * Walks the batch list for `date` (yyyy-MM-dd) from `batchTag` (a callback's), else from the day's first
    * batch. Batches we processed and whose successor we know are hopped over without downloading them; the
