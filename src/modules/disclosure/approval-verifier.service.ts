@@ -1,9 +1,8 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { readFile } from 'node:fs/promises';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
 import { createCrlSource, createUziRolePolicy, describeCertificate, parseCertificate, pemToDerAll, TrustStore, type CrlSource, type UziRolePolicy } from '../../protocol/cms';
-import { useNodeCrypto } from '../../protocol/cms/node-backend';
 import { verifyDisclosureApproval, type BackendExpectation, type VerifiedApproval } from '../../protocol/disclosure';
 import { DEV_ROOT_COMMON_NAME, ensureDevPki } from './dev-pki';
 
@@ -21,7 +20,7 @@ interface Loaded {
  * not each generate a development PKI.
  */
 @Injectable()
-export class ApprovalVerifier implements OnModuleInit, OnApplicationBootstrap {
+export class ApprovalVerifier implements OnApplicationBootstrap {
   private readonly logger = new Logger('Disclosure');
   private loaded: Promise<Loaded> | undefined;
 
@@ -29,11 +28,6 @@ export class ApprovalVerifier implements OnModuleInit, OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
-
-  onModuleInit(): void {
-    // Synchronous node:crypto verification: several times faster than WebCrypto round trips (docs/PERFORMANCE.md).
-    useNodeCrypto();
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.env !== 'test') await this.ready();
