@@ -5,7 +5,9 @@
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { ExportVerificationKey, TemporaryExposureKey } from '../src/protocol/gaen';
-import type { KeyUploadRequest, UploadedKey } from '../src/protocol/key-upload';
+import type { ExportIndexEntry, KeyUploadRequest, UploadedKey } from '../src/protocol/key-upload';
+
+export type { ExportIndexEntry };
 
 export interface ProblemBody {
   [member: string]: unknown;
@@ -45,15 +47,6 @@ export interface UploadOptions {
   decoy?: boolean;
 }
 
-export interface ExportIndexEntry {
-  name: string;
-  url: string;
-  keys: number;
-  bytes: number;
-  sha256: string;
-  startTimestamp: number;
-  endTimestamp: number;
-}
 
 /** Converts keys to the upload JSON; `daysSinceOnsetOfSymptoms` is sent only when known. */
 export function toUploadedKeys(keys: readonly TemporaryExposureKey[]): UploadedKey[] {

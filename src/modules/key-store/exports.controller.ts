@@ -8,6 +8,7 @@ import { MoreThan, Repository } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { notFound } from '../../common/http/problem';
 import { FileStore } from '../../infrastructure/file-store';
+import type { ExportIndexEntry } from '../../protocol/key-upload';
 import { Public } from '../accounts/auth/auth.decorators';
 import { exportStorageKey } from './aggregation.service';
 import { ExportFile } from './entities/export-file.entity';
@@ -33,16 +34,6 @@ class IndexQuery {
   after?: string;
 }
 
-export interface ExportIndexEntry {
-  name: string;
-  /** Path of the file, relative to the server. */
-  url: string;
-  keys: number;
-  bytes: number;
-  sha256: string;
-  startTimestamp: number;
-  endTimestamp: number;
-}
 
 /** Downloads for apps and CDNs: a short-lived index per region and immutable, signed export files. */
 @ApiTags('key store')

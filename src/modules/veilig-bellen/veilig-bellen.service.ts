@@ -20,6 +20,9 @@ import type { MunicipalitySettings } from './entities/municipality-settings.enti
 import { ExchangeGateway, IrmaGateway } from './veilig-bellen.gateways';
 import { LiveCallBus } from './live-calls.bus';
 import { MunicipalitySettingsService } from './municipality-settings.service';
+import type { ConsoleCall } from '../../shared/veilig-bellen-contract';
+
+export type { ConsoleCall };
 
 /** What the citizen's widget shows. */
 export type WidgetState = 'waiting' | 'disclosed' | 'called' | 'connected' | 'error';
@@ -33,16 +36,6 @@ export interface StartedSession {
   expiresAt: string;
 }
 
-export interface ConsoleCall {
-  id: string;
-  purpose: string;
-  purposeLabel: string;
-  state: 'waiting' | 'taken' | 'connected';
-  takenByMe: boolean;
-  attributes: { id: string; name: string; value: string }[];
-  externalLink: string | null;
-  since: string;
-}
 
 const LIVE_FOR_CONSOLE: CallState[] = ['called', 'assigned', 'connected'];
 const WRONG_CODE_WINDOW_MS = 15 * 60_000;

@@ -4,15 +4,13 @@
  * written as `days_since_onset_of_symptoms` on the wire (protobuf and JSON).
  */
 
-/** `eu.interop.ReportType`; proto3 enums are open, so a decoded key may carry a number outside this list. */
-export enum ReportType {
-  UNKNOWN = 0,
-  CONFIRMED_TEST = 1,
-  CONFIRMED_CLINICAL_DIAGNOSIS = 2,
-  SELF_REPORT = 3,
-  RECURSIVE = 4,
-  REVOKED = 5,
-}
+/**
+ * `eu.interop.ReportType` has the same numbers as GAEN's; proto3 enums are open, so a decoded key may
+ * carry a number outside this list.
+ */
+import { ReportType } from '../gaen/keys';
+
+export { ReportType };
 
 export interface DiagnosisKey {
   /** The 16-byte temporary exposure key. */

@@ -35,6 +35,19 @@ export interface KeyUploadRequest {
   verification?: Record<string, unknown>;
 }
 
+/** One file in a region's export index (`GET /api/v1/exports/{region}/index.json`), oldest first. */
+export interface ExportIndexEntry {
+  name: string;
+  /** Path of the file, relative to the server. */
+  url: string;
+  keys: number;
+  bytes: number;
+  /** Hex SHA-256 of the file, also its ETag. */
+  sha256: string;
+  startTimestamp: number;
+  endTimestamp: number;
+}
+
 export interface UploadRules {
   maxKeys: number;
   /** How many whole days before today a key may start (GAEN keeps 14 days). */

@@ -1,19 +1,9 @@
 import { HttpClient } from '@angular/common/http';
 import { inject, Injectable } from '@angular/core';
 import { Observable } from 'rxjs';
+import type { ConsoleCall } from '../core/contract';
 
-/** A verified incoming call as `GET /api/veilig-bellen/console/calls` returns it. */
-export interface ConsoleCall {
-  id: string;
-  purpose: string;
-  purposeLabel: string;
-  /** `waiting` in the queue; `taken` by an agent, being connected; `connected` with an agent. */
-  state: 'waiting' | 'taken' | 'connected';
-  takenByMe: boolean;
-  attributes: { id: string; name: string; value: string }[];
-  externalLink: string | null;
-  since: string;
-}
+export type { ConsoleCall };
 
 const BASE = '/api/veilig-bellen/console';
 

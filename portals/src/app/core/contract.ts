@@ -4,3 +4,4 @@
  */
 export * from '../../../../src/shared/api-contract';
 export * from '../../../../src/shared/portal-routes';
+export * from '../../../../src/shared/veilig-bellen-contract';
