@@ -54,6 +54,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useLogger(new QuietStartupLogger(app.get(Logger)));
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  // Express would hash every response body for a weak ETag; cacheable routes (exports) set their own.
+  app.set('etag', false);
   const metrics = app.get<Metrics>(METRICS);
   app.use(requestMetrics(metrics));
   app.use(

@@ -15,6 +15,7 @@ import { AuditService, type AuditActor } from '../audit/audit.service';
 import { ApprovalVerifier } from './approval-verifier.service';
 import { DisclosureRequest, type DisclosureStatus } from './entities/disclosure-request.entity';
 import { approvalRefused } from './refusals';
+import { isUniqueViolation } from '../../database/errors';
 
 const HOUR = 3_600_000;
 /** Closed requests are kept this long (without approval) so a late poll still gets a clear answer. */
@@ -73,7 +74,7 @@ export class DisclosureService {
         await em.insert(DisclosureRequest, row);
       });
     } catch (e) {
-      if (/unique|duplicate/i.test(String((e as Error).message))) {
+      if (isUniqueViolation(e)) {
         throw new ProblemException(409, 'reference-taken', 'Conflict', 'Another open request uses this reference: draw a new code.', { reason: 'reference-taken' });
       }
       throw e;

@@ -11,6 +11,7 @@ import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
 import { ExportFile } from './entities/export-file.entity';
 import { ExportSigningService } from './export-signing.service';
+import { isUniqueViolation } from '../../database/errors';
 
 const PAGE = 50_000;
 /** ENS adds 0..100 to the padding target so the file size does not give the minimum away. */
@@ -107,7 +108,7 @@ export class AggregationService {
       });
     } catch (e) {
       // Another instance created this window's batch first: its keys are its to export.
-      if (/unique|duplicate/i.test(String((e as Error).message))) return null;
+      if (isUniqueViolation(e)) return null;
       throw e;
     }
   }

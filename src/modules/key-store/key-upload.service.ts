@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { badRequest, ProblemException } from '../../common/http/problem';
+import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
 import { checkUploadKeys, daysSinceOnset, type KeyUploadRequest } from '../../protocol/key-upload';
@@ -62,22 +63,20 @@ export class KeyUploadService {
       exportBatchId: null,
     }));
     try {
+      // Four round trips: BEGIN, spend the proof, insert the keys, COMMIT. A replayed proof fails at the
+      // spend (refused as such, whatever its keys); a key stored before fails the insert.
       await this.dataSource.transaction(async (em) => {
-        // Spend first: a replayed proof is refused as such, whatever its keys.
         await grant.spend(em);
-        const existing = await em.find(DiagnosisKey, { select: { keyData: true }, where: { keyData: In(rows.map((r) => r.keyData)) } });
-        if (existing.length) {
-          const index = rows.findIndex((r) => existing.some((e) => Buffer.from(e.keyData).equals(r.keyData)));
-          throw new ProblemException(409, 'duplicate-key', 'Conflict', `keys[${index}] was uploaded before.`, { reason: 'duplicate-key', keyIndex: index });
-        }
         await em.insert(DiagnosisKey, rows);
       });
     } catch (e) {
-      if (e instanceof ProblemException) throw e;
-      if (/unique|duplicate/i.test(String((e as Error).message))) {
-        throw new ProblemException(409, 'duplicate-key', 'Conflict', 'A key of this upload was uploaded before.', { reason: 'duplicate-key' });
-      }
-      throw e;
+      if (!isUniqueViolation(e)) throw e;
+      const existing = await this.dataSource.getRepository(DiagnosisKey).find({ select: { keyData: true }, where: { keyData: In(rows.map((r) => r.keyData)) } });
+      const index = rows.findIndex((r) => existing.some((x) => Buffer.from(x.keyData).equals(r.keyData)));
+      throw new ProblemException(409, 'duplicate-key', 'Conflict', `keys[${Math.max(index, 0)}] was uploaded before.`, {
+        reason: 'duplicate-key',
+        keyIndex: Math.max(index, 0),
+      });
     }
     this.logger.log({ flow: grant.flow, keys: rows.length }, 'diagnosis keys stored');
     return rows.length;

@@ -5,6 +5,7 @@ import { EntityManager, LessThan, Repository } from 'typeorm';
 import { InjectRepository } from '@nestjs/typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { ProblemException } from '../../common/http/problem';
+import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { UsedUploadToken } from './entities/used-upload-token.entity';
 
@@ -107,9 +108,12 @@ export class UploadTokenService {
 
   /** Spends the token inside the upload's transaction; a second use fails the insert. */
   async spend(em: EntityManager, token: VerifiedUploadToken): Promise<void> {
-    const exists = await em.existsBy(UsedUploadToken, { jti: token.jti });
-    if (exists) throw new ProblemException(409, 'upload-token-used', 'Upload not authorised', 'This upload token was already used.');
-    await em.insert(UsedUploadToken, { jti: token.jti, expiresAt: token.expiresAt, usedAt: this.clock.now() });
+    try {
+      await em.insert(UsedUploadToken, { jti: token.jti, expiresAt: token.expiresAt, usedAt: this.clock.now() });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ProblemException(409, 'upload-token-used', 'Upload not authorised', 'This upload token was already used.');
+      throw e;
+    }
   }
 
   async purgeExpired(): Promise<number> {

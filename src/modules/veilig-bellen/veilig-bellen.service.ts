@@ -21,6 +21,7 @@ import { ExchangeGateway, IrmaGateway } from './veilig-bellen.gateways';
 import { LiveCallBus } from './live-calls.bus';
 import { MunicipalitySettingsService } from './municipality-settings.service';
 import type { ConsoleCall } from '../../shared/veilig-bellen-contract';
+import { isUniqueViolation } from '../../database/errors';
 
 export type { ConsoleCall };
 
@@ -366,7 +367,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
         return { session, dtmf };
       } catch (err) {
         // A clash with a live session's code (1 in 10^10 per live session): draw again.
-        if (attempt >= 4 || !/unique|duplicate/i.test((err as Error).message)) throw err;
+        if (attempt >= 4 || !isUniqueViolation(err)) throw err;
       }
     }
   }

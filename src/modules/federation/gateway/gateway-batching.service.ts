@@ -5,13 +5,14 @@ import { MAX_DOWNLOAD_BATCH_KEYS, nextGatewayBatchTag } from '../../../protocol/
 import { GatewayBatch } from '../entities/gateway-batch.entity';
 import { GatewayUpload } from '../entities/gateway-upload.entity';
 import { CallbackService } from './callback.service';
+import { isUniqueViolation } from '../../../database/errors';
 
 const MAX_CONFLICTS = 20;
 const LIST_CHANGED = 'the batch list changed during batching';
 
 function isRaceLost(error: unknown): boolean {
   const message = String((error as Error)?.message);
-  return message === LIST_CHANGED || /unique|duplicate|could not serialize|deadlock|database is locked/i.test(message);
+  return message === LIST_CHANGED || isUniqueViolation(error) || /could not serialize|deadlock|database is locked/i.test(message);
 }
 
 /** Uploads considered per batch: a batch of ≤ 5,000 keys never needs more than 5,000 uploads. */

@@ -16,6 +16,7 @@ import { GatewayUpload } from '../entities/gateway-upload.entity';
 import { BatchSignatureVerifier } from './batch-signature.verifier';
 import type { EfgsClient } from './efgs-client.guard';
 import { EfgsHttpError } from './efgs-error';
+import { isUniqueViolation } from '../../../database/errors';
 
 export interface UploadRequest {
   contentType: string | undefined;
@@ -29,10 +30,6 @@ const BATCH_TAG = /^[\x21-\x7e]{1,100}$/;
 /** Rows per INSERT and hashes per lookup: well under SQLite's (32,766) and PostgreSQL's (65,535) bind-parameter limits. */
 const INSERT_CHUNK = 2500;
 const LOOKUP_CHUNK = MAX_UPLOAD_KEYS;
-
-function isUniqueViolation(error: unknown): boolean {
-  return /unique|duplicate/i.test(String((error as Error)?.message));
-}
 
 /**
  * `POST /diagnosiskeys/upload` (efgs.md §A5), checks in the gateway's order: headers, format, key

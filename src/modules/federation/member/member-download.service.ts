@@ -14,6 +14,7 @@ import { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-ke
 import { InboundBatch, type InboundStatus } from '../entities/inbound-batch.entity';
 import { EfgsGatewayClient, type GatewayResponse } from './efgs-gateway.client';
 import { toStoredKey } from './key-mapping';
+import { isUniqueViolation } from '../../../database/errors';
 
 const DAY_MS = 86_400_000;
 /** A day never has this many batches; the bound only stops a gateway that links in a circle. */
@@ -169,7 +170,7 @@ export class MemberDownloadService {
       return { batchTag, status, received: keys.length, stored };
     } catch (error) {
       // Another instance recorded this batch meanwhile: it is done.
-      if (/unique|duplicate/i.test(String((error as Error).message)) && (await repo.existsBy({ batchTag, status: Not('ERROR') }))) {
+      if (isUniqueViolation(error) && (await repo.existsBy({ batchTag, status: Not('ERROR') }))) {
         return { batchTag, status: 'already-processed', received: keys.length, stored: 0 };
       }
       await this.save(seen, { batchTag, requestedDate: date, nextBatchTag: next, status: 'ERROR', lastError: (error as Error).message.slice(0, 200) }, now);
