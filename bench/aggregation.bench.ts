@@ -18,7 +18,7 @@ export async function run(args: string[]): Promise<void> {
   const perFile = 500_000;
   console.log(machineLine());
   const url = await freshDatabase('veilig_bench_aggregation');
-  const env = { ...process.env, DATABASE_URL: url, DATA_DIR: mkdtempSync(join(tmpdir(), 'veilig-bench-agg-')), NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+  const env = { ...process.env, DATABASE_URL: url, DATA_DIR: mkdtempSync(join(tmpdir(), 'veilig-bench-agg-')), NODE_ENV: 'test', LOG_LEVEL: 'info' };
 
   // Schema via the app's migrations (the worker boots the app), then seed keys with one SQL statement.
   const migrate = spawnSync(process.execPath, ['dist/src/cli.js', 'migrate'], { cwd: ROOT, env, encoding: 'utf8' });
@@ -38,7 +38,13 @@ export async function run(args: string[]): Promise<void> {
 
   const worker = spawnSync(process.execPath, ['--max-old-space-size=512', 'bench/workers/aggregation-cycle.js'], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (worker.status !== 0) throw new Error(`cycle failed: ${worker.stderr}`);
-  const cycle = JSON.parse(worker.stdout) as { ms: number; maxRssMb: number; reports: { realKeys: number; files: number }[] };
+  // The worker's stdout: the app's JSON log lines (phases with timings), then the result on the last line.
+  const lines = worker.stdout.trim().split('\n');
+  for (const line of lines.slice(0, -1)) {
+    const log = JSON.parse(line) as { msg?: string; ms?: number; keys?: number; file?: string };
+    if (log.ms !== undefined) console.log(`  ${log.msg}${log.file ? ` ${log.file}` : ''}: ${log.keys?.toLocaleString('en-US') ?? ''} keys, ${log.ms} ms`);
+  }
+  const cycle = JSON.parse(lines.at(-1)!) as { ms: number; maxRssMb: number; reports: { realKeys: number; files: number }[] };
 
   // Floor: the writer alone over the same number of keys, in files of the same size.
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

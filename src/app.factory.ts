@@ -52,6 +52,9 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
 
 export function configureApp(app: NestExpressApplication, config: AppConfig): void {
   app.useLogger(new QuietStartupLogger(app.get(Logger)));
+  // Nest flushes the start-up buffer only in listen(); apps that only init() (CLI, workers, tests) would
+  // otherwise keep buffering every log line.
+  app.flushLogs();
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
   // Express would hash every response body for a weak ETag; cacheable routes (exports) set their own.

@@ -35,6 +35,16 @@ interface KeyColumnsOfBatch {
   dsos: Int32Array;
 }
 
+interface RawKeyRow {
+  id: number;
+  key_data: Buffer;
+  rsin: number;
+  period: number;
+  trl: number | null;
+  report_type: number;
+  dsos: number | null;
+}
+
 const NO_VALUE = -128;
 const NO_DSOS = -2147483648;
 
@@ -71,8 +81,11 @@ export class AggregationService {
       .where('k.export_batch_id IS NULL AND k.available_at <= :windowEnd', { windowEnd })
       .getRawMany<{ region: string }>();
     for (const { region } of regions) {
+      const started = performance.now();
       const batch = await this.claim(region, windowEnd);
-      if (batch) reports.push(await this.produceFiles(batch));
+      if (!batch) continue;
+      this.logger.log({ region, batchId: batch.id, keys: batch.keyCount, ms: Math.round(performance.now() - started) }, 'keys claimed for export');
+      reports.push(await this.produceFiles(batch));
     }
     return reports;
   }
@@ -115,7 +128,10 @@ export class AggregationService {
 
   private async produceFiles(batch: ExportBatch): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
+    let phase = performance.now();
     const keys = await this.loadBatch(batch.id);
+    this.logger.log({ batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) }, 'batch keys loaded');
+    phase = performance.now();
     const rng = new DeterministicRandom(paddingSecret, `export-batch:${batch.id}`);
     const order = shuffledIndices(keys.count, rng);
     const fileCount = Math.max(1, Math.ceil(keys.count / exportMaxKeysPerFile));
@@ -140,6 +156,8 @@ export class AggregationService {
         signer,
       );
       const name = `${batch.region}-${startTs}-${fileEnd}.zip`;
+      this.logger.log({ batchId: batch.id, file: `${f + 1}/${fileCount}`, keys: fileKeys.length, ms: Math.round(performance.now() - phase) }, 'export file signed');
+      phase = performance.now();
       await this.files.put(exportStorageKey(batch.region, name), zip);
       rows.push(
         Object.assign(new ExportFile(), {
@@ -182,21 +200,23 @@ export class AggregationService {
     let lastId = 0;
     let n = 0;
     while (n < count) {
+      // Raw rows, not entities: hydrating a million entities costs more than the query.
       const page = await repo
         .createQueryBuilder('k')
-        .select(['k.id', 'k.keyData', 'k.rollingStartIntervalNumber', 'k.rollingPeriod', 'k.transmissionRiskLevel', 'k.reportType', 'k.daysSinceOnsetOfSymptoms'])
+        .select(['k.id AS id', 'k.key_data AS key_data', 'k.rolling_start_interval_number AS rsin', 'k.rolling_period AS period'])
+        .addSelect(['k.transmission_risk_level AS trl', 'k.report_type AS report_type', 'k.days_since_onset AS dsos'])
         .where('k.export_batch_id = :batchId AND k.id > :lastId', { batchId, lastId })
         .orderBy('k.id', 'ASC')
-        .take(PAGE)
-        .getMany();
+        .limit(PAGE)
+        .getRawMany<RawKeyRow>();
       if (page.length === 0) break;
       for (const k of page) {
-        Buffer.from(k.keyData).copy(cols.keyData, n * KEY_LENGTH);
-        cols.rsin[n] = k.rollingStartIntervalNumber;
-        cols.period[n] = k.rollingPeriod;
-        cols.trl[n] = k.transmissionRiskLevel ?? NO_VALUE;
-        cols.reportType[n] = k.reportType;
-        cols.dsos[n] = k.daysSinceOnsetOfSymptoms ?? NO_DSOS;
+        k.key_data.copy(cols.keyData, n * KEY_LENGTH);
+        cols.rsin[n] = k.rsin;
+        cols.period[n] = k.period;
+        cols.trl[n] = k.trl ?? NO_VALUE;
+        cols.reportType[n] = k.report_type;
+        cols.dsos[n] = k.dsos ?? NO_DSOS;
         n++;
       }
       lastId = page[page.length - 1].id;
