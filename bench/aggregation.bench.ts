@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createEcdsaSigner, writeExportFile, type TemporaryExposureKey } from '../src/protocol/gaen';
+import { createEcdsaSigner, KeyColumns, writeExportFileFromColumns } from '../src/protocol/gaen';
 import { machineLine, printResult } from './report';
 import { freshDatabase, ROOT } from './support';
 
@@ -39,7 +39,7 @@ export async function run(args: string[]): Promise<void> {
   const worker = spawnSync(process.execPath, ['--max-old-space-size=512', 'bench/workers/aggregation-cycle.js'], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24 });
   if (worker.status !== 0) throw new Error(`cycle failed: ${worker.stderr}`);
   // The worker's stdout: the app's JSON log lines (phases with timings), then the result on the last line.
-  const lines = worker.stdout.trim().split('\n');
+  const lines = worker.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
   for (const line of lines.slice(0, -1)) {
     const log = JSON.parse(line) as { msg?: string; ms?: number; keys?: number; file?: string };
     if (log.ms !== undefined) console.log(`  ${log.msg}${log.file ? ` ${log.file}` : ''}: ${log.keys?.toLocaleString('en-US') ?? ''} keys, ${log.ms} ms`);
@@ -53,16 +53,17 @@ export async function run(args: string[]): Promise<void> {
   const floorStart = performance.now();
   for (let done = 0; done < seeded; done += perFile) {
     const n = Math.min(perFile, seeded - done);
-    const data = randomBytes(n * 16);
-    const keys: TemporaryExposureKey[] = Array.from({ length: n }, (_, i) => ({
-      keyData: data.subarray(i * 16, i * 16 + 16),
-      rollingStartIntervalNumber: today - 144 * (1 + (i % 13)),
-      rollingPeriod: 144,
-      reportType: 1,
-      daysSinceOnsetOfSymptoms: i % 7,
-    }));
-    await writeExportFile(
-      { metadata: { startTimestamp: 1, endTimestamp: 2, region: 'NL', batchNum: 1, batchSize: 1, signatureInfos: [{ verificationKeyId: '204', verificationKeyVersion: 'v1' }] }, keys },
+    const keys = KeyColumns.allocate(n);
+    keys.keyData.set(randomBytes(n * 16));
+    for (let i = 0; i < n; i++) {
+      keys.rollingStartIntervalNumber[i] = today - 144 * (1 + (i % 13));
+      keys.rollingPeriod[i] = 144;
+      keys.reportType[i] = 1;
+      keys.daysSinceOnsetOfSymptoms[i] = i % 7;
+    }
+    await writeExportFileFromColumns(
+      { startTimestamp: 1, endTimestamp: 2, region: 'NL', batchNum: 1, batchSize: 1, signatureInfos: [{ verificationKeyId: '204', verificationKeyVersion: 'v1' }] },
+      keys,
       signer,
     );
   }

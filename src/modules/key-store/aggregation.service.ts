@@ -5,7 +5,7 @@ import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { FileStore } from '../../infrastructure/file-store';
 import { Clock } from '../../infrastructure/clock';
-import { KEY_LENGTH, writeExportFile, type TemporaryExposureKey } from '../../protocol/gaen';
+import { DSOS_MISSING, FIELD_ABSENT, KEY_LENGTH, KeyColumns, writeExportFileFromColumns } from '../../protocol/gaen';
 import { DeterministicRandom } from './deterministic-random';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
@@ -24,16 +24,6 @@ export interface CycleReport {
   files: number;
 }
 
-/** Keys of one batch in columns: a million keys fit in a few tens of megabytes. */
-interface KeyColumnsOfBatch {
-  count: number;
-  keyData: Buffer;
-  rsin: Int32Array;
-  period: Uint8Array;
-  trl: Int8Array;
-  reportType: Int8Array;
-  dsos: Int32Array;
-}
 
 interface RawKeyRow {
   id: number;
@@ -45,8 +35,6 @@ interface RawKeyRow {
   dsos: number | null;
 }
 
-const NO_VALUE = -128;
-const NO_DSOS = -2147483648;
 
 /**
  * The aggregation cycle: claims ready keys into a batch (exactly once: a key's `export_batch_id` is set
@@ -141,22 +129,24 @@ export class AggregationService {
     const rows: ExportFile[] = [];
     for (let f = 0; f < fileCount; f++) {
       const slice = order.subarray(f * exportMaxKeysPerFile, Math.min(keys.count, (f + 1) * exportMaxKeysPerFile));
-      const fileKeys: TemporaryExposureKey[] = Array.from(slice, (i) => keyAt(keys, i));
+      // Columns and an order, never an object per key: flat memory for files of 500,000 keys.
+      let fileKeys: KeyColumns = keys;
+      let fileOrder: Uint32Array | undefined = slice;
       if (slice.length < exportMinKeys) {
-        const target = exportMinKeys + rng.int(PADDING_JITTER);
-        while (fileKeys.length < target) fileKeys.push(paddingKey(keys, slice, rng));
+        fileKeys = withPadding(keys, slice, exportMinKeys + rng.int(PADDING_JITTER), rng);
+        fileOrder = undefined;
       }
+      const fileKeyCount = fileOrder ? fileOrder.length : fileKeys.count;
       // Android tells files apart by (start, end, batch_num): give each file of a cycle its own end.
       const fileEnd = endTs + f;
-      const zip = await writeExportFile(
-        {
-          metadata: { startTimestamp: startTs, endTimestamp: fileEnd, region: batch.region, batchNum: 1, batchSize: 1, signatureInfos: [this.signing.activeInfo()] },
-          keys: fileKeys,
-        },
+      const zip = await writeExportFileFromColumns(
+        { startTimestamp: startTs, endTimestamp: fileEnd, region: batch.region, batchNum: 1, batchSize: 1, signatureInfos: [this.signing.activeInfo()] },
+        fileKeys,
         signer,
+        fileOrder,
       );
       const name = `${batch.region}-${startTs}-${fileEnd}.zip`;
-      this.logger.log({ batchId: batch.id, file: `${f + 1}/${fileCount}`, keys: fileKeys.length, ms: Math.round(performance.now() - phase) }, 'export file signed');
+      this.logger.log({ batchId: batch.id, file: `${f + 1}/${fileCount}`, keys: fileKeyCount, ms: Math.round(performance.now() - phase) }, 'export file signed');
       phase = performance.now();
       await this.files.put(exportStorageKey(batch.region, name), zip);
       rows.push(
@@ -166,7 +156,7 @@ export class AggregationService {
           name,
           batchNum: f + 1,
           realKeys: slice.length,
-          totalKeys: fileKeys.length,
+          totalKeys: fileKeyCount,
           bytes: zip.length,
           sha256: createHash('sha256').update(zip).digest('hex'),
           startTimestamp: String(startTs),
@@ -185,18 +175,10 @@ export class AggregationService {
   }
 
   /** Reads a batch's keys page by page into columns, in id order (so a re-run sees the same order). */
-  private async loadBatch(batchId: string): Promise<KeyColumnsOfBatch> {
+  private async loadBatch(batchId: string): Promise<KeyColumns> {
     const repo = this.dataSource.getRepository(DiagnosisKey);
     const count = await repo.countBy({ exportBatchId: batchId });
-    const cols: KeyColumnsOfBatch = {
-      count,
-      keyData: Buffer.alloc(count * KEY_LENGTH),
-      rsin: new Int32Array(count),
-      period: new Uint8Array(count),
-      trl: new Int8Array(count),
-      reportType: new Int8Array(count),
-      dsos: new Int32Array(count),
-    };
+    const cols = KeyColumns.allocate(count);
     let lastId = 0;
     let n = 0;
     while (n < count) {
@@ -211,12 +193,12 @@ export class AggregationService {
         .getRawMany<RawKeyRow>();
       if (page.length === 0) break;
       for (const k of page) {
-        k.key_data.copy(cols.keyData, n * KEY_LENGTH);
-        cols.rsin[n] = k.rsin;
-        cols.period[n] = k.period;
-        cols.trl[n] = k.trl ?? NO_VALUE;
+        cols.keyData.set(k.key_data, n * KEY_LENGTH);
+        cols.rollingStartIntervalNumber[n] = k.rsin;
+        cols.rollingPeriod[n] = k.period;
+        cols.transmissionRiskLevel[n] = k.trl ?? FIELD_ABSENT;
         cols.reportType[n] = k.report_type;
-        cols.dsos[n] = k.dsos ?? NO_DSOS;
+        cols.daysSinceOnsetOfSymptoms[n] = k.dsos ?? DSOS_MISSING;
         n++;
       }
       lastId = page[page.length - 1].id;
@@ -229,21 +211,24 @@ export function exportStorageKey(region: string, name: string): string {
   return `exports/${region}/${name}`;
 }
 
-function keyAt(cols: KeyColumnsOfBatch, i: number): TemporaryExposureKey {
-  return {
-    keyData: cols.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH),
-    rollingStartIntervalNumber: cols.rsin[i],
-    rollingPeriod: cols.period[i],
-    transmissionRiskLevel: cols.trl[i] === NO_VALUE ? undefined : cols.trl[i],
-    reportType: cols.reportType[i],
-    daysSinceOnsetOfSymptoms: cols.dsos[i] === NO_DSOS ? undefined : cols.dsos[i],
-  };
-}
-
-/** A generated key whose metadata copies a real key of the same file, so padding cannot be told apart. */
-function paddingKey(cols: KeyColumnsOfBatch, slice: Uint32Array, rng: DeterministicRandom): TemporaryExposureKey {
-  const template = keyAt(cols, slice[rng.int(slice.length)]);
-  return { ...template, keyData: Buffer.from(rng.bytes(KEY_LENGTH)) };
+/**
+ * The file's real keys followed by generated ones up to `target`; each generated key copies the metadata
+ * of a random real key of the same file, so padding cannot be told apart.
+ */
+function withPadding(keys: KeyColumns, slice: Uint32Array, target: number, rng: DeterministicRandom): KeyColumns {
+  const out = KeyColumns.allocate(target);
+  for (let n = 0; n < target; n++) {
+    const real = n < slice.length;
+    const i = real ? slice[n] : slice[rng.int(slice.length)];
+    out.keyData.set(real ? keys.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH) : rng.bytes(KEY_LENGTH), n * KEY_LENGTH);
+    out.rollingStartIntervalNumber[n] = keys.rollingStartIntervalNumber[i]!;
+    out.rollingPeriod[n] = keys.rollingPeriod[i]!;
+    out.transmissionRiskLevel[n] = keys.transmissionRiskLevel[i]!;
+    out.reportType[n] = keys.reportType[i]!;
+    out.daysSinceOnsetOfSymptoms[n] = keys.daysSinceOnsetOfSymptoms[i]!;
+    out.variantOfConcern[n] = keys.variantOfConcern[i]!;
+  }
+  return out;
 }
 
 /** Fisher–Yates over 0..n-1 with the batch's stream: never upload order, same order on a re-run. */

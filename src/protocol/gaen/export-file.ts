@@ -11,7 +11,7 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
 import { KEY_LENGTH, TEK_ROLLING_PERIOD } from './constants';
 import { ExportFileError } from './errors';
 import { decodeKeys, EXPORT_HEADER, indexExportBin, type ExportBinIndex } from './export-decoder';
-import { KeyColumns, type TemporaryExposureKey } from './keys';
+import { DSOS_MISSING, FIELD_ABSENT, KeyColumns, type TemporaryExposureKey } from './keys';
 import { ExportProto } from './proto';
 import { readZip, writeZip } from './zip';
 
@@ -126,19 +126,115 @@ export async function writeExportFile(
   signer: ExportSigner,
   options: { sortKeys?: boolean } = {},
 ): Promise<Uint8Array> {
-  const exportBin = encodeExportBin(content, options);
+  return signAndZip(encodeExportBin(content, options), content.metadata, signer);
+}
+
+/**
+ * Writes a signed export.zip straight from key columns, in the order given, without an object per key:
+ * the server's aggregation job writes files of 500,000 keys this way in flat memory. `order` lists
+ * column indices (default: all, in column order); the caller shuffles, so upload order never shows
+ * (gaen.md §B5).
+ */
+export async function writeExportFileFromColumns(
+  metadata: ExportMetadata,
+  keys: KeyColumns,
+  signer: ExportSigner,
+  order?: ArrayLike<number>,
+): Promise<Uint8Array> {
+  return signAndZip(encodeExportBinFromColumns(metadata, keys, order), metadata, signer);
+}
+
+/**
+ * Encodes export.bin from columns; byte-identical to `encodeExportBin` with `sortKeys: false` for the same
+ * keys in the same order (TemporaryExposureKeyExport, gaen.md §B5).
+ */
+export function encodeExportBinFromColumns(metadata: ExportMetadata, keys: KeyColumns, order?: ArrayLike<number>): Uint8Array {
+  validateMetadata(metadata);
+  const head = ExportProto.TemporaryExposureKeyExport.encode(
+    ExportProto.TemporaryExposureKeyExport.fromObject({
+      startTimestamp: metadata.startTimestamp,
+      endTimestamp: metadata.endTimestamp,
+      region: metadata.region,
+      batchNum: metadata.batchNum,
+      batchSize: metadata.batchSize,
+      signatureInfos: metadata.signatureInfos.map(toProtoInfo),
+    }),
+  ).finish();
+  const count = order ? order.length : keys.count;
+  // Worst case per key: 2 (tag+len) + 18 (key) + 4 × 11 (varint fields) + 6 (sint32) = 70 bytes.
+  const out = Buffer.allocUnsafe(EXPORT_HEADER.length + head.length + count * 72);
+  out.set(EXPORT_HEADER, 0);
+  out.set(head, EXPORT_HEADER.length);
+  let pos = EXPORT_HEADER.length + head.length;
+  const body = Buffer.allocUnsafe(72);
+  for (let n = 0; n < count; n++) {
+    const i = order ? order[n] : n;
+    let b = 0;
+    body[b++] = 0x0a; // 1: key_data
+    body[b++] = KEY_LENGTH;
+    body.set(keys.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH), b);
+    b += KEY_LENGTH;
+    const rsin = keys.rollingStartIntervalNumber[i];
+    const period = keys.rollingPeriod[i];
+    if (rsin < 0 || period < 1 || period > TEK_ROLLING_PERIOD) throw new RangeError(`key ${i}: rolling start or period out of range`);
+    const trl = keys.transmissionRiskLevel[i];
+    if (trl !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x10, trl); // 2: transmission_risk_level
+    b = writeInt32Field(body, b, 0x18, rsin); // 3: rolling_start_interval_number
+    b = writeInt32Field(body, b, 0x20, period); // 4: rolling_period
+    const reportType = keys.reportType[i];
+    if (reportType !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x28, reportType); // 5: report_type
+    const dsos = keys.daysSinceOnsetOfSymptoms[i];
+    if (dsos !== DSOS_MISSING) {
+      body[b++] = 0x30; // 6: days_since_onset_of_symptoms, sint32 (zig-zag)
+      b = writeVarint32(body, b, ((dsos << 1) ^ (dsos >> 31)) >>> 0);
+    }
+    const voc = keys.variantOfConcern[i];
+    if (voc !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x40, voc); // 8: variant_of_concern
+    out[pos++] = 0x3a; // 7: keys (length-delimited; a key is < 128 bytes)
+    out[pos++] = b;
+    body.copy(out, pos, 0, b);
+    pos += b;
+  }
+  return out.subarray(0, pos);
+}
+
+function writeInt32Field(buf: Buffer, at: number, tag: number, value: number): number {
+  buf[at++] = tag;
+  if (value >= 0) return writeVarint32(buf, at, value);
+  // Negative int32 is sign-extended to 64 bits on the wire: ten bytes.
+  let lo = value >>> 0;
+  for (let k = 0; k < 4; k++) {
+    buf[at++] = (lo & 0x7f) | 0x80;
+    lo >>>= 7;
+  }
+  buf[at++] = (lo & 0x0f) | 0x70 | 0x80;
+  for (let k = 0; k < 4; k++) buf[at++] = 0xff;
+  buf[at++] = 0x01;
+  return at;
+}
+
+function writeVarint32(buf: Buffer, at: number, value: number): number {
+  while (value > 0x7f) {
+    buf[at++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  buf[at++] = value;
+  return at;
+}
+
+async function signAndZip(exportBin: Uint8Array, metadata: ExportMetadata, signer: ExportSigner): Promise<Uint8Array> {
   const signatures = await signer(exportBin);
   if (!signatures.length) throw new Error('signer returned no signature');
   for (const s of signatures) {
-    if (!content.metadata.signatureInfos.some((i) => sameKey(i, s.info))) {
+    if (!metadata.signatureInfos.some((i) => sameKey(i, s.info))) {
       throw new Error(`signature by ${describe(s.info)} is not listed in metadata.signatureInfos`);
     }
   }
   const list = ExportProto.TEKSignatureList.fromObject({
     signatures: signatures.map((s) => ({
       signatureInfo: toProtoInfo(s.info),
-      batchNum: content.metadata.batchNum,
-      batchSize: content.metadata.batchSize,
+      batchNum: metadata.batchNum,
+      batchSize: metadata.batchSize,
       signature: s.signature,
     })),
   });
@@ -148,7 +244,7 @@ export async function writeExportFile(
       { name: EXPORT_BIN, data: exportBin },
       { name: EXPORT_SIG, data: exportSig },
     ],
-    new Date(content.metadata.endTimestamp * 1000),
+    new Date(metadata.endTimestamp * 1000),
   );
 }
 

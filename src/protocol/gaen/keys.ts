@@ -60,10 +60,10 @@ export class KeyColumns {
       new Uint8Array(capacity * KEY_LENGTH),
       new Int32Array(capacity),
       new Uint8Array(capacity),
-      new Int32Array(capacity),
-      new Int32Array(capacity),
-      new Int32Array(capacity),
-      new Int32Array(capacity),
+      new Int32Array(capacity).fill(FIELD_ABSENT),
+      new Int32Array(capacity).fill(FIELD_ABSENT),
+      new Int32Array(capacity).fill(DSOS_MISSING),
+      new Int32Array(capacity).fill(FIELD_ABSENT),
     );
   }
 
