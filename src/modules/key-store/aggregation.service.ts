@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource, IsNull, LessThanOrEqual } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { FileStore } from '../../infrastructure/file-store';
 import { Clock } from '../../infrastructure/clock';
@@ -70,16 +70,18 @@ export class AggregationService {
       .getRawMany<{ region: string }>();
     for (const { region } of regions) {
       const started = performance.now();
-      const batch = await this.claim(region, windowEnd);
+      const batch = await this.openBatch(region, windowEnd);
       if (!batch) continue;
-      this.logger.log({ region, batchId: batch.id, keys: batch.keyCount, ms: Math.round(performance.now() - started) }, 'keys claimed for export');
-      reports.push(await this.produceFiles(batch));
+      const keys = await this.claimKeys(batch, windowEnd);
+      if (!keys) continue;
+      this.logger.log({ region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) }, 'keys claimed for export');
+      reports.push(await this.produceFiles(batch, keys));
     }
     return reports;
   }
 
-  /** Creates the batch for (region, windowEnd) and moves every ready, unclaimed key into it. */
-  private async claim(region: string, windowEnd: Date): Promise<ExportBatch | null> {
+  /** Creates the pending batch of (region, windowEnd); null when that window (or a later one) has one. */
+  private async openBatch(region: string, windowEnd: Date): Promise<ExportBatch | null> {
     try {
       return await this.dataSource.transaction(async (em) => {
         const previous = await em.findOne(ExportBatch, { where: { region }, order: { windowEnd: 'DESC' } });
@@ -94,17 +96,6 @@ export class AggregationService {
           completedAt: null,
         });
         await em.insert(ExportBatch, batch);
-        const claimed = await em.update(
-          DiagnosisKey,
-          { region, exportBatchId: IsNull(), availableAt: LessThanOrEqual(windowEnd) },
-          { exportBatchId: batch.id },
-        );
-        batch.keyCount = claimed.affected ?? 0;
-        if (batch.keyCount === 0) {
-          await em.delete(ExportBatch, { id: batch.id });
-          return null;
-        }
-        await em.update(ExportBatch, { id: batch.id }, { keyCount: batch.keyCount });
         return batch;
       });
     } catch (e) {
@@ -114,14 +105,55 @@ export class AggregationService {
     }
   }
 
-  private async produceFiles(batch: ExportBatch): Promise<CycleReport> {
+  /**
+   * Moves ready, unclaimed keys into the batch and reads them in the same statements (UPDATE … RETURNING,
+   * in chunks), so the claim and the read are one pass over the rows. `export_batch_id IS NULL` is checked
+   * again on the updated row, so a key another instance claimed meanwhile is skipped, never taken twice;
+   * a crash between chunks leaves a pending batch that the next run finishes with what it holds.
+   */
+  private async claimKeys(batch: ExportBatch, windowEnd: Date): Promise<BatchKeys | null> {
+    const postgres = this.dataSource.options.type === 'postgres';
+    const p = (n: number) => (postgres ? `$${n}` : '?');
+    const availableAt = this.dataSource
+      .getRepository(DiagnosisKey)
+      .metadata.findColumnWithPropertyName('availableAt')!;
+    const sql =
+      `UPDATE diagnosis_key SET export_batch_id = ${p(1)} WHERE export_batch_id IS NULL AND id IN (` +
+      `SELECT id FROM diagnosis_key WHERE region = ${p(2)} AND export_batch_id IS NULL AND available_at <= ${p(3)} ` +
+      // Keyset paging: each chunk starts after the last one instead of skipping every row claimed so far.
+      `AND id > ${p(5)} ORDER BY id LIMIT ${p(4)}${postgres ? ' FOR UPDATE SKIP LOCKED' : ''}) ` +
+      `RETURNING ${KEY_COLUMNS_SQL}`;
+    const params = [batch.id, batch.region, this.dataSource.driver.preparePersistentValue(windowEnd, availableAt), PAGE, 0];
+    const keys = new GrowingBatchKeys();
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      for (;;) {
+        const result = (await runner.query(sql, params, true)) as { records: RawKeyRow[] };
+        if (result.records.length === 0) break;
+        keys.append(result.records);
+        for (const r of result.records) if (r.id > (params[4] as number)) params[4] = r.id;
+      }
+    } finally {
+      await runner.release();
+    }
+    if (keys.count === 0) {
+      await this.dataSource.getRepository(ExportBatch).delete({ id: batch.id });
+      return null;
+    }
+    await this.dataSource.getRepository(ExportBatch).update({ id: batch.id }, { keyCount: keys.count });
+    return keys.done();
+  }
+
+  /** Writes the batch's files; a resumed batch reads its keys back first. */
+  private async produceFiles(batch: ExportBatch, claimed?: BatchKeys): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
     let phase = performance.now();
-    const keys = await this.loadBatch(batch.id);
-    this.logger.log({ batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) }, 'batch keys loaded');
+    const { cols: keys, byId } = claimed ?? (await this.loadBatch(batch.id));
+    if (!claimed) this.logger.log({ batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) }, 'batch keys loaded');
     phase = performance.now();
     const rng = new DeterministicRandom(paddingSecret, `export-batch:${batch.id}`);
-    const order = shuffledIndices(keys.count, rng);
+    // Shuffle from id order, so a resumed batch gets the very same files' key sets.
+    const order = shuffle(byId, rng);
     const fileCount = Math.max(1, Math.ceil(keys.count / exportMaxKeysPerFile));
     const signer = this.signing.signer();
     const startTs = Math.floor(batch.windowStart.getTime() / 1000);
@@ -174,36 +206,87 @@ export class AggregationService {
     return { region: batch.region, batchId: batch.id, realKeys: keys.count, files: keys.count > 0 ? rows.length : 0 };
   }
 
-  /** Reads a batch's keys page by page into columns, in id order (so a re-run sees the same order). */
-  private async loadBatch(batchId: string): Promise<KeyColumns> {
-    const repo = this.dataSource.getRepository(DiagnosisKey);
-    const count = await repo.countBy({ exportBatchId: batchId });
-    const cols = KeyColumns.allocate(count);
+  /** Reads a pending batch's keys back, page by page (a resumed batch after a crash). */
+  private async loadBatch(batchId: string): Promise<BatchKeys> {
+    const postgres = this.dataSource.options.type === 'postgres';
+    const p = (n: number) => (postgres ? `$${n}` : '?');
+    const sql = `SELECT ${KEY_COLUMNS_SQL} FROM diagnosis_key WHERE export_batch_id = ${p(1)} AND id > ${p(2)} ORDER BY id LIMIT ${p(3)}`;
+    const keys = new GrowingBatchKeys();
     let lastId = 0;
-    let n = 0;
-    while (n < count) {
-      // Raw rows, not entities: hydrating a million entities costs more than the query.
-      const page = await repo
-        .createQueryBuilder('k')
-        .select(['k.id AS id', 'k.key_data AS key_data', 'k.rolling_start_interval_number AS rsin', 'k.rolling_period AS period'])
-        .addSelect(['k.transmission_risk_level AS trl', 'k.report_type AS report_type', 'k.days_since_onset AS dsos'])
-        .where('k.export_batch_id = :batchId AND k.id > :lastId', { batchId, lastId })
-        .orderBy('k.id', 'ASC')
-        .limit(PAGE)
-        .getRawMany<RawKeyRow>();
-      if (page.length === 0) break;
-      for (const k of page) {
-        cols.keyData.set(k.key_data, n * KEY_LENGTH);
-        cols.rollingStartIntervalNumber[n] = k.rsin;
-        cols.rollingPeriod[n] = k.period;
-        cols.transmissionRiskLevel[n] = k.trl ?? FIELD_ABSENT;
-        cols.reportType[n] = k.report_type;
-        cols.daysSinceOnsetOfSymptoms[n] = k.dsos ?? DSOS_MISSING;
-        n++;
-      }
-      lastId = page[page.length - 1].id;
+    for (;;) {
+      const rows = await this.dataSource.query<RawKeyRow[]>(sql, [batchId, lastId, PAGE]);
+      if (rows.length === 0) break;
+      keys.append(rows);
+      lastId = rows[rows.length - 1].id;
     }
-    return cols;
+    return keys.done();
+  }
+}
+
+const KEY_COLUMNS_SQL =
+  'id, key_data, rolling_start_interval_number AS rsin, rolling_period AS period, transmission_risk_level AS trl, report_type, days_since_onset AS dsos';
+
+/** A batch's keys in columns, and their positions in id order (the order every run shuffles from). */
+interface BatchKeys {
+  cols: KeyColumns;
+  byId: Uint32Array;
+}
+
+/** Collects raw key rows into columns that grow by doubling: a million keys take ~40 MB. */
+class GrowingBatchKeys {
+  count = 0;
+  private cols = KeyColumns.allocate(1024);
+  private ids = new Int32Array(1024);
+
+  append(rows: RawKeyRow[]): void {
+    if (this.count + rows.length > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + rows.length));
+    const c = this.cols;
+    for (const k of rows) {
+      const n = this.count++;
+      this.ids[n] = k.id;
+      c.keyData.set(k.key_data, n * KEY_LENGTH);
+      c.rollingStartIntervalNumber[n] = k.rsin;
+      c.rollingPeriod[n] = k.period;
+      c.transmissionRiskLevel[n] = k.trl ?? FIELD_ABSENT;
+      c.reportType[n] = k.report_type;
+      c.daysSinceOnsetOfSymptoms[n] = k.dsos ?? DSOS_MISSING;
+    }
+  }
+
+  done(): BatchKeys {
+    const n = this.count;
+    const c = this.cols;
+    const cols = new KeyColumns(
+      n,
+      c.keyData.subarray(0, n * KEY_LENGTH),
+      c.rollingStartIntervalNumber.subarray(0, n),
+      c.rollingPeriod.subarray(0, n),
+      c.transmissionRiskLevel.subarray(0, n),
+      c.reportType.subarray(0, n),
+      c.daysSinceOnsetOfSymptoms.subarray(0, n),
+      c.variantOfConcern.subarray(0, n),
+    );
+    const ids = this.ids.subarray(0, n);
+    const byId = new Uint32Array(n);
+    for (let i = 0; i < n; i++) byId[i] = i;
+    byId.sort((a, b) => ids[a] - ids[b]);
+    return { cols, byId };
+  }
+
+  private grow(capacity: number): void {
+    const next = KeyColumns.allocate(capacity);
+    const c = this.cols;
+    next.keyData.set(c.keyData);
+    next.rollingStartIntervalNumber.set(c.rollingStartIntervalNumber);
+    next.rollingPeriod.set(c.rollingPeriod);
+    next.transmissionRiskLevel.set(c.transmissionRiskLevel);
+    next.reportType.set(c.reportType);
+    next.daysSinceOnsetOfSymptoms.set(c.daysSinceOnsetOfSymptoms);
+    next.variantOfConcern.set(c.variantOfConcern);
+    const ids = new Int32Array(capacity);
+    ids.set(this.ids);
+    this.cols = next;
+    this.ids = ids;
   }
 }
 
@@ -231,11 +314,10 @@ function withPadding(keys: KeyColumns, slice: Uint32Array, target: number, rng: 
   return out;
 }
 
-/** Fisher–Yates over 0..n-1 with the batch's stream: never upload order, same order on a re-run. */
-function shuffledIndices(n: number, rng: DeterministicRandom): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
+/** Fisher–Yates over a copy of `base` with the batch's stream: never upload order, same order on a re-run. */
+function shuffle(base: Uint32Array, rng: DeterministicRandom): Uint32Array {
+  const order = Uint32Array.from(base);
+  for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const t = order[i];
     order[i] = order[j]!;
