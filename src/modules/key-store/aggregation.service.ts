@@ -121,9 +121,10 @@ export class AggregationService {
       `UPDATE diagnosis_key SET export_batch_id = ${p(1)} WHERE export_batch_id IS NULL AND id IN (` +
       `SELECT id FROM diagnosis_key WHERE region = ${p(2)} AND export_batch_id IS NULL AND available_at <= ${p(3)} ` +
       // Keyset paging: each chunk starts after the last one instead of skipping every row claimed so far.
-      `AND id > ${p(5)} ORDER BY id LIMIT ${p(4)}${postgres ? ' FOR UPDATE SKIP LOCKED' : ''}) ` +
+      `AND id > ${p(4)} ORDER BY id LIMIT ${p(5)}${postgres ? ' FOR UPDATE SKIP LOCKED' : ''}) ` +
       `RETURNING ${KEY_COLUMNS_SQL}`;
-    const params = [batch.id, batch.region, this.dataSource.driver.preparePersistentValue(windowEnd, availableAt), PAGE, 0];
+    // SQLite binds `?` by position: keep the parameters in the order they appear.
+    const params = [batch.id, batch.region, this.dataSource.driver.preparePersistentValue(windowEnd, availableAt), 0, PAGE];
     const keys = new GrowingBatchKeys();
     const runner = this.dataSource.createQueryRunner();
     try {
@@ -131,7 +132,7 @@ export class AggregationService {
         const result = (await runner.query(sql, params, true)) as { records: RawKeyRow[] };
         if (result.records.length === 0) break;
         keys.append(result.records);
-        for (const r of result.records) if (r.id > (params[4] as number)) params[4] = r.id;
+        for (const r of result.records) if (r.id > (params[3] as number)) params[3] = r.id;
       }
     } finally {
       await runner.release();
