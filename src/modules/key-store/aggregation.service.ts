@@ -125,7 +125,13 @@ export class AggregationService {
       `RETURNING ${KEY_COLUMNS_SQL}`;
     // SQLite binds `?` by position: keep the parameters in the order they appear.
     const params = [batch.id, batch.region, this.dataSource.driver.preparePersistentValue(windowEnd, availableAt), 0, PAGE];
-    const keys = new GrowingBatchKeys();
+    // Sized up front: doubling a million keys' columns would briefly hold two copies.
+    const ready = await this.dataSource
+      .getRepository(DiagnosisKey)
+      .createQueryBuilder('k')
+      .where('k.region = :region AND k.export_batch_id IS NULL AND k.available_at <= :windowEnd', { region: batch.region, windowEnd })
+      .getCount();
+    const keys = new GrowingBatchKeys(ready);
     const runner = this.dataSource.createQueryRunner();
     try {
       for (;;) {
@@ -236,8 +242,13 @@ interface BatchKeys {
 /** Collects raw key rows into columns that grow by doubling: a million keys take ~40 MB. */
 class GrowingBatchKeys {
   count = 0;
-  private cols = KeyColumns.allocate(1024);
-  private ids = new Int32Array(1024);
+  private cols: KeyColumns;
+  private ids: Int32Array;
+
+  constructor(expected = 1024) {
+    this.cols = KeyColumns.allocate(Math.max(1, expected));
+    this.ids = new Int32Array(Math.max(1, expected));
+  }
 
   append(rows: RawKeyRow[]): void {
     if (this.count + rows.length > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + rows.length));
