@@ -62,7 +62,7 @@ describe('DisclosureService limits', () => {
 
   it('answers a reference held by another open request with 409 reference-taken', async () => {
     const { sut, em } = setup({});
-    em.insert.mockRejectedValueOnce(new Error('UNIQUE constraint failed: disclosure_request.reference'));
+    em.insert.mockRejectedValueOnce(Object.assign(new Error('UNIQUE constraint failed: disclosure_request.reference'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }));
 
     await expect(sut.register({ reference: '123456', uploadHash: 'ab'.repeat(32) }, '10.0.0.1')).rejects.toMatchObject({ status: 409, slug: 'reference-taken' });
   });
