@@ -4,21 +4,14 @@
  * Runs against the real server (embedded SQLite profile, built portals) from `test/support/app.ts`,
  * so `npm run build:portals` must have run first.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 
 import { startTestServer } from '../support/app';
+import { explainFailure, launchChromium, waitForText } from '../support/browser';
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 type Credentials = { email: string; password: string };
 
-const chromiumOptions = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-};
 
 describe('portal: admin creates a user who must change the temporary password', () => {
   let server: TestServer;
@@ -26,7 +19,7 @@ describe('portal: admin creates a user who must change the temporary password', 
 
   beforeAll(async () => {
     server = await startTestServer();
-    browser = await chromium.launch(chromiumOptions);
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -150,23 +143,4 @@ async function changePassword(page: Page, current: string, next: string): Promis
   await page.getByTestId('new-password').fill(next);
   await page.getByTestId('new-password-repeat').fill(next);
   await page.getByTestId('change-password-submit').click();
-}
-
-/** Waits until the element shows `text` (playwright-core has no auto-retrying expect). */
-async function waitForText(locator: Locator, text: string): Promise<void> {
-  await locator.filter({ hasText: text }).waitFor();
-}
-
-/** On failure: where the browser was, what it showed and a screenshot, so CI logs explain themselves. */
-async function explainFailure(page: Page, error: unknown, log: string[]): Promise<never> {
-  const screenshot = join(mkdtempSync(join(tmpdir(), 'veilig-browser-')), 'failure.png');
-  await page.screenshot({ path: screenshot, fullPage: true }).catch(() => undefined);
-  const text = await page
-    .locator('body')
-    .innerText()
-    .catch(() => '(no page text)');
-  const message = error instanceof Error ? error.message : String(error);
-  throw new Error(
-    `${message}\n\nat ${page.url()}\nscreenshot: ${screenshot}\n--- page text ---\n${text}\n--- browser log ---\n${log.join('\n')}`,
-  );
 }

@@ -5,10 +5,9 @@
  * default, so it generates the development PKI under DATA_DIR/pki itself; the test takes the `.p12` and
  * the root from there. Needs `npm run build:portals`.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 
 import { ManualClock } from '../../mobile/clock';
 import { DisclosureFlow, type PendingDisclosure } from '../../mobile/disclosure-flow';
@@ -17,14 +16,10 @@ import { ApprovalVerifier } from '../../src/modules/disclosure/approval-verifier
 import { pemToDer } from '../../src/protocol/cms';
 import { DAY_MS } from '../../src/protocol/gaen';
 import { createUser, signedInAgent, startTestServer } from '../support/app';
+import { explainFailure, launchChromium, waitForText } from '../support/browser';
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-const chromiumOptions = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-};
 
 describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser, the phone verifies', () => {
   let server: TestServer;
@@ -32,7 +27,7 @@ describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser
 
   beforeAll(async () => {
     server = await startTestServer();
-    browser = await chromium.launch(chromiumOptions);
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -126,21 +121,4 @@ function twoWeekPhone(): Phone {
   const phone = Phone.create({ id: 'patient', clock: new ManualClock(now) });
   for (let day = 14; day >= 0; day--) phone.tekAt(now - day * DAY_MS);
   return phone;
-}
-
-/** Waits until the element shows `text` (playwright-core has no auto-retrying expect). */
-async function waitForText(locator: Locator, text: string): Promise<void> {
-  await locator.filter({ hasText: text }).waitFor();
-}
-
-/** On failure: where the browser was, what it showed and a screenshot, so CI logs explain themselves. */
-async function explainFailure(page: Page, error: unknown, log: string[]): Promise<never> {
-  const screenshot = join(mkdtempSync(join(tmpdir(), 'veilig-browser-')), 'failure.png');
-  await page.screenshot({ path: screenshot, fullPage: true }).catch(() => undefined);
-  const text = await page
-    .locator('body')
-    .innerText()
-    .catch(() => '(no page text)');
-  const message = error instanceof Error ? error.message : String(error);
-  throw new Error(`${message}\n\nat ${page.url()}\nscreenshot: ${screenshot}\n--- page text ---\n${text}\n--- browser log ---\n${log.join('\n')}`);
 }

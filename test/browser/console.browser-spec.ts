@@ -8,17 +8,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { VeiligBellenSimulators } from '../../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { startApp, type TestApp } from '../support/app';
+import { launchChromium } from '../support/browser';
 import { freshEnv, testName } from '../support/profile';
 import { ATTRS, dumpDatabase, setUpMunicipality, twilioUrls } from '../support/veilig-bellen';
 
-const chromiumOptions = {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-};
 
 const CITIZEN = { [ATTRS.bsn]: '111222333', [ATTRS.firstnames]: 'Anna Sophia', [ATTRS.surname]: 'Bakker-de Wit' };
 
@@ -58,7 +54,7 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     const port = await freePort();
     t = await startApp({ env: await freshEnv(testName(), { PUBLIC_URL: `http://127.0.0.1:${port}` }) });
     await t.app.listen(port, '127.0.0.1');
-    browser = await chromium.launch(chromiumOptions);
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
