@@ -13,7 +13,7 @@ import { freshEnv, servicesProfile, testName } from './support/profile';
 const DAY_INTERVALS = 144;
 
 /** Inserts `n` ready keys directly (the upload path has its own tests). */
-async function seedKeys(t: TestApp, n: number): Promise<Set<string>> {
+async function seedKeys(t: TestApp, n: number, availableAt = new Date(Date.now() - 3_600_000)): Promise<Set<string>> {
   const today = Math.floor(Date.now() / 600_000 / DAY_INTERVALS) * DAY_INTERVALS;
   const rows = Array.from({ length: n }, (_, i) =>
     Object.assign(new DiagnosisKey(), {
@@ -30,8 +30,7 @@ async function seedKeys(t: TestApp, n: number): Promise<Set<string>> {
       source: 'app',
       flow: 'test',
       receivedAt: new Date(Date.now() - 3_600_000),
-      availableAt: new Date(Date.now() - 3_600_000),
-      exportBatchId: null,
+      availableAt,
     }),
   );
   await t.app.get(DataSource).getRepository(DiagnosisKey).insert(rows);
@@ -82,7 +81,23 @@ describe('aggregation cycle', () => {
     expect(new Set(real).size).toBe(seeded.size);
     const files = await a.app.get(DataSource).getRepository(ExportFile).find();
     expect(files.every((f) => f.totalKeys <= 1000)).toBe(true);
-    expect(await a.app.get(DataSource).getRepository(DiagnosisKey).createQueryBuilder('k').where('k.export_batch_id IS NULL').getCount()).toBe(0);
+    // The batches' windows follow each other without gap or overlap.
+    const chain = await a.app.get(DataSource).getRepository(ExportBatch).find({ order: { windowEnd: 'ASC' } });
+    chain.slice(1).forEach((batch, i) => expect(batch.windowStart).toEqual(chain[i].windowEnd));
+  });
+
+  it('exports a key held back by one cycle in a later one, once', async () => {
+    const [a] = await instances(1);
+    const now = Date.now();
+    const ready = await seedKeys(a, 20);
+    const later = await seedKeys(a, 7, new Date(now + 30 * 60_000));
+    const aggregation = a.app.get(AggregationService);
+    expect((await aggregation.runCycle(new Date(now))).map((r) => r.realKeys)).toEqual([20]);
+    expect((await aggregation.runCycle(new Date(now + 60 * 60_000))).map((r) => r.realKeys)).toEqual([7]);
+    expect(await aggregation.runCycle(new Date(now + 120 * 60_000))).toEqual([]);
+    const exported = (await exportedKeys(a)).filter((k) => ready.has(k) || later.has(k));
+    expect(new Set(exported).size).toBe(27);
+    expect(exported).toHaveLength(27);
   });
 
   it('finishes a batch interrupted by a crash with the same keys, padding included', async () => {

@@ -266,7 +266,6 @@ describe('federation: EFGS gateway with NO and FR members', () => {
           flow: 'test',
           receivedAt: new Date(),
           availableAt: new Date(),
-          exportBatchId: null,
         }),
       );
       await no.app.get(DataSource).getRepository(StoredKey).insert(rows);

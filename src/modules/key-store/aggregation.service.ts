@@ -13,7 +13,10 @@ import { ExportFile } from './entities/export-file.entity';
 import { ExportSigningService } from './export-signing.service';
 import { isUniqueViolation } from '../../database/errors';
 
+/** Rows per page when reading keys row by row (SQLite). */
 const PAGE = 50_000;
+/** Ids per packed chunk when reading keys from PostgreSQL. */
+const ID_CHUNK = 25_000;
 /** ENS adds 0..100 to the padding target so the file size does not give the minimum away. */
 const PADDING_JITTER = 101;
 
@@ -35,12 +38,26 @@ interface RawKeyRow {
   dsos: number | null;
 }
 
+/** What a region's window (start, end] holds: the key count and the id span to read it by. */
+interface WindowStats {
+  count: number;
+  firstAvailable: Date | null;
+  lowId: number;
+  highId: number;
+}
 
 /**
- * The aggregation cycle: claims ready keys into a batch (exactly once: a key's `export_batch_id` is set
- * by one atomic UPDATE), then writes shuffled, padded, signed export files for it. A batch stays
- * `pending` until its files are listed, so a crash mid-cycle is finished by the next run with the same
- * keys (shuffle and padding come from a keyed deterministic stream).
+ * The aggregation cycle. Each region's exports form a chain of batches whose windows of `available_at`
+ * (start, end] follow each other without gap or overlap: a batch starts where the region's previous one
+ * ended, and (region, window start) is unique, so of two instances opening the next batch at once one
+ * wins and the other stops. A key belongs to the one batch whose window holds its `available_at`; nothing
+ * is written per key, which keeps a cycle of a million keys to reading them. A batch stays `pending` until
+ * its files are listed, so a crash mid-cycle is finished by the next run from the same window, with the
+ * same keys (shuffle and padding come from a keyed deterministic stream).
+ *
+ * The window is commit-safe because the job closes it EXPORT_SETTLE_SECONDS in the past: a key's
+ * `available_at` is never earlier than the moment its upload was accepted, and an upload commits within
+ * that margin, so no key can appear in a window after the window was read.
  */
 @Injectable()
 export class AggregationService {
@@ -62,106 +79,137 @@ export class AggregationService {
       this.logger.warn({ batchId: pending.id }, 'finishing an interrupted export batch');
       reports.push(await this.produceFiles(pending));
     }
-    const regions = await this.dataSource
-      .getRepository(DiagnosisKey)
-      .createQueryBuilder('k')
-      .select('DISTINCT k.region', 'region')
-      .where('k.export_batch_id IS NULL AND k.available_at <= :windowEnd', { windowEnd })
-      .getRawMany<{ region: string }>();
-    for (const { region } of regions) {
+    for (const region of await this.regions()) {
       const started = performance.now();
-      const batch = await this.openBatch(region, windowEnd);
+      const previous = await batches.findOne({ where: { region }, order: { windowEnd: 'DESC' } });
+      if (previous && previous.windowEnd >= windowEnd) continue;
+      const stats = await this.windowStats(region, previous?.windowEnd ?? null, windowEnd);
+      if (stats.count === 0) continue;
+      // A region's first window starts just before its first key, so its files say when keys began.
+      const windowStart = previous?.windowEnd ?? new Date(stats.firstAvailable!.getTime() - 1);
+      const batch = await this.openBatch(region, windowStart, windowEnd, stats.count);
       if (!batch) continue;
-      const keys = await this.claimKeys(batch, windowEnd);
-      if (!keys) continue;
-      this.logger.log({ region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) }, 'keys claimed for export');
+      const keys = await this.readWindow(batch, stats);
+      this.logger.log({ region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) }, 'keys read for export');
       reports.push(await this.produceFiles(batch, keys));
     }
     return reports;
   }
 
-  /** Creates the pending batch of (region, windowEnd); null when that window (or a later one) has one. */
-  private async openBatch(region: string, windowEnd: Date): Promise<ExportBatch | null> {
+  /** The regions that have keys, by a loose index scan (one index probe per region, not a pass over the keys). */
+  private async regions(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ region: string | null }[]>(
+      `WITH RECURSIVE r(region) AS (
+         SELECT MIN(region) FROM diagnosis_key
+         UNION ALL
+         SELECT (SELECT MIN(k.region) FROM diagnosis_key k WHERE k.region > r.region) FROM r WHERE r.region IS NOT NULL
+       ) SELECT region FROM r WHERE region IS NOT NULL`,
+    );
+    return rows.map((r) => r.region!);
+  }
+
+  /**
+   * Opens the region's next batch in the chain; null when another instance opened one first (the unique
+   * (region, window start) or (region, window end) refuses the second) or the chain moved on meanwhile.
+   */
+  private async openBatch(region: string, windowStart: Date, windowEnd: Date, keyCount: number): Promise<ExportBatch | null> {
     try {
       return await this.dataSource.transaction(async (em) => {
         const previous = await em.findOne(ExportBatch, { where: { region }, order: { windowEnd: 'DESC' } });
-        if (previous && previous.windowEnd >= windowEnd) return null;
-        const batch = em.create(ExportBatch, {
-          region,
-          windowStart: previous?.windowEnd ?? new Date(windowEnd.getTime() - this.config.keyStore.exportPeriodMs),
-          windowEnd,
-          status: 'pending',
-          keyCount: 0,
-          createdAt: this.clock.now(),
-          completedAt: null,
-        });
+        if (previous && previous.windowEnd.getTime() !== windowStart.getTime()) return null;
+        const batch = em.create(ExportBatch, { region, windowStart, windowEnd, status: 'pending', keyCount, createdAt: this.clock.now(), completedAt: null });
         await em.insert(ExportBatch, batch);
         return batch;
       });
     } catch (e) {
-      // Another instance created this window's batch first: its keys are its to export.
       if (isUniqueViolation(e)) return null;
       throw e;
     }
   }
 
-  /**
-   * Moves ready, unclaimed keys into the batch and reads them in the same statements (UPDATE … RETURNING,
-   * in chunks), so the claim and the read are one pass over the rows. `export_batch_id IS NULL` is checked
-   * again on the updated row, so a key another instance claimed meanwhile is skipped, never taken twice;
-   * a crash between chunks leaves a pending batch that the next run finishes with what it holds.
-   */
-  private async claimKeys(batch: ExportBatch, windowEnd: Date): Promise<BatchKeys | null> {
+  /** Count, first availability and id span of the region's keys with `available_at` in (start, end]. */
+  private async windowStats(region: string, start: Date | null, end: Date): Promise<WindowStats> {
+    const { sql, params } = this.windowFilter(region, start, end);
+    const [row] = await this.dataSource.query<{ n: string | number; first: Date | string | null; lo: number | null; hi: number | null }[]>(
+      `SELECT COUNT(*) AS n, MIN(available_at) AS first, MIN(id) AS lo, MAX(id) AS hi FROM diagnosis_key WHERE ${sql}`,
+      params,
+    );
+    const availableAt = this.dataSource.getRepository(DiagnosisKey).metadata.findColumnWithPropertyName('availableAt')!;
+    return {
+      count: Number(row.n),
+      firstAvailable: row.first === null ? null : (this.dataSource.driver.prepareHydratedValue(row.first, availableAt) as Date),
+      lowId: row.lo ?? 0,
+      highId: row.hi ?? 0,
+    };
+  }
+
+  private windowFilter(region: string, start: Date | null, end: Date): { sql: string; params: unknown[] } {
     const postgres = this.dataSource.options.type === 'postgres';
-    const p = (n: number) => (postgres ? `$${n}` : '?');
-    const availableAt = this.dataSource
-      .getRepository(DiagnosisKey)
-      .metadata.findColumnWithPropertyName('availableAt')!;
-    const sql =
-      `UPDATE diagnosis_key SET export_batch_id = ${p(1)} WHERE export_batch_id IS NULL AND id IN (` +
-      `SELECT id FROM diagnosis_key WHERE region = ${p(2)} AND export_batch_id IS NULL AND available_at <= ${p(3)} ` +
-      // Keyset paging: each chunk starts after the last one instead of skipping every row claimed so far.
-      `AND id > ${p(4)} ORDER BY id LIMIT ${p(5)}${postgres ? ' FOR UPDATE SKIP LOCKED' : ''}) ` +
-      `RETURNING ${KEY_COLUMNS_SQL}`;
-    // SQLite binds `?` by position: keep the parameters in the order they appear.
-    const params = [batch.id, batch.region, this.dataSource.driver.preparePersistentValue(windowEnd, availableAt), 0, PAGE];
-    // Sized up front: doubling a million keys' columns would briefly hold two copies.
-    const ready = await this.dataSource
-      .getRepository(DiagnosisKey)
-      .createQueryBuilder('k')
-      .where('k.region = :region AND k.export_batch_id IS NULL AND k.available_at <= :windowEnd', { region: batch.region, windowEnd })
-      .getCount();
-    const keys = new GrowingBatchKeys(ready);
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      for (;;) {
-        const result = (await runner.query(sql, params, true)) as { records: RawKeyRow[] };
-        if (result.records.length === 0) break;
-        keys.append(result.records);
-        for (const r of result.records) if (r.id > (params[3] as number)) params[3] = r.id;
+    const availableAt = this.dataSource.getRepository(DiagnosisKey).metadata.findColumnWithPropertyName('availableAt')!;
+    const at = (d: Date) => this.dataSource.driver.preparePersistentValue(d, availableAt) as unknown;
+    const params: unknown[] = [region, at(end)];
+    let sql = `region = ${postgres ? '$1' : '?'} AND available_at <= ${postgres ? '$2' : '?'}`;
+    if (start) {
+      params.push(at(start));
+      sql += ` AND available_at > ${postgres ? '$3' : '?'}`;
+    }
+    return { sql, params };
+  }
+
+  /** Reads the keys of the batch's window into columns. */
+  private async readWindow(batch: ExportBatch, stats: WindowStats): Promise<BatchKeys> {
+    const keys = new GrowingBatchKeys(stats.count);
+    const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
+    if (this.dataSource.options.type === 'postgres') {
+      // Each chunk of ids comes back as one row of packed columns (keys concatenated, integers as int4send
+      // big-endian bytes): no row object per key. The columns stay in step because every aggregate of one query reads its input rows in the same
+      // order. Absent optional fields come as the columns' sentinels.
+      const sql =
+        `SELECT CAST(COUNT(*) AS integer) AS n, encode(string_agg(int4send(id), ''::bytea), 'base64') AS ids, encode(string_agg(key_data, ''::bytea), 'base64') AS keys, ` +
+        `encode(string_agg(int4send(rolling_start_interval_number), ''::bytea), 'base64') AS rsin, encode(string_agg(int4send(rolling_period), ''::bytea), 'base64') AS period, ` +
+        `encode(string_agg(int4send(COALESCE(transmission_risk_level, ${FIELD_ABSENT})), ''::bytea), 'base64') AS trl, encode(string_agg(int4send(report_type), ''::bytea), 'base64') AS report_type, ` +
+        `encode(string_agg(int4send(COALESCE(days_since_onset, CAST(${DSOS_MISSING} AS integer))), ''::bytea), 'base64') AS dsos ` +
+        // OFFSET 0 keeps the id range as the inner scan (primary key), whatever the statistics say: a
+        // freshly loaded table would otherwise be read by the window's index once per chunk.
+        `FROM (SELECT * FROM diagnosis_key WHERE id > $${params.length + 1} AND id <= $${params.length + 2} OFFSET 0) chunk WHERE ${filter}`;
+      const fetch = (from: number) => this.dataSource.query<PackedKeyChunk[]>(sql, [...params, from, from + ID_CHUNK]);
+      // Two chunks in flight: the database reads the next one while this process unpacks the current.
+      let next: Promise<PackedKeyChunk[]> | null = stats.count > 0 ? fetch(stats.lowId - 1) : null;
+      try {
+        for (let from = stats.lowId - 1; next; from += ID_CHUNK) {
+          const current = next;
+          next = from + ID_CHUNK < stats.highId ? fetch(from + ID_CHUNK) : null;
+          const [chunk] = await current;
+          if (chunk.n > 0) keys.appendPacked(chunk);
+        }
+      } finally {
+        // After a failure, the chunk still in flight must not become an unhandled rejection.
+        void next?.catch(() => undefined);
       }
-    } finally {
-      await runner.release();
+    } else {
+      const sql = `SELECT ${KEY_COLUMNS_SQL} FROM diagnosis_key WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`;
+      for (let lastId = 0; ; ) {
+        const rows = await this.dataSource.query<RawKeyRow[]>(sql, [...params, lastId, PAGE]);
+        if (rows.length === 0) break;
+        keys.append(rows);
+        lastId = rows[rows.length - 1].id;
+      }
     }
-    if (keys.count === 0) {
-      await this.dataSource.getRepository(ExportBatch).delete({ id: batch.id });
-      return null;
-    }
-    await this.dataSource.getRepository(ExportBatch).update({ id: batch.id }, { keyCount: keys.count });
     return keys.done();
   }
 
-  /** Writes the batch's files; a resumed batch reads its keys back first. */
-  private async produceFiles(batch: ExportBatch, claimed?: BatchKeys): Promise<CycleReport> {
+  /** Writes the batch's files; a resumed batch reads its window's keys again first. */
+  private async produceFiles(batch: ExportBatch, read?: BatchKeys): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
     let phase = performance.now();
-    const { cols: keys, byId } = claimed ?? (await this.loadBatch(batch.id));
-    if (!claimed) this.logger.log({ batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) }, 'batch keys loaded');
+    const { cols: keys, byId } = read ?? (await this.readWindow(batch, await this.windowStats(batch.region, batch.windowStart, batch.windowEnd)));
+    if (!read) this.logger.log({ batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) }, 'batch keys loaded');
     phase = performance.now();
     const rng = new DeterministicRandom(paddingSecret, `export-batch:${batch.id}`);
     // Shuffle from id order, so a resumed batch gets the very same files' key sets.
-    const order = shuffle(byId, rng);
-    const fileCount = Math.max(1, Math.ceil(keys.count / exportMaxKeysPerFile));
+    const order = shuffleInPlace(byId, rng);
+    // No keys (they were purged before a resumed batch was finished): the batch completes without files.
+    const fileCount = Math.ceil(keys.count / exportMaxKeysPerFile);
     const signer = this.signing.signer();
     const startTs = Math.floor(batch.windowStart.getTime() / 1000);
     const endTs = Math.floor(batch.windowEnd.getTime() / 1000);
@@ -206,32 +254,28 @@ export class AggregationService {
     }
     await this.dataSource.transaction(async (em) => {
       await em.delete(ExportFile, { batchId: batch.id });
-      if (keys.count > 0) await em.insert(ExportFile, rows);
+      if (rows.length > 0) await em.insert(ExportFile, rows);
       await em.update(ExportBatch, { id: batch.id }, { status: 'complete', completedAt: this.clock.now(), keyCount: keys.count });
     });
     this.logger.log({ region: batch.region, batchId: batch.id, keys: keys.count, files: rows.length }, 'export batch published');
-    return { region: batch.region, batchId: batch.id, realKeys: keys.count, files: keys.count > 0 ? rows.length : 0 };
-  }
-
-  /** Reads a pending batch's keys back, page by page (a resumed batch after a crash). */
-  private async loadBatch(batchId: string): Promise<BatchKeys> {
-    const postgres = this.dataSource.options.type === 'postgres';
-    const p = (n: number) => (postgres ? `$${n}` : '?');
-    const sql = `SELECT ${KEY_COLUMNS_SQL} FROM diagnosis_key WHERE export_batch_id = ${p(1)} AND id > ${p(2)} ORDER BY id LIMIT ${p(3)}`;
-    const keys = new GrowingBatchKeys();
-    let lastId = 0;
-    for (;;) {
-      const rows = await this.dataSource.query<RawKeyRow[]>(sql, [batchId, lastId, PAGE]);
-      if (rows.length === 0) break;
-      keys.append(rows);
-      lastId = rows[rows.length - 1].id;
-    }
-    return keys.done();
+    return { region: batch.region, batchId: batch.id, realKeys: keys.count, files: rows.length };
   }
 }
 
 const KEY_COLUMNS_SQL =
   'id, key_data, rolling_start_interval_number AS rsin, rolling_period AS period, transmission_risk_level AS trl, report_type, days_since_onset AS dsos';
+
+/** One chunk of keys from PostgreSQL as packed columns (see readWindow). */
+interface PackedKeyChunk {
+  n: number;
+  ids: string;
+  keys: string;
+  rsin: string;
+  period: string;
+  trl: string;
+  report_type: string;
+  dsos: string;
+}
 
 /** A batch's keys in columns, and their positions in id order (the order every run shuffles from). */
 interface BatchKeys {
@@ -265,6 +309,25 @@ class GrowingBatchKeys {
     }
   }
 
+  appendPacked(chunk: PackedKeyChunk): void {
+    const n = chunk.n;
+    if (this.count + n > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + n));
+    const c = this.cols;
+    const at = this.count;
+    c.keyData.set(Buffer.from(chunk.keys, 'base64'), at * KEY_LENGTH);
+    const column = (b64: string, into: Int32Array | Uint8Array) => {
+      const bytes = Buffer.from(b64, 'base64');
+      for (let i = 0; i < n; i++) into[at + i] = bytes.readInt32BE(i * 4);
+    };
+    column(chunk.ids, this.ids);
+    column(chunk.rsin, c.rollingStartIntervalNumber);
+    column(chunk.period, c.rollingPeriod);
+    column(chunk.trl, c.transmissionRiskLevel);
+    column(chunk.report_type, c.reportType);
+    column(chunk.dsos, c.daysSinceOnsetOfSymptoms);
+    this.count += n;
+  }
+
   done(): BatchKeys {
     const n = this.count;
     const c = this.cols;
@@ -280,8 +343,13 @@ class GrowingBatchKeys {
     );
     const ids = this.ids.subarray(0, n);
     const byId = new Uint32Array(n);
-    for (let i = 0; i < n; i++) byId[i] = i;
-    byId.sort((a, b) => ids[a] - ids[b]);
+    let ascending = true;
+    for (let i = 0; i < n; i++) {
+      byId[i] = i;
+      if (i > 0 && ids[i] < ids[i - 1]) ascending = false;
+    }
+    // Both readers return keys in id order; sorting is only a safeguard.
+    if (!ascending) byId.sort((a, b) => ids[a] - ids[b]);
     return { cols, byId };
   }
 
@@ -326,9 +394,8 @@ function withPadding(keys: KeyColumns, slice: Uint32Array, target: number, rng: 
   return out;
 }
 
-/** Fisher–Yates over a copy of `base` with the batch's stream: never upload order, same order on a re-run. */
-function shuffle(base: Uint32Array, rng: DeterministicRandom): Uint32Array {
-  const order = Uint32Array.from(base);
+/** Fisher–Yates in place with the batch's stream: never upload order, same order on a re-run. */
+function shuffleInPlace(order: Uint32Array, rng: DeterministicRandom): Uint32Array {
   for (let i = order.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
     const t = order[i];

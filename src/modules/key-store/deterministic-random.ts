@@ -16,11 +16,7 @@ export class DeterministicRandom {
   }
 
   bytes(n: number): Buffer {
-    if (this.offset + n > this.buffer.length) {
-      const rest = this.buffer.subarray(this.offset);
-      this.buffer = Buffer.concat([rest, this.cipher.update(Buffer.alloc(Math.max(65536, n)))]);
-      this.offset = 0;
-    }
+    this.ensure(n);
     const out = this.buffer.subarray(this.offset, this.offset + n);
     this.offset += n;
     return out;
@@ -30,8 +26,18 @@ export class DeterministicRandom {
   int(max: number): number {
     const limit = Math.floor(0x1_0000_0000 / max) * max;
     for (;;) {
-      const v = this.bytes(4).readUInt32BE(0);
+      this.ensure(4);
+      const v = this.buffer.readUInt32BE(this.offset);
+      this.offset += 4;
       if (v < limit) return v % max;
     }
+  }
+
+  /** Makes at least `n` unread bytes of the stream available from `offset`. */
+  private ensure(n: number): void {
+    if (this.offset + n <= this.buffer.length) return;
+    const rest = this.buffer.subarray(this.offset);
+    this.buffer = Buffer.concat([rest, this.cipher.update(Buffer.alloc(Math.max(65536, n)))]);
+    this.offset = 0;
   }
 }

@@ -24,6 +24,9 @@ export const keyStoreConfig = defineConfigSection({
     EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe('Aggregation cycle: how often ready keys become a signed export.'),
     EXPORT_MIN_KEYS: envInt(1000, 0, 1_000_000).describe('Export files with fewer real keys are padded with generated keys up to this count.'),
     EXPORT_MAX_KEYS_PER_FILE: envInt(500_000, 1000, 1_000_000).describe('Keys per export file at most; larger cycles are split.'),
+    EXPORT_SETTLE_SECONDS: envInt(60, 0, 3600).describe(
+      'A cycle exports keys that became available up to this long before it runs, so an upload still being committed is never skipped; keep it above the longest upload transaction.',
+    ),
     EXPORT_KEY_EMBARGO_MINUTES: envInt(120, 0, 24 * 60).describe(
       'A key is exported only this long after its rolling period ended (GAEN matches RPIs ±2 h).',
     ),
@@ -69,6 +72,7 @@ export const keyStoreConfig = defineConfigSection({
       exportMinKeys: env.EXPORT_MIN_KEYS,
       exportMaxKeysPerFile: env.EXPORT_MAX_KEYS_PER_FILE,
       embargoMs: env.EXPORT_KEY_EMBARGO_MINUTES * 60_000,
+      settleMs: env.EXPORT_SETTLE_SECONDS * 1000,
       signing: {
         keyId: env.EXPORT_SIGNING_KEY_ID,
         keys: keys ?? [{ version: 'v1', file: `${core.dataDir}/keys/export-signing-v1.pem`, generate: true }],

@@ -13,13 +13,19 @@ import { ExportBatch } from './entities/export-batch.entity';
 import { ExportFile } from './entities/export-file.entity';
 import { UploadTokenService } from './upload-token.service';
 
-/** One aggregation cycle per period; the window ends at the period boundary the job was scheduled for. */
+/**
+ * One aggregation cycle per period; the window ends the settle time before the period boundary the job
+ * was scheduled for, so every key in it has been committed (see AggregationService).
+ */
 @JobProcessor(JOBS.aggregateExports)
 export class AggregateExportsProcessor implements JobHandler<{ windowEnd?: string }> {
-  constructor(private readonly aggregation: AggregationService) {}
+  constructor(
+    private readonly aggregation: AggregationService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async handle(data: { windowEnd?: string }, ctx: JobContext): Promise<void> {
-    await this.aggregation.runCycle(data.windowEnd ? new Date(data.windowEnd) : ctx.scheduledAt);
+    await this.aggregation.runCycle(data.windowEnd ? new Date(data.windowEnd) : new Date(ctx.scheduledAt.getTime() - this.config.keyStore.settleMs));
   }
 }
 
@@ -50,9 +56,14 @@ export class PurgeKeysProcessor implements JobHandler {
     const oldFiles = await this.dataSource.getRepository(ExportFile).findBy({ createdAt: LessThan(cutoff) });
     for (const f of oldFiles) await this.files.delete(exportStorageKey(f.region, f.name));
     if (oldFiles.length) await this.dataSource.getRepository(ExportFile).delete({ id: In(oldFiles.map((f) => f.id)) });
+    // A region's newest batch stays: the next window starts where it ended.
     const batches = await this.dataSource
-      .getRepository(ExportBatch)
-      .delete({ status: 'complete', windowEnd: LessThan(cutoff) });
+      .createQueryBuilder()
+      .delete()
+      .from(ExportBatch)
+      .where("status = 'complete' AND window_end < :cutoff", { cutoff })
+      .andWhere('window_end < (SELECT MAX(newest.window_end) FROM export_batch newest WHERE newest.region = export_batch.region)')
+      .execute();
     const tokens = await this.tokens.purgeExpired();
     this.logger.log({ keys: keys.affected ?? 0, files: oldFiles.length, batches: batches.affected ?? 0, tokens }, 'retention purge done');
   }

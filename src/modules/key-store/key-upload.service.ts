@@ -60,7 +60,6 @@ export class KeyUploadService {
       receivedAt: now,
       // Never exported while its RPIs could still be broadcast or matched (validity end + embargo).
       availableAt: new Date(Math.max(now.getTime(), (k.rollingStartIntervalNumber + k.rollingPeriod) * INTERVAL_MS + this.config.keyStore.embargoMs)),
-      exportBatchId: null,
     }));
     try {
       // Four round trips: BEGIN, spend the proof, insert the keys, COMMIT. A replayed proof fails at the

@@ -22,7 +22,6 @@ function stored(overrides: Partial<StoredKey> = {}): StoredKey {
     flow: 'test',
     receivedAt: new Date(today * 600_000 + 3_600_000),
     availableAt: new Date(),
-    exportBatchId: null,
     ...overrides,
   });
 }

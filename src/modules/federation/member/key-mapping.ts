@@ -62,6 +62,5 @@ export function toStoredKey(kept: KeptKey, region: string, now: Date, embargoMs:
     flow: 'efgs',
     receivedAt: now,
     availableAt: new Date(Math.max(now.getTime(), validUntil + embargoMs)),
-    exportBatchId: null,
   };
 }

@@ -2,11 +2,11 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /**
- * A diagnosis key waiting for (or included in) an export. `exportBatchId` is set exactly once, by the
- * aggregation cycle that claims the key; that single column is what makes exports exactly-once.
+ * A diagnosis key waiting for (or included in) an export. It is exported by the one export batch of its
+ * region whose window holds its `availableAt`; keys are never updated after the upload.
  */
 @Entity('diagnosis_key')
-@Index('idx_diagnosis_key_ready', ['region', 'exportBatchId', 'availableAt'])
+@Index('idx_diagnosis_key_available', ['region', 'availableAt'])
 export class DiagnosisKey {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -55,10 +55,7 @@ export class DiagnosisKey {
   @Column({ type: dbTypes.timestamp, name: 'received_at' })
   receivedAt!: Date;
 
-  /** Not exported before this: the key's validity ended plus the embargo. */
+  /** Not exported before this: the upload's time, or the key's validity end plus the embargo if later. */
   @Column({ type: dbTypes.timestamp, name: 'available_at' })
   availableAt!: Date;
-
-  @Column({ type: 'varchar', length: 36, name: 'export_batch_id', nullable: true })
-  exportBatchId!: string | null;
 }

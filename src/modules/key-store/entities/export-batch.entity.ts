@@ -3,11 +3,14 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /**
- * One aggregation cycle for one region. Unique per (region, window end), so two instances running the
- * same cycle create one batch; `pending` until its files are stored, so a crashed run is finished later.
+ * One aggregation cycle for one region: the keys whose `available_at` is in (windowStart, windowEnd].
+ * A region's batches form a chain (each starts where the previous ended); unique per (region, window
+ * start) and per (region, window end), so two instances running a cycle create one batch and windows
+ * never overlap. `pending` until its files are stored, so a crashed run is finished later.
  */
 @Entity('export_batch')
 @Index('uq_export_batch_window', ['region', 'windowEnd'], { unique: true })
+@Index('uq_export_batch_chain', ['region', 'windowStart'], { unique: true })
 export class ExportBatch {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string = randomUUID();
