@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In } from 'typeorm';
+import { DataSource, In, type EntityManager } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import { isUniqueViolation } from '../../database/errors';
@@ -66,7 +66,7 @@ export class KeyUploadService {
       // spend (refused as such, whatever its keys); a key stored before fails the insert.
       await this.dataSource.transaction(async (em) => {
         await grant.spend(em);
-        await em.insert(DiagnosisKey, rows);
+        await insertKeys(em, rows);
       });
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
@@ -80,6 +80,26 @@ export class KeyUploadService {
     this.logger.log({ flow: grant.flow, keys: rows.length }, 'diagnosis keys stored');
     return rows.length;
   }
+}
+
+/**
+ * The keys as one multi-row INSERT, each value converted by its column as TypeORM would: its insert
+ * builder took a sixth of an upload's CPU (a placeholder lookup per parameter) for the same statement.
+ */
+async function insertKeys(em: EntityManager, rows: Omit<DiagnosisKey, 'id'>[]): Promise<void> {
+  const metadata = em.connection.getMetadata(DiagnosisKey);
+  const columns = metadata.columns.filter((c) => !c.isGenerated);
+  const driver = em.connection.driver;
+  const postgres = em.connection.options.type === 'postgres';
+  const params: unknown[] = [];
+  const tuples = rows.map((row) => {
+    const placeholders = columns.map((c) => {
+      params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
+      return postgres ? `$${params.length}` : '?';
+    });
+    return `(${placeholders.join(', ')})`;
+  });
+  await em.query(`INSERT INTO ${metadata.tableName} (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`, params);
 }
 
 /** DSOS beyond ±14 carries no infectiousness in the v2 model (gaen.md §B7); keep it within the range. */
