@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import { FileStore } from '../src/infrastructure/file-store';
 import { AggregationService, exportStorageKey } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { ExportBatch } from '../src/modules/key-store/entities/export-batch.entity';
 import { ExportFile } from '../src/modules/key-store/entities/export-file.entity';
 import { ExportSigningService } from '../src/modules/key-store/export-signing.service';
+import { PurgeKeysProcessor } from '../src/modules/key-store/key-store.processors';
 import { readExportFile } from '../src/protocol/gaen';
 import { startApp, type TestApp } from './support/app';
 import { freshEnv, servicesProfile, testName } from './support/profile';
@@ -13,18 +14,23 @@ import { freshEnv, servicesProfile, testName } from './support/profile';
 const DAY_INTERVALS = 144;
 
 /** Inserts `n` ready keys directly (the upload path has its own tests). */
-async function seedKeys(t: TestApp, n: number, availableAt = new Date(Date.now() - 3_600_000)): Promise<Set<string>> {
+async function seedKeys(
+  t: TestApp,
+  n: number,
+  availableAt = new Date(Date.now() - 3_600_000),
+  { region = 'NL', daysAgo = (i: number) => 1 + (i % 13) }: { region?: string; daysAgo?: (i: number) => number } = {},
+): Promise<Set<string>> {
   const today = Math.floor(Date.now() / 600_000 / DAY_INTERVALS) * DAY_INTERVALS;
   const rows = Array.from({ length: n }, (_, i) =>
     Object.assign(new DiagnosisKey(), {
       keyData: randomBytes(16),
-      rollingStartIntervalNumber: today - DAY_INTERVALS * (1 + (i % 13)),
+      rollingStartIntervalNumber: today - DAY_INTERVALS * daysAgo(i),
       rollingPeriod: 144,
       transmissionRiskLevel: null,
       reportType: 1,
       daysSinceOnsetOfSymptoms: i % 5,
-      origin: 'NL',
-      region: 'NL',
+      origin: region,
+      region,
       visitedCountries: [],
       consentToFederation: false,
       source: 'app',
@@ -98,6 +104,35 @@ describe('aggregation cycle', () => {
     const exported = (await exportedKeys(a)).filter((k) => ready.has(k) || later.has(k));
     expect(new Set(exported).size).toBe(27);
     expect(exported).toHaveLength(27);
+  });
+
+  it('retention deletes old keys, files and batches, but keeps each region\'s newest batch', async () => {
+    const [a] = await instances(1);
+    const day = 86_400_000;
+    const now = Date.now();
+    const oldAvailable = new Date(now - 19 * day);
+    await seedKeys(a, 5, oldAvailable, { daysAgo: () => 20 });
+    await seedKeys(a, 4, oldAvailable, { region: 'DE', daysAgo: () => 20 });
+    const fresh = await seedKeys(a, 6);
+    const aggregation = a.app.get(AggregationService);
+    await aggregation.runCycle(new Date(now - 18 * day));
+    await aggregation.runCycle(new Date(now));
+    const ds = a.app.get(DataSource);
+    // The old cycle's files were written 18 days ago.
+    const oldBatches = (await ds.getRepository(ExportBatch).find()).filter((b) => b.windowEnd.getTime() === now - 18 * day);
+    expect(oldBatches.map((b) => b.region).sort()).toEqual(['DE', 'NL']);
+    for (const b of oldBatches) await ds.getRepository(ExportFile).update({ batchId: b.id }, { createdAt: new Date(now - 18 * day) });
+    const oldFiles = await ds.getRepository(ExportFile).findBy({ batchId: In(oldBatches.map((b) => b.id)) });
+
+    await a.app.get(PurgeKeysProcessor).handle();
+
+    const left = await ds.getRepository(DiagnosisKey).find();
+    expect(new Set(left.map((k) => k.keyData.toString('hex')))).toEqual(fresh);
+    expect(await ds.getRepository(ExportFile).countBy({ batchId: In(oldBatches.map((b) => b.id)) })).toBe(0);
+    for (const f of oldFiles) expect(await a.app.get(FileStore).get(exportStorageKey(f.region, f.name))).toBeNull();
+    // NL's old batch goes (a newer one follows it); DE's stays, as the start of its next window.
+    const batches = await ds.getRepository(ExportBatch).find();
+    expect(batches.map((b) => `${b.region}:${b.windowEnd.getTime() === now ? 'new' : 'old'}`).sort()).toEqual(['DE:old', 'NL:new']);
   });
 
   it('finishes a batch interrupted by a crash with the same keys, padding included', async () => {
