@@ -162,7 +162,8 @@ export class AggregationService {
     const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
     if (this.dataSource.options.type === 'postgres') {
       // Each chunk of ids comes back as one row of packed columns (keys concatenated, integers as int4send
-      // big-endian bytes): no row object per key. The columns stay in step because every aggregate of one query reads its input rows in the same
+      // big-endian bytes, base64 so the transient strings are smaller than hex): no row object per key.
+      // The columns stay in step because every aggregate of one query reads its input rows in the same
       // order. Absent optional fields come as the columns' sentinels.
       const sql =
         `SELECT CAST(COUNT(*) AS integer) AS n, encode(string_agg(int4send(id), ''::bytea), 'base64') AS ids, encode(string_agg(key_data, ''::bytea), 'base64') AS keys, ` +
