@@ -6,7 +6,8 @@ const frameworkFree = {
   patterns: [
     {
       group: ['@nestjs/*', 'typeorm', 'typeorm/*', '@angular/*', 'bull', 'ioredis'],
-      message: 'src/protocol and mobile/ are framework-free: they are reused by the phone, the CLI and the server.',
+      message:
+        'src/protocol and mobile/ are framework-free: they are reused by the phone, the CLI and the server.',
     },
     {
       group: ['**/modules/**', '**/src/modules/**', '**/database/**', '**/config/**'],
@@ -16,7 +17,21 @@ const frameworkFree = {
 };
 
 export default tseslint.config(
-  { ignores: ['bench/workers/**', 'scratch/**', 'dist/**', 'node_modules/**', 'portals/**', 'data/**', 'coverage/**', 'jest.config.js', 'eslint.config.mjs', 'build/**', 'bench/.out/**'] },
+  {
+    ignores: [
+      'bench/workers/**',
+      'scratch/**',
+      'dist/**',
+      'node_modules/**',
+      'portals/**',
+      'data/**',
+      'coverage/**',
+      'jest.config.js',
+      'eslint.config.mjs',
+      'build/**',
+      'bench/.out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

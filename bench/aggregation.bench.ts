@@ -18,10 +18,20 @@ export async function run(args: string[]): Promise<void> {
   const perFile = 500_000;
   console.log(machineLine());
   const url = await freshDatabase('veilig_bench_aggregation');
-  const env = { ...process.env, DATABASE_URL: url, DATA_DIR: mkdtempSync(join(tmpdir(), 'veilig-bench-agg-')), NODE_ENV: 'test', LOG_LEVEL: 'info' };
+  const env = {
+    ...process.env,
+    DATABASE_URL: url,
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'veilig-bench-agg-')),
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+  };
 
   // Schema via the app's migrations (the worker boots the app), then seed keys with one SQL statement.
-  const migrate = spawnSync(process.execPath, ['dist/src/cli.js', 'migrate'], { cwd: ROOT, env, encoding: 'utf8' });
+  const migrate = spawnSync(process.execPath, ['dist/src/cli.js', 'migrate'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+  });
   if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
   const db = new Client({ connectionString: url });
   await db.connect();
@@ -34,17 +44,33 @@ export async function run(args: string[]): Promise<void> {
   );
   const seeded = Number((await db.query('SELECT count(*) FROM diagnosis_key')).rows[0].count);
   await db.end();
-  console.log(`  seeded ${seeded.toLocaleString('en-US')} keys in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `  seeded ${seeded.toLocaleString('en-US')} keys in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+  );
 
-  const worker = spawnSync(process.execPath, ['--max-old-space-size=512', 'bench/workers/aggregation-cycle.js'], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const worker = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=512', 'bench/workers/aggregation-cycle.js'],
+    { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
   if (worker.status !== 0) throw new Error(`cycle failed: ${worker.stderr}`);
   // The worker's stdout: the app's JSON log lines (phases with timings), then the result on the last line.
-  const lines = worker.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = worker.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   for (const line of lines.slice(0, -1)) {
     const log = JSON.parse(line) as { msg?: string; ms?: number; keys?: number; file?: string };
-    if (log.ms !== undefined) console.log(`  ${log.msg}${log.file ? ` ${log.file}` : ''}: ${log.keys?.toLocaleString('en-US') ?? ''} keys, ${log.ms} ms`);
+    if (log.ms !== undefined)
+      console.log(
+        `  ${log.msg}${log.file ? ` ${log.file}` : ''}: ${log.keys?.toLocaleString('en-US') ?? ''} keys, ${log.ms} ms`,
+      );
   }
-  const cycle = JSON.parse(lines.at(-1)!) as { ms: number; maxRssMb: number; reports: { realKeys: number; files: number }[] };
+  const cycle = JSON.parse(lines.at(-1)!) as {
+    ms: number;
+    maxRssMb: number;
+    reports: { realKeys: number; files: number }[];
+  };
 
   // Floor: the writer alone over the same number of keys, in files of the same size.
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -62,14 +88,24 @@ export async function run(args: string[]): Promise<void> {
       keys.daysSinceOnsetOfSymptoms[i] = i % 7;
     }
     await writeExportFileFromColumns(
-      { startTimestamp: 1, endTimestamp: 2, region: 'NL', batchNum: 1, batchSize: 1, signatureInfos: [{ verificationKeyId: '204', verificationKeyVersion: 'v1' }] },
+      {
+        startTimestamp: 1,
+        endTimestamp: 2,
+        region: 'NL',
+        batchNum: 1,
+        batchSize: 1,
+        signatureInfos: [{ verificationKeyId: '204', verificationKeyVersion: 'v1' }],
+      },
       keys,
       signer,
     );
   }
   const floorMs = performance.now() - floorStart;
   const keysPerSecond = (seeded / cycle.ms) * 1000;
-  printResult('aggregation cycle', keysPerSecond, 'keys/s', { value: (seeded / floorMs) * 1000, label: 'encode + zip + sign only' });
+  printResult('aggregation cycle', keysPerSecond, 'keys/s', {
+    value: (seeded / floorMs) * 1000,
+    label: 'encode + zip + sign only',
+  });
   console.log(
     `  ${seeded.toLocaleString('en-US')} keys → ${cycle.reports.reduce((s, r) => s + r.files, 0)} files in ${(cycle.ms / 1000).toFixed(2)} s ` +
       `(floor ${(floorMs / 1000).toFixed(2)} s, ${(cycle.ms / floorMs).toFixed(2)} × floor); peak RSS of the cycle process ${cycle.maxRssMb.toFixed(0)} MB`,

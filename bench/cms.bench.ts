@@ -19,10 +19,26 @@
  * --crl (also check a CRL for the signer).
  */
 import { constants, createPublicKey, verify as nodeVerify, type KeyObject } from 'node:crypto';
-import { machineLine, printResult } from './report';
-import { signCms, TrustStore, verifyCms, CrlSet, type CmsSigner, cryptoKeySigner, setVerifyBackend, useWebCrypto } from '../src/protocol/cms';
+import {
+  CrlSet,
+  cryptoKeySigner,
+  setVerifyBackend,
+  signCms,
+  TrustStore,
+  useWebCrypto,
+  verifyCms,
+  type CmsSigner,
+} from '../src/protocol/cms';
 import { nodeVerifyBackend } from '../src/protocol/cms/node-backend';
-import { createTestPki, generateKeyPair, issueCertificate, issueCrl, type IssuedCertificate, type KeyAlgorithm } from '../src/protocol/cms/testing';
+import {
+  createTestPki,
+  generateKeyPair,
+  issueCertificate,
+  issueCrl,
+  type IssuedCertificate,
+  type KeyAlgorithm,
+} from '../src/protocol/cms/testing';
+import { machineLine, printResult } from './report';
 
 interface Setup {
   readonly label: string;
@@ -37,15 +53,53 @@ interface Setup {
 const SIGNERS = 4;
 const MESSAGES = 64;
 
-async function hierarchy(algorithm: KeyAlgorithm, now: Date): Promise<{ root: IssuedCertificate; intermediate: IssuedCertificate; leaves: IssuedCertificate[] }> {
+async function hierarchy(
+  algorithm: KeyAlgorithm,
+  now: Date,
+): Promise<{ root: IssuedCertificate; intermediate: IssuedCertificate; leaves: IssuedCertificate[] }> {
   const year = 365 * 86_400_000;
   const at = (ms: number) => new Date(now.getTime() + ms);
-  const root = await issueCertificate({ subject: [['C', 'NL'], ['CN', `bench ${algorithm} root`]], keys: await generateKeyPair(algorithm), keyAlgorithm: algorithm, notBefore: at(-year), notAfter: at(10 * year), ca: {}, keyUsage: ['keyCertSign', 'cRLSign'] });
-  const intermediate = await issueCertificate({ subject: [['C', 'NL'], ['CN', `bench ${algorithm} intermediate`]], issuer: root, keys: await generateKeyPair(algorithm), keyAlgorithm: algorithm, notBefore: at(-year), notAfter: at(5 * year), ca: { pathLength: 0 }, keyUsage: ['keyCertSign', 'cRLSign'] });
+  const root = await issueCertificate({
+    subject: [
+      ['C', 'NL'],
+      ['CN', `bench ${algorithm} root`],
+    ],
+    keys: await generateKeyPair(algorithm),
+    keyAlgorithm: algorithm,
+    notBefore: at(-year),
+    notAfter: at(10 * year),
+    ca: {},
+    keyUsage: ['keyCertSign', 'cRLSign'],
+  });
+  const intermediate = await issueCertificate({
+    subject: [
+      ['C', 'NL'],
+      ['CN', `bench ${algorithm} intermediate`],
+    ],
+    issuer: root,
+    keys: await generateKeyPair(algorithm),
+    keyAlgorithm: algorithm,
+    notBefore: at(-year),
+    notAfter: at(5 * year),
+    ca: { pathLength: 0 },
+    keyUsage: ['keyCertSign', 'cRLSign'],
+  });
   const leaves: IssuedCertificate[] = [];
   for (let i = 0; i < SIGNERS; i++) {
     leaves.push(
-      await issueCertificate({ subject: [['C', 'NL'], ['CN', `bench signer ${i}`], ['serialNumber', `90000020${i}`]], issuer: intermediate, keys: await generateKeyPair(algorithm), keyAlgorithm: algorithm, notBefore: at(-year), notAfter: at(year), keyUsage: ['nonRepudiation'] }),
+      await issueCertificate({
+        subject: [
+          ['C', 'NL'],
+          ['CN', `bench signer ${i}`],
+          ['serialNumber', `90000020${i}`],
+        ],
+        issuer: intermediate,
+        keys: await generateKeyPair(algorithm),
+        keyAlgorithm: algorithm,
+        notBefore: at(-year),
+        notAfter: at(year),
+        keyUsage: ['nonRepudiation'],
+      }),
     );
   }
   return { root, intermediate, leaves };
@@ -53,23 +107,42 @@ async function hierarchy(algorithm: KeyAlgorithm, now: Date): Promise<{ root: Is
 
 async function setup(algorithm: KeyAlgorithm, now: Date): Promise<Setup> {
   const { root, intermediate, leaves } = await hierarchy(algorithm, now);
-  const signers: CmsSigner[] = leaves.map((leaf) => cryptoKeySigner(leaf.keys.privateKey, leaf.der, [intermediate.der]));
+  const signers: CmsSigner[] = leaves.map((leaf) =>
+    cryptoKeySigner(leaf.keys.privateKey, leaf.der, [intermediate.der]),
+  );
   const messages = [];
   for (let i = 0; i < MESSAGES; i++) {
-    const content = new TextEncoder().encode(`veilig-disclosure-approval/1\nupload-sha256: ${i.toString(16).padStart(64, '0')}\ncode: ${String(100000 + i)}-0000\n`);
+    const content = new TextEncoder().encode(
+      `veilig-disclosure-approval/1\nupload-sha256: ${i.toString(16).padStart(64, '0')}\ncode: ${String(100000 + i)}-0000\n`,
+    );
     messages.push({ cms: await signCms({ content, signer: signers[i % SIGNERS], signingTime: now }) });
   }
-  const crl = await issueCrl({ issuer: intermediate, revoked: [], thisUpdate: now, nextUpdate: new Date(now.getTime() + 86_400_000) });
+  const crl = await issueCrl({
+    issuer: intermediate,
+    revoked: [],
+    thisUpdate: now,
+    nextUpdate: new Date(now.getTime() + 86_400_000),
+  });
   const data = Buffer.alloc(110, 7);
   const privateKey = await crypto.subtle.exportKey('pkcs8', leaves[0].keys.privateKey);
   const { createPrivateKey, sign } = await import('node:crypto');
   const nodePrivate = createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' });
-  const signature = sign('sha256', data, algorithm === 'RSA' ? { key: nodePrivate, padding: constants.RSA_PKCS1_PADDING } : { key: nodePrivate, dsaEncoding: 'der' });
+  const signature = sign(
+    'sha256',
+    data,
+    algorithm === 'RSA'
+      ? { key: nodePrivate, padding: constants.RSA_PKCS1_PADDING }
+      : { key: nodePrivate, dsaEncoding: 'der' },
+  );
   const key = createPublicKey(nodePrivate);
   return {
     label: algorithm === 'RSA' ? 'RSA-2048' : 'ECDSA P-256',
     trust: await TrustStore.create({ roots: [root.der], intermediates: [intermediate.der] }),
-    coldTrust: await TrustStore.create({ roots: [root.der], intermediates: [intermediate.der], signerCacheSize: 0 }),
+    coldTrust: await TrustStore.create({
+      roots: [root.der],
+      intermediates: [intermediate.der],
+      signerCacheSize: 0,
+    }),
     messages,
     crls: CrlSet.from([crl]),
     floor: { data, signature, key, ...(algorithm === 'ECDSA' ? { dsaEncoding: 'der' as const } : {}) },
@@ -88,14 +161,23 @@ function floorSlice(s: Setup, ms: number, tally: Tally): void {
   const deadline = start + ms;
   let n = 0;
   while (performance.now() < deadline) {
-    for (let i = 0; i < 20; i++) if (!nodeVerify('sha256', data, options, signature)) throw new Error('floor signature did not verify');
+    for (let i = 0; i < 20; i++)
+      if (!nodeVerify('sha256', data, options, signature)) throw new Error('floor signature did not verify');
     n += 20;
   }
   tally.count += n;
   tally.ms += performance.now() - start;
 }
 
-async function cmsSlice(s: Setup, trust: TrustStore, ms: number, concurrency: number, crl: boolean, now: Date, tally: Tally): Promise<void> {
+async function cmsSlice(
+  s: Setup,
+  trust: TrustStore,
+  ms: number,
+  concurrency: number,
+  crl: boolean,
+  now: Date,
+  tally: Tally,
+): Promise<void> {
   let next = 0;
   let done = 0;
   const start = performance.now();
@@ -103,7 +185,12 @@ async function cmsSlice(s: Setup, trust: TrustStore, ms: number, concurrency: nu
   const worker = async (): Promise<void> => {
     while (performance.now() < deadline) {
       const { cms } = s.messages[next++ % s.messages.length];
-      const result = await verifyCms(cms, { trust, now, requiredKeyUsage: 'nonRepudiation', ...(crl ? { crls: s.crls } : {}) });
+      const result = await verifyCms(cms, {
+        trust,
+        now,
+        requiredKeyUsage: 'nonRepudiation',
+        ...(crl ? { crls: s.crls } : {}),
+      });
       if (result.signatureVerified !== true) throw new Error('verification failed');
       done++;
     }
@@ -117,13 +204,16 @@ const perSecond = (t: Tally): number => t.count / (t.ms / 1000);
 
 /** Entry point for `npm run bench -- cms`. */
 export async function run(args: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+  const option = (name: string, fallback: number) =>
+    Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
   const seconds = option('seconds', 2);
   const concurrency = option('concurrency', 1);
   const crl = args.includes('--crl');
   const now = new Date();
   console.log(machineLine());
-  console.log(`chain of 3, ${SIGNERS} signers, ${MESSAGES} distinct messages, ${seconds} s per figure, concurrency ${concurrency}${crl ? ', with CRL check' : ''}`);
+  console.log(
+    `chain of 3, ${SIGNERS} signers, ${MESSAGES} distinct messages, ${seconds} s per figure, concurrency ${concurrency}${crl ? ', with CRL check' : ''}`,
+  );
   await createTestPki({ now }); // warms pkijs/asn1js and WebCrypto paths before measuring
   const webCrypto = globalThis.crypto;
   // Floor and configurations are measured in short interleaved slices, so that load from other
@@ -133,9 +223,24 @@ export async function run(args: string[]): Promise<void> {
   for (const algorithm of ['RSA', 'ECDSA'] as const) {
     const s = await setup(algorithm, now);
     const configurations = [
-      { label: 'node:crypto backend', trust: s.trust, install: () => setVerifyBackend(nodeVerifyBackend()), tally: { count: 0, ms: 0 } },
-      { label: 'node:crypto backend, no signer cache', trust: s.coldTrust, install: () => setVerifyBackend(nodeVerifyBackend()), tally: { count: 0, ms: 0 } },
-      { label: 'WebCrypto backend', trust: s.trust, install: () => useWebCrypto(webCrypto), tally: { count: 0, ms: 0 } },
+      {
+        label: 'node:crypto backend',
+        trust: s.trust,
+        install: () => setVerifyBackend(nodeVerifyBackend()),
+        tally: { count: 0, ms: 0 },
+      },
+      {
+        label: 'node:crypto backend, no signer cache',
+        trust: s.coldTrust,
+        install: () => setVerifyBackend(nodeVerifyBackend()),
+        tally: { count: 0, ms: 0 },
+      },
+      {
+        label: 'WebCrypto backend',
+        trust: s.trust,
+        install: () => useWebCrypto(webCrypto),
+        tally: { count: 0, ms: 0 },
+      },
     ];
     for (const c of configurations) {
       c.install();

@@ -20,13 +20,20 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { bytesToBase64, signCms, TrustStore, verifyCms, type CmsSigner } from '../src/protocol/cms';
-import { batchSigningBytes, decodeBatchProtobuf, encodeBatchProtobuf, formatUtcDay, ReportType, type DiagnosisKey } from '../src/protocol/efgs';
 import { loadPemSigner } from '../src/modules/federation/member/batch-signer';
+import { bytesToBase64, signCms, TrustStore, verifyCms, type CmsSigner } from '../src/protocol/cms';
+import {
+  batchSigningBytes,
+  decodeBatchProtobuf,
+  encodeBatchProtobuf,
+  formatUtcDay,
+  ReportType,
+  type DiagnosisKey,
+} from '../src/protocol/efgs';
 import { countryCertificate, createTrustAnchor, type TestCertificate } from '../test/support/federation-pki';
 import { machineLine, printResult } from './report';
 import { freshDatabase, ROOT, startServer } from './support';
@@ -70,7 +77,13 @@ async function connect(databaseUrl: string | undefined, dataDir: string): Promis
     return {
       exec: async (sql, params = []) => {
         const statement = db.prepare(sql);
-        const values = params.map((v) => (v instanceof Date ? v.toISOString().replace('T', ' ').replace('Z', '') : typeof v === 'boolean' ? Number(v) : v));
+        const values = params.map((v) =>
+          v instanceof Date
+            ? v.toISOString().replace('T', ' ').replace('Z', '')
+            : typeof v === 'boolean'
+              ? Number(v)
+              : v,
+        );
         return statement.reader ? statement.all(...values) : (statement.run(...values), []);
       },
       transaction: async (work) => {
@@ -91,7 +104,12 @@ async function connect(databaseUrl: string | undefined, dataDir: string): Promis
   return {
     exec: async (sql, params = []) => {
       let n = 0;
-      return (await client.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows as unknown[];
+      return (
+        await client.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        )
+      ).rows as unknown[];
     },
     transaction: async (work) => {
       await client.query('BEGIN');
@@ -122,11 +140,18 @@ function keysFor(now: Date): DiagnosisKey[] {
   }));
 }
 
-async function prepare(count: number, signer: CmsSigner, now: Date, prefix: string): Promise<PreparedUpload[]> {
+async function prepare(
+  count: number,
+  signer: CmsSigner,
+  now: Date,
+  prefix: string,
+): Promise<PreparedUpload[]> {
   const out: PreparedUpload[] = [];
   for (let i = 0; i < count; i++) {
     const keys = keysFor(now);
-    const signature = bytesToBase64(await signCms({ content: batchSigningBytes(keys), signer, detached: true, signingTime: now }));
+    const signature = bytesToBase64(
+      await signCms({ content: batchSigningBytes(keys), signer, detached: true, signingTime: now }),
+    );
     out.push({ tag: `${prefix}-${i}`, body: Buffer.from(encodeBatchProtobuf({ keys })), signature, keys });
   }
   return out;
@@ -142,18 +167,41 @@ function call(
   body?: Buffer,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${baseUrl}${path}`, { method, agent, headers: { ...headers, 'X-SSL-Client-SHA256': client.thumbprint, 'X-SSL-Client-DN': client.dn } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      `${baseUrl}${path}`,
+      {
+        method,
+        agent,
+        headers: { ...headers, 'X-SSL-Client-SHA256': client.thumbprint, 'X-SSL-Client-DN': client.dn },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 const upload = (baseUrl: string, agent: Agent, client: TestCertificate, u: PreparedUpload) =>
-  call(baseUrl, agent, client, 'POST', '/diagnosiskeys/upload', { 'Content-Type': 'application/protobuf; version=1.0', 'Content-Length': String(u.body.length), batchTag: u.tag, batchSignature: u.signature }, u.body);
+  call(
+    baseUrl,
+    agent,
+    client,
+    'POST',
+    '/diagnosiskeys/upload',
+    {
+      'Content-Type': 'application/protobuf; version=1.0',
+      'Content-Length': String(u.body.length),
+      batchTag: u.tag,
+      batchSignature: u.signature,
+    },
+    u.body,
+  );
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -178,7 +226,9 @@ export async function run(args: string[]): Promise<void> {
     if (built.status !== 0) throw new Error('build failed');
   }
   const dir = mkdtempSync(join(tmpdir(), 'veilig-bench-federation-'));
-  const databaseUrl = args.includes('--postgres') ? await freshDatabase('veilig_bench_federation') : undefined;
+  const databaseUrl = args.includes('--postgres')
+    ? await freshDatabase('veilig_bench_federation')
+    : undefined;
   const anchor = createTrustAnchor(dir);
   const [noAuth, noSign, frAuth] = await Promise.all([
     countryCertificate(dir, 'no-auth', 'NO', 'AUTHENTICATION'),
@@ -198,31 +248,44 @@ export async function run(args: string[]): Promise<void> {
   const server = await startServer(env);
   const sql = await connect(databaseUrl, dir);
   // Onboarding as the operator would (rows signed by the trust anchor), written straight into the registry.
-  for (const [cert, type] of [[noAuth, 'AUTHENTICATION'], [noSign, 'SIGNING'], [frAuth, 'AUTHENTICATION']] as const) {
-    await sql.exec('INSERT INTO federation_certificate (id, created_at, thumbprint, country, type, revoked, host, signature, raw_data) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)', [
-      randomUUID(),
-      new Date(),
-      cert.thumbprint,
-      cert.thumbprint === frAuth.thumbprint ? 'FR' : 'NO',
-      type,
-      false,
-      anchor.sign(cert.certPem),
-      cert.certPem,
-    ]);
+  for (const [cert, type] of [
+    [noAuth, 'AUTHENTICATION'],
+    [noSign, 'SIGNING'],
+    [frAuth, 'AUTHENTICATION'],
+  ] as const) {
+    await sql.exec(
+      'INSERT INTO federation_certificate (id, created_at, thumbprint, country, type, revoked, host, signature, raw_data) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?)',
+      [
+        randomUUID(),
+        new Date(),
+        cert.thumbprint,
+        cert.thumbprint === frAuth.thumbprint ? 'FR' : 'NO',
+        type,
+        false,
+        anchor.sign(cert.certPem),
+        cert.certPem,
+      ],
+    );
   }
   // A fresh connection per request: a kept-alive socket can be closed by the server while the floor runs.
   const agent = new Agent({ keepAlive: false });
   try {
-    console.log(`database: ${databaseUrl ? 'PostgreSQL' : 'SQLite (embedded profile)'}; ${batches} uploads of ${KEYS_PER_UPLOAD.toLocaleString('en-US')} keys, ECDSA P-256 signatures; server in its own process`);
+    console.log(
+      `database: ${databaseUrl ? 'PostgreSQL' : 'SQLite (embedded profile)'}; ${batches} uploads of ${KEYS_PER_UPLOAD.toLocaleString('en-US')} keys, ECDSA P-256 signatures; server in its own process`,
+    );
     const now = new Date();
     const signer = await loadPemSigner(noSign.certPem, noSign.keyPem);
     const prepareStart = performance.now();
     const uploads = await prepare(batches, signer, now, 'bench');
     const warmup = await prepare(3, signer, now, 'warmup');
     const floorSet = await prepare(floorRuns, signer, now, 'floor');
-    console.log(`prepared and signed in ${((performance.now() - prepareStart) / 1000).toFixed(1)} s (not timed)`);
+    console.log(
+      `prepared and signed in ${((performance.now() - prepareStart) / 1000).toFixed(1)} s (not timed)`,
+    );
 
-    for (const u of warmup) if ((await upload(server.baseUrl, agent, noAuth, u)).status !== 201) throw new Error('warm-up upload refused');
+    for (const u of warmup)
+      if ((await upload(server.baseUrl, agent, noAuth, u)).status !== 201)
+        throw new Error('warm-up upload refused');
     // Uploads one after the other, as a member sends them; a floor measurement after every few, so both see
     // the same table sizes and the same load from whatever else runs on the machine.
     const trust = TrustStore.forPinnedSigners();
@@ -237,7 +300,8 @@ export async function run(args: string[]): Promise<void> {
       const res = await upload(server.baseUrl, agent, noAuth, u);
       times.push(performance.now() - started);
       serverCpuMs += processCpuMs(server.child.pid!) - cpuBefore;
-      if (res.status !== 201) throw new Error(`upload ${u.tag} answered ${res.status}: ${res.body.toString()}`);
+      if (res.status !== 201)
+        throw new Error(`upload ${u.tag} answered ${res.status}: ${res.body.toString()}`);
       const f = i % floorEvery === 0 ? floorSet[i / floorEvery] : undefined;
       if (!f) continue;
       // Floor: CMS verification over the (prebuilt) signing bytes + upload row and 5,000 hashes, one transaction.
@@ -250,30 +314,61 @@ export async function run(args: string[]): Promise<void> {
       await sql.transaction(async () => {
         const [row] = (await sql.exec(
           'INSERT INTO efgs_upload (batch_tag, country, format, client_thumbprint, signing_thumbprint, batch_signature, key_count, keys, created_at, batch_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL) RETURNING id',
-          [f.tag, 'XX', 'protobuf-1.0', noAuth.thumbprint, noSign.thumbprint, f.signature, KEYS_PER_UPLOAD, f.body, now],
+          [
+            f.tag,
+            'XX',
+            'protobuf-1.0',
+            noAuth.thumbprint,
+            noSign.thumbprint,
+            f.signature,
+            KEYS_PER_UPLOAD,
+            f.body,
+            now,
+          ],
         )) as { id: number }[];
         for (let j = 0; j < hashes.length; j += HASH_CHUNK) {
           const chunk = hashes.slice(j, j + HASH_CHUNK);
-          await sql.exec(`INSERT INTO efgs_key_hash (payload_hash, upload_id, created_at) VALUES ${chunk.map(() => '(?, ?, ?)').join(',')}`, chunk.flatMap((h) => [h, row.id, now]));
+          await sql.exec(
+            `INSERT INTO efgs_key_hash (payload_hash, upload_id, created_at) VALUES ${chunk.map(() => '(?, ?, ?)').join(',')}`,
+            chunk.flatMap((h) => [h, row.id, now]),
+          );
         }
       });
       floorTimes.push(performance.now() - floorStarted);
       const used = process.cpuUsage(cpu);
       floorCpuMs += (used.user + used.system) / 1000;
     }
-    await sql.exec("DELETE FROM efgs_key_hash WHERE upload_id IN (SELECT id FROM efgs_upload WHERE country = 'XX')");
+    await sql.exec(
+      "DELETE FROM efgs_key_hash WHERE upload_id IN (SELECT id FROM efgs_upload WHERE country = 'XX')",
+    );
     await sql.exec("DELETE FROM efgs_upload WHERE country = 'XX'");
     const sorted = [...times].sort((a, b) => a - b);
     const p50 = percentile(sorted, 50);
-    const floorP50 = percentile([...floorTimes].sort((a, b) => a - b), 50);
-    printResult('upload of 5,000 signed keys, wall clock p50', p50, 'ms', { value: floorP50, label: 'CMS verify + upload row and 5,000 hash inserts, p50' });
-    printResult('upload of 5,000 signed keys, server CPU per upload (mean)', serverCpuMs / uploads.length, 'ms', { value: floorCpuMs / floorTimes.length, label: 'CPU of the same verify + inserts' });
+    const floorP50 = percentile(
+      [...floorTimes].sort((a, b) => a - b),
+      50,
+    );
+    printResult('upload of 5,000 signed keys, wall clock p50', p50, 'ms', {
+      value: floorP50,
+      label: 'CMS verify + upload row and 5,000 hash inserts, p50',
+    });
+    printResult(
+      'upload of 5,000 signed keys, server CPU per upload (mean)',
+      serverCpuMs / uploads.length,
+      'ms',
+      { value: floorCpuMs / floorTimes.length, label: 'CPU of the same verify + inserts' },
+    );
     console.log(
       `  p90 ${percentile(sorted, 90).toFixed(1)} ms, min ${sorted[0].toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms over ${sorted.length} uploads ` +
         `(floor: ${floorTimes.length} runs, min ${Math.min(...floorTimes).toFixed(1)} ms); goal p50 ≤ 250 ms: ${p50 <= 250 ? 'met' : 'NOT met'}; load average ${loadavg()[0].toFixed(1)}`,
     );
 
-    const batching = spawnSync(process.execPath, ['bench/workers/federation-batching.js'], { cwd: ROOT, env: childEnv, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const batching = spawnSync(process.execPath, ['bench/workers/federation-batching.js'], {
+      cwd: ROOT,
+      env: childEnv,
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (batching.status !== 0) throw new Error(`batching failed: ${batching.stderr}`);
     const { ms: batchingMs, tags } = JSON.parse(batching.stdout) as { ms: number; tags: string[] };
     console.log(`batching job: ${tags.length} batches in ${batchingMs.toFixed(0)} ms`);
@@ -286,7 +381,10 @@ export async function run(args: string[]): Promise<void> {
       let keys = 0;
       let bytes = 0;
       for (;;) {
-        const res = await call(server.baseUrl, agent, frAuth, 'GET', `/diagnosiskeys/download/${day}`, { Accept: `application/${format}; version=1.0`, ...(tag ? { batchTag: tag } : {}) });
+        const res = await call(server.baseUrl, agent, frAuth, 'GET', `/diagnosiskeys/download/${day}`, {
+          Accept: `application/${format}; version=1.0`,
+          ...(tag ? { batchTag: tag } : {}),
+        });
         if (res.status !== 200) throw new Error(`download answered ${res.status}`);
         walked++;
         bytes += res.body.length;
@@ -302,8 +400,14 @@ export async function run(args: string[]): Promise<void> {
       );
     }
     const floorStarted = performance.now();
-    for (const tag of tags) await sql.exec('SELECT u.keys FROM efgs_upload u JOIN efgs_batch b ON b.id = u.batch_id WHERE b.tag = ?', [tag]);
-    console.log(`  floor: reading the ${tags.length} batches' stored key blobs alone: ${((performance.now() - floorStarted) / 1000).toFixed(2)} s`);
+    for (const tag of tags)
+      await sql.exec(
+        'SELECT u.keys FROM efgs_upload u JOIN efgs_batch b ON b.id = u.batch_id WHERE b.tag = ?',
+        [tag],
+      );
+    console.log(
+      `  floor: reading the ${tags.length} batches' stored key blobs alone: ${((performance.now() - floorStarted) / 1000).toFixed(2)} s`,
+    );
   } finally {
     agent.destroy();
     await sql.close();

@@ -6,14 +6,21 @@ export function machineLine(): string {
   return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
 }
 
-export function printResult(label: string, value: number, unit: string, floor?: { value: number; label: string }): void {
+export function printResult(
+  label: string,
+  value: number,
+  unit: string,
+  floor?: { value: number; label: string },
+): void {
   const base = `${label}: ${format(value)} ${unit}`;
   if (!floor) {
     console.log(base);
     return;
   }
   const ratio = value / floor.value;
-  console.log(`${base}  (floor ${floor.label}: ${format(floor.value)} ${unit}; ratio ${(ratio * 100).toFixed(1)} %)`);
+  console.log(
+    `${base}  (floor ${floor.label}: ${format(floor.value)} ${unit}; ratio ${(ratio * 100).toFixed(1)} %)`,
+  );
 }
 
 function format(n: number): string {

@@ -20,7 +20,9 @@ export async function freshDatabase(name: string): Promise<string> {
 }
 
 /** Starts `node dist/src/main.js` (building it first if needed) and waits for /health/ready. */
-export async function startServer(env: Record<string, string>): Promise<{ baseUrl: string; child: ChildProcess; stop(): Promise<void> }> {
+export async function startServer(
+  env: Record<string, string>,
+): Promise<{ baseUrl: string; child: ChildProcess; stop(): Promise<void> }> {
   if (!existsSync(join(ROOT, 'dist/src/main.js'))) {
     const built = spawnSync('npm', ['run', 'build:server'], { cwd: ROOT, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('build failed');
@@ -30,12 +32,22 @@ export async function startServer(env: Record<string, string>): Promise<{ baseUr
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'test',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`${baseUrl}/health/ready`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${baseUrl}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (child.exitCode !== null) throw new Error('server exited during start-up');
     await new Promise((r) => setTimeout(r, 100));
@@ -61,7 +73,11 @@ export interface LoadResult {
 }
 
 /** Runs `jobs` with at most `concurrency` in flight; each job resolves to true on success. */
-export async function runLoad(total: number, concurrency: number, job: (i: number) => Promise<boolean>): Promise<LoadResult> {
+export async function runLoad(
+  total: number,
+  concurrency: number,
+  job: (i: number) => Promise<boolean>,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
@@ -85,7 +101,12 @@ export async function runLoad(total: number, concurrency: number, job: (i: numbe
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 /** A keep-alive HTTP request; resolves with the status code and body. */
-export function httpRequest(url: string, method: string, headers: Record<string, string>, body?: Buffer | string): Promise<{ status: number; body: Buffer }> {
+export function httpRequest(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: Buffer | string,
+): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];

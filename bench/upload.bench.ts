@@ -14,7 +14,11 @@ const DAY = 144;
 
 function keysFor(): { key: string; rollingStartIntervalNumber: number; rollingPeriod: number }[] {
   const today = Math.floor(Date.now() / 600_000 / DAY) * DAY;
-  return Array.from({ length: 14 }, (_, d) => ({ key: randomBytes(16).toString('base64'), rollingStartIntervalNumber: today - (d + 1) * DAY, rollingPeriod: 144 }));
+  return Array.from({ length: 14 }, (_, d) => ({
+    key: randomBytes(16).toString('base64'),
+    rollingStartIntervalNumber: today - (d + 1) * DAY,
+    rollingPeriod: 144,
+  }));
 }
 
 export async function run(args: string[]): Promise<void> {
@@ -22,17 +26,34 @@ export async function run(args: string[]): Promise<void> {
   const concurrency = Number(args.find((a) => a.startsWith('--concurrency='))?.split('=')[1] ?? 32);
   console.log(machineLine());
   const url = await freshDatabase('veilig_bench_upload');
-  const server = await startServer({ DATABASE_URL: url, UPLOAD_TOKEN_SECRET: SECRET, DATABASE_POOL_SIZE: '16', DEMO_SIMULATORS: 'true' });
+  const server = await startServer({
+    DATABASE_URL: url,
+    UPLOAD_TOKEN_SECRET: SECRET,
+    DATABASE_POOL_SIZE: '16',
+    DEMO_SIMULATORS: 'true',
+  });
   try {
     const secret = new TextEncoder().encode(SECRET);
     const make = async () => ({
-      token: (await signUploadToken(secret, { flow: 'bench', reportType: 1, maxKeys: 30 }, Date.now(), 3_600_000)).token,
-      body: JSON.stringify({ keys: keysFor(), consentToFederation: true, visitedCountries: ['DE'], padding: randomBytes(1200).toString('base64') }),
+      token: (
+        await signUploadToken(secret, { flow: 'bench', reportType: 1, maxKeys: 30 }, Date.now(), 3_600_000)
+      ).token,
+      body: JSON.stringify({
+        keys: keysFor(),
+        consentToFederation: true,
+        visitedCountries: ['DE'],
+        padding: randomBytes(1200).toString('base64'),
+      }),
     });
     const uploads = await Promise.all(Array.from({ length: total + 300 }, make));
     const send = async (i: number) => {
       const u = uploads[i];
-      const res = await httpRequest(`${server.baseUrl}/api/v1/diagnosis-keys`, 'POST', { 'content-type': 'application/json', authorization: `Bearer ${u.token}` }, u.body);
+      const res = await httpRequest(
+        `${server.baseUrl}/api/v1/diagnosis-keys`,
+        'POST',
+        { 'content-type': 'application/json', authorization: `Bearer ${u.token}` },
+        u.body,
+      );
       return res.status === 200;
     };
     await runLoad(300, concurrency, (i) => send(total + i)); // warm-up
@@ -45,7 +66,20 @@ export async function run(args: string[]): Promise<void> {
     const floor = await runLoad(total, concurrency, async (i) => {
       const values: unknown[] = [];
       const tuples = rows[i].map((k, j) => {
-        values.push(Buffer.from(k.key, 'base64'), k.rollingStartIntervalNumber, 144, 1, 'NL', 'NL', '["DE"]', true, 'app', 'bench', now, now);
+        values.push(
+          Buffer.from(k.key, 'base64'),
+          k.rollingStartIntervalNumber,
+          144,
+          1,
+          'NL',
+          'NL',
+          '["DE"]',
+          true,
+          'app',
+          'bench',
+          now,
+          now,
+        );
         const o = j * 12;
         return `($${o + 1},$${o + 2},$${o + 3},$${o + 4},$${o + 5},$${o + 6},$${o + 7},$${o + 8},$${o + 9},$${o + 10},$${o + 11},$${o + 12})`;
       });
@@ -56,8 +90,13 @@ export async function run(args: string[]): Promise<void> {
       return true;
     });
     await pool.end();
-    printResult('uploads (14 keys each)', result.perSecond, 'uploads/s', { value: floor.perSecond, label: 'bare pg multi-row INSERT' });
-    console.log(`  upload latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; failures ${result.failures}; concurrency ${concurrency}`);
+    printResult('uploads (14 keys each)', result.perSecond, 'uploads/s', {
+      value: floor.perSecond,
+      label: 'bare pg multi-row INSERT',
+    });
+    console.log(
+      `  upload latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; failures ${result.failures}; concurrency ${concurrency}`,
+    );
     console.log(`  floor latency p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms`);
   } finally {
     await server.stop();

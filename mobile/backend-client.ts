@@ -47,7 +47,6 @@ export interface UploadOptions {
   decoy?: boolean;
 }
 
-
 /** Converts keys to the upload JSON; `daysSinceOnsetOfSymptoms` is sent only when known. */
 export function toUploadedKeys(keys: readonly TemporaryExposureKey[]): UploadedKey[] {
   return keys.map((k) => ({

@@ -7,6 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
+import { pemToDerAll } from '../src/protocol/cms/pem';
 import {
   createEcdsaSigner,
   ExportFileError,
@@ -15,7 +16,6 @@ import {
   writeExportFile,
   type ExportVerificationKey,
 } from '../src/protocol/gaen';
-import { pemToDerAll } from '../src/protocol/cms/pem';
 import { ManualClock, systemClock, type Clock } from './clock';
 import { DisclosureFlow } from './disclosure-flow';
 import { matchExports } from './matching/match';
@@ -250,14 +250,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         trustedRoots: pemToDerAll(await readFile(need(values.root, '--root'), 'utf8'), 'CERTIFICATE'),
         homeRegion: values.region ?? 'NL',
       });
-      let state = await flow.start(phone, { disclose: true, visitedCountries: values.visited?.split(',').filter(Boolean), consentToFederation: values.federation === true });
+      let state = await flow.start(phone, {
+        disclose: true,
+        visitedCountries: values.visited?.split(',').filter(Boolean),
+        consentToFederation: values.federation === true,
+      });
       if (state.status === 'awaiting-signature') {
         io.out(`code: ${state.pending.codeText}`);
         io.out(`words (nl): ${state.pending.trustwords.nl.join(' ')}`);
         io.out(`words (en): ${state.pending.trustwords.en.join(' ')}`);
         io.out(`valid until ${state.pending.expiresAt}; waiting for the GP's signature…`);
         const pending = state.pending;
-        state = await flow.waitForApproval(pending, { timeoutMs: Number(values.wait ?? 600) * 1000, intervalMs: 1000 });
+        state = await flow.waitForApproval(pending, {
+          timeoutMs: Number(values.wait ?? 600) * 1000,
+          intervalMs: 1000,
+        });
         if (state.status === 'awaiting-signature') {
           await flow.cancel(pending).catch(() => undefined);
           io.err('no signature in time; the code was withdrawn');
@@ -269,11 +276,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         state = await flow.upload(phone, state);
       }
       if (state.status !== 'uploaded') {
-        io.err(state.status === 'failed' ? `${state.failure}: ${state.message}` : `stopped in state ${state.status}`);
+        io.err(
+          state.status === 'failed'
+            ? `${state.failure}: ${state.message}`
+            : `stopped in state ${state.status}`,
+        );
         return 3;
       }
       await s.save(phone);
-      io.out(`uploaded ${state.insertedKeys} keys; ${state.forgottenKeys} disclosed keys destroyed, phone rekeyed`);
+      io.out(
+        `uploaded ${state.insertedKeys} keys; ${state.forgottenKeys} disclosed keys destroyed, phone rekeyed`,
+      );
       return 0;
     }
     default:

@@ -15,7 +15,8 @@
  * (`DisclosureFailure`), a plain message and what the UI can offer next.
  */
 import { createUziRolePolicy, isRefusal, TrustStore, type UziRolePolicy } from '../src/protocol/cms';
-import { bytesToBase64, base64ToBytes } from '../src/protocol/cms/pem';
+import { toHex } from '../src/protocol/cms/bytes';
+import { base64ToBytes, bytesToBase64 } from '../src/protocol/cms/pem';
 import {
   codeToTrustwords,
   computeUploadHash,
@@ -30,7 +31,6 @@ import {
   type DisclosureUploadVerification,
   type RandomBytes,
 } from '../src/protocol/disclosure';
-import { toHex } from '../src/protocol/cms/bytes';
 import type { TemporaryExposureKey } from '../src/protocol/gaen';
 import type { KeyUploadRequest } from '../src/protocol/key-upload';
 import type { DisclosurePollResult, RegisteredDisclosure } from '../src/shared/disclosure-contract';
@@ -91,8 +91,18 @@ export interface DisclosureSigner {
 /** Where the flow is; each step returns one of these. */
 export type DisclosureState =
   | { readonly status: 'awaiting-signature'; readonly pending: PendingDisclosure }
-  | { readonly status: 'approved'; readonly pending: PendingDisclosure; readonly approval: Uint8Array; readonly signer: DisclosureSigner }
-  | { readonly status: 'uploaded'; readonly insertedKeys: number; readonly signer: DisclosureSigner; readonly forgottenKeys: number }
+  | {
+      readonly status: 'approved';
+      readonly pending: PendingDisclosure;
+      readonly approval: Uint8Array;
+      readonly signer: DisclosureSigner;
+    }
+  | {
+      readonly status: 'uploaded';
+      readonly insertedKeys: number;
+      readonly signer: DisclosureSigner;
+      readonly forgottenKeys: number;
+    }
   | {
       readonly status: 'failed';
       readonly failure: DisclosureFailure;
@@ -107,14 +117,18 @@ export type DisclosureState =
 /** Plain messages for the UI (English; apps translate by code). */
 export const DISCLOSURE_FLOW_MESSAGES: Readonly<Record<DisclosureFailure, string>> = {
   ...DISCLOSURE_REFUSAL_MESSAGES,
-  NOT_ARTICLE_3_PROFESSIONAL: 'Signed by a non-BIG professional: only a BIG-registered care provider (such as your GP) can approve this.',
-  ROLE_NOT_ALLOWED: 'Signed by a professional whose profession may not approve disclosures here; ask your GP.',
-  NOT_A_CARE_PROVIDER_CARD: 'Not signed with a care provider card; ask your GP to sign with their own UZI card.',
+  NOT_ARTICLE_3_PROFESSIONAL:
+    'Signed by a non-BIG professional: only a BIG-registered care provider (such as your GP) can approve this.',
+  ROLE_NOT_ALLOWED:
+    'Signed by a professional whose profession may not approve disclosures here; ask your GP.',
+  NOT_A_CARE_PROVIDER_CARD:
+    'Not signed with a care provider card; ask your GP to sign with their own UZI card.',
   NOT_A_SIGNATURE_CERTIFICATE: 'Signed with the wrong certificate of the card; ask your GP to sign again.',
   UNTRUSTED_CHAIN: 'The signature does not come from a recognised card issuer; your keys were not shared.',
   CERTIFICATE_EXPIRED: "The professional's card had expired; ask them to sign with a valid card.",
   CERTIFICATE_REVOKED: "The professional's card has been revoked; ask them to sign with a valid card.",
-  CODE_MISMATCH: 'Code mismatch: the signature is for other digits. Read your code to your GP again and ask them to sign once more.',
+  CODE_MISMATCH:
+    'Code mismatch: the signature is for other digits. Read your code to your GP again and ask them to sign once more.',
   UPLOAD_HASH_MISMATCH: 'The signature is for other data than this phone would share; start again.',
   CONSENT_REQUIRED: 'Agree to share your keys first.',
   NO_KEYS: 'This phone has no keys to share yet.',
@@ -176,7 +190,10 @@ export class DisclosureFlow {
   /** Step 1: draws a code, fixes and hashes the upload, registers hash + reference. */
   async start(phone: Phone, consent: DisclosureConsent | undefined): Promise<DisclosureState> {
     if (consent?.disclose !== true) return failed('CONSENT_REQUIRED', 'start-over');
-    const keys = phone.diagnosisKeys({ includeCurrentKey: true, ...(consent.onsetMs !== undefined ? { onsetMs: consent.onsetMs } : {}) });
+    const keys = phone.diagnosisKeys({
+      includeCurrentKey: true,
+      ...(consent.onsetMs !== undefined ? { onsetMs: consent.onsetMs } : {}),
+    });
     if (keys.length === 0) return failed('NO_KEYS', 'start-over');
     const homeRegion = this.options.homeRegion ?? 'NL';
     const upload = uploadRequest(keys, {
@@ -189,7 +206,10 @@ export class DisclosureFlow {
       const code = drawDisclosureCode(this.options.random);
       let registered: RegisteredDisclosure;
       try {
-        registered = await this.post<RegisteredDisclosure>('/api/v1/disclosure/requests', { reference: code.reference, uploadHash: toHex(uploadHash) });
+        registered = await this.post<RegisteredDisclosure>('/api/v1/disclosure/requests', {
+          reference: code.reference,
+          uploadHash: toHex(uploadHash),
+        });
       } catch (e) {
         if (e instanceof BackendError && e.slug === 'reference-taken') continue;
         return unavailable(e);
@@ -214,10 +234,13 @@ export class DisclosureFlow {
   async poll(pending: PendingDisclosure): Promise<DisclosureState> {
     let result: DisclosurePollResult;
     try {
-      result = await this.client.json<DisclosurePollResult>(`/api/v1/disclosure/requests/${encodeURIComponent(pending.requestId)}`, {
-        headers: { authorization: `Bearer ${pending.pollSecret}` },
-        cache: 'no-store',
-      });
+      result = await this.client.json<DisclosurePollResult>(
+        `/api/v1/disclosure/requests/${encodeURIComponent(pending.requestId)}`,
+        {
+          headers: { authorization: `Bearer ${pending.pollSecret}` },
+          cache: 'no-store',
+        },
+      );
     } catch (e) {
       if (e instanceof BackendError && e.status === 404) return failed('REQUEST_CLOSED', 'start-over');
       return unavailable(e, pending);
@@ -232,7 +255,9 @@ export class DisclosureFlow {
       case 'cancelled':
         return failed('REQUEST_CLOSED', 'start-over');
       case 'signed':
-        return result.approval ? this.check(pending, base64ToBytes(result.approval)) : { status: 'awaiting-signature', pending };
+        return result.approval
+          ? this.check(pending, base64ToBytes(result.approval))
+          : { status: 'awaiting-signature', pending };
     }
   }
 
@@ -250,7 +275,12 @@ export class DisclosureFlow {
         expected: { uploadHash: pending.uploadHash, code: pending.code },
       });
       const { signer, uzi } = verified.signature;
-      return { status: 'approved', pending, approval, signer: { name: signer.subject.fields.CN ?? '', uziNumber: uzi.uziNumber, role: uzi.role } };
+      return {
+        status: 'approved',
+        pending,
+        approval,
+        signer: { name: signer.subject.fields.CN ?? '', uziNumber: uzi.uziNumber, role: uzi.role },
+      };
     } catch (e) {
       if (!isRefusal<DisclosureRefusalReason>(e)) throw e;
       return failed(e.reason, SIGNER_FAILURES.includes(e.reason) ? 'poll-again' : 'start-over', pending);
@@ -261,7 +291,10 @@ export class DisclosureFlow {
    * Step 2, repeated: polls until approved, failed or `timeoutMs` passed (then still awaiting).
    * A package that fails the phone's checks ends the wait, so the UI can tell the patient why.
    */
-  async waitForApproval(pending: PendingDisclosure, options: { intervalMs?: number; timeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {}): Promise<DisclosureState> {
+  async waitForApproval(
+    pending: PendingDisclosure,
+    options: { intervalMs?: number; timeoutMs?: number; sleep?: (ms: number) => Promise<void> } = {},
+  ): Promise<DisclosureState> {
     const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
     for (;;) {
@@ -272,12 +305,22 @@ export class DisclosureFlow {
   }
 
   /** Step 3: uploads the hashed payload with the approval; on success destroys the disclosed keys and rekeys. */
-  async upload(phone: Phone, approved: Extract<DisclosureState, { status: 'approved' }>): Promise<DisclosureState> {
+  async upload(
+    phone: Phone,
+    approved: Extract<DisclosureState, { status: 'approved' }>,
+  ): Promise<DisclosureState> {
     const { pending } = approved;
-    const verification: DisclosureUploadVerification = { type: DISCLOSURE_VERIFICATION_TYPE, requestId: pending.requestId, approval: bytesToBase64(approved.approval) };
+    const verification: DisclosureUploadVerification = {
+      type: DISCLOSURE_VERIFICATION_TYPE,
+      requestId: pending.requestId,
+      approval: bytesToBase64(approved.approval),
+    };
     let insertedKeys: number;
     try {
-      ({ insertedKeys } = await this.post<{ insertedKeys: number }>('/api/v1/diagnosis-keys', { ...pending.upload, verification }));
+      ({ insertedKeys } = await this.post<{ insertedKeys: number }>('/api/v1/diagnosis-keys', {
+        ...pending.upload,
+        verification,
+      }));
     } catch (e) {
       if (!(e instanceof BackendError) || e.status >= 500) return unavailable(e, pending);
       const failure: DisclosureFailure = e.slug === 'disclosure-code-used' ? 'CODE_USED' : 'UPLOAD_REFUSED';
@@ -297,21 +340,39 @@ export class DisclosureFlow {
   }
 
   private trustStore(): Promise<TrustStore> {
-    this.trust ??= TrustStore.create({ roots: this.options.trustedRoots, intermediates: this.options.intermediates ?? [] });
+    this.trust ??= TrustStore.create({
+      roots: this.options.trustedRoots,
+      intermediates: this.options.intermediates ?? [],
+    });
     return this.trust;
   }
 
   private post<T>(path: string, body: unknown): Promise<T> {
-    return this.client.json<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return this.client.json<T>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 }
 
-function failed(failure: DisclosureFailure, next: DisclosureNextStep, pending?: PendingDisclosure): Extract<DisclosureState, { status: 'failed' }> {
-  return { status: 'failed', failure, message: DISCLOSURE_FLOW_MESSAGES[failure], next, ...(pending && next !== 'start-over' ? { pending } : {}) };
+function failed(
+  failure: DisclosureFailure,
+  next: DisclosureNextStep,
+  pending?: PendingDisclosure,
+): Extract<DisclosureState, { status: 'failed' }> {
+  return {
+    status: 'failed',
+    failure,
+    message: DISCLOSURE_FLOW_MESSAGES[failure],
+    next,
+    ...(pending && next !== 'start-over' ? { pending } : {}),
+  };
 }
 
 function unavailable(error: unknown, pending?: PendingDisclosure): DisclosureState {
   // A refusal the app cannot act on (4xx) is a bug or an attack; anything else is the network.
-  if (error instanceof BackendError && error.status < 500 && error.status !== 429) return { ...failed('UPLOAD_REFUSED', 'start-over'), backendSlug: error.slug };
+  if (error instanceof BackendError && error.status < 500 && error.status !== 429)
+    return { ...failed('UPLOAD_REFUSED', 'start-over'), backendSlug: error.slug };
   return failed('BACKEND_UNAVAILABLE', 'retry-later', pending);
 }

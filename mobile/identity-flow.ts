@@ -11,6 +11,7 @@
  * 3. `upload`: with the symptom onset date (or none: the sample date), labels each key of the last 14
  *    days with DSOS and infectiousness and uploads them once with the token.
  */
+import { randomBytes } from 'node:crypto';
 import {
   BLIND_TOKEN_VERIFICATION_TYPE,
   blind,
@@ -29,7 +30,6 @@ import {
   type LabelledKey,
   type PublishedTokenKey,
 } from '../src/protocol/identity';
-import { randomBytes } from 'node:crypto';
 import { BackendClient, type UploadOptions } from './backend-client';
 import type { Phone } from './phone';
 
@@ -88,7 +88,8 @@ export class IdentityVerificationFlow {
 
   /** Step 1: refuses without the extra consent; otherwise the URL to open and the state to keep. */
   begin(consent: VerificationConsent | undefined): PendingVerification {
-    if (consent?.identityLookup !== true) throw new IdentityFlowError('Verification needs the extra consent first.', 'consent-required');
+    if (consent?.identityLookup !== true)
+      throw new IdentityFlowError('Verification needs the extra consent first.', 'consent-required');
     const verifier = codeVerifier();
     const state = randomBytes(16).toString('base64url');
     const url = new URL('/api/v1/identity/authorize', this.baseUrl);
@@ -106,7 +107,11 @@ export class IdentityVerificationFlow {
   async complete(pending: PendingVerification, returnedUrl: string): Promise<UploadAuthorization> {
     const back = new URL(returnedUrl);
     const code = back.searchParams.get('code');
-    if (!returnedUrl.startsWith(pending.redirectUri) || back.searchParams.get('state') !== pending.state || !code) {
+    if (
+      !returnedUrl.startsWith(pending.redirectUri) ||
+      back.searchParams.get('state') !== pending.state ||
+      !code
+    ) {
       throw new IdentityFlowError('The login came back to the app with an unexpected URL.', 'bad-redirect');
     }
     const proof = { code, codeVerifier: pending.codeVerifier };
@@ -116,11 +121,14 @@ export class IdentityVerificationFlow {
     const numbers = publicNumbers(publicKey);
     const msg = prepareRandomized(tokenMessage(key.keyId));
     const { blindedMsg, inv } = blind(numbers, msg);
-    const { blindSignature } = await this.post<{ blindSignature: string }>('/api/v1/identity/blind-signature', {
-      ...proof,
-      keyId: key.keyId,
-      blindedMessage: Buffer.from(blindedMsg).toString('base64url'),
-    });
+    const { blindSignature } = await this.post<{ blindSignature: string }>(
+      '/api/v1/identity/blind-signature',
+      {
+        ...proof,
+        keyId: key.keyId,
+        blindedMessage: Buffer.from(blindedMsg).toString('base64url'),
+      },
+    );
     const signature = finalize(publicKey, numbers, msg, Buffer.from(blindSignature, 'base64url'), inv);
     return {
       sampleDate: key.sampleDate,
@@ -144,7 +152,9 @@ export class IdentityVerificationFlow {
     const onset = options.onsetDate ?? auth.sampleDate;
     const today = isoDay(phone.nowMs());
     if (options.onsetDate !== null) {
-      const check = isIsoDate(onset) ? checkOnsetDate(onset, auth.sampleDate, today) : { ok: false as const, detail: 'Use YYYY-MM-DD.' };
+      const check = isIsoDate(onset)
+        ? checkOnsetDate(onset, auth.sampleDate, today)
+        : { ok: false as const, detail: 'Use YYYY-MM-DD.' };
       if (!check.ok) throw new IdentityFlowError(check.detail, 'bad-onset-date');
     }
     // Newest first when the grant allows fewer keys than the phone has.
@@ -160,7 +170,11 @@ export class IdentityVerificationFlow {
     };
     const insertedKeys = await this.client.uploadKeys(
       labelled.map((l) => l.key),
-      { verification: { ...verification }, visitedCountries: options.visitedCountries, consentToFederation: options.consentToFederation },
+      {
+        verification: { ...verification },
+        visitedCountries: options.visitedCountries,
+        consentToFederation: options.consentToFederation,
+      },
     );
     return { insertedKeys, keys: labelled };
   }
@@ -171,17 +185,34 @@ export class IdentityVerificationFlow {
    * could otherwise recognise the user's token at upload (the "key tagging" attack).
    */
   private async trustedKey(offered: PublishedTokenKey, sampleDate: string): Promise<PublishedTokenKey> {
-    const { keys } = await this.client.json<{ keys: PublishedTokenKey[] }>('/.well-known/veilig/identity-token-keys', { cache: 'no-store' });
+    const { keys } = await this.client.json<{ keys: PublishedTokenKey[] }>(
+      '/.well-known/veilig/identity-token-keys',
+      { cache: 'no-store' },
+    );
     const listed = keys.find((k) => k.keyId === offered.keyId);
-    const sameSlot = keys.filter((k) => k.issuedOn === offered.issuedOn && k.sampleDate === offered.sampleDate);
-    if (!listed || sameSlot.length !== 1 || listed.sampleDate !== sampleDate || listed.publicKey !== offered.publicKey) {
-      throw new IdentityFlowError('The token key offered is not the one published for this day and sample date.', 'untrusted-token-key');
+    const sameSlot = keys.filter(
+      (k) => k.issuedOn === offered.issuedOn && k.sampleDate === offered.sampleDate,
+    );
+    if (
+      !listed ||
+      sameSlot.length !== 1 ||
+      listed.sampleDate !== sampleDate ||
+      listed.publicKey !== offered.publicKey
+    ) {
+      throw new IdentityFlowError(
+        'The token key offered is not the one published for this day and sample date.',
+        'untrusted-token-key',
+      );
     }
     publicKeyOf(listed); // throws if the id is not the key's hash
     return listed;
   }
 
   private post<T>(path: string, body: unknown): Promise<T> {
-    return this.client.json<T>(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return this.client.json<T>(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 }

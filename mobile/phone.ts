@@ -263,7 +263,11 @@ export class Phone {
    */
   forgetKeys(keys: readonly { keyData: Uint8Array }[]): number {
     const before = this.ownKeys.length;
-    removeWhere(this.ownKeys, (k) => keys.some((d) => d.keyData.length === k.keyData.length && d.keyData.every((b, i) => b === k.keyData[i])));
+    removeWhere(this.ownKeys, (k) =>
+      keys.some(
+        (d) => d.keyData.length === k.keyData.length && d.keyData.every((b, i) => b === k.keyData[i]),
+      ),
+    );
     return before - this.ownKeys.length;
   }
 

@@ -4,4 +4,6 @@ import { dirname } from 'node:path';
 import { buildWidget, WIDGET_BUNDLE } from '../src/modules/veilig-bellen/widget-script';
 
 mkdirSync(dirname(WIDGET_BUNDLE), { recursive: true });
-void buildWidget(WIDGET_BUNDLE).then((code) => console.log(`${WIDGET_BUNDLE}: ${(code.length / 1024).toFixed(0)} KiB`));
+void buildWidget(WIDGET_BUNDLE).then((code) =>
+  console.log(`${WIDGET_BUNDLE}: ${(code.length / 1024).toFixed(0)} KiB`),
+);

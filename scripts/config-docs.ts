@@ -12,19 +12,29 @@ export const END = '<!-- config-table:end -->';
 function defaultOf(schema: z.ZodType): string {
   const result = schema.safeParse(undefined);
   if (!result.success) return '';
-  const value = (schema as z.ZodType & { def?: { type?: string } }).def?.type === 'pipe' ? undefined : result.data;
+  const value =
+    (schema as z.ZodType & { def?: { type?: string } }).def?.type === 'pipe' ? undefined : result.data;
   const raw = value ?? findDefault(schema);
   if (raw === undefined || raw === '') return '';
-  const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw);
+  const text =
+    typeof raw === 'string'
+      ? raw
+      : typeof raw === 'number' || typeof raw === 'boolean'
+        ? String(raw)
+        : JSON.stringify(raw);
   return `\`${text}\``;
 }
 
 function findDefault(schema: z.ZodType): unknown {
   let s: unknown = schema;
   for (let i = 0; i < 10 && s; i++) {
-    const def = (s as { def?: { type?: string; defaultValue?: unknown; in?: unknown; innerType?: unknown } }).def;
+    const def = (s as { def?: { type?: string; defaultValue?: unknown; in?: unknown; innerType?: unknown } })
+      .def;
     if (!def) return undefined;
-    if (def.type === 'default') return typeof def.defaultValue === 'function' ? (def.defaultValue as () => unknown)() : def.defaultValue;
+    if (def.type === 'default')
+      return typeof def.defaultValue === 'function'
+        ? (def.defaultValue as () => unknown)()
+        : def.defaultValue;
     s = def.in ?? def.innerType;
   }
   return undefined;
@@ -37,7 +47,10 @@ export function renderConfigTable(): string {
     for (const [name, schema] of Object.entries(part.shape)) {
       const meta = metaOf(schema);
       const description = (schema.description ?? meta.description ?? '').replace(/\|/g, '\\|');
-      const fallback = meta.devSecret !== undefined ? '*(development value; production must set its own)*' : defaultOf(schema) || '—';
+      const fallback =
+        meta.devSecret !== undefined
+          ? '*(development value; production must set its own)*'
+          : defaultOf(schema) || '—';
       lines.push(`| \`${name}\` | ${fallback} | ${description} |`);
     }
     lines.push('');

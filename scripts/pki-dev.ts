@@ -26,7 +26,11 @@ function parseArgs(argv: readonly string[]): Options {
   };
   const crlDays = Number(value('crl-days') ?? 90);
   if (!Number.isInteger(crlDays) || crlDays < 1) throw new Error('--crl-days must be a positive integer');
-  return { out: resolve(value('out') ?? join(__dirname, '..', 'data', 'pki')), password: value('password') ?? 'veilig-dev', crlDays };
+  return {
+    out: resolve(value('out') ?? join(__dirname, '..', 'data', 'pki')),
+    password: value('password') ?? 'veilig-dev',
+    crlDays,
+  };
 }
 
 async function main(): Promise<void> {
@@ -39,7 +43,11 @@ async function main(): Promise<void> {
   const write = (name: string, data: string | Uint8Array): string => {
     // Private keys only readable by the developer, even though they are throwaway test keys.
     const mode = /\.(key\.pem|p12)$/.test(name) ? 0o600 : 0o644;
-    writeFileSync(join(options.out, name), data, typeof data === 'string' ? { encoding: 'utf8', mode } : { mode });
+    writeFileSync(
+      join(options.out, name),
+      data,
+      typeof data === 'string' ? { encoding: 'utf8', mode } : { mode },
+    );
     written.push(name);
     return name;
   };
@@ -88,14 +96,20 @@ async function main(): Promise<void> {
   write('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
   write('README.md', readme(options, manifest.crlNextUpdate, pki.signers));
 
-  console.log(`dev PKI written to ${relative(process.cwd(), options.out) || '.'} (${written.length} files); PKCS#12 password: ${options.password}`);
+  console.log(
+    `dev PKI written to ${relative(process.cwd(), options.out) || '.'} (${written.length} files); PKCS#12 password: ${options.password}`,
+  );
 }
 
 function fileBase(name: TestSignerName): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function readme(options: Options, crlNextUpdate: string, signers: Awaited<ReturnType<typeof createTestPki>>['signers']): string {
+function readme(
+  options: Options,
+  crlNextUpdate: string,
+  signers: Awaited<ReturnType<typeof createTestPki>>['signers'],
+): string {
   const rows = TEST_SIGNER_NAMES.map((name) => {
     const s = signers[name];
     const role = s.uziName?.split('-')[5] ?? '';

@@ -23,13 +23,18 @@ import { KEY_UPLOAD_BODY_LIMIT, KEY_UPLOAD_PATH } from './modules/key-store/key-
 import { useNodeCrypto } from './protocol/cms/node-backend';
 
 /** Repository root, whether running from `src/` (tests, tsx) or from `dist/src/` (built). */
-export const repoRoot = __dirname.includes(`${'/'}dist${'/'}`) ? join(__dirname, '..', '..') : join(__dirname, '..');
+export const repoRoot = __dirname.includes(`${'/'}dist${'/'}`)
+  ? join(__dirname, '..', '..')
+  : join(__dirname, '..');
 
 /** Paths the Angular router owns; everything else that is not API falls through to 404. */
 const SPA_PATHS = /^\/(?:$|login|change-password|admin|backoffice|console)(?:\/|$)/;
 
 /** Builds and configures the whole application; used by main.ts, the CLI and the e2e tests. */
-export async function createApp(config: AppConfig, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfig,
+  options: AppModuleOptions = {},
+): Promise<NestExpressApplication> {
   // CMS verification (disclosure approvals, federation batches) with synchronous node:crypto: several
   // times faster than WebCrypto round trips (docs/PERFORMANCE.md, "CMS verification").
   useNodeCrypto();
@@ -42,7 +47,9 @@ export async function createApp(config: AppConfig, options: AppModuleOptions = {
           cert: readFileSync(config.http.tls.certFile),
           key: readFileSync(config.http.tls.keyFile),
           // Federation gateway with direct mTLS: ask for a client certificate, the registry decides (efgs.md §A6).
-          ...(config.federation.gatewayEnabled && config.federation.gateway.directMtls ? { requestCert: true, rejectUnauthorized: false } : {}),
+          ...(config.federation.gatewayEnabled && config.federation.gateway.directMtls
+            ? { requestCert: true, rejectUnauthorized: false }
+            : {}),
         }
       : undefined,
   });
@@ -91,7 +98,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   // widget) get their own per-tenant allow-list without credentials.
   const crossOrigin = app.get(CrossOriginRoutes);
   app.enableCors((req: Request, cb: CorsOptionsCallback) => {
-    crossOrigin.corsOptions(req, config.http.corsOrigins).then((o) => cb(null, o), (err: Error) => cb(err, {}));
+    crossOrigin.corsOptions(req, config.http.corsOrigins).then(
+      (o) => cb(null, o),
+      (err: Error) => cb(err, {}),
+    );
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
@@ -105,7 +115,9 @@ function setupOpenApi(app: INestApplication): void {
     app,
     new DocumentBuilder()
       .setTitle('Veilig API')
-      .setDescription('Verified disclosure: key uploads, exports, signed disclosure, Veilig bellen, federation.')
+      .setDescription(
+        'Verified disclosure: key uploads, exports, signed disclosure, Veilig bellen, federation.',
+      )
       .setVersion('1')
       .build(),
   );
@@ -130,7 +142,8 @@ function servePortals(app: NestExpressApplication): void {
 /** Every browser gets a CSRF token cookie on its first request; the portal echoes it in a header. */
 function csrfCookie(secure: boolean) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!(req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE]) setCsrfCookie(res, randomToken(), secure);
+    if (!(req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE])
+      setCsrfCookie(res, randomToken(), secure);
     next();
   };
 }

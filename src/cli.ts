@@ -4,9 +4,9 @@
  *   migrate                                                run pending migrations and exit
  *   check-config                                           validate the environment and exit
  */
-import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { writeSync } from 'node:fs';
+import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/app-config';
@@ -31,17 +31,22 @@ export async function runCli(
   const [command, ...args] = argv;
   const config = { ...loadConfig(env), jobs: { worker: false } };
   if (command === 'check-config') {
-    io.out(`configuration is valid (${config.env}, ${config.database.kind}${config.redis ? ', redis' : ''})\n`);
+    io.out(
+      `configuration is valid (${config.env}, ${config.database.kind}${config.redis ? ', redis' : ''})\n`,
+    );
     return 0;
   }
   if (command !== 'create-admin' && command !== 'migrate') {
     io.err('usage: cli create-admin --email <email> [--name <name>] | migrate | check-config\n');
     return 2;
   }
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ ...config, database: { ...config.database, migrationsRun: false } }), {
-    logger: ['error', 'warn'],
-    abortOnError: false,
-  });
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ ...config, database: { ...config.database, migrationsRun: false } }),
+    {
+      logger: ['error', 'warn'],
+      abortOnError: false,
+    },
+  );
   try {
     const applied = await runMigrations(app.get(DataSource));
     if (command === 'migrate') {
@@ -53,7 +58,9 @@ export async function runCli(
       io.err('create-admin needs --email <email>\n');
       return 2;
     }
-    const { user, temporaryPassword } = await app.get(AccountsService).createPlatformAdmin(email, option(args, 'name'));
+    const { user, temporaryPassword } = await app
+      .get(AccountsService)
+      .createPlatformAdmin(email, option(args, 'name'));
     io.out(`platform admin ${user.email} created; one-time password: ${temporaryPassword}\n`);
     return 0;
   } finally {

@@ -15,10 +15,14 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.http.port, config.http.host);
-  process.stdout.write(`Veilig listening on ${config.http.publicUrl} (${config.database.kind}${config.redis ? ' + redis' : ''})\n`);
+  process.stdout.write(
+    `Veilig listening on ${config.http.publicUrl} (${config.database.kind}${config.redis ? ' + redis' : ''})\n`,
+  );
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`Start-up failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `Start-up failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(1);
 });

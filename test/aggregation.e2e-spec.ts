@@ -18,7 +18,10 @@ async function seedKeys(
   t: TestApp,
   n: number,
   availableAt = new Date(Date.now() - 3_600_000),
-  { region = 'NL', daysAgo = (i: number) => 1 + (i % 13) }: { region?: string; daysAgo?: (i: number) => number } = {},
+  {
+    region = 'NL',
+    daysAgo = (i: number) => 1 + (i % 13),
+  }: { region?: string; daysAgo?: (i: number) => number } = {},
 ): Promise<Set<string>> {
   const today = Math.floor(Date.now() / 600_000 / DAY_INTERVALS) * DAY_INTERVALS;
   const rows = Array.from({ length: n }, (_, i) =>
@@ -50,7 +53,8 @@ async function exportedKeys(t: TestApp): Promise<string[]> {
   for (const f of files) {
     const zip = await t.app.get(FileStore).get(exportStorageKey(f.region, f.name));
     const read = await readExportFile(zip!, keys);
-    for (let i = 0; i < read.keys.count; i++) all.push(Buffer.from(read.keys.keyData.subarray(i * 16, i * 16 + 16)).toString('hex'));
+    for (let i = 0; i < read.keys.count; i++)
+      all.push(Buffer.from(read.keys.keyData.subarray(i * 16, i * 16 + 16)).toString('hex'));
   }
   return all;
 }
@@ -66,7 +70,11 @@ describe('aggregation cycle', () => {
   });
 
   async function instances(count: number, extra: Record<string, string> = {}): Promise<TestApp[]> {
-    const env = await freshEnv(testName(`i${apps.length}`), { EXPORT_MIN_KEYS: '50', EXPORT_MAX_KEYS_PER_FILE: '1000', ...extra });
+    const env = await freshEnv(testName(`i${apps.length}`), {
+      EXPORT_MIN_KEYS: '50',
+      EXPORT_MAX_KEYS_PER_FILE: '1000',
+      ...extra,
+    });
     // Embedded: one instance, run twice concurrently; services: two instances on one PostgreSQL.
     const n = servicesProfile ? count : 1;
     for (let i = 0; i < n; i++) apps.push(await startApp({ env }));
@@ -88,7 +96,10 @@ describe('aggregation cycle', () => {
     const files = await a.app.get(DataSource).getRepository(ExportFile).find();
     expect(files.every((f) => f.totalKeys <= 1000)).toBe(true);
     // The batches' windows follow each other without gap or overlap.
-    const chain = await a.app.get(DataSource).getRepository(ExportBatch).find({ order: { windowEnd: 'ASC' } });
+    const chain = await a.app
+      .get(DataSource)
+      .getRepository(ExportBatch)
+      .find({ order: { windowEnd: 'ASC' } });
     chain.slice(1).forEach((batch, i) => expect(batch.windowStart).toEqual(chain[i].windowEnd));
   });
 
@@ -106,7 +117,7 @@ describe('aggregation cycle', () => {
     expect(exported).toHaveLength(27);
   });
 
-  it('retention deletes old keys, files and batches, but keeps each region\'s newest batch', async () => {
+  it("retention deletes old keys, files and batches, but keeps each region's newest batch", async () => {
     const [a] = await instances(1);
     const day = 86_400_000;
     const now = Date.now();
@@ -119,9 +130,12 @@ describe('aggregation cycle', () => {
     await aggregation.runCycle(new Date(now));
     const ds = a.app.get(DataSource);
     // The old cycle's files were written 18 days ago.
-    const oldBatches = (await ds.getRepository(ExportBatch).find()).filter((b) => b.windowEnd.getTime() === now - 18 * day);
+    const oldBatches = (await ds.getRepository(ExportBatch).find()).filter(
+      (b) => b.windowEnd.getTime() === now - 18 * day,
+    );
     expect(oldBatches.map((b) => b.region).sort()).toEqual(['DE', 'NL']);
-    for (const b of oldBatches) await ds.getRepository(ExportFile).update({ batchId: b.id }, { createdAt: new Date(now - 18 * day) });
+    for (const b of oldBatches)
+      await ds.getRepository(ExportFile).update({ batchId: b.id }, { createdAt: new Date(now - 18 * day) });
     const oldFiles = await ds.getRepository(ExportFile).findBy({ batchId: In(oldBatches.map((b) => b.id)) });
 
     await a.app.get(PurgeKeysProcessor).handle();
@@ -129,10 +143,13 @@ describe('aggregation cycle', () => {
     const left = await ds.getRepository(DiagnosisKey).find();
     expect(new Set(left.map((k) => k.keyData.toString('hex')))).toEqual(fresh);
     expect(await ds.getRepository(ExportFile).countBy({ batchId: In(oldBatches.map((b) => b.id)) })).toBe(0);
-    for (const f of oldFiles) expect(await a.app.get(FileStore).get(exportStorageKey(f.region, f.name))).toBeNull();
+    for (const f of oldFiles)
+      expect(await a.app.get(FileStore).get(exportStorageKey(f.region, f.name))).toBeNull();
     // NL's old batch goes (a newer one follows it); DE's stays, as the start of its next window.
     const batches = await ds.getRepository(ExportBatch).find();
-    expect(batches.map((b) => `${b.region}:${b.windowEnd.getTime() === now ? 'new' : 'old'}`).sort()).toEqual(['DE:old', 'NL:new']);
+    expect(batches.map((b) => `${b.region}:${b.windowEnd.getTime() === now ? 'new' : 'old'}`).sort()).toEqual(
+      ['DE:old', 'NL:new'],
+    );
   });
 
   it('finishes a batch interrupted by a crash with the same keys, padding included', async () => {
@@ -167,6 +184,7 @@ describe('aggregation cycle', () => {
 async function keysOf(t: TestApp, zip: Uint8Array): Promise<Set<string>> {
   const read = await readExportFile(zip, t.app.get(ExportSigningService).published());
   const out = new Set<string>();
-  for (let i = 0; i < read.keys.count; i++) out.add(Buffer.from(read.keys.keyData.subarray(i * 16, i * 16 + 16)).toString('hex'));
+  for (let i = 0; i < read.keys.count; i++)
+    out.add(Buffer.from(read.keys.keyData.subarray(i * 16, i * 16 + 16)).toString('hex'));
   return out;
 }

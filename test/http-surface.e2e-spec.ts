@@ -29,8 +29,25 @@ describe('HTTP surface', () => {
   });
 
   it.each([
-    ['malformed JSON', (a: ReturnType<TestApp['http']>, csrf: string) => a.post('/api/auth/login').set('X-XSRF-TOKEN', csrf).set('Content-Type', 'application/json').send('{"email":'), 400],
-    ['a body over the limit', (a: ReturnType<TestApp['http']>, csrf: string) => a.post('/api/auth/login').set('X-XSRF-TOKEN', csrf).send({ email: 'a@b.nl', password: 'x'.repeat(200_000) }), 413],
+    [
+      'malformed JSON',
+      (a: ReturnType<TestApp['http']>, csrf: string) =>
+        a
+          .post('/api/auth/login')
+          .set('X-XSRF-TOKEN', csrf)
+          .set('Content-Type', 'application/json')
+          .send('{"email":'),
+      400,
+    ],
+    [
+      'a body over the limit',
+      (a: ReturnType<TestApp['http']>, csrf: string) =>
+        a
+          .post('/api/auth/login')
+          .set('X-XSRF-TOKEN', csrf)
+          .send({ email: 'a@b.nl', password: 'x'.repeat(200_000) }),
+      413,
+    ],
     ['an unknown route', (a: ReturnType<TestApp['http']>) => a.get('/api/nothing-here'), 404],
     ['a wrong method', (a: ReturnType<TestApp['http']>) => a.put('/health/live'), 404],
     ['no session', (a: ReturnType<TestApp['http']>) => a.get('/api/admin/users'), 401],
@@ -44,7 +61,11 @@ describe('HTTP surface', () => {
   });
 
   it('does not let CORS open the API to an unlisted origin', async () => {
-    const res = await t.http().options('/api/auth/me').set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'GET');
+    const res = await t
+      .http()
+      .options('/api/auth/me')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'GET');
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 });

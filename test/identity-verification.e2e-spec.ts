@@ -1,20 +1,26 @@
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError } from '../mobile/backend-client';
-import { IdentityVerificationFlow, type UploadAuthorization } from '../mobile/identity-flow';
 import { ManualClock } from '../mobile/clock';
+import { IdentityVerificationFlow, type UploadAuthorization } from '../mobile/identity-flow';
 import { Phone } from '../mobile/phone';
 import { loadConfig } from '../src/config/app-config';
-import { AggregationService } from '../src/modules/key-store/aggregation.service';
-import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { AuditEntry } from '../src/modules/audit/entities/audit-entry.entity';
 import { IdentitySimulators } from '../src/modules/identity-verification/identity-verification.gateways';
+import { AggregationService } from '../src/modules/key-store/aggregation.service';
+import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { DAY_MS, Infectiousness, ReportType } from '../src/protocol/gaen';
 import { IDENTITY_REFUSALS, infectiousnessOf, isoDay, type IdentityRefusal } from '../src/protocol/identity';
-import { testIdentities, type TestIdentityKey } from '../src/protocol/identity/simulators/test-identities';
 import type { IdTokenTampering } from '../src/protocol/identity/simulators/oidc-provider-simulator';
+import { testIdentities, type TestIdentityKey } from '../src/protocol/identity/simulators/test-identities';
 import { startApp, type TestApp } from './support/app';
 import { aMeetsB, checkExposure } from './support/gaen';
-import { APP_REDIRECT_URI, browse, OIDC_CLIENT, startIdentitySimulators, type IdentitySims } from './support/identity';
+import {
+  APP_REDIRECT_URI,
+  browse,
+  OIDC_CLIENT,
+  startIdentitySimulators,
+  type IdentitySims,
+} from './support/identity';
 import { freshEnv, testName } from './support/profile';
 import { dumpDatabase } from './support/veilig-bellen';
 
@@ -31,7 +37,10 @@ describe('identity-based verification: eID login → lab registry → blind-sign
   const onsetDate = isoDay(scenario.encounterMs - 2 * DAY_MS);
 
   /** The app's whole verification: consent, browser round trip, outcome, blind signature. */
-  const verify = async (who: TestIdentityKey | 'cancel', fetchImpl: typeof fetch = fetch): Promise<UploadAuthorization> => {
+  const verify = async (
+    who: TestIdentityKey | 'cancel',
+    fetchImpl: typeof fetch = fetch,
+  ): Promise<UploadAuthorization> => {
     const flow = new IdentityVerificationFlow(base, APP_REDIRECT_URI, fetchImpl);
     const pending = flow.begin({ identityLookup: true });
     return flow.complete(pending, await browse(pending.authorizationUrl, who, base));
@@ -42,7 +51,8 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     return err as BackendError;
   };
   const flow = () => new IdentityVerificationFlow(base, APP_REDIRECT_URI);
-  const storedIdentityKeys = () => t.app.get(DataSource).getRepository(DiagnosisKey).countBy({ flow: 'identity' });
+  const storedIdentityKeys = () =>
+    t.app.get(DataSource).getRepository(DiagnosisKey).countBy({ flow: 'identity' });
 
   beforeAll(async () => {
     sims = await startIdentitySimulators();
@@ -65,9 +75,12 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     const uploaded = await flow().upload(A, auth, { onsetDate });
     // Every key of the last 14 days is labelled from the onset; keys NONE would weigh nothing are left out.
     expect(uploaded.insertedKeys).toBe(uploaded.keys.length);
-    const encounterKey = uploaded.keys.find((k) => k.key.rollingStartIntervalNumber === Math.floor(scenario.encounterMs / DAY_MS) * 144);
+    const encounterKey = uploaded.keys.find(
+      (k) => k.key.rollingStartIntervalNumber === Math.floor(scenario.encounterMs / DAY_MS) * 144,
+    );
     expect(encounterKey).toMatchObject({ daysSinceOnsetOfSymptoms: 2, infectiousness: Infectiousness.HIGH });
-    for (const k of uploaded.keys) expect(k.infectiousness).toBe(infectiousnessOf(k.daysSinceOnsetOfSymptoms));
+    for (const k of uploaded.keys)
+      expect(k.infectiousness).toBe(infectiousnessOf(k.daysSinceOnsetOfSymptoms));
     expect(Math.min(...uploaded.keys.map((k) => k.daysSinceOnsetOfSymptoms))).toBe(-5);
 
     const stored = await t.app.get(DataSource).getRepository(DiagnosisKey).findBy({ flow: 'identity' });
@@ -81,7 +94,11 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(forB.notify).toBe(true);
     expect(forB.exposureWindows.length).toBeGreaterThan(0);
     for (const w of forB.exposureWindows) {
-      expect(w).toMatchObject({ infectiousness: Infectiousness.HIGH, reportType: ReportType.CONFIRMED_TEST, dateMs: Math.floor(scenario.encounterMs / DAY_MS) * DAY_MS });
+      expect(w).toMatchObject({
+        infectiousness: Infectiousness.HIGH,
+        reportType: ReportType.CONFIRMED_TEST,
+        dateMs: Math.floor(scenario.encounterMs / DAY_MS) * DAY_MS,
+      });
     }
     expect(forB.matchedKeys.map((m) => m.key.daysSinceOnsetOfSymptoms)).toEqual([2]);
     expect((await checkExposure(backend, C, 'NL')).notify).toBe(false);
@@ -96,7 +113,12 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     ['cancel', 'identity-login-failed', 'login-cancelled'],
   ] as const)('refuses %s with %s (reason %s), as documented', async (who, slug: IdentityRefusal, reason) => {
     const err = await refusal(who);
-    expect({ status: err.status, slug: err.slug, reason: err.problem.reason, title: err.problem.title }).toEqual({
+    expect({
+      status: err.status,
+      slug: err.slug,
+      reason: err.problem.reason,
+      title: err.problem.title,
+    }).toEqual({
       status: IDENTITY_REFUSALS[slug].status,
       slug,
       reason,
@@ -105,12 +127,22 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(err.problem.detail).toBe(IDENTITY_REFUSALS[slug].detail);
   });
 
-  it.each(['wrong-nonce', 'wrong-audience', 'wrong-issuer', 'expired', 'bad-signature'] as IdTokenTampering[])(
+  it.each([
+    'wrong-nonce',
+    'wrong-audience',
+    'wrong-issuer',
+    'expired',
+    'bad-signature',
+  ] as IdTokenTampering[])(
     'refuses a login whose ID token has %s (checked by the OIDC client library)',
     async (tampering) => {
       sims.idp.tamperNextIdToken = tampering;
       const err = await refusal('positive-2');
-      expect([err.status, err.slug, err.problem.reason]).toEqual([401, 'identity-login-failed', 'login-failed']);
+      expect([err.status, err.slug, err.problem.reason]).toEqual([
+        401,
+        'identity-login-failed',
+        'login-failed',
+      ]);
     },
   );
 
@@ -120,25 +152,50 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     const auth = await verify('positive-2');
     const before = await storedIdentityKeys();
     const keys = () => D.diagnosisKeys();
-    const upload = (verification: Record<string, unknown>, k = keys()) => backend.uploadKeys(k, { verification }).catch((e: unknown) => e as BackendError);
-    const good = { type: 'identity-blind-token', keyId: auth.keyId, token: auth.token, signature: auth.signature };
+    const upload = (verification: Record<string, unknown>, k = keys()) =>
+      backend.uploadKeys(k, { verification }).catch((e: unknown) => e as BackendError);
+    const good = {
+      type: 'identity-blind-token',
+      keyId: auth.keyId,
+      token: auth.token,
+      signature: auth.signature,
+    };
     const flipped = Buffer.from(auth.token, 'base64url');
     flipped[0] ^= 1;
 
-    expect(await upload({ ...good, token: flipped.toString('base64url') })).toMatchObject({ status: 401, slug: 'invalid-upload-token', problem: { reason: 'bad-token-signature' } });
-    expect(await upload({ ...good, keyId: 'A'.repeat(43) })).toMatchObject({ status: 401, problem: { reason: 'unknown-token-key' } });
+    expect(await upload({ ...good, token: flipped.toString('base64url') })).toMatchObject({
+      status: 401,
+      slug: 'invalid-upload-token',
+      problem: { reason: 'bad-token-signature' },
+    });
+    expect(await upload({ ...good, keyId: 'A'.repeat(43) })).toMatchObject({
+      status: 401,
+      problem: { reason: 'unknown-token-key' },
+    });
     expect(await upload({ ...good, extra: 1 })).toMatchObject({ status: 400, slug: 'invalid-verification' });
-    expect(await upload({ ...good, onsetDate: isoDay(Date.now() + DAY_MS) })).toMatchObject({ status: 400, slug: 'identity-bad-onset-date' });
-    expect(await upload({ ...good, onsetDate: isoDay(Date.now() - 30 * DAY_MS) })).toMatchObject({ status: 400, slug: 'identity-bad-onset-date' });
+    expect(await upload({ ...good, onsetDate: isoDay(Date.now() + DAY_MS) })).toMatchObject({
+      status: 400,
+      slug: 'identity-bad-onset-date',
+    });
+    expect(await upload({ ...good, onsetDate: isoDay(Date.now() - 30 * DAY_MS) })).toMatchObject({
+      status: 400,
+      slug: 'identity-bad-onset-date',
+    });
     const lying = keys().map((k) => ({ ...k, daysSinceOnsetOfSymptoms: 0 }));
-    expect(await upload({ ...good, onsetDate: isoDay(Date.now() - 3 * DAY_MS) }, lying)).toMatchObject({ status: 400, slug: 'identity-dsos-mismatch' });
+    expect(await upload({ ...good, onsetDate: isoDay(Date.now() - 3 * DAY_MS) }, lying)).toMatchObject({
+      status: 400,
+      slug: 'identity-dsos-mismatch',
+    });
     expect(await storedIdentityKeys()).toBe(before);
 
     // Without an onset date the sample date is the onset: the server derives DSOS from it.
     const sampleDayMs = Date.parse(`${auth.sampleDate}T00:00:00Z`);
     const result = await flow().upload(D, auth, { onsetDate: null });
     expect(result.insertedKeys).toBeGreaterThan(0);
-    for (const k of result.keys) expect(k.daysSinceOnsetOfSymptoms).toBe(Math.round((k.key.rollingStartIntervalNumber * 600_000 - sampleDayMs) / DAY_MS));
+    for (const k of result.keys)
+      expect(k.daysSinceOnsetOfSymptoms).toBe(
+        Math.round((k.key.rollingStartIntervalNumber * 600_000 - sampleDayMs) / DAY_MS),
+      );
     expect(await storedIdentityKeys()).toBe(before + result.insertedKeys);
 
     const replay = await upload(good, keys().slice(0, 1));
@@ -151,12 +208,18 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     await verify('positive');
     const asked = sims.lab.requests;
     const err = await refusal('positive');
-    expect([err.status, err.slug, err.problem.reason]).toEqual([429, 'identity-blocked', 'too-many-verifications']);
+    expect([err.status, err.slug, err.problem.reason]).toEqual([
+      429,
+      'identity-blocked',
+      'too-many-verifications',
+    ]);
     expect(err.problem.retryAfterSeconds).toBeGreaterThan(23 * 3600);
     expect(err.problem.retryAfterSeconds).toBeLessThanOrEqual(24 * 3600);
     expect(sims.lab.requests).toBe(asked);
     // Another person is not affected.
-    await expect(verify('positive-2')).resolves.toMatchObject({ sampleDate: isoDay(Date.now() - 2 * DAY_MS) });
+    await expect(verify('positive-2')).resolves.toMatchObject({
+      sampleDate: isoDay(Date.now() - 2 * DAY_MS),
+    });
   });
 
   it('protects the app leg: registered redirect URIs only, PKCE verifier, one signature per login, unknown logins refused', async () => {
@@ -165,34 +228,71 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     const evil = new URL(pending.authorizationUrl);
     evil.searchParams.set('redirect_uri', 'https://evil.example/cb');
     const badRedirect = await fetch(evil, { redirect: 'manual' });
-    expect([badRedirect.status, ((await badRedirect.json()) as { type: string }).type]).toEqual([400, expect.stringMatching(/identity-bad-redirect-uri$/)]);
+    expect([badRedirect.status, ((await badRedirect.json()) as { type: string }).type]).toEqual([
+      400,
+      expect.stringMatching(/identity-bad-redirect-uri$/),
+    ]);
     const noPkce = new URL(pending.authorizationUrl);
     noPkce.searchParams.delete('code_challenge');
     expect((await fetch(noPkce, { redirect: 'manual' })).status).toBe(400);
 
     const returned = await browse(pending.authorizationUrl, 'negative', base);
     const code = new URL(returned).searchParams.get('code')!;
-    const post = (path: string, body: object) => backend.json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).catch((e: unknown) => e as BackendError);
-    expect(await post('/api/v1/identity/verification', { code, codeVerifier: 'x'.repeat(43) })).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
-    expect(await post('/api/v1/identity/verification', { code, codeVerifier: pending.codeVerifier })).toMatchObject({ status: 403, slug: 'identity-not-verified' });
+    const post = (path: string, body: object) =>
+      backend
+        .json(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+        .catch((e: unknown) => e as BackendError);
+    expect(await post('/api/v1/identity/verification', { code, codeVerifier: 'x'.repeat(43) })).toMatchObject(
+      { status: 400, slug: 'identity-invalid-code' },
+    );
+    expect(
+      await post('/api/v1/identity/verification', { code, codeVerifier: pending.codeVerifier }),
+    ).toMatchObject({ status: 403, slug: 'identity-not-verified' });
     // A refusal is final: the code is gone.
-    expect(await post('/api/v1/identity/verification', { code, codeVerifier: pending.codeVerifier })).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
+    expect(
+      await post('/api/v1/identity/verification', { code, codeVerifier: pending.codeVerifier }),
+    ).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
 
     const again = f.begin({ identityLookup: true });
     const code2 = new URL(await browse(again.authorizationUrl, 'positive-2', base)).searchParams.get('code')!;
-    const result = (await post('/api/v1/identity/verification', { code: code2, codeVerifier: again.codeVerifier })) as { tokenKey: { keyId: string } };
+    const result = (await post('/api/v1/identity/verification', {
+      code: code2,
+      codeVerifier: again.codeVerifier,
+    })) as { tokenKey: { keyId: string } };
     const sign = { code: code2, codeVerifier: again.codeVerifier, keyId: result.tokenKey.keyId };
-    expect(await post('/api/v1/identity/blind-signature', { ...sign, blindedMessage: 'A'.repeat(200) })).toMatchObject({ status: 400, slug: 'identity-bad-blinded-message' });
-    const ok = (await post('/api/v1/identity/blind-signature', { ...sign, blindedMessage: Buffer.alloc(256, 7).toString('base64url') })) as { blindSignature: string };
+    expect(
+      await post('/api/v1/identity/blind-signature', { ...sign, blindedMessage: 'A'.repeat(200) }),
+    ).toMatchObject({ status: 400, slug: 'identity-bad-blinded-message' });
+    const ok = (await post('/api/v1/identity/blind-signature', {
+      ...sign,
+      blindedMessage: Buffer.alloc(256, 7).toString('base64url'),
+    })) as { blindSignature: string };
     expect(ok.blindSignature).toMatch(/^[A-Za-z0-9_-]{342}$/);
-    expect(await post('/api/v1/identity/blind-signature', { ...sign, blindedMessage: Buffer.alloc(256, 7).toString('base64url') })).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
+    expect(
+      await post('/api/v1/identity/blind-signature', {
+        ...sign,
+        blindedMessage: Buffer.alloc(256, 7).toString('base64url'),
+      }),
+    ).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
 
-    const unknown = await fetch(`${base}/api/v1/identity/callback?code=abc&state=never-issued`, { redirect: 'manual' });
-    expect([unknown.status, ((await unknown.json()) as { reason: string }).reason]).toEqual([401, 'unknown-login']);
+    const unknown = await fetch(`${base}/api/v1/identity/callback?code=abc&state=never-issued`, {
+      redirect: 'manual',
+    });
+    expect([unknown.status, ((await unknown.json()) as { reason: string }).reason]).toEqual([
+      401,
+      'unknown-login',
+    ]);
   });
 
   it('keeps no identifier: the audit log records verifications without one, and neither identifier nor pseudonym appears anywhere in the database', async () => {
-    const audit = await t.app.get(DataSource).getRepository(AuditEntry).findBy({ action: 'identity.verification' });
+    const audit = await t.app
+      .get(DataSource)
+      .getRepository(AuditEntry)
+      .findBy({ action: 'identity.verification' });
     const results = audit.map((a) => a.details?.result);
     expect(results.filter((r) => r === 'verified').length).toBeGreaterThanOrEqual(5);
     for (const slug of Object.keys(IDENTITY_REFUSALS)) expect(results).toContain(slug);
@@ -208,7 +308,9 @@ describe('identity-based verification: eID login → lab registry → blind-sign
       expect(dump).not.toContain(sims.idp.subjectOf(p.nationalIdentifier, OIDC_CLIENT.clientId));
     }
     // Per person, only HMACs of the pseudonym and times.
-    const rows: { subject_hash: string }[] = await t.app.get(DataSource).query('SELECT subject_hash FROM identity_verification');
+    const rows: { subject_hash: string }[] = await t.app
+      .get(DataSource)
+      .query('SELECT subject_hash FROM identity_verification');
     expect(rows.length).toBeGreaterThanOrEqual(5);
     for (const r of rows) expect(r.subject_hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -230,7 +332,11 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(everythingTheServerSawOrSaid).not.toContain(auth.signature);
     expect(everythingTheServerSawOrSaid).not.toContain(token.subarray(0, 32).toString('base64url'));
     // And nothing of the login is kept to compare the token with later.
-    expect(await t.app.get(DataSource).query('SELECT id FROM identity_login WHERE outcome IS NOT NULL AND token_key_id IS NOT NULL')).toEqual([]);
+    expect(
+      await t.app
+        .get(DataSource)
+        .query('SELECT id FROM identity_login WHERE outcome IS NOT NULL AND token_key_id IS NOT NULL'),
+    ).toEqual([]);
     const dump = await dumpDatabase(t);
     for (const s of seen) {
       const blinded = /"blindedMessage":"([^"]+)"/.exec(s)?.[1] ?? /"blindSignature":"([^"]+)"/.exec(s)?.[1];
@@ -243,13 +349,18 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(res.headers['cache-control']).toBe('public, max-age=300');
     const keys = res.body.keys as { issuedOn: string; sampleDate: string }[];
     expect(new Set(keys.map((k) => `${k.issuedOn}/${k.sampleDate}`)).size).toBe(keys.length);
-    expect(keys.map((k) => k.sampleDate).sort()).toEqual([isoDay(Date.now() - 3 * DAY_MS), isoDay(Date.now() - 2 * DAY_MS), isoDay(Date.now())].sort());
+    expect(keys.map((k) => k.sampleDate).sort()).toEqual(
+      [isoDay(Date.now() - 3 * DAY_MS), isoDay(Date.now() - 2 * DAY_MS), isoDay(Date.now())].sort(),
+    );
   });
 });
 
 describe('identity-based verification in the embedded demo', () => {
   it('starts the identity-provider and lab-registry simulators itself and verifies through them', async () => {
-    const t = await startApp({ env: await freshEnv(testName('demo'), { PUBLIC_URL: 'http://veilig.localhost:3000' }), listen: true });
+    const t = await startApp({
+      env: await freshEnv(testName('demo'), { PUBLIC_URL: 'http://veilig.localhost:3000' }),
+      listen: true,
+    });
     try {
       expect(t.config.identity.oidc.simulated && t.config.identity.lab.simulated).toBe(true);
       const { port } = t.app.getHttpServer().address() as { port: number };
@@ -270,6 +381,8 @@ describe('identity-based verification in the embedded demo', () => {
     const prod = { NODE_ENV: 'production', DEMO_SIMULATORS: 'false', DATABASE_URL: 'postgres://x@y/z' };
     expect(() => loadConfig({ ...prod, DEMO_SIMULATORS: 'true' })).toThrow(/DEMO_SIMULATORS/);
     expect(() => loadConfig(prod)).toThrow(/IDENTITY_OIDC_CLIENT_SECRET: production needs its own secret/);
-    expect(() => loadConfig({ ...prod, IDENTITY_OIDC_ISSUER: 'http://idp.example' })).toThrow(/IDENTITY_OIDC_ISSUER: production requires https/);
+    expect(() => loadConfig({ ...prod, IDENTITY_OIDC_ISSUER: 'http://idp.example' })).toThrow(
+      /IDENTITY_OIDC_ISSUER: production requires https/,
+    );
   });
 });

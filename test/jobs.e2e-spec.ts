@@ -30,15 +30,21 @@ describe('jobs', () => {
   });
 
   it('refuses to start when a declared job has no processor', async () => {
-    await expect(startApp({ module: { extraJobs: [tick] } })).rejects.toThrow(/test:tick is declared but has no @JobProcessor/);
+    await expect(startApp({ module: { extraJobs: [tick] } })).rejects.toThrow(
+      /test:tick is declared but has no @JobProcessor/,
+    );
   });
 
   it('refuses to start when a job has two processors', async () => {
-    await expect(startApp({ module: { extraJobs: [tick], extraImports: [TwoTickModule] } })).rejects.toThrow(/test:tick has 2 processors/);
+    await expect(startApp({ module: { extraJobs: [tick], extraImports: [TwoTickModule] } })).rejects.toThrow(
+      /test:tick has 2 processors/,
+    );
   });
 
   it('refuses to start with a processor for an undeclared job', async () => {
-    await expect(startApp({ module: { extraImports: [TickModule] } })).rejects.toThrow(/undeclared job test:tick/);
+    await expect(startApp({ module: { extraImports: [TickModule] } })).rejects.toThrow(
+      /undeclared job test:tick/,
+    );
   });
 
   it('runs a repeatable job exactly once per period, even with two instances sharing the schedule', async () => {
@@ -65,7 +71,10 @@ describe('jobs', () => {
     apps.push(a);
     const b = servicesProfile ? await startApp({ env, module }) : a;
     if (b !== a) apps.push(b);
-    await Promise.all([a.app.get(JobRunner).add(tick, {}, { jobId: 'tick:once' }), b.app.get(JobRunner).add(tick, {}, { jobId: 'tick:once' })]);
+    await Promise.all([
+      a.app.get(JobRunner).add(tick, {}, { jobId: 'tick:once' }),
+      b.app.get(JobRunner).add(tick, {}, { jobId: 'tick:once' }),
+    ]);
     await new Promise((r) => setTimeout(r, 500));
     await a.app.get(JobRunner).idle();
     expect(runs).toHaveLength(1);

@@ -1,9 +1,9 @@
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError, toUploadedKeys } from '../mobile/backend-client';
-import { readExportFile } from '../src/protocol/gaen';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
+import { readExportFile } from '../src/protocol/gaen';
 import { startApp, type TestApp } from './support/app';
 import { aMeetsB, checkExposure } from './support/gaen';
 
@@ -14,7 +14,8 @@ describe('exposure key store: upload → aggregation → signed export → downl
   let client: BackendClient;
   const scenario = aMeetsB(2);
   const { A, B, C } = scenario.phones;
-  const mint = (c: Partial<UploadTokenClaims> = {}, ttlMs?: number) => t.app.get(UploadTokenService).mint({ ...claims, ...c }, ttlMs);
+  const mint = (c: Partial<UploadTokenClaims> = {}, ttlMs?: number) =>
+    t.app.get(UploadTokenService).mint({ ...claims, ...c }, ttlMs);
   const storedKeys = () => t.app.get(DataSource).getRepository(DiagnosisKey).count();
   const raw = () => t.http().post('/api/v1/diagnosis-keys');
 
@@ -31,24 +32,58 @@ describe('exposure key store: upload → aggregation → signed export → downl
     const cases: [string, object, string, number?][] = [
       ['no keys', { keys: [] }, 'validation'],
       ['a short key', { keys: [{ ...good[0], key: 'AAAA' }] }, 'key-bad-key-data', 0],
-      ['an unaligned start', { keys: [good[0], { ...good[1], rollingStartIntervalNumber: good[1].rollingStartIntervalNumber + 1 }] }, 'key-start-not-aligned', 1],
-      ['a key from the future', { keys: [{ ...good[0], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber + 144 * 30 }] }, 'key-start-in-future', 0],
-      ['a key too old', { keys: [{ ...good[0], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber - 144 * 20 }] }, 'key-too-old', 0],
-      ['two keys for one day', { keys: [good[0], { ...good[1], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber }] }, 'key-overlapping-keys', 1],
+      [
+        'an unaligned start',
+        {
+          keys: [good[0], { ...good[1], rollingStartIntervalNumber: good[1].rollingStartIntervalNumber + 1 }],
+        },
+        'key-start-not-aligned',
+        1,
+      ],
+      [
+        'a key from the future',
+        { keys: [{ ...good[0], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber + 144 * 30 }] },
+        'key-start-in-future',
+        0,
+      ],
+      [
+        'a key too old',
+        { keys: [{ ...good[0], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber - 144 * 20 }] },
+        'key-too-old',
+        0,
+      ],
+      [
+        'two keys for one day',
+        { keys: [good[0], { ...good[1], rollingStartIntervalNumber: good[0].rollingStartIntervalNumber }] },
+        'key-overlapping-keys',
+        1,
+      ],
       ['a period of 145', { keys: [{ ...good[0], rollingPeriod: 145 }] }, 'key-bad-rolling-period', 0],
-      ['a risk level of 9', { keys: [{ ...good[0], transmissionRiskLevel: 9 }] }, 'key-bad-transmission-risk', 0],
+      [
+        'a risk level of 9',
+        { keys: [{ ...good[0], transmissionRiskLevel: 9 }] },
+        'key-bad-transmission-risk',
+        0,
+      ],
       ['a country that is not ISO', { keys: good.slice(0, 2), visitedCountries: ['XX'] }, 'bad-country'],
       ['an unknown field', { keys: good.slice(0, 2), admin: true }, 'validation'],
       ['31 keys', { keys: Array.from({ length: 31 }, () => good[0]) }, 'validation'],
     ];
     for (const [label, body, slug, keyIndex] of cases) {
       const res = await raw().set('Authorization', `Bearer ${token}`).send(body);
-      expect({ label, status: res.status, type: res.body.type }).toEqual({ label, status: 400, type: expect.stringMatching(new RegExp(`/${slug}$`)) });
+      expect({ label, status: res.status, type: res.body.type }).toEqual({
+        label,
+        status: 400,
+        type: expect.stringMatching(new RegExp(`/${slug}$`)),
+      });
       if (keyIndex !== undefined) expect(res.body.keyIndex).toBe(keyIndex);
       expect(res.headers['content-type']).toMatch(/problem\+json/);
       expect(res.body.padding.length).toBeGreaterThanOrEqual(1024);
     }
-    const big = await raw().set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify({ keys: good, padding: 'x'.repeat(70_000) }));
+    const big = await raw()
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ keys: good, padding: 'x'.repeat(70_000) }));
     expect(big.status).toBe(413);
     expect(await storedKeys()).toBe(0);
   });
@@ -56,13 +91,19 @@ describe('exposure key store: upload → aggregation → signed export → downl
   it('refuses uploads without a valid token', async () => {
     const keys = A.diagnosisKeys({ includeCurrentKey: false });
     await expect(client.uploadKeys(keys)).rejects.toMatchObject({ status: 401 });
-    await expect(client.uploadKeys(keys, { uploadToken: 'not.a.token' })).rejects.toMatchObject({ status: 401 });
+    await expect(client.uploadKeys(keys, { uploadToken: 'not.a.token' })).rejects.toMatchObject({
+      status: 401,
+    });
     const expired = await mint({}, -60_000);
-    const err = (await client.uploadKeys(keys, { uploadToken: expired.token }).catch((e: unknown) => e)) as BackendError;
+    const err = (await client
+      .uploadKeys(keys, { uploadToken: expired.token })
+      .catch((e: unknown) => e)) as BackendError;
     expect(err.status).toBe(401);
     expect(err.problem.detail).toMatch(/expired/);
     const fewer = await mint({ maxKeys: 2 });
-    await expect(client.uploadKeys(keys, { uploadToken: fewer.token })).rejects.toMatchObject({ status: 400 });
+    await expect(client.uploadKeys(keys, { uploadToken: fewer.token })).rejects.toMatchObject({
+      status: 400,
+    });
     expect(await storedKeys()).toBe(0);
   });
 
@@ -76,14 +117,26 @@ describe('exposure key store: upload → aggregation → signed export → downl
   });
 
   it('stores a verified upload once; the same token cannot be used again', async () => {
-    const { token } = await mint({ onsetDate: new Date(scenario.encounterMs - 86_400_000).toISOString().slice(0, 10) });
+    const { token } = await mint({
+      onsetDate: new Date(scenario.encounterMs - 86_400_000).toISOString().slice(0, 10),
+    });
     const keys = A.diagnosisKeys();
-    expect(await client.uploadKeys(keys, { uploadToken: token, visitedCountries: ['DE'], consentToFederation: true })).toBe(keys.length);
-    const replay = (await client.uploadKeys(keys, { uploadToken: token }).catch((e: unknown) => e)) as BackendError;
+    expect(
+      await client.uploadKeys(keys, {
+        uploadToken: token,
+        visitedCountries: ['DE'],
+        consentToFederation: true,
+      }),
+    ).toBe(keys.length);
+    const replay = (await client
+      .uploadKeys(keys, { uploadToken: token })
+      .catch((e: unknown) => e)) as BackendError;
     expect(replay.status).toBe(409);
     expect(replay.slug).toBe('upload-token-used');
     const again = await mint();
-    const dup = (await client.uploadKeys(keys, { uploadToken: again.token }).catch((e: unknown) => e)) as BackendError;
+    const dup = (await client
+      .uploadKeys(keys, { uploadToken: again.token })
+      .catch((e: unknown) => e)) as BackendError;
     expect(dup.slug).toBe('duplicate-key');
     expect(await storedKeys()).toBe(keys.length);
     const stored = await t.app.get(DataSource).getRepository(DiagnosisKey).find();
@@ -120,11 +173,17 @@ describe('exposure key store: upload → aggregation → signed export → downl
     const file = await t.http().get(`/api/v1/exports/NL/${name}`).expect(200);
     expect(file.headers['cache-control']).toBe('public, max-age=1209600, immutable');
     await t.http().get(`/api/v1/exports/NL/${name}`).set('If-None-Match', file.headers.etag).expect(304);
-    expect((await t.http().get(`/api/v1/exports/NL/index.json?after=${name}`).expect(200)).body.files).toEqual([]);
+    expect(
+      (await t.http().get(`/api/v1/exports/NL/index.json?after=${name}`).expect(200)).body.files,
+    ).toEqual([]);
     await t.http().get('/api/v1/exports/nl/index.json').expect(400);
     await t.http().get('/api/v1/exports/NL/../../etc/passwd').expect(404);
     await t.http().get('/api/v1/exports/NL/NL-1-2.zip').expect(404);
     const keys = await t.http().get('/.well-known/veilig/export-signing-keys').expect(200);
-    expect(keys.body.keys[0]).toMatchObject({ verificationKeyId: '204', verificationKeyVersion: 'v1', active: true });
+    expect(keys.body.keys[0]).toMatchObject({
+      verificationKeyId: '204',
+      verificationKeyVersion: 'v1',
+      active: true,
+    });
   });
 });

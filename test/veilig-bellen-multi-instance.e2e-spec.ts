@@ -6,7 +6,15 @@
 import { VeiligBellenSimulators } from '../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { startApp, type TestApp } from './support/app';
 import { servicesProfile, sharedEnv } from './support/profile';
-import { clientTokenOf, setUpMunicipality, signIn, startWidgetSession, twilioThroughSupertest, twilioUrls, waitFor } from './support/veilig-bellen';
+import {
+  clientTokenOf,
+  setUpMunicipality,
+  signIn,
+  startWidgetSession,
+  twilioThroughSupertest,
+  twilioUrls,
+  waitFor,
+} from './support/veilig-bellen';
 
 /** Signs in with fetch (for reading the server-sent event stream) and returns the cookie header. */
 async function cookieFor(base: string, email: string, password: string): Promise<string> {
@@ -48,7 +56,9 @@ describe('Veilig bellen across two instances', () => {
 
     // Instance 2's live stream, opened before the call arrives.
     const base2 = `http://127.0.0.1:${(t2.app.getHttpServer().address() as { port: number }).port}`;
-    const stream = await fetch(`${base2}/api/veilig-bellen/console/events`, { headers: { Cookie: await cookieFor(base2, m.agents[1].email, m.agents[1].password) } });
+    const stream = await fetch(`${base2}/api/veilig-bellen/console/events`, {
+      headers: { Cookie: await cookieFor(base2, m.agents[1].email, m.agents[1].password) },
+    });
     expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = stream.body!.getReader();
     let seen = '';
@@ -66,8 +76,21 @@ describe('Veilig bellen across two instances', () => {
     const start = await startWidgetSession(t1, m.id).expect(201);
     sims.irma!.disclose(clientTokenOf(start.body.sessionPtr));
     // The citizen's status poll may land on either instance.
-    await waitFor(async () => (await t2.http().get(`/api/veilig-bellen/widget/${m.id}/status`).set('Authorization', `Bearer ${start.body.statusToken}`)).body.state === 'disclosed', 'disclosed');
-    const call = await sims.twilio!.placeCall({ from: '+31611111111', to: '+31243299999', ...twilioUrls(t1, m.id) });
+    await waitFor(
+      async () =>
+        (
+          await t2
+            .http()
+            .get(`/api/veilig-bellen/widget/${m.id}/status`)
+            .set('Authorization', `Bearer ${start.body.statusToken}`)
+        ).body.state === 'disclosed',
+      'disclosed',
+    );
+    const call = await sims.twilio!.placeCall({
+      from: '+31611111111',
+      to: '+31243299999',
+      ...twilioUrls(t1, m.id),
+    });
     await sims.twilio!.press(call.sid, start.body.dtmf);
     expect(call.state).toBe('queued');
 
@@ -78,7 +101,10 @@ describe('Veilig bellen across two instances', () => {
     expect(list[0].attributes.map((a: { name: string }) => a.name)).toEqual(['bsn', 'firstnames', 'surname']);
     if (servicesProfile) {
       // Through Redis pub/sub the other instance's console is nudged at once.
-      await waitFor(async () => seen.split('event: changed').length > before, 'a live event on instance 2 for a call on instance 1');
+      await waitFor(
+        async () => seen.split('event: changed').length > before,
+        'a live event on instance 2 for a call on instance 1',
+      );
     }
 
     const [r1, r2] = await Promise.all([
@@ -87,7 +113,9 @@ describe('Veilig bellen across two instances', () => {
     ]);
     expect([r1.status, r2.status].sort()).toEqual([200, 409]);
     await sims.twilio!.settled();
-    expect(sims.twilio!.restCalls.filter((c) => c.path.endsWith(`/Members/${call.sid}.json`))).toHaveLength(1);
+    expect(sims.twilio!.restCalls.filter((c) => c.path.endsWith(`/Members/${call.sid}.json`))).toHaveLength(
+      1,
+    );
 
     await sims.twilio!.hangup(call.sid);
     expect((await onTwo.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);

@@ -4,10 +4,10 @@
  * call → call ends → nothing of the caller left in the database; and every refusal of the issue.
  */
 import { DataSource } from 'typeorm';
-import { twilioSignature } from '../src/protocol/telephony/twilio-signature';
+import { CallSession } from '../src/modules/veilig-bellen/entities/call-session.entity';
 import { VeiligBellenSimulators } from '../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { VeiligBellenService } from '../src/modules/veilig-bellen/veilig-bellen.service';
-import { CallSession } from '../src/modules/veilig-bellen/entities/call-session.entity';
+import { twilioSignature } from '../src/protocol/telephony/twilio-signature';
 import { startApp, type TestApp } from './support/app';
 import { freshEnv, testName } from './support/profile';
 import {
@@ -22,7 +22,11 @@ import {
   twilioUrls,
 } from './support/veilig-bellen';
 
-const CITIZEN = { [ATTRS.bsn]: '123456782', [ATTRS.firstnames]: 'Mirjam Elisabeth', [ATTRS.surname]: 'Zonneveld-Brinkhorst' };
+const CITIZEN = {
+  [ATTRS.bsn]: '123456782',
+  [ATTRS.firstnames]: 'Mirjam Elisabeth',
+  [ATTRS.surname]: 'Zonneveld-Brinkhorst',
+};
 const CALLER = '+31612345678';
 
 describe('Veilig bellen', () => {
@@ -36,7 +40,10 @@ describe('Veilig bellen', () => {
     sims = t.app.get(VeiligBellenSimulators);
     twilioThroughSupertest(t);
     nijmegen = await setUpMunicipality(t, 'Gemeente Nijmegen');
-    other = await setUpMunicipality(t, 'Gemeente Elders', { allowedOrigins: ['https://www.elders.example'], agents: 1 });
+    other = await setUpMunicipality(t, 'Gemeente Elders', {
+      allowedOrigins: ['https://www.elders.example'],
+      agents: 1,
+    });
   });
   afterAll(() => t.close());
 
@@ -50,11 +57,19 @@ describe('Veilig bellen', () => {
   }
 
   function widgetStatus(token: string, origin = GEMEENTE_ORIGIN) {
-    return t.http().get(`/api/veilig-bellen/widget/${nijmegen.id}/status`).set('Origin', origin).set('Authorization', `Bearer ${token}`);
+    return t
+      .http()
+      .get(`/api/veilig-bellen/widget/${nijmegen.id}/status`)
+      .set('Origin', origin)
+      .set('Authorization', `Bearer ${token}`);
   }
 
   async function callIn(dtmf: string, from = CALLER) {
-    const call = await sims.twilio!.placeCall({ from, to: nijmegen.settings.phoneNumber, ...twilioUrls(t, nijmegen.id) });
+    const call = await sims.twilio!.placeCall({
+      from,
+      to: nijmegen.settings.phoneNumber,
+      ...twilioUrls(t, nijmegen.id),
+    });
     expect(call.state).toBe('gathering');
     await sims.twilio!.press(call.sid, dtmf);
     return call;
@@ -65,7 +80,14 @@ describe('Veilig bellen', () => {
     const start = await startWidgetSession(t, nijmegen.id).expect(201);
     expect(start.headers['access-control-allow-origin']).toBe(GEMEENTE_ORIGIN);
     expect(start.headers['access-control-allow-credentials']).toBeUndefined();
-    expect(Object.keys(start.body).sort()).toEqual(['dtmf', 'expiresAt', 'frontendRequest', 'phoneNumber', 'sessionPtr', 'statusToken']);
+    expect(Object.keys(start.body).sort()).toEqual([
+      'dtmf',
+      'expiresAt',
+      'frontendRequest',
+      'phoneNumber',
+      'sessionPtr',
+      'statusToken',
+    ]);
     expect(start.body.dtmf).toMatch(/^[0-9]{10}$/);
     expect(start.body.sessionPtr.irmaqr).toBe('disclosing');
     const clientToken = clientTokenOf(start.body.sessionPtr);
@@ -95,8 +117,16 @@ describe('Veilig bellen', () => {
     const a2 = await signIn(t, nijmegen.agents[1]);
     const list = (await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ purpose: 'afval', purposeLabel: 'Afval', state: 'waiting', takenByMe: false, externalLink: 'https://zaak.example.nl/persoon?bsn=123456782' });
-    expect(Object.fromEntries(list[0].attributes.map((a: { id: string; value: string }) => [a.id, a.value]))).toEqual(CITIZEN);
+    expect(list[0]).toMatchObject({
+      purpose: 'afval',
+      purposeLabel: 'Afval',
+      state: 'waiting',
+      takenByMe: false,
+      externalLink: 'https://zaak.example.nl/persoon?bsn=123456782',
+    });
+    expect(
+      Object.fromEntries(list[0].attributes.map((a: { id: string; value: string }) => [a.id, a.value])),
+    ).toEqual(CITIZEN);
 
     // Two agents click at once: exactly one gets it.
     const [r1, r2] = await Promise.all([
@@ -111,10 +141,20 @@ describe('Veilig bellen', () => {
     // One Queue Members request, and the caller is bridged to the winner's Twilio Client.
     const members = sims.twilio!.restCalls.filter((c) => c.path.includes('/Members/'));
     expect(members).toHaveLength(1);
-    expect(members[0].path).toBe(`/2010-04-01/Accounts/${t.config.veiligBellen.twilio.accountSid}/Queues/${call.queueSid}/Members/${call.sid}.json`);
+    expect(members[0].path).toBe(
+      `/2010-04-01/Accounts/${t.config.veiligBellen.twilio.accountSid}/Queues/${call.queueSid}/Members/${call.sid}.json`,
+    );
     expect(call.agent).toBe(`client:agent-${winnerUser.id}`);
-    expect((await loser.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: false, attributes: [], externalLink: null });
-    expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({ state: 'connected', takenByMe: true });
+    expect((await loser.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({
+      state: 'connected',
+      takenByMe: false,
+      attributes: [],
+      externalLink: null,
+    });
+    expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({
+      state: 'connected',
+      takenByMe: true,
+    });
     expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'connected' });
 
     // The caller hangs up: the entry disappears and the data is gone.
@@ -123,11 +163,21 @@ describe('Veilig bellen', () => {
     expect((await widgetStatus(start.body.statusToken)).status).toBe(404);
     expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
     const everything = await dumpDatabase(t);
-    for (const trace of [...Object.values(CITIZEN), start.body.dtmf, CALLER, call.sid, start.body.statusToken, 'Zonneveld', 'Mirjam']) {
+    for (const trace of [
+      ...Object.values(CITIZEN),
+      start.body.dtmf,
+      CALLER,
+      call.sid,
+      start.body.statusToken,
+      'Zonneveld',
+      'Mirjam',
+    ]) {
       expect(everything).not.toContain(trace);
     }
     // The audit log says what happened without any caller data.
-    const actions = (await nijmegen.adminSession.agent.get('/api/admin/audit?limit=50').expect(200)).body.map((e: { action: string }) => e.action);
+    const actions = (await nijmegen.adminSession.agent.get('/api/admin/audit?limit=50').expect(200)).body.map(
+      (e: { action: string }) => e.action,
+    );
     expect(actions).toEqual(expect.arrayContaining(['vb.session.started', 'vb.call.take', 'vb.call.ended']));
   });
 
@@ -136,7 +186,10 @@ describe('Veilig bellen', () => {
     const call = await callIn(s.dtmf);
     const a1 = await signIn(t, nijmegen.agents[0]);
     const [entry] = (await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
-    await a1.agent.post(`/api/veilig-bellen/console/calls/${entry.id}/take`).set('X-XSRF-TOKEN', a1.csrf).expect(200);
+    await a1.agent
+      .post(`/api/veilig-bellen/console/calls/${entry.id}/take`)
+      .set('X-XSRF-TOKEN', a1.csrf)
+      .expect(200);
     await sims.twilio!.settled();
     await sims.twilio!.agentHangup(call.sid);
     expect((await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
@@ -145,30 +198,76 @@ describe('Veilig bellen', () => {
   it('refuses unsigned, badly signed and foreign-account exchange webhooks', async () => {
     const { voiceUrl } = twilioUrls(t, nijmegen.id);
     const path = new URL(voiceUrl).pathname;
-    const form = { AccountSid: t.config.veiligBellen.twilio.accountSid!, CallSid: 'CA1', From: CALLER, To: '+31243299999', CallStatus: 'ringing' };
+    const form = {
+      AccountSid: t.config.veiligBellen.twilio.accountSid!,
+      CallSid: 'CA1',
+      From: CALLER,
+      To: '+31243299999',
+      CallStatus: 'ringing',
+    };
     const token = t.config.veiligBellen.twilio.authToken;
     const unsigned = await t.http().post(path).type('form').send(form);
     expect(unsigned.status).toBe(403);
     expect(unsigned.body.type).toMatch(/bad-signature$/);
-    await t.http().post(path).type('form').set('X-Twilio-Signature', twilioSignature('wrong-token-wrong-token', voiceUrl, form)).send(form).expect(403);
+    await t
+      .http()
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', twilioSignature('wrong-token-wrong-token', voiceUrl, form))
+      .send(form)
+      .expect(403);
     // Signed for other parameters (a replayed signature with changed digits).
-    await t.http().post(path).type('form').set('X-Twilio-Signature', twilioSignature(token, voiceUrl, { ...form, CallSid: 'CA2' })).send(form).expect(403);
-    const good = await t.http().post(path).type('form').set('X-Twilio-Signature', twilioSignature(token, voiceUrl, form)).send(form).expect(200);
+    await t
+      .http()
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', twilioSignature(token, voiceUrl, { ...form, CallSid: 'CA2' }))
+      .send(form)
+      .expect(403);
+    const good = await t
+      .http()
+      .post(path)
+      .type('form')
+      .set('X-Twilio-Signature', twilioSignature(token, voiceUrl, form))
+      .send(form)
+      .expect(200);
     expect(good.text).toContain('<Gather input="dtmf" numDigits="10" timeout="15"');
 
     // The generic exchange API: no key, a wrong key, and a good key.
     const lookup = `/api/veilig-bellen/exchange/v1/${nijmegen.id}/lookup`;
     const body = { dtmf: '0000000000', callRef: 'connect-1', caller: CALLER };
     expect((await t.http().post(lookup).send(body)).status).toBe(401);
-    expect((await t.http().post(lookup).set('Authorization', 'Bearer not-the-key-not-the-key').send(body)).status).toBe(401);
-    const { exchangeKey } = (await nijmegen.adminSession.agent.post(`/api/veilig-bellen/municipalities/${nijmegen.id}/exchange-key`).set('X-XSRF-TOKEN', nijmegen.adminSession.csrf).expect(200)).body;
+    expect(
+      (await t.http().post(lookup).set('Authorization', 'Bearer not-the-key-not-the-key').send(body)).status,
+    ).toBe(401);
+    const { exchangeKey } = (
+      await nijmegen.adminSession.agent
+        .post(`/api/veilig-bellen/municipalities/${nijmegen.id}/exchange-key`)
+        .set('X-XSRF-TOKEN', nijmegen.adminSession.csrf)
+        .expect(200)
+    ).body;
     const unknown = await t.http().post(lookup).set('Authorization', `Bearer ${exchangeKey}`).send(body);
     expect(unknown.status).toBe(404);
     expect(unknown.body.type).toMatch(/unknown-code$/);
     // Another municipality's key does not open Nijmegen's lookup.
-    const { exchangeKey: otherKey } = (await other.adminSession.agent.post(`/api/veilig-bellen/municipalities/${other.id}/exchange-key`).set('X-XSRF-TOKEN', other.adminSession.csrf).expect(200)).body;
-    expect((await t.http().post(lookup).set('Authorization', `Bearer ${otherKey}`).send(body)).status).toBe(401);
-    expect((await t.http().post(lookup).set('Authorization', `Bearer ${exchangeKey}`).send({ ...body, dtmf: '12' })).status).toBe(400);
+    const { exchangeKey: otherKey } = (
+      await other.adminSession.agent
+        .post(`/api/veilig-bellen/municipalities/${other.id}/exchange-key`)
+        .set('X-XSRF-TOKEN', other.adminSession.csrf)
+        .expect(200)
+    ).body;
+    expect((await t.http().post(lookup).set('Authorization', `Bearer ${otherKey}`).send(body)).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await t
+          .http()
+          .post(lookup)
+          .set('Authorization', `Bearer ${exchangeKey}`)
+          .send({ ...body, dtmf: '12' })
+      ).status,
+    ).toBe(400);
   });
 
   it('refuses a reused or unknown DTMF code, re-prompting at most 3 times', async () => {
@@ -176,7 +275,11 @@ describe('Veilig bellen', () => {
     const first = await callIn(s.dtmf, '+31600000001');
     expect(first.state).toBe('queued');
     // The same code again, from another phone: invalid now.
-    const replay = await sims.twilio!.placeCall({ from: '+31600000002', to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+    const replay = await sims.twilio!.placeCall({
+      from: '+31600000002',
+      to: '+31243299999',
+      ...twilioUrls(t, nijmegen.id),
+    });
     await sims.twilio!.press(replay.sid, s.dtmf);
     expect(replay.state).toBe('gathering');
     expect(replay.log.at(-2)).toMatch(/niet geldig/);
@@ -187,8 +290,18 @@ describe('Veilig bellen', () => {
     expect(replay.log.at(-2)).toMatch(/niet herkend/);
     expect(replay.log.at(-1)).toBe('hangup');
     // The generic API agrees: a used code is unknown.
-    const { exchangeKey } = (await nijmegen.adminSession.agent.post(`/api/veilig-bellen/municipalities/${nijmegen.id}/exchange-key`).set('X-XSRF-TOKEN', nijmegen.adminSession.csrf).expect(200)).body;
-    await t.http().post(`/api/veilig-bellen/exchange/v1/${nijmegen.id}/lookup`).set('Authorization', `Bearer ${exchangeKey}`).send({ dtmf: s.dtmf, callRef: 'c-2', caller: '+31600000003' }).expect(404);
+    const { exchangeKey } = (
+      await nijmegen.adminSession.agent
+        .post(`/api/veilig-bellen/municipalities/${nijmegen.id}/exchange-key`)
+        .set('X-XSRF-TOKEN', nijmegen.adminSession.csrf)
+        .expect(200)
+    ).body;
+    await t
+      .http()
+      .post(`/api/veilig-bellen/exchange/v1/${nijmegen.id}/lookup`)
+      .set('Authorization', `Bearer ${exchangeKey}`)
+      .send({ dtmf: s.dtmf, callRef: 'c-2', caller: '+31600000003' })
+      .expect(404);
     await sims.twilio!.hangup(first.sid);
   });
 
@@ -217,14 +330,22 @@ describe('Veilig bellen', () => {
     const [entry] = (await mine.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
     const foreign = await signIn(t, other.agents[0]);
     expect((await foreign.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
-    const take = await foreign.agent.post(`/api/veilig-bellen/console/calls/${entry.id}/take`).set('X-XSRF-TOKEN', foreign.csrf);
+    const take = await foreign.agent
+      .post(`/api/veilig-bellen/console/calls/${entry.id}/take`)
+      .set('X-XSRF-TOKEN', foreign.csrf);
     expect(take.status).toBe(404);
-    await foreign.agent.post(`/api/veilig-bellen/console/calls/${entry.id}/end`).set('X-XSRF-TOKEN', foreign.csrf).expect(404);
+    await foreign.agent
+      .post(`/api/veilig-bellen/console/calls/${entry.id}/end`)
+      .set('X-XSRF-TOKEN', foreign.csrf)
+      .expect(404);
     // Admins without the agent role, and anonymous callers, do not reach the console at all.
     expect((await nijmegen.adminSession.agent.get('/api/veilig-bellen/console/calls')).status).toBe(403);
     expect((await t.http().get('/api/veilig-bellen/console/calls')).status).toBe(401);
     // Nor can another municipality's admin read or change Nijmegen's settings.
-    expect((await other.adminSession.agent.get(`/api/veilig-bellen/municipalities/${nijmegen.id}/settings`)).status).toBe(403);
+    expect(
+      (await other.adminSession.agent.get(`/api/veilig-bellen/municipalities/${nijmegen.id}/settings`))
+        .status,
+    ).toBe(403);
     await sims.twilio!.hangup(call.sid);
   });
 
@@ -233,9 +354,19 @@ describe('Veilig bellen', () => {
     sims.irma!.disclose(clientTokenOf(start.body.sessionPtr), CITIZEN, 'EXPIRED');
     const status = await widgetStatus(start.body.statusToken).expect(200);
     expect(status.body).toEqual({ state: 'error', reason: 'proof-not-valid' });
-    const raw = await t.app.get(DataSource).query(`SELECT attributes, dtmf_hmac FROM vb_call_session WHERE state = 'failed'`);
-    expect(raw.every((r: { attributes: unknown; dtmf_hmac: unknown }) => r.attributes === null && r.dtmf_hmac === null)).toBe(true);
-    const call = await sims.twilio!.placeCall({ from: '+31600000200', to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+    const raw = await t.app
+      .get(DataSource)
+      .query(`SELECT attributes, dtmf_hmac FROM vb_call_session WHERE state = 'failed'`);
+    expect(
+      raw.every(
+        (r: { attributes: unknown; dtmf_hmac: unknown }) => r.attributes === null && r.dtmf_hmac === null,
+      ),
+    ).toBe(true);
+    const call = await sims.twilio!.placeCall({
+      from: '+31600000200',
+      to: '+31243299999',
+      ...twilioUrls(t, nijmegen.id),
+    });
     await sims.twilio!.press(call.sid, start.body.dtmf);
     expect(call.state).toBe('gathering'); // re-prompted: the code is not valid
     await sims.twilio!.hangup(call.sid);
@@ -247,13 +378,28 @@ describe('Veilig bellen', () => {
     expect(evil.body.type).toMatch(/origin-not-allowed$/);
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
     // Elders' origin is allowed for Elders, not for Nijmegen.
-    expect((await startWidgetSession(t, nijmegen.id, 'afval', 'https://www.elders.example')).status).toBe(403);
-    const preflight = await t.http().options(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`).set('Origin', 'https://evil.example').set('Access-Control-Request-Method', 'POST');
+    expect((await startWidgetSession(t, nijmegen.id, 'afval', 'https://www.elders.example')).status).toBe(
+      403,
+    );
+    const preflight = await t
+      .http()
+      .options(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`)
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
-    const ok = await t.http().options(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`).set('Origin', GEMEENTE_ORIGIN).set('Access-Control-Request-Method', 'POST').set('Access-Control-Request-Headers', 'content-type');
+    const ok = await t
+      .http()
+      .options(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`)
+      .set('Origin', GEMEENTE_ORIGIN)
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type');
     expect(ok.headers['access-control-allow-origin']).toBe(GEMEENTE_ORIGIN);
     // The rest of the API keeps its own allow-list.
-    const api = await t.http().options('/api/auth/me').set('Origin', GEMEENTE_ORIGIN).set('Access-Control-Request-Method', 'GET');
+    const api = await t
+      .http()
+      .options('/api/auth/me')
+      .set('Origin', GEMEENTE_ORIGIN)
+      .set('Access-Control-Request-Method', 'GET');
     expect(api.headers['access-control-allow-origin']).toBeUndefined();
     // The script itself may be loaded from anywhere.
     const script = await t.http().get('/widget/veilig-bellen.js').expect(200);
@@ -262,23 +408,42 @@ describe('Veilig bellen', () => {
   });
 
   it('validates widget input with problem+json', async () => {
-    const bad = await t.http().post(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`).set('Origin', GEMEENTE_ORIGIN).send({ purpose: 'Afval!', extra: 1 });
+    const bad = await t
+      .http()
+      .post(`/api/veilig-bellen/widget/${nijmegen.id}/sessions`)
+      .set('Origin', GEMEENTE_ORIGIN)
+      .send({ purpose: 'Afval!', extra: 1 });
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toMatch(/problem\+json/);
     const unknown = await startWidgetSession(t, nijmegen.id, 'paspoort');
     expect(unknown.status).toBe(400);
     expect(unknown.body.type).toMatch(/unknown-purpose$/);
     expect((await t.http().get(`/api/veilig-bellen/widget/${nijmegen.id}/status`)).status).toBe(401);
-    expect((await t.http().get(`/api/veilig-bellen/widget/${nijmegen.id}/status`).set('Authorization', 'Bearer xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')).status).toBe(404);
+    expect(
+      (
+        await t
+          .http()
+          .get(`/api/veilig-bellen/widget/${nijmegen.id}/status`)
+          .set('Authorization', 'Bearer xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')
+      ).status,
+    ).toBe(404);
   });
 
   it('tells callers and the widget when the line is closed', async () => {
-    const closed = await setUpMunicipality(t, 'Gemeente Dicht', { openingHours: { timeZone: 'Europe/Amsterdam', days: {} }, agents: 0 });
+    const closed = await setUpMunicipality(t, 'Gemeente Dicht', {
+      openingHours: { timeZone: 'Europe/Amsterdam', days: {} },
+      agents: 0,
+    });
     const start = await startWidgetSession(t, closed.id);
     expect(start.status).toBe(409);
     expect(start.body.type).toMatch(/closed$/);
     const base = `${t.config.http.publicUrl}/api/veilig-bellen/exchange/twilio/${closed.id}`;
-    const call = await sims.twilio!.placeCall({ from: CALLER, to: '+31243299999', voiceUrl: `${base}/voice`, statusCallback: `${base}/status` });
+    const call = await sims.twilio!.placeCall({
+      from: CALLER,
+      to: '+31243299999',
+      voiceUrl: `${base}/voice`,
+      statusCallback: `${base}/status`,
+    });
     expect(call.log[0]).toMatch(/gesloten/);
     expect(call.state).toBe('ended');
   });
@@ -287,7 +452,12 @@ describe('Veilig bellen', () => {
     const start = await startWidgetSession(t, nijmegen.id).expect(201);
     const page = await t.http().get('/sim/demo').expect(200);
     expect(page.text).toContain(clientTokenOf(start.body.sessionPtr));
-    await t.http().post('/sim/demo/disclose').type('form').send({ clientToken: clientTokenOf(start.body.sessionPtr), proof: 'VALID' }).expect(303);
+    await t
+      .http()
+      .post('/sim/demo/disclose')
+      .type('form')
+      .send({ clientToken: clientTokenOf(start.body.sessionPtr), proof: 'VALID' })
+      .expect(303);
     expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'disclosed' });
     const site = await t.http().get(`/sim/demo/site?municipality=${nijmegen.id}&purpose=afval`).expect(200);
     expect(site.text).toContain('src="/widget/veilig-bellen.js"');
@@ -299,7 +469,11 @@ describe('Veilig bellen', () => {
     const service = t.app.get(VeiligBellenService);
     expect(await service.purge()).toBe(0);
     const repo = t.app.get(DataSource).getRepository(CallSession);
-    await repo.createQueryBuilder().update().set({ createdAt: new Date(Date.now() - t.config.veiligBellen.maxAgeMs - 1000) }).execute();
+    await repo
+      .createQueryBuilder()
+      .update()
+      .set({ createdAt: new Date(Date.now() - t.config.veiligBellen.maxAgeMs - 1000) })
+      .execute();
     expect(await service.purge()).toBeGreaterThan(0);
     expect(await repo.count()).toBe(0);
   });
@@ -311,30 +485,68 @@ describe('Veilig bellen exchange API on an internal port', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as { port: number }).port;
     await new Promise((r) => probe.close(r));
-    const t = await startApp({ env: await freshEnv(testName('internal'), { VEILIG_BELLEN_EXCHANGE_PORT: String(port) }), listen: true });
+    const t = await startApp({
+      env: await freshEnv(testName('internal'), { VEILIG_BELLEN_EXCHANGE_PORT: String(port) }),
+      listen: true,
+    });
     try {
       const m = await setUpMunicipality(t, 'Gemeente Intern', { agents: 0 });
-      const { exchangeKey } = (await m.adminSession.agent.post(`/api/veilig-bellen/municipalities/${m.id}/exchange-key`).set('X-XSRF-TOKEN', m.adminSession.csrf).expect(200)).body;
+      const { exchangeKey } = (
+        await m.adminSession.agent
+          .post(`/api/veilig-bellen/municipalities/${m.id}/exchange-key`)
+          .set('X-XSRF-TOKEN', m.adminSession.csrf)
+          .expect(200)
+      ).body;
       const body = JSON.stringify({ dtmf: '0123456789', callRef: 'c1', caller: '+31600000000' });
       const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${exchangeKey}` };
       const publicPort = (t.app.getHttpServer().address() as { port: number }).port;
-      const onPublic = await fetch(`http://127.0.0.1:${publicPort}/api/veilig-bellen/exchange/v1/${m.id}/lookup`, { method: 'POST', headers, body });
+      const onPublic = await fetch(
+        `http://127.0.0.1:${publicPort}/api/veilig-bellen/exchange/v1/${m.id}/lookup`,
+        { method: 'POST', headers, body },
+      );
       expect(onPublic.status).toBe(404);
-      const onInternal = await fetch(`http://127.0.0.1:${port}/api/veilig-bellen/exchange/v1/${m.id}/lookup`, { method: 'POST', headers, body });
+      const onInternal = await fetch(
+        `http://127.0.0.1:${port}/api/veilig-bellen/exchange/v1/${m.id}/lookup`,
+        { method: 'POST', headers, body },
+      );
       expect(onInternal.status).toBe(404);
       expect(((await onInternal.json()) as { type: string }).type).toMatch(/unknown-code$/);
       const internal = `http://127.0.0.1:${port}/api/veilig-bellen/exchange/v1/${m.id}`;
-      const invalid = await fetch(`${internal}/lookup`, { method: 'POST', headers, body: JSON.stringify({ dtmf: '12', callRef: 'c1', caller: 'x', extra: true }) });
+      const invalid = await fetch(`${internal}/lookup`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ dtmf: '12', callRef: 'c1', caller: 'x', extra: true }),
+      });
       expect(invalid.status).toBe(400);
       expect(invalid.headers.get('content-type')).toMatch(/problem\+json/);
-      expect((await fetch(`${internal}/lookup`, { method: 'POST', headers: { ...headers, Authorization: 'Bearer wrong-wrong-wrong-wrong' }, body })).status).toBe(401);
+      expect(
+        (
+          await fetch(`${internal}/lookup`, {
+            method: 'POST',
+            headers: { ...headers, Authorization: 'Bearer wrong-wrong-wrong-wrong' },
+            body,
+          })
+        ).status,
+      ).toBe(401);
       // A real redemption and the end of the call through the internal port.
       const start = await startWidgetSession(t, m.id).expect(201);
       t.app.get(VeiligBellenSimulators).irma!.disclose(clientTokenOf(start.body.sessionPtr), CITIZEN);
-      const ok = await fetch(`${internal}/lookup`, { method: 'POST', headers, body: JSON.stringify({ dtmf: start.body.dtmf, callRef: 'connect-7', caller: '+31600000007' }) });
+      const ok = await fetch(`${internal}/lookup`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ dtmf: start.body.dtmf, callRef: 'connect-7', caller: '+31600000007' }),
+      });
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { sessionId: string }).sessionId).toMatch(/^[0-9a-f-]{36}$/);
-      expect((await fetch(`${internal}/events`, { method: 'POST', headers, body: JSON.stringify({ event: 'ended', callRef: 'connect-7' }) })).status).toBe(204);
+      expect(
+        (
+          await fetch(`${internal}/events`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ event: 'ended', callRef: 'connect-7' }),
+          })
+        ).status,
+      ).toBe(204);
       expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
     } finally {
       await t.close();

@@ -8,12 +8,14 @@
  */
 import { newWeb } from '@privacybydesign/yivi-frontend';
 
-type State = 'starting' | 'waiting' | 'disclosed' | 'called' | 'connected' | 'done' | 'closed' | 'unreachable' | 'error';
+type State =
+  'starting' | 'waiting' | 'disclosed' | 'called' | 'connected' | 'done' | 'closed' | 'unreachable' | 'error';
 
 const TEXT: Record<State, string> = {
   starting: 'Een ogenblik…',
   waiting: 'Scan de QR-code met de Yivi-app (op uw telefoon: tik op de knop) en deel de gevraagde gegevens.',
-  disclosed: 'Uw gegevens zijn ontvangen. U kunt nu bellen: de Yivi-app start het gesprek. U hoort tonen, daarna komt u in de wachtrij.',
+  disclosed:
+    'Uw gegevens zijn ontvangen. U kunt nu bellen: de Yivi-app start het gesprek. U hoort tonen, daarna komt u in de wachtrij.',
   called: 'U bent in de wachtrij. Een medewerker neemt zo op.',
   connected: 'U bent doorverbonden met een medewerker.',
   done: 'Het gesprek is beëindigd. Uw gegevens zijn verwijderd.',
@@ -31,7 +33,11 @@ interface Started {
   statusToken: string;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string>, text?: string): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string>,
+  text?: string,
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   if (text !== undefined) e.textContent = text;
@@ -47,7 +53,12 @@ function init(script: HTMLScriptElement): void {
     button = el('button', { type: 'button', 'data-testid': 'vb-button' }, 'Veilig bellen met Yivi');
     script.after(button);
   }
-  const panel = el('div', { class: 'veilig-bellen', 'data-testid': 'vb-panel', 'aria-live': 'polite', hidden: '' });
+  const panel = el('div', {
+    class: 'veilig-bellen',
+    'data-testid': 'vb-panel',
+    'aria-live': 'polite',
+    hidden: '',
+  });
   button.after(panel);
   let busy = false;
 
@@ -69,15 +80,24 @@ function init(script: HTMLScriptElement): void {
     panel.append(stateLine);
     let started: Started;
     try {
-      const res = await fetch(`${api}/api/veilig-bellen/widget/${encodeURIComponent(municipality)}/sessions`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ purpose }),
-        credentials: 'omit',
-      });
+      const res = await fetch(
+        `${api}/api/veilig-bellen/widget/${encodeURIComponent(municipality)}/sessions`,
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ purpose }),
+          credentials: 'omit',
+        },
+      );
       if (!res.ok) {
         const problem = (await res.json().catch(() => ({}))) as { type?: string };
-        setState(problem.type?.endsWith('/closed') ? 'closed' : problem.type?.endsWith('/irma-unreachable') ? 'unreachable' : 'error');
+        setState(
+          problem.type?.endsWith('/closed')
+            ? 'closed'
+            : problem.type?.endsWith('/irma-unreachable')
+              ? 'unreachable'
+              : 'error',
+        );
         return;
       }
       started = (await res.json()) as Started;
@@ -87,13 +107,23 @@ function init(script: HTMLScriptElement): void {
     }
     const qrId = `vb-qr-${Math.random().toString(36).slice(2)}`;
     const call = el('p', { 'data-testid': 'vb-call' });
-    call.append('Bel ', el('strong', { 'data-testid': 'vb-number' }, started.phoneNumber), ' en toets code ', el('strong', { 'data-testid': 'vb-code' }, started.dtmf), '.');
+    call.append(
+      'Bel ',
+      el('strong', { 'data-testid': 'vb-number' }, started.phoneNumber),
+      ' en toets code ',
+      el('strong', { 'data-testid': 'vb-code' }, started.dtmf),
+      '.',
+    );
     panel.prepend(el('div', { id: qrId, 'data-testid': 'vb-qr' }), call);
     setState('waiting');
     const yivi = newWeb({
       element: `#${qrId}`,
       language: 'nl',
-      session: { start: false, mapping: { sessionPtr: () => started.sessionPtr, frontendRequest: () => started.frontendRequest }, result: false },
+      session: {
+        start: false,
+        mapping: { sessionPtr: () => started.sessionPtr, frontendRequest: () => started.frontendRequest },
+        result: false,
+      },
     });
     yivi.start().catch(() => undefined);
     await follow(started.statusToken, setState, () => stateLine.dataset.state as State);
@@ -103,11 +133,14 @@ function init(script: HTMLScriptElement): void {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1500));
       try {
-        const res = await fetch(`${api}/api/veilig-bellen/widget/${encodeURIComponent(municipality)}/status`, {
-          headers: { Authorization: `Bearer ${token}` },
-          credentials: 'omit',
-          cache: 'no-store',
-        });
+        const res = await fetch(
+          `${api}/api/veilig-bellen/widget/${encodeURIComponent(municipality)}/status`,
+          {
+            headers: { Authorization: `Bearer ${token}` },
+            credentials: 'omit',
+            cache: 'no-store',
+          },
+        );
         if (res.status === 404) {
           // The session is gone: after a call that means it ended; before, that it expired.
           setState(['called', 'connected'].includes(current()) ? 'done' : 'error');

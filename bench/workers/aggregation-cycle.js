@@ -14,7 +14,15 @@ const { AggregationService } = require('../../dist/src/modules/key-store/aggrega
   const reports = await app.get(AggregationService).runCycle(new Date());
   const ms = performance.now() - t0;
   await app.close();
-  process.stdout.write('\n' + JSON.stringify({ ms, reports, rssBeforeMb: before / 2 ** 20, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+  process.stdout.write(
+    '\n' +
+      JSON.stringify({
+        ms,
+        reports,
+        rssBeforeMb: before / 2 ** 20,
+        maxRssMb: process.resourceUsage().maxRSS / 1024,
+      }),
+  );
 })().catch((e) => {
   console.error(e);
   process.exit(1);

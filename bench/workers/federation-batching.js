@@ -3,7 +3,9 @@
 require('reflect-metadata');
 const { createApp } = require('../../dist/src/app.factory');
 const { loadConfig } = require('../../dist/src/config/app-config');
-const { GatewayBatchingService } = require('../../dist/src/modules/federation/gateway/gateway-batching.service');
+const {
+  GatewayBatchingService,
+} = require('../../dist/src/modules/federation/gateway/gateway-batching.service');
 
 (async () => {
   const app = await createApp(loadConfig({ ...process.env, JOBS_WORKER: 'false' }));

@@ -4,7 +4,9 @@ import type { LoggerService } from '@nestjs/common';
 const START_UP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
 
 export class QuietStartupLogger implements LoggerService {
-  constructor(private readonly inner: LoggerService & { debug(message: unknown, ...rest: unknown[]): void }) {}
+  constructor(
+    private readonly inner: LoggerService & { debug(message: unknown, ...rest: unknown[]): void },
+  ) {}
 
   log(message: unknown, ...rest: unknown[]): void {
     const context = rest.at(-1);

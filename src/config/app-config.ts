@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { accountsConfig } from '../modules/accounts/accounts.config';
 import { disclosureConfig } from '../modules/disclosure/disclosure.config';
-import { identityVerificationConfig } from '../modules/identity-verification/identity-verification.config';
 import { federationConfig } from '../modules/federation/federation.config';
+import { identityVerificationConfig } from '../modules/identity-verification/identity-verification.config';
 import { keyStoreConfig } from '../modules/key-store/key-store.config';
 import { veiligBellenConfig } from '../modules/veilig-bellen/veilig-bellen.config';
 import { coreEnv, databaseEnv, redisEnv } from './core.config';
@@ -18,7 +18,14 @@ import { metaOf, type ConfigSection, type EnvShape } from './env';
 type AnySection = ConfigSection<string, any, unknown>;
 
 /** Module configuration sections, in README order. */
-const sections = [accountsConfig, keyStoreConfig, veiligBellenConfig, federationConfig, identityVerificationConfig, disclosureConfig] as const satisfies readonly AnySection[];
+const sections = [
+  accountsConfig,
+  keyStoreConfig,
+  veiligBellenConfig,
+  federationConfig,
+  identityVerificationConfig,
+  disclosureConfig,
+] as const satisfies readonly AnySection[];
 
 type SectionConfigs = { [S in (typeof sections)[number] as S['key']]: ReturnType<S['map']> };
 
@@ -54,20 +61,30 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   ];
   if (problems.length) throw new ConfigError(problems);
   const core = coreConfig(env);
-  const core4sections = { dataDir: core.dataDir, isProduction, demoSimulators: core.demoSimulators, publicUrl: core.http.publicUrl };
-  const modules = Object.fromEntries(sections.map((s) => [s.key, s.map(env as never, core4sections)])) as SectionConfigs;
+  const core4sections = {
+    dataDir: core.dataDir,
+    isProduction,
+    demoSimulators: core.demoSimulators,
+    publicUrl: core.http.publicUrl,
+  };
+  const modules = Object.fromEntries(
+    sections.map((s) => [s.key, s.map(env as never, core4sections)]),
+  ) as SectionConfigs;
   return { ...core, ...modules };
 }
 
 function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined>): string[] {
   const problems: string[] = [];
-  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY)) problems.push('TLS_CERT and TLS_KEY: set both or neither');
+  if (Boolean(env.TLS_CERT) !== Boolean(env.TLS_KEY))
+    problems.push('TLS_CERT and TLS_KEY: set both or neither');
   if (env.DATABASE_SSL === 'verify-full' && !env.DATABASE_CA_FILE) {
     problems.push('DATABASE_CA_FILE: required when DATABASE_SSL=verify-full');
   }
   if (env.NODE_ENV === 'production') {
     if (raw.DEMO_SIMULATORS === undefined || env.DEMO_SIMULATORS) {
-      problems.push('DEMO_SIMULATORS: must be set to false in production (simulators are for demos and tests)');
+      problems.push(
+        'DEMO_SIMULATORS: must be set to false in production (simulators are for demos and tests)',
+      );
     }
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: production requires PostgreSQL');
     for (const part of envSchemaParts) {

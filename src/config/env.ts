@@ -48,10 +48,15 @@ export interface ConfigSection<K extends string, S extends EnvShape, T> {
   key: K;
   title: string;
   shape: S;
-  map(env: z.output<z.ZodObject<S>>, core: { dataDir: string; isProduction: boolean; demoSimulators: boolean; publicUrl: string }): T;
+  map(
+    env: z.output<z.ZodObject<S>>,
+    core: { dataDir: string; isProduction: boolean; demoSimulators: boolean; publicUrl: string },
+  ): T;
   check?(env: z.output<z.ZodObject<S>>, core: { isProduction: boolean }): string[];
 }
 
-export function defineConfigSection<K extends string, S extends EnvShape, T>(section: ConfigSection<K, S, T>) {
+export function defineConfigSection<K extends string, S extends EnvShape, T>(
+  section: ConfigSection<K, S, T>,
+) {
   return section;
 }

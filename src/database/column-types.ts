@@ -14,7 +14,9 @@ export function columnTypes(kind: DatabaseKind) {
     : ({ timestamp: 'datetime', binary: 'blob', now: "datetime('now')", true: '1', false: '0' } as const);
 }
 
-export const databaseKind: DatabaseKind = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '') ? 'postgres' : 'sqlite';
+export const databaseKind: DatabaseKind = /^postgres(ql)?:/.test(process.env.DATABASE_URL ?? '')
+  ? 'postgres'
+  : 'sqlite';
 
 /** Types for entity decorators in this process. */
 export const dbTypes = columnTypes(databaseKind);

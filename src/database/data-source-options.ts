@@ -26,7 +26,10 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database'>): DataSour
       ssl:
         db.ssl === 'disable'
           ? false
-          : { rejectUnauthorized: db.ssl === 'verify-full', ca: db.caFile ? readFileSync(db.caFile, 'utf8') : undefined },
+          : {
+              rejectUnauthorized: db.ssl === 'verify-full',
+              ca: db.caFile ? readFileSync(db.caFile, 'utf8') : undefined,
+            },
     };
   }
   mkdirSync(dirname(db.file), { recursive: true });

@@ -10,14 +10,18 @@ import { serializeSqliteAccess } from './sqlite-serialization';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), migrationsRun: config.database.migrationsRun }),
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(config),
+        migrationsRun: config.database.migrationsRun,
+      }),
       dataSourceFactory: async (options) => {
         const { migrationsRun, ...rest } = options!;
         const dataSource = await new DataSource({ ...rest, migrationsRun: false }).initialize();
         if (dataSource.options.type === 'better-sqlite3') serializeSqliteAccess(dataSource);
         if (migrationsRun) {
           const applied = await runMigrations(dataSource);
-          if (applied.length) new Logger('Database').log({ applied }, `applied ${applied.length} migration(s)`);
+          if (applied.length)
+            new Logger('Database').log({ applied }, `applied ${applied.length} migration(s)`);
         }
         return dataSource;
       },

@@ -4,7 +4,8 @@
  * winner already gave (a second claim, a reused token, a duplicate key).
  */
 export function isUniqueViolation(error: unknown): boolean {
-  const driver = (error as { driverError?: { code?: string } } | null)?.driverError ?? (error as { code?: string } | null);
+  const driver =
+    (error as { driverError?: { code?: string } } | null)?.driverError ?? (error as { code?: string } | null);
   const code = driver?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }

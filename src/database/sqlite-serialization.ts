@@ -23,7 +23,9 @@ export function serializeSqliteAccess(dataSource: DataSource): void {
     return previous.then(() => release);
   };
 
-  const originalTransaction = dataSource.transaction.bind(dataSource) as (...args: unknown[]) => Promise<unknown>;
+  const originalTransaction = dataSource.transaction.bind(dataSource) as (
+    ...args: unknown[]
+  ) => Promise<unknown>;
   (dataSource as { transaction: unknown }).transaction = async (...args: unknown[]) => {
     if (holder.getStore()) return originalTransaction(...args);
     const release = await acquire();

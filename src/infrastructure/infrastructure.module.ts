@@ -1,9 +1,9 @@
 import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { join } from 'node:path';
+import { CrossOriginRoutes } from '../common/http/cross-origin';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config';
-import { CrossOriginRoutes } from '../common/http/cross-origin';
 import { Clock, SystemClock } from './clock';
 import { FileStore, LocalFileStore } from './file-store';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter';

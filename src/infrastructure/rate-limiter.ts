@@ -36,7 +36,11 @@ export class MemoryRateLimiter extends RateLimiter {
       this.windows.set(key, w);
     }
     w.count++;
-    return { allowed: w.count <= rule.limit, remaining: Math.max(0, rule.limit - w.count), retryAfterMs: w.resetAt - now };
+    return {
+      allowed: w.count <= rule.limit,
+      remaining: Math.max(0, rule.limit - w.count),
+      retryAfterMs: w.resetAt - now,
+    };
   }
 
   private sweep(now: number): void {
@@ -54,11 +58,10 @@ export class RedisRateLimiter extends RateLimiter {
 
   async consume(key: string, rule: RateLimitRule): Promise<RateLimitResult> {
     const redisKey = `${this.prefix}:rl:${key}`;
-    const [[, count], [, ttl]] = (await this.redis
-      .multi()
-      .incr(redisKey)
-      .pttl(redisKey)
-      .exec()) as [[null, number], [null, number]];
+    const [[, count], [, ttl]] = (await this.redis.multi().incr(redisKey).pttl(redisKey).exec()) as [
+      [null, number],
+      [null, number],
+    ];
     let retryAfterMs = ttl;
     if (ttl < 0) {
       await this.redis.pexpire(redisKey, rule.windowMs);

@@ -4,5 +4,10 @@ import Redis from 'ioredis';
 export const REDIS = Symbol('REDIS');
 
 export function createRedis(url: string, name: string): Redis {
-  return new Redis(url, { connectionName: name, maxRetriesPerRequest: 3, enableReadyCheck: true, lazyConnect: false });
+  return new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 3,
+    enableReadyCheck: true,
+    lazyConnect: false,
+  });
 }

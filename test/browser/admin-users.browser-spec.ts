@@ -12,7 +12,6 @@ import { explainFailure, launchChromium, waitForText } from '../support/browser'
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 type Credentials = { email: string; password: string };
 
-
 describe('portal: admin creates a user who must change the temporary password', () => {
   let server: TestServer;
   let browser: Browser;

@@ -20,7 +20,6 @@ import { explainFailure, launchChromium, waitForText } from '../support/browser'
 
 type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-
 describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser, the phone verifies', () => {
   let server: TestServer;
   let browser: Browser;
@@ -39,10 +38,14 @@ describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser
     // Under NODE_ENV=test the server makes its development PKI on first use; ask for it now.
     await server.app.app.get(ApprovalVerifier).ready();
     const pkiDir = join(server.app.config.dataDir, 'pki');
-    const flow = new DisclosureFlow({ baseUrl: server.baseUrl, trustedRoots: [pemToDer(readFileSync(join(pkiDir, 'root.pem'), 'utf8'), 'CERTIFICATE')] });
+    const flow = new DisclosureFlow({
+      baseUrl: server.baseUrl,
+      trustedRoots: [pemToDer(readFileSync(join(pkiDir, 'root.pem'), 'utf8'), 'CERTIFICATE')],
+    });
     const phone = twoWeekPhone();
     const started = await flow.start(phone, { disclose: true });
-    if (started.status !== 'awaiting-signature') throw new Error(`phone could not start: ${JSON.stringify(started)}`);
+    if (started.status !== 'awaiting-signature')
+      throw new Error(`phone could not start: ${JSON.stringify(started)}`);
     const { pending } = started;
 
     const gp = await clinician(server);
@@ -53,7 +56,8 @@ describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => log.push(`console.${message.type()}: ${message.text()}`));
     page.on('response', (response) => {
-      if (response.status() >= 400) log.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+      if (response.status() >= 400)
+        log.push(`${response.status()} ${response.request().method()} ${response.url()}`);
     });
 
     try {
@@ -68,11 +72,19 @@ describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser
     const approved = await flow.poll(pending);
     expect(approved).toMatchObject({ status: 'approved', signer: { name: 'Anna de Vries', role: '01.015' } });
     if (approved.status !== 'approved') return;
-    expect(await flow.upload(phone, approved)).toMatchObject({ status: 'uploaded', insertedKeys: pending.keys.length });
+    expect(await flow.upload(phone, approved)).toMatchObject({
+      status: 'uploaded',
+      insertedKeys: pending.keys.length,
+    });
   });
 });
 
-async function gpSigns(page: Page, gp: { email: string; password: string }, pending: PendingDisclosure, p12Path: string): Promise<void> {
+async function gpSigns(
+  page: Page,
+  gp: { email: string; password: string },
+  pending: PendingDisclosure,
+  p12Path: string,
+): Promise<void> {
   await page.goto('/');
   await page.waitForURL('**/login**');
   await page.getByTestId('login-email').fill(gp.email);
@@ -108,10 +120,18 @@ async function gpSigns(page: Page, gp: { email: string; password: string }, pend
 
 /** A clinician of a GP practice who has already chosen their own password. */
 async function clinician(server: TestServer): Promise<{ email: string; password: string }> {
-  const user = await createUser(server.app, { email: `gp-${Date.now()}@praktijk.test`, roles: ['clinician'], organisation: { name: 'Huisartsenpraktijk Browser', kind: 'gp-practice' } });
+  const user = await createUser(server.app, {
+    email: `gp-${Date.now()}@praktijk.test`,
+    roles: ['clinician'],
+    organisation: { name: 'Huisartsenpraktijk Browser', kind: 'gp-practice' },
+  });
   const s = await signedInAgent(server.app, user.email, user.password);
   const password = 'a calm clinician passphrase';
-  await s.agent.post('/api/auth/change-password').set('X-XSRF-TOKEN', s.csrf).send({ currentPassword: user.password, newPassword: password }).expect(204);
+  await s.agent
+    .post('/api/auth/change-password')
+    .set('X-XSRF-TOKEN', s.csrf)
+    .send({ currentPassword: user.password, newPassword: password })
+    .expect(204);
   return { email: user.email, password };
 }
 

@@ -15,8 +15,11 @@ import { launchChromium } from '../support/browser';
 import { freshEnv, testName } from '../support/profile';
 import { ATTRS, dumpDatabase, setUpMunicipality, twilioUrls } from '../support/veilig-bellen';
 
-
-const CITIZEN = { [ATTRS.bsn]: '111222333', [ATTRS.firstnames]: 'Anna Sophia', [ATTRS.surname]: 'Bakker-de Wit' };
+const CITIZEN = {
+  [ATTRS.bsn]: '111222333',
+  [ATTRS.firstnames]: 'Anna Sophia',
+  [ATTRS.surname]: 'Bakker-de Wit',
+};
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -26,7 +29,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function agentPage(context: BrowserContext, user: { email: string; password: string }, errors: string[]): Promise<Page> {
+async function agentPage(
+  context: BrowserContext,
+  user: { email: string; password: string },
+  errors: string[],
+): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/console');
@@ -84,13 +91,19 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     const citizen = await (await browser.newContext()).newPage();
     citizen.on('pageerror', (e) => citizenErrors.push(e.message));
     const agents = [await browser.newContext({ baseURL: api }), await browser.newContext({ baseURL: api })];
-    const [agent1, agent2] = [await agentPage(agents[0], m.agents[0], agentErrors), await agentPage(agents[1], m.agents[1], agentErrors)];
+    const [agent1, agent2] = [
+      await agentPage(agents[0], m.agents[0], agentErrors),
+      await agentPage(agents[1], m.agents[1], agentErrors),
+    ];
 
     // Citizen: click, see the QR (rendered by yivi-frontend), the number and the code.
     await citizen.goto(siteOrigin);
     await citizen.getByTestId('site-button').click();
     await citizen.locator('[data-testid="vb-state"][data-state="waiting"]').waitFor();
-    await citizen.locator('[data-testid="vb-qr"] canvas, [data-testid="vb-qr"] img, [data-testid="vb-qr"] svg').first().waitFor();
+    await citizen
+      .locator('[data-testid="vb-qr"] canvas, [data-testid="vb-qr"] img, [data-testid="vb-qr"] svg')
+      .first()
+      .waitFor();
     const dtmf = (await citizen.getByTestId('vb-code').innerText()).trim();
     expect(dtmf).toMatch(/^[0-9]{10}$/);
     expect(await citizen.getByTestId('vb-number').innerText()).toBe('+31243299999');
@@ -101,7 +114,11 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     await citizen.locator('[data-testid="vb-state"][data-state="disclosed"]').waitFor({ timeout: 10_000 });
 
     // The app dials tel:<number>,<code>; Twilio gathers the tones and queues the caller.
-    const call = await sims.twilio!.placeCall({ from: '+31687654321', to: '+31243299999', ...twilioUrls(t, m.id) });
+    const call = await sims.twilio!.placeCall({
+      from: '+31687654321',
+      to: '+31243299999',
+      ...twilioUrls(t, m.id),
+    });
     await sims.twilio!.press(call.sid, dtmf);
     expect(call.state).toBe('queued');
     await citizen.locator('[data-testid="vb-state"][data-state="called"]').waitFor({ timeout: 10_000 });
@@ -142,7 +159,8 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     await agent2.getByTestId('console-empty').waitFor({ timeout: 10_000 });
     await citizen.locator('[data-testid="vb-state"][data-state="done"]').waitFor({ timeout: 10_000 });
     const everything = await dumpDatabase(t);
-    for (const trace of [...Object.values(CITIZEN), dtmf, '+31687654321', call.sid]) expect(everything).not.toContain(trace);
+    for (const trace of [...Object.values(CITIZEN), dtmf, '+31687654321', call.sid])
+      expect(everything).not.toContain(trace);
 
     expect(agentErrors).toEqual([]);
     expect(citizenErrors).toEqual([]);

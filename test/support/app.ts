@@ -54,25 +54,47 @@ export async function signedInAgent(t: TestApp, email: string, password: string)
 /** Creates a user directly through the service, optionally with the temporary password already changed. */
 export async function createUser(
   t: TestApp,
-  input: { email: string; roles: Role[]; organisation?: { name: string; kind: 'gp-practice' | 'municipality' | 'health-authority' } },
+  input: {
+    email: string;
+    roles: Role[];
+    organisation?: { name: string; kind: 'gp-practice' | 'municipality' | 'health-authority' };
+  },
 ): Promise<{ email: string; password: string; id: string; organisationId: string }> {
   const accounts = t.app.get(AccountsService);
   const { user: platformAdmin } = await ensurePlatformAdmin(t);
   let organisationId = platformAdmin.organisationId;
   if (input.organisation) {
     const existing = (await accounts.listOrganisations()).find((o) => o.name === input.organisation!.name);
-    organisationId = existing?.id ?? (await accounts.createOrganisation(platformAdmin, input.organisation.name, input.organisation.kind, 'test')).id;
+    organisationId =
+      existing?.id ??
+      (
+        await accounts.createOrganisation(
+          platformAdmin,
+          input.organisation.name,
+          input.organisation.kind,
+          'test',
+        )
+      ).id;
   }
-  const created = await accounts.createUser(platformAdmin, { email: input.email, displayName: input.email.split('@')[0], roles: input.roles, organisationId }, 'test');
+  const created = await accounts.createUser(
+    platformAdmin,
+    { email: input.email, displayName: input.email.split('@')[0], roles: input.roles, organisationId },
+    'test',
+  );
   return { email: input.email, password: created.temporaryPassword, id: created.user.id, organisationId };
 }
 
-const platformAdmins = new WeakMap<TestApp, { user: import('../../src/modules/accounts/entities/user.entity').User; password: string }>();
+const platformAdmins = new WeakMap<
+  TestApp,
+  { user: import('../../src/modules/accounts/entities/user.entity').User; password: string }
+>();
 
 export async function ensurePlatformAdmin(t: TestApp) {
   let admin = platformAdmins.get(t);
   if (!admin) {
-    const created = await t.app.get(AccountsService).createPlatformAdmin(`platform-${Date.now()}@veilig.test`);
+    const created = await t.app
+      .get(AccountsService)
+      .createPlatformAdmin(`platform-${Date.now()}@veilig.test`);
     admin = { user: created.user, password: created.temporaryPassword };
     platformAdmins.set(t, admin);
   }

@@ -29,5 +29,7 @@ export async function explainFailure(page: Page, error: unknown, log: string[]):
     .innerText()
     .catch(() => '(no page text)');
   const message = error instanceof Error ? error.message : String(error);
-  throw new Error(`${message}\n\nat ${page.url()}\nscreenshot: ${screenshot}\n--- page text ---\n${text}\n--- browser log ---\n${log.join('\n')}`);
+  throw new Error(
+    `${message}\n\nat ${page.url()}\nscreenshot: ${screenshot}\n--- page text ---\n${text}\n--- browser log ---\n${log.join('\n')}`,
+  );
 }

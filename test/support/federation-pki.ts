@@ -38,12 +38,18 @@ export function createTrustAnchor(dir: string): TrustAnchor {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const publicKeyFile = join(dir, 'trust-anchor.pub.pem');
   writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
-  return { publicKeyFile, sign: (pem) => sign('sha256', Buffer.from(pem, 'utf8'), privateKey).toString('base64') };
+  return {
+    publicKeyFile,
+    sign: (pem) => sign('sha256', Buffer.from(pem, 'utf8'), privateKey).toString('base64'),
+  };
 }
 
 async function files(dir: string, name: string, issued: IssuedCertificate): Promise<TestCertificate> {
   const certPem = derToPem(issued.der, 'CERTIFICATE');
-  const keyPem = derToPem(new Uint8Array(await cmsCrypto().exportKey('pkcs8', issued.keys.privateKey)), 'PRIVATE KEY');
+  const keyPem = derToPem(
+    new Uint8Array(await cmsCrypto().exportKey('pkcs8', issued.keys.privateKey)),
+    'PRIVATE KEY',
+  );
   const certFile = join(dir, `${name}.crt.pem`);
   const keyFile = join(dir, `${name}.key.pem`);
   writeFileSync(certFile, certPem);
@@ -61,7 +67,13 @@ async function files(dir: string, name: string, issued: IssuedCertificate): Prom
 }
 
 /** A self-signed ECDSA P-256 certificate for a country, as EFGS members use for AUTHENTICATION and SIGNING. */
-export async function countryCertificate(dir: string, name: string, country: string, role: 'AUTHENTICATION' | 'SIGNING', options: { expired?: boolean } = {}): Promise<TestCertificate> {
+export async function countryCertificate(
+  dir: string,
+  name: string,
+  country: string,
+  role: 'AUTHENTICATION' | 'SIGNING',
+  options: { expired?: boolean } = {},
+): Promise<TestCertificate> {
   const now = Date.now();
   const issued = await issueCertificate({
     subject: [
@@ -90,7 +102,14 @@ function name(attributes: [string, string][]): pkijs.RelativeDistinguishedNames 
     value: attributes.map(
       ([type, value]) =>
         new asn1js.Set({
-          value: [new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: oids[type] }), type === 'C' ? new asn1js.PrintableString({ value }) : new asn1js.Utf8String({ value })] })],
+          value: [
+            new asn1js.Sequence({
+              value: [
+                new asn1js.ObjectIdentifier({ value: oids[type] }),
+                type === 'C' ? new asn1js.PrintableString({ value }) : new asn1js.Utf8String({ value }),
+              ],
+            }),
+          ],
         }),
     ),
   });
@@ -102,26 +121,53 @@ function name(attributes: [string, string][]): pkijs.RelativeDistinguishedNames 
  * EKU serverAuth and clientAuth, so it also serves as a CALLBACK certificate for host 127.0.0.1
  * (efgs.md §A6: callback certificates carry the host in CN and SAN).
  */
-export async function tlsCertificate(dir: string, fileName: string, country: string): Promise<TestCertificate> {
+export async function tlsCertificate(
+  dir: string,
+  fileName: string,
+  country: string,
+): Promise<TestCertificate> {
   const crypto = cmsCrypto();
   const keys = await generateKeyPair('ECDSA');
   const cert = new pkijs.Certificate();
   cert.version = 2;
-  cert.serialNumber = new asn1js.Integer({ valueHex: crypto.getRandomValues(new Uint8Array(12)).map((b, i) => (i === 0 ? (b & 0x7f) | 0x40 : b)) });
-  cert.subject = name([['C', country], ['CN', '127.0.0.1']]);
+  cert.serialNumber = new asn1js.Integer({
+    valueHex: crypto.getRandomValues(new Uint8Array(12)).map((b, i) => (i === 0 ? (b & 0x7f) | 0x40 : b)),
+  });
+  cert.subject = name([
+    ['C', country],
+    ['CN', '127.0.0.1'],
+  ]);
   cert.issuer = cert.subject;
   cert.notBefore = new pkijs.Time({ type: 0, value: new Date(Date.now() - DAY) });
   cert.notAfter = new pkijs.Time({ type: 0, value: new Date(Date.now() + 365 * DAY) });
   await cert.subjectPublicKeyInfo.importKey(keys.publicKey, crypto);
-  const ip = new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 7 }, valueHex: new Uint8Array([127, 0, 0, 1]) });
-  const dns = new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 2 }, valueHex: new TextEncoder().encode('localhost') });
+  const ip = new asn1js.Primitive({
+    idBlock: { tagClass: 3, tagNumber: 7 },
+    valueHex: new Uint8Array([127, 0, 0, 1]),
+  });
+  const dns = new asn1js.Primitive({
+    idBlock: { tagClass: 3, tagNumber: 2 },
+    valueHex: new TextEncoder().encode('localhost'),
+  });
   cert.extensions = [
     extension('2.5.29.19', true, new asn1js.Sequence({ value: [] })),
     extension('2.5.29.15', true, new asn1js.BitString({ valueHex: new Uint8Array([0x80]), unusedBits: 7 })),
-    extension('2.5.29.37', false, new asn1js.Sequence({ value: [SERVER_AUTH, CLIENT_AUTH].map((o) => new asn1js.ObjectIdentifier({ value: o })) })),
+    extension(
+      '2.5.29.37',
+      false,
+      new asn1js.Sequence({
+        value: [SERVER_AUTH, CLIENT_AUTH].map((o) => new asn1js.ObjectIdentifier({ value: o })),
+      }),
+    ),
     extension('2.5.29.17', false, new asn1js.Sequence({ value: [ip, dns] })),
   ];
   await cert.sign(keys.privateKey, 'SHA-256', crypto);
   const der = new Uint8Array(cert.toSchema(true).toBER(false));
-  return files(dir, fileName, { der, cert: pkijs.Certificate.fromBER(der), keys, keyAlgorithm: 'ECDSA', subjectKeyIdentifier: new Uint8Array() });
+  return files(dir, fileName, {
+    der,
+    cert: pkijs.Certificate.fromBER(der),
+    keys,
+    keyAlgorithm: 'ECDSA',
+    subjectKeyIdentifier: new Uint8Array(),
+  });
 }

@@ -19,21 +19,33 @@ export function aMeetsB(daysAgo = 2, nowMs = Date.now()): Scenario & { encounter
   const clock = new ManualClock(nowMs);
   const phones = Object.fromEntries(['A', 'B', 'C'].map((id) => [id, Phone.create({ id, clock })]));
   const encounterMs = Math.floor(nowMs / DAY_MS) * DAY_MS - daysAgo * DAY_MS + 10 * 3_600_000;
-  simulateEncounters(Object.values(phones), [{ a: 'A', b: 'B', startMs: encounterMs, durationMs: 20 * 60_000, distanceM: 1.5 }], {
-    seed: 7,
-  });
+  simulateEncounters(
+    Object.values(phones),
+    [{ a: 'A', b: 'B', startMs: encounterMs, durationMs: 20 * 60_000, distanceM: 1.5 }],
+    {
+      seed: 7,
+    },
+  );
   // Every phone has keys for the whole period, as a phone that has been on for days would.
-  for (const p of Object.values(phones)) for (let t = nowMs - 14 * DAY_MS; t <= nowMs; t += DAY_MS) p.tekAt(t);
+  for (const p of Object.values(phones))
+    for (let t = nowMs - 14 * DAY_MS; t <= nowMs; t += DAY_MS) p.tekAt(t);
   return { clock, phones, encounterMs };
 }
 
 /** Downloads the region's exports like an app and matches them on `phone`. */
-export async function checkExposure(client: BackendClient, phone: Phone, region: string, options: { wrongKey?: boolean } = {}) {
+export async function checkExposure(
+  client: BackendClient,
+  phone: Phone,
+  region: string,
+  options: { wrongKey?: boolean } = {},
+) {
   const { files } = await client.downloadNew(region);
   let keys = await client.signingKeys();
   if (options.wrongKey) {
     const { generateKeyPairSync } = await import('node:crypto');
-    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     keys = keys.map((k) => ({ ...k, publicKey: other }));
   }
   return matchExports(phone, files, keys, { kernel: 'ts' });

@@ -48,7 +48,11 @@ export async function startIdentitySimulators(): Promise<IdentitySims> {
  * on the simulator's login page submits the form of `choice`, and returns the URL that leaves for the
  * app's redirect URI. Any other page is an error.
  */
-export async function browse(url: string, choice: TestIdentityKey | 'cancel', appOrigin: string): Promise<string> {
+export async function browse(
+  url: string,
+  choice: TestIdentityKey | 'cancel',
+  appOrigin: string,
+): Promise<string> {
   let next = url;
   let init: RequestInit = {};
   for (let hop = 0; hop < 10; hop++) {
@@ -62,10 +66,18 @@ export async function browse(url: string, choice: TestIdentityKey | 'cancel', ap
     }
     const body = await res.text();
     const request = /name="request" value="([^"]+)"/.exec(body)?.[1];
-    if (res.status !== 200 || !request) throw new Error(`browser stopped at ${new URL(target).pathname}: ${res.status} ${body.slice(0, 300)}`);
-    const form = new URLSearchParams({ request, ...(choice === 'cancel' ? { cancel: '1' } : { identity: choice }) });
+    if (res.status !== 200 || !request)
+      throw new Error(`browser stopped at ${new URL(target).pathname}: ${res.status} ${body.slice(0, 300)}`);
+    const form = new URLSearchParams({
+      request,
+      ...(choice === 'cancel' ? { cancel: '1' } : { identity: choice }),
+    });
     next = new URL('/authorize/decision', target).toString();
-    init = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() };
+    init = {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form.toString(),
+    };
   }
   throw new Error('too many redirects');
 }

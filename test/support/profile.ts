@@ -15,22 +15,41 @@ export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 /** A name unique to the calling test file (and an optional suffix for several apps in one file). */
 export function testName(suffix = ''): string {
   const file = basename(expect.getState().testPath ?? 'adhoc').replace(/\.(e2e|browser)-spec\.ts$/, '');
-  return `veilig_${file}${suffix ? `_${suffix}` : ''}`.replace(/[^a-z0-9_]/gi, '_').toLowerCase().slice(0, 60);
+  return `veilig_${file}${suffix ? `_${suffix}` : ''}`
+    .replace(/[^a-z0-9_]/gi, '_')
+    .toLowerCase()
+    .slice(0, 60);
 }
 
 /** Environment for one app instance: a fresh database and key prefix in the selected profile. */
-export async function freshEnv(name: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function freshEnv(
+  name: string,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
-  const env: Record<string, string> = { NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...extra };
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    ...extra,
+  };
   if (!servicesProfile) return env;
   await recreateDatabase(name);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
-  return { ...env, DATABASE_URL: url.toString(), REDIS_URL: REDIS_TEST_URL, REDIS_PREFIX: `${name}_${Date.now()}` };
+  return {
+    ...env,
+    DATABASE_URL: url.toString(),
+    REDIS_URL: REDIS_TEST_URL,
+    REDIS_PREFIX: `${name}_${Date.now()}`,
+  };
 }
 
 /** Same database as another instance (for multi-instance tests). */
-export function sharedEnv(env: Record<string, string>, extra: Record<string, string> = {}): Record<string, string> {
+export function sharedEnv(
+  env: Record<string, string>,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { ...env, ...extra };
 }
 

@@ -21,28 +21,35 @@ export interface TlsIngress {
 
 export async function startTlsIngress(certificate: TestCertificate): Promise<TlsIngress> {
   const ingress: TlsIngress = { url: '', target: '', seen: [], close: async () => undefined };
-  const server = createServer({ cert: certificate.certPem, key: certificate.keyPem, requestCert: true, rejectUnauthorized: false }, (req: IncomingMessage, res: ServerResponse) => {
-    const peer = (req.socket as TLSSocket).getPeerCertificate();
-    const raw = peer?.raw ? createHash('sha256').update(peer.raw).digest() : undefined;
-    ingress.seen.push({ path: req.url ?? '', thumbprint: raw?.toString('hex') });
-    const headers = { ...req.headers };
-    delete headers['x-ssl-client-sha256'];
-    delete headers['x-ssl-client-dn'];
-    if (raw && peer.subject) {
-      headers['x-ssl-client-sha256'] = raw.toString('base64');
-      headers['x-ssl-client-dn'] = Object.entries(peer.subject)
-        .map(([k, v]) => `${k}=${String(v)}`)
-        .join(',');
-    }
-    const upstream = httpRequest(`${ingress.target}${req.url ?? '/'}`, { method: req.method, headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => {
-      res.writeHead(502).end();
-    });
-    req.pipe(upstream);
-  });
+  const server = createServer(
+    { cert: certificate.certPem, key: certificate.keyPem, requestCert: true, rejectUnauthorized: false },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      const raw = peer?.raw ? createHash('sha256').update(peer.raw).digest() : undefined;
+      ingress.seen.push({ path: req.url ?? '', thumbprint: raw?.toString('hex') });
+      const headers = { ...req.headers };
+      delete headers['x-ssl-client-sha256'];
+      delete headers['x-ssl-client-dn'];
+      if (raw && peer.subject) {
+        headers['x-ssl-client-sha256'] = raw.toString('base64');
+        headers['x-ssl-client-dn'] = Object.entries(peer.subject)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(',');
+      }
+      const upstream = httpRequest(
+        `${ingress.target}${req.url ?? '/'}`,
+        { method: req.method, headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => {
+        res.writeHead(502).end();
+      });
+      req.pipe(upstream);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   ingress.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   ingress.close = () =>

@@ -4,9 +4,9 @@
  * database for traces of a caller.
  */
 import { DataSource } from 'typeorm';
-import type { TwilioSimulator } from '../../src/protocol/telephony/twilio-simulator';
-import { ALWAYS_OPEN, type OpeningHours } from '../../src/protocol/telephony/opening-hours';
 import { VeiligBellenSimulators } from '../../src/modules/veilig-bellen/veilig-bellen.gateways';
+import { ALWAYS_OPEN, type OpeningHours } from '../../src/protocol/telephony/opening-hours';
+import type { TwilioSimulator } from '../../src/protocol/telephony/twilio-simulator';
 import { createUser, signedInAgent, type TestApp } from './app';
 
 export const GEMEENTE_ORIGIN = 'https://www.gemeente.example';
@@ -20,7 +20,11 @@ export const ATTRS = {
 export async function signIn(t: TestApp, user: { email: string; password: string }) {
   const s = await signedInAgent(t, user.email, user.password);
   if (s.user.mustChangePassword) {
-    await s.agent.post('/api/auth/change-password').set('X-XSRF-TOKEN', s.csrf).send({ currentPassword: user.password, newPassword: `${user.password}-changed-1` }).expect(204);
+    await s.agent
+      .post('/api/auth/change-password')
+      .set('X-XSRF-TOKEN', s.csrf)
+      .send({ currentPassword: user.password, newPassword: `${user.password}-changed-1` })
+      .expect(204);
     user.password = `${user.password}-changed-1`;
   }
   return s;
@@ -29,12 +33,28 @@ export async function signIn(t: TestApp, user: { email: string; password: string
 export async function setUpMunicipality(
   t: TestApp,
   name: string,
-  opts: { openingHours?: OpeningHours; allowedOrigins?: string[]; agents?: number; phoneNumber?: string } = {},
+  opts: {
+    openingHours?: OpeningHours;
+    allowedOrigins?: string[];
+    agents?: number;
+    phoneNumber?: string;
+  } = {},
 ) {
   const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-  const admin = await createUser(t, { email: `admin@${slug}.test`, roles: ['admin'], organisation: { name, kind: 'municipality' } });
+  const admin = await createUser(t, {
+    email: `admin@${slug}.test`,
+    roles: ['admin'],
+    organisation: { name, kind: 'municipality' },
+  });
   const agents = [];
-  for (let i = 1; i <= (opts.agents ?? 2); i++) agents.push(await createUser(t, { email: `agent${i}@${slug}.test`, roles: ['agent'], organisation: { name, kind: 'municipality' } }));
+  for (let i = 1; i <= (opts.agents ?? 2); i++)
+    agents.push(
+      await createUser(t, {
+        email: `agent${i}@${slug}.test`,
+        roles: ['agent'],
+        organisation: { name, kind: 'municipality' },
+      }),
+    );
   const adminSession = await signIn(t, admin);
   const settings = {
     phoneNumber: opts.phoneNumber ?? '+31243299999',
@@ -47,7 +67,10 @@ export async function setUpMunicipality(
     allowedOrigins: opts.allowedOrigins ?? [GEMEENTE_ORIGIN],
     agentDial: { kind: 'client' },
   };
-  const res = await adminSession.agent.put(`/api/veilig-bellen/municipalities/${admin.organisationId}/settings`).set('X-XSRF-TOKEN', adminSession.csrf).send(settings);
+  const res = await adminSession.agent
+    .put(`/api/veilig-bellen/municipalities/${admin.organisationId}/settings`)
+    .set('X-XSRF-TOKEN', adminSession.csrf)
+    .send(settings);
   if (res.status !== 200) throw new Error(`settings: ${res.status} ${JSON.stringify(res.body)}`);
   return { id: admin.organisationId, admin, adminSession, agents, settings };
 }
@@ -57,7 +80,12 @@ export function twilioThroughSupertest(t: TestApp, into: TestApp = t): TwilioSim
   const sim = t.app.get(VeiligBellenSimulators).twilio!;
   sim.deliver = async (url, form, headers) => {
     const u = new URL(url);
-    const res = await into.http().post(u.pathname + u.search).set(headers).type('form').send(form);
+    const res = await into
+      .http()
+      .post(u.pathname + u.search)
+      .set(headers)
+      .type('form')
+      .send(form);
     return { status: res.status, body: res.text };
   };
   return sim;
@@ -69,8 +97,17 @@ export function twilioUrls(t: TestApp, municipalityId: string) {
 }
 
 /** Starts a widget session as the municipality's page would. */
-export function startWidgetSession(t: TestApp, municipalityId: string, purpose = 'afval', origin = GEMEENTE_ORIGIN) {
-  return t.http().post(`/api/veilig-bellen/widget/${municipalityId}/sessions`).set('Origin', origin).send({ purpose });
+export function startWidgetSession(
+  t: TestApp,
+  municipalityId: string,
+  purpose = 'afval',
+  origin = GEMEENTE_ORIGIN,
+) {
+  return t
+    .http()
+    .post(`/api/veilig-bellen/widget/${municipalityId}/sessions`)
+    .set('Origin', origin)
+    .send({ purpose });
 }
 
 export function clientTokenOf(sessionPtr: { u: string }): string {
@@ -82,14 +119,17 @@ export async function dumpDatabase(t: TestApp): Promise<string> {
   const ds = t.app.get(DataSource);
   const tables: { name: string }[] =
     ds.options.type === 'postgres'
-      ? await ds.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`)
+      ? await ds.query(
+          `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'`,
+        )
       : await ds.query(`SELECT name FROM sqlite_master WHERE type = 'table'`);
   const parts: string[] = [];
   for (const { name } of tables) {
     const rows: Record<string, unknown>[] = await ds.query(`SELECT * FROM "${name}"`);
     for (const row of rows) {
       for (const v of Object.values(row)) {
-        if (Buffer.isBuffer(v) || v instanceof Uint8Array) parts.push(Buffer.from(v).toString('hex'), Buffer.from(v).toString('utf8'));
+        if (Buffer.isBuffer(v) || v instanceof Uint8Array)
+          parts.push(Buffer.from(v).toString('hex'), Buffer.from(v).toString('utf8'));
         else parts.push(typeof v === 'string' ? v : JSON.stringify(v));
       }
     }
@@ -97,7 +137,11 @@ export async function dumpDatabase(t: TestApp): Promise<string> {
   return parts.join('\n');
 }
 
-export async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 5000): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

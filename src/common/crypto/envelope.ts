@@ -46,9 +46,11 @@ export function parseKeyring(spec: string): KeyEncryptionKey[] {
     .map((entry, i) => {
       const sep = entry.indexOf(':');
       const id = sep > 0 ? entry.slice(0, sep) : '';
-      if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id)) throw new EnvelopeError(`key ${i + 1}: expected "<id>:<base64 of 32 bytes>" with a short id`);
+      if (!/^[A-Za-z0-9_.-]{1,32}$/.test(id))
+        throw new EnvelopeError(`key ${i + 1}: expected "<id>:<base64 of 32 bytes>" with a short id`);
       const key = Buffer.from(entry.slice(sep + 1), 'base64');
-      if (key.length !== KEY) throw new EnvelopeError(`key ${id}: must be 32 bytes (base64), got ${key.length}`);
+      if (key.length !== KEY)
+        throw new EnvelopeError(`key ${id}: must be 32 bytes (base64), got ${key.length}`);
       return { id, key };
     });
   if (!keys.length) throw new EnvelopeError('no keys configured');
@@ -99,7 +101,12 @@ export class EnvelopeCipher {
     const dataKey = open(kek, wrapped, Buffer.from(`wrap:${context}`));
     const current = this.keys[0];
     const id = Buffer.from(current.id, 'ascii');
-    return Buffer.concat([Buffer.from([VERSION, id.length]), id, seal(current.key, dataKey, Buffer.from(`wrap:${context}`)), body]);
+    return Buffer.concat([
+      Buffer.from([VERSION, id.length]),
+      id,
+      seal(current.key, dataKey, Buffer.from(`wrap:${context}`)),
+      body,
+    ]);
   }
 }
 
@@ -124,7 +131,8 @@ function open(key: Buffer, sealed: Buffer, aad: Buffer): Buffer {
 }
 
 function split(blob: Buffer): { keyId: string; wrapped: Buffer; body: Buffer } {
-  if (blob.length < 2 || blob[0] !== VERSION) throw new EnvelopeError('not an envelope blob (no plaintext fallback)');
+  if (blob.length < 2 || blob[0] !== VERSION)
+    throw new EnvelopeError('not an envelope blob (no plaintext fallback)');
   const n = blob[1];
   const start = 2 + n;
   if (blob.length < start + WRAPPED + IV + TAG) throw new EnvelopeError('envelope blob truncated');

@@ -43,7 +43,10 @@ export class CrossOriginRoutes {
   /** `cors` options for one request: a registered rule (no credentials), else the global allow-list. */
   async corsOptions(req: Request, globalOrigins: readonly string[]): Promise<CorsOptionsLike> {
     if (!this.ruleFor(req.path)) {
-      return { origin: (origin, cb) => cb(null, !origin || globalOrigins.includes(origin)), credentials: true };
+      return {
+        origin: (origin, cb) => cb(null, !origin || globalOrigins.includes(origin)),
+        credentials: true,
+      };
     }
     return {
       origin: await this.allows(req, req.header('origin')),

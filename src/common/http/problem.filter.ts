@@ -4,9 +4,21 @@ import { PROBLEM_TYPE_BASE, ProblemException } from './problem';
 
 /** body-parser failures arrive as plain errors with `type` and `status`. */
 const bodyParserProblems: Record<string, { status: number; slug: string; detail: string }> = {
-  'entity.too.large': { status: 413, slug: 'body-too-large', detail: 'The request body is larger than allowed.' },
-  'entity.parse.failed': { status: 400, slug: 'malformed-body', detail: 'The request body is not valid JSON.' },
-  'encoding.unsupported': { status: 415, slug: 'unsupported-encoding', detail: 'Unsupported content encoding.' },
+  'entity.too.large': {
+    status: 413,
+    slug: 'body-too-large',
+    detail: 'The request body is larger than allowed.',
+  },
+  'entity.parse.failed': {
+    status: 400,
+    slug: 'malformed-body',
+    detail: 'The request body is not valid JSON.',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    slug: 'unsupported-encoding',
+    detail: 'Unsupported content encoding.',
+  },
   'charset.unsupported': { status: 415, slug: 'unsupported-charset', detail: 'Unsupported charset.' },
   'request.aborted': { status: 400, slug: 'request-aborted', detail: 'The request was aborted.' },
   'entity.verify.failed': { status: 400, slug: 'malformed-body', detail: 'The request body was refused.' },
@@ -43,10 +55,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       const message =
         typeof response === 'string'
           ? response
-          : (response as { message?: string | string[] }).message ?? exception.message;
+          : ((response as { message?: string | string[] }).message ?? exception.message);
       return {
         type: 'about:blank',
-        title: HttpStatus[status]?.replace(/_/g, ' ').toLowerCase().replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
+        title:
+          HttpStatus[status]
+            ?.replace(/_/g, ' ')
+            .toLowerCase()
+            .replace(/^\w/, (c) => c.toUpperCase()) ?? 'Error',
         status,
         detail: Array.isArray(message) ? message.join('; ') : message,
         instance,
@@ -55,7 +71,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const bodyError = exception as { type?: string; status?: number };
     const known = bodyError?.type ? bodyParserProblems[bodyError.type] : undefined;
     if (known) {
-      return { type: PROBLEM_TYPE_BASE + known.slug, title: 'Bad request', status: known.status, detail: known.detail, instance };
+      return {
+        type: PROBLEM_TYPE_BASE + known.slug,
+        title: 'Bad request',
+        status: known.status,
+        detail: known.detail,
+        instance,
+      };
     }
     if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
       return { type: 'about:blank', title: 'Bad request', status: bodyError.status, instance };

@@ -39,4 +39,6 @@ export const forbidden = (detail = 'You are not allowed to do this.', slug = 'fo
 export const unauthorized = (detail = 'Sign in first.', slug = 'unauthorized') =>
   new ProblemException(401, slug, 'Unauthorized', detail);
 export const tooManyRequests = (retryAfterMs: number, detail = 'Too many requests; try again later.') =>
-  new ProblemException(429, 'rate-limited', 'Too many requests', detail, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+  new ProblemException(429, 'rate-limited', 'Too many requests', detail, {
+    retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+  });

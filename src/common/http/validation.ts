@@ -18,9 +18,15 @@ export function createValidationPipe(): ValidationPipe {
     stopAtFirstError: false,
     exceptionFactory: (errors) => {
       const list = flatten(errors);
-      return new ProblemException(400, 'validation', 'Invalid request', list.map((e) => `${e.field}: ${e.message}`).join('; '), {
-        errors: list,
-      });
+      return new ProblemException(
+        400,
+        'validation',
+        'Invalid request',
+        list.map((e) => `${e.field}: ${e.message}`).join('; '),
+        {
+          errors: list,
+        },
+      );
     },
   });
 }

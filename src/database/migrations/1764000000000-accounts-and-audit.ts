@@ -38,9 +38,16 @@ export class AccountsAndAudit1764000000000 implements MigrationInterface {
           { name: 'created_at', type: t.timestamp, default: t.now },
         ],
         foreignKeys: [
-          { columnNames: ['organisation_id'], referencedTableName: 'organisation', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['organisation_id'],
+            referencedTableName: 'organisation',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
-        indices: [new TableIndex({ name: 'idx_user_account_organisation', columnNames: ['organisation_id'] })],
+        indices: [
+          new TableIndex({ name: 'idx_user_account_organisation', columnNames: ['organisation_id'] }),
+        ],
       }),
     );
     await qr.createTable(
@@ -54,7 +61,12 @@ export class AccountsAndAudit1764000000000 implements MigrationInterface {
           { name: 'expires_at', type: t.timestamp },
         ],
         foreignKeys: [
-          { columnNames: ['user_id'], referencedTableName: 'user_account', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['user_id'],
+            referencedTableName: 'user_account',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
         indices: [
           new TableIndex({ name: 'idx_user_session_user', columnNames: ['user_id'] }),
@@ -87,6 +99,7 @@ export class AccountsAndAudit1764000000000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const table of ['audit_entry', 'user_session', 'user_account', 'organisation']) await qr.dropTable(table);
+    for (const table of ['audit_entry', 'user_session', 'user_account', 'organisation'])
+      await qr.dropTable(table);
   }
 }

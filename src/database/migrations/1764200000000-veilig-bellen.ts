@@ -29,7 +29,12 @@ export class VeiligBellen1764200000000 implements MigrationInterface {
           { name: 'updated_at', type: t.timestamp, default: t.now },
         ],
         foreignKeys: [
-          { columnNames: ['organisation_id'], referencedTableName: 'organisation', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['organisation_id'],
+            referencedTableName: 'organisation',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
       }),
     );
@@ -54,11 +59,23 @@ export class VeiligBellen1764200000000 implements MigrationInterface {
           { name: 'expires_at', type: t.timestamp },
         ],
         foreignKeys: [
-          { columnNames: ['organisation_id'], referencedTableName: 'organisation', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            columnNames: ['organisation_id'],
+            referencedTableName: 'organisation',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
         indices: [
-          new TableIndex({ name: 'idx_vb_call_session_org_state', columnNames: ['organisation_id', 'state'] }),
-          new TableIndex({ name: 'uq_vb_call_session_status_token', columnNames: ['status_token_hash'], isUnique: true }),
+          new TableIndex({
+            name: 'idx_vb_call_session_org_state',
+            columnNames: ['organisation_id', 'state'],
+          }),
+          new TableIndex({
+            name: 'uq_vb_call_session_status_token',
+            columnNames: ['status_token_hash'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'uq_vb_call_session_dtmf', columnNames: ['dtmf_hmac'], isUnique: true }),
           new TableIndex({ name: 'idx_vb_call_session_call_ref', columnNames: ['call_ref'] }),
           new TableIndex({ name: 'idx_vb_call_session_expires', columnNames: ['expires_at'] }),

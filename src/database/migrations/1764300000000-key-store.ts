@@ -14,7 +14,13 @@ export class KeyStore1764300000000 implements MigrationInterface {
       new Table({
         name: 'diagnosis_key',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'key_data', type: t.binary },
           { name: 'rolling_start_interval_number', type: 'integer' },
           { name: 'rolling_period', type: 'integer' },
@@ -33,7 +39,10 @@ export class KeyStore1764300000000 implements MigrationInterface {
         ],
         indices: [
           new TableIndex({ name: 'uq_diagnosis_key_data', columnNames: ['key_data'], isUnique: true }),
-          new TableIndex({ name: 'idx_diagnosis_key_ready', columnNames: ['region', 'export_batch_id', 'available_at'] }),
+          new TableIndex({
+            name: 'idx_diagnosis_key_ready',
+            columnNames: ['region', 'export_batch_id', 'available_at'],
+          }),
         ],
       }),
     );
@@ -50,7 +59,13 @@ export class KeyStore1764300000000 implements MigrationInterface {
           { name: 'created_at', type: t.timestamp },
           { name: 'completed_at', type: t.timestamp, isNullable: true },
         ],
-        indices: [new TableIndex({ name: 'uq_export_batch_window', columnNames: ['region', 'window_end'], isUnique: true })],
+        indices: [
+          new TableIndex({
+            name: 'uq_export_batch_window',
+            columnNames: ['region', 'window_end'],
+            isUnique: true,
+          }),
+        ],
       }),
     );
     await qr.createTable(
@@ -90,6 +105,7 @@ export class KeyStore1764300000000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const table of ['used_upload_token', 'export_file', 'export_batch', 'diagnosis_key']) await qr.dropTable(table);
+    for (const table of ['used_upload_token', 'export_file', 'export_batch', 'diagnosis_key'])
+      await qr.dropTable(table);
   }
 }

@@ -32,7 +32,11 @@ export class IdentityVerification1764400000000 implements MigrationInterface {
         ],
         indices: [
           new TableIndex({ name: 'uq_identity_login_state', columnNames: ['state_hash'], isUnique: true }),
-          new TableIndex({ name: 'uq_identity_login_result', columnNames: ['result_code_hash'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_identity_login_result',
+            columnNames: ['result_code_hash'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_identity_login_expires', columnNames: ['expires_at'] }),
         ],
       }),
@@ -41,12 +45,21 @@ export class IdentityVerification1764400000000 implements MigrationInterface {
       new Table({
         name: 'identity_verification',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'subject_hash', type: 'varchar', length: '64' },
           { name: 'verified_at', type: t.timestamp },
         ],
         indices: [
-          new TableIndex({ name: 'idx_identity_verification_subject', columnNames: ['subject_hash', 'verified_at'] }),
+          new TableIndex({
+            name: 'idx_identity_verification_subject',
+            columnNames: ['subject_hash', 'verified_at'],
+          }),
           new TableIndex({ name: 'idx_identity_verification_at', columnNames: ['verified_at'] }),
         ],
       }),
@@ -64,7 +77,11 @@ export class IdentityVerification1764400000000 implements MigrationInterface {
           { name: 'not_after', type: t.timestamp },
         ],
         indices: [
-          new TableIndex({ name: 'uq_identity_token_key_day_sample', columnNames: ['issued_on', 'sample_date'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_identity_token_key_day_sample',
+            columnNames: ['issued_on', 'sample_date'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_identity_token_key_not_after', columnNames: ['not_after'] }),
         ],
       }),
@@ -82,6 +99,12 @@ export class IdentityVerification1764400000000 implements MigrationInterface {
   }
 
   async down(qr: QueryRunner): Promise<void> {
-    for (const table of ['identity_spent_token', 'identity_token_key', 'identity_verification', 'identity_login']) await qr.dropTable(table);
+    for (const table of [
+      'identity_spent_token',
+      'identity_token_key',
+      'identity_verification',
+      'identity_login',
+    ])
+      await qr.dropTable(table);
   }
 }

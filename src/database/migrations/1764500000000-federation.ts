@@ -12,7 +12,12 @@ export class Federation1764500000000 implements MigrationInterface {
 
   async up(qr: QueryRunner): Promise<void> {
     const t = columnTypesFor(qr);
-    const serial = { type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' as const };
+    const serial = {
+      type: 'integer',
+      isPrimary: true,
+      isGenerated: true,
+      generationStrategy: 'increment' as const,
+    };
     await qr.createTable(
       new Table({
         name: 'federation_certificate',
@@ -27,7 +32,13 @@ export class Federation1764500000000 implements MigrationInterface {
           { name: 'signature', type: 'text' },
           { name: 'raw_data', type: 'text' },
         ],
-        indices: [new TableIndex({ name: 'uq_federation_certificate_thumbprint_type', columnNames: ['thumbprint', 'type'], isUnique: true })],
+        indices: [
+          new TableIndex({
+            name: 'uq_federation_certificate_thumbprint_type',
+            columnNames: ['thumbprint', 'type'],
+            isUnique: true,
+          }),
+        ],
       }),
     );
     await qr.createTable(
@@ -95,7 +106,13 @@ export class Federation1764500000000 implements MigrationInterface {
           { name: 'url', type: 'varchar', length: '1000' },
           { name: 'created_at', type: t.timestamp },
         ],
-        indices: [new TableIndex({ name: 'uq_efgs_callback_country_id', columnNames: ['country', 'callback_id'], isUnique: true })],
+        indices: [
+          new TableIndex({
+            name: 'uq_efgs_callback_country_id',
+            columnNames: ['country', 'callback_id'],
+            isUnique: true,
+          }),
+        ],
       }),
     );
     await qr.createTable(
@@ -111,7 +128,9 @@ export class Federation1764500000000 implements MigrationInterface {
           { name: 'last_error', type: 'varchar', length: '200', isNullable: true },
           { name: 'created_at', type: t.timestamp },
         ],
-        indices: [new TableIndex({ name: 'idx_efgs_callback_task_due', columnNames: ['subscription_id', 'id'] })],
+        indices: [
+          new TableIndex({ name: 'idx_efgs_callback_task_due', columnNames: ['subscription_id', 'id'] }),
+        ],
       }),
     );
     await qr.createTable(
@@ -166,7 +185,9 @@ export class Federation1764500000000 implements MigrationInterface {
           { name: 'created_at', type: t.timestamp },
           { name: 'processed_at', type: t.timestamp },
         ],
-        indices: [new TableIndex({ name: 'uq_federation_inbound_tag', columnNames: ['batch_tag'], isUnique: true })],
+        indices: [
+          new TableIndex({ name: 'uq_federation_inbound_tag', columnNames: ['batch_tag'], isUnique: true }),
+        ],
       }),
     );
   }

@@ -30,7 +30,11 @@ export class Disclosure1764600000000 implements MigrationInterface {
           { name: 'signer_role', type: 'varchar', length: '6', isNullable: true },
         ],
         indices: [
-          new TableIndex({ name: 'uq_disclosure_request_reference', columnNames: ['reference'], isUnique: true }),
+          new TableIndex({
+            name: 'uq_disclosure_request_reference',
+            columnNames: ['reference'],
+            isUnique: true,
+          }),
           new TableIndex({ name: 'idx_disclosure_request_expires', columnNames: ['expires_at'] }),
         ],
       }),

@@ -12,14 +12,33 @@ export class ExportWindows1764700000000 implements MigrationInterface {
   async up(qr: QueryRunner): Promise<void> {
     await qr.dropIndex('diagnosis_key', 'idx_diagnosis_key_ready');
     await qr.dropColumn('diagnosis_key', 'export_batch_id');
-    await qr.createIndex('diagnosis_key', new TableIndex({ name: 'idx_diagnosis_key_available', columnNames: ['region', 'available_at'] }));
-    await qr.createIndex('export_batch', new TableIndex({ name: 'uq_export_batch_chain', columnNames: ['region', 'window_start'], isUnique: true }));
+    await qr.createIndex(
+      'diagnosis_key',
+      new TableIndex({ name: 'idx_diagnosis_key_available', columnNames: ['region', 'available_at'] }),
+    );
+    await qr.createIndex(
+      'export_batch',
+      new TableIndex({
+        name: 'uq_export_batch_chain',
+        columnNames: ['region', 'window_start'],
+        isUnique: true,
+      }),
+    );
   }
 
   async down(qr: QueryRunner): Promise<void> {
     await qr.dropIndex('export_batch', 'uq_export_batch_chain');
     await qr.dropIndex('diagnosis_key', 'idx_diagnosis_key_available');
-    await qr.addColumn('diagnosis_key', new TableColumn({ name: 'export_batch_id', type: 'varchar', length: '36', isNullable: true }));
-    await qr.createIndex('diagnosis_key', new TableIndex({ name: 'idx_diagnosis_key_ready', columnNames: ['region', 'export_batch_id', 'available_at'] }));
+    await qr.addColumn(
+      'diagnosis_key',
+      new TableColumn({ name: 'export_batch_id', type: 'varchar', length: '36', isNullable: true }),
+    );
+    await qr.createIndex(
+      'diagnosis_key',
+      new TableIndex({
+        name: 'idx_diagnosis_key_ready',
+        columnNames: ['region', 'export_batch_id', 'available_at'],
+      }),
+    );
   }
 }

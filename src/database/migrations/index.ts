@@ -5,10 +5,19 @@
 import { AccountsAndAudit1764000000000 } from './1764000000000-accounts-and-audit';
 import { VeiligBellen1764200000000 } from './1764200000000-veilig-bellen';
 import { KeyStore1764300000000 } from './1764300000000-key-store';
+import { IdentityVerification1764400000000 } from './1764400000000-identity-verification';
 import { Federation1764500000000 } from './1764500000000-federation';
 import { FederationKeyHashBytes1764500000001 } from './1764500000001-federation-key-hash-bytes';
-import { IdentityVerification1764400000000 } from './1764400000000-identity-verification';
 import { Disclosure1764600000000 } from './1764600000000-disclosure';
 import { ExportWindows1764700000000 } from './1764700000000-export-windows';
 
-export const migrations = [AccountsAndAudit1764000000000, VeiligBellen1764200000000, KeyStore1764300000000, IdentityVerification1764400000000, Federation1764500000000, FederationKeyHashBytes1764500000001, Disclosure1764600000000, ExportWindows1764700000000];
+export const migrations = [
+  AccountsAndAudit1764000000000,
+  VeiligBellen1764200000000,
+  KeyStore1764300000000,
+  IdentityVerification1764400000000,
+  Federation1764500000000,
+  FederationKeyHashBytes1764500000001,
+  Disclosure1764600000000,
+  ExportWindows1764700000000,
+];

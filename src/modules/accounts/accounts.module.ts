@@ -43,7 +43,9 @@ export class AccountsModule implements OnApplicationBootstrap {
     await this.jobs.addRepeatable(JOBS.purgeSessions, {}, { everyMs: 15 * 60_000 });
     if (this.config.env !== 'development' || (await this.accounts.hasAnyUser())) return;
     // Embedded first start: an admin to sign in with. Printed to the console, never to the JSON log.
-    const { user, temporaryPassword } = await this.accounts.createPlatformAdmin(this.config.bootstrapAdminEmail);
+    const { user, temporaryPassword } = await this.accounts.createPlatformAdmin(
+      this.config.bootstrapAdminEmail,
+    );
     this.logger.log('first start: platform admin created (one-time password printed on the console)');
     process.stdout.write(
       `\n  Veilig is ready at ${this.config.http.publicUrl}\n` +

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { temporaryPassword } from '../../common/crypto/tokens';
 import { badRequest, conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
 import type { OrganisationKind, Role, SessionUser, UserView } from '../../shared/api-contract';
 import { AuditService, type AuditActor } from '../audit/audit.service';
@@ -48,23 +48,38 @@ export class AccountsService {
    * account locks for `loginLockMs`, doubling per further failure up to an hour.
    */
   async login(email: string, password: string, ip: string): Promise<{ user: User; token: string }> {
-    const user = await this.users.findOne({ where: { email: email.trim().toLowerCase() }, relations: { organisation: true } });
+    const user = await this.users.findOne({
+      where: { email: email.trim().toLowerCase() },
+      relations: { organisation: true },
+    });
     const now = this.clock.now();
     if (!user) {
       await this.passwords.burn(password);
-      await this.audit.record({ kind: 'anonymous', ip }, { action: 'auth.login', outcome: 'failure', details: { reason: 'unknown-account' } });
+      await this.audit.record(
+        { kind: 'anonymous', ip },
+        { action: 'auth.login', outcome: 'failure', details: { reason: 'unknown-account' } },
+      );
       throw invalidCredentials();
     }
     const actor: AuditActor = { kind: 'user', userId: user.id, organisationId: user.organisationId, ip };
     if (user.lockedUntil && user.lockedUntil > now) {
       await this.passwords.burn(password);
-      await this.audit.record(actor, { action: 'auth.login', outcome: 'denied', objectType: 'user', objectId: user.id, details: { reason: 'locked' } });
+      await this.audit.record(actor, {
+        action: 'auth.login',
+        outcome: 'denied',
+        objectType: 'user',
+        objectId: user.id,
+        details: { reason: 'locked' },
+      });
       throw invalidCredentials();
     }
     if (!(await this.passwords.verify(user.passwordHash, password))) {
       const failures = user.failedLogins + 1;
       const over = failures - this.config.accounts.loginMaxFailures;
-      const lockedUntil = over >= 0 ? new Date(now.getTime() + Math.min(this.config.accounts.loginLockMs * 2 ** over, MAX_LOCK_MS)) : null;
+      const lockedUntil =
+        over >= 0
+          ? new Date(now.getTime() + Math.min(this.config.accounts.loginLockMs * 2 ** over, MAX_LOCK_MS))
+          : null;
       await this.users.update({ id: user.id }, { failedLogins: failures, lockedUntil });
       await this.audit.record(actor, {
         action: 'auth.login',
@@ -77,23 +92,43 @@ export class AccountsService {
     }
     await this.users.update({ id: user.id }, { failedLogins: 0, lockedUntil: null, lastLoginAt: now });
     const token = await this.sessions.create(user);
-    await this.audit.record(actor, { action: 'auth.login', outcome: 'success', objectType: 'user', objectId: user.id });
+    await this.audit.record(actor, {
+      action: 'auth.login',
+      outcome: 'success',
+      objectType: 'user',
+      objectId: user.id,
+    });
     return { user, token };
   }
 
-  async changePassword(user: User, currentPassword: string, newPassword: string, keepTokenHash: string, ip: string): Promise<void> {
+  async changePassword(
+    user: User,
+    currentPassword: string,
+    newPassword: string,
+    keepTokenHash: string,
+    ip: string,
+  ): Promise<void> {
     const fresh = await this.users.findOneByOrFail({ id: user.id });
     if (!(await this.passwords.verify(fresh.passwordHash, currentPassword))) {
-      throw new ProblemException(400, 'wrong-current-password', 'Password not changed', 'The current password is not correct.', {
-        errors: [{ field: 'currentPassword', message: 'The current password is not correct.' }],
-      });
+      throw new ProblemException(
+        400,
+        'wrong-current-password',
+        'Password not changed',
+        'The current password is not correct.',
+        {
+          errors: [{ field: 'currentPassword', message: 'The current password is not correct.' }],
+        },
+      );
     }
     if (currentPassword === newPassword) {
       throw badRequest('password-reused', 'Choose a new password that differs from the current one.', {
         errors: [{ field: 'newPassword', message: 'Must differ from the current password.' }],
       });
     }
-    await this.users.update({ id: user.id }, { passwordHash: await this.passwords.hash(newPassword), mustChangePassword: false });
+    await this.users.update(
+      { id: user.id },
+      { passwordHash: await this.passwords.hash(newPassword), mustChangePassword: false },
+    );
     // Other sessions may belong to whoever knew the old password.
     await this.sessions.destroyAllFor(user.id, keepTokenHash);
     await this.audit.record(
@@ -108,14 +143,19 @@ export class AccountsService {
     return list.map((u) => this.toView(u));
   }
 
-  async createUser(admin: User, input: { email: string; displayName: string; roles: Role[]; organisationId?: string }, ip: string) {
+  async createUser(
+    admin: User,
+    input: { email: string; displayName: string; roles: Role[]; organisationId?: string },
+    ip: string,
+  ) {
     const orgId = this.scopeOrganisation(admin, input.organisationId);
     const organisation = await this.organisations.findOneBy({ id: orgId });
     if (!organisation) throw notFound('No such organisation.');
     const roles = [...new Set(input.roles)];
     this.checkRoles(admin, organisation, roles);
     const email = input.email.trim().toLowerCase();
-    if (await this.users.existsBy({ email })) throw conflict('email-taken', 'A user with this email address already exists.');
+    if (await this.users.existsBy({ email }))
+      throw conflict('email-taken', 'A user with this email address already exists.');
     const password = temporaryPassword();
     const user = this.users.create({
       organisationId: orgId,
@@ -159,7 +199,12 @@ export class AccountsService {
     const password = temporaryPassword();
     await this.users.update(
       { id: target.id },
-      { passwordHash: await this.passwords.hash(password), mustChangePassword: true, failedLogins: 0, lockedUntil: null },
+      {
+        passwordHash: await this.passwords.hash(password),
+        mustChangePassword: true,
+        failedLogins: 0,
+        lockedUntil: null,
+      },
     );
     await this.sessions.destroyAllFor(target.id);
     await this.audit.record(this.actor(admin, ip), {
@@ -176,7 +221,12 @@ export class AccountsService {
     return this.organisations.find({ order: { name: 'ASC' } });
   }
 
-  async createOrganisation(admin: User, name: string, kind: Exclude<OrganisationKind, 'platform'>, ip: string): Promise<Organisation> {
+  async createOrganisation(
+    admin: User,
+    name: string,
+    kind: Exclude<OrganisationKind, 'platform'>,
+    ip: string,
+  ): Promise<Organisation> {
     if (await this.organisations.existsBy({ name: name.trim() })) {
       throw conflict('organisation-exists', 'An organisation with this name already exists.');
     }
@@ -196,7 +246,10 @@ export class AccountsService {
    * Creates the platform organisation (if needed) and a platform admin with a one-time password.
    * Used by the CLI and by the embedded profile's first start.
    */
-  async createPlatformAdmin(email: string, displayName = 'Platform admin'): Promise<{ user: User; temporaryPassword: string }> {
+  async createPlatformAdmin(
+    email: string,
+    displayName = 'Platform admin',
+  ): Promise<{ user: User; temporaryPassword: string }> {
     const created = await this.dataSource.transaction(async (em) => {
       let platform = await em.findOneBy(Organisation, { kind: 'platform' });
       if (!platform) {
@@ -204,7 +257,8 @@ export class AccountsService {
         await em.insert(Organisation, platform);
       }
       const normalised = email.trim().toLowerCase();
-      if (await em.existsBy(User, { email: normalised })) throw conflict('email-taken', `A user ${normalised} already exists.`);
+      if (await em.existsBy(User, { email: normalised }))
+        throw conflict('email-taken', `A user ${normalised} already exists.`);
       const password = temporaryPassword();
       const user = em.create(User, {
         organisationId: platform.id,
@@ -222,7 +276,14 @@ export class AccountsService {
     });
     await this.audit.record(
       { kind: 'system' },
-      { action: 'user.created', outcome: 'success', objectType: 'user', objectId: created.user.id, organisationId: created.user.organisationId, details: { roles: 'platform-admin,admin' } },
+      {
+        action: 'user.created',
+        outcome: 'success',
+        objectType: 'user',
+        objectId: created.user.id,
+        organisationId: created.user.organisationId,
+        details: { roles: 'platform-admin,admin' },
+      },
     );
     return created;
   }
@@ -272,20 +333,29 @@ export class AccountsService {
   private async findManaged(admin: User, userId: string): Promise<User> {
     const target = await this.users.findOneBy({ id: userId });
     // Same answer for "absent" and "someone else's", so ids of other tenants cannot be probed.
-    if (!target || (target.organisationId !== admin.organisationId && !this.isPlatformAdmin(admin))) throw notFound('No such user.');
+    if (!target || (target.organisationId !== admin.organisationId && !this.isPlatformAdmin(admin)))
+      throw notFound('No such user.');
     return target;
   }
 
   private checkRoles(admin: User, organisation: Organisation, roles: Role[]): void {
-    if (roles.length === 0) throw badRequest('roles-required', 'Give the user at least one role.', { errors: [{ field: 'roles', message: 'At least one role.' }] });
+    if (roles.length === 0)
+      throw badRequest('roles-required', 'Give the user at least one role.', {
+        errors: [{ field: 'roles', message: 'At least one role.' }],
+      });
     const allowed = ROLES_BY_KIND[organisation.kind];
     const wrong = roles.filter((r) => !allowed.includes(r));
     if (wrong.length) {
-      throw badRequest('role-not-allowed', `Role ${wrong.join(', ')} is not available in a ${organisation.kind} organisation.`, {
-        errors: [{ field: 'roles', message: `Allowed here: ${allowed.join(', ')}` }],
-      });
+      throw badRequest(
+        'role-not-allowed',
+        `Role ${wrong.join(', ')} is not available in a ${organisation.kind} organisation.`,
+        {
+          errors: [{ field: 'roles', message: `Allowed here: ${allowed.join(', ')}` }],
+        },
+      );
     }
-    if (roles.includes('platform-admin') && !this.isPlatformAdmin(admin)) throw forbidden('Only platform admins can create platform admins.');
+    if (roles.includes('platform-admin') && !this.isPlatformAdmin(admin))
+      throw forbidden('Only platform admins can create platform admins.');
   }
 
   private actor(admin: User, ip: string): AuditActor {

@@ -4,7 +4,12 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { clientIp } from '../../common/http/client-ip';
 import { forbidden } from '../../common/http/problem';
-import type { CreatedUserView, OrganisationView, ResetPasswordView, UserView } from '../../shared/api-contract';
+import type {
+  CreatedUserView,
+  OrganisationView,
+  ResetPasswordView,
+  UserView,
+} from '../../shared/api-contract';
 import { AuditService } from '../audit/audit.service';
 import type { AuditEntry } from '../audit/entities/audit-entry.entity';
 import { AccountsService } from './accounts.service';
@@ -40,7 +45,9 @@ export class AdminController {
   ) {}
 
   @Get('users')
-  @ApiOperation({ summary: "List users of the admin's organisation (platform admins: any, via organisationId)" })
+  @ApiOperation({
+    summary: "List users of the admin's organisation (platform admins: any, via organisationId)",
+  })
   listUsers(@Req() req: AuthenticatedRequest, @Query() query: OrganisationQueryDto): Promise<UserView[]> {
     return this.accounts.listUsers(req.auth!.user, query.organisationId);
   }
@@ -59,7 +66,10 @@ export class AdminController {
 
   @Post('users/:id/reset-password')
   @HttpCode(200)
-  resetPassword(@Req() req: AuthenticatedRequest, @Param() params: UserIdParamDto): Promise<ResetPasswordView> {
+  resetPassword(
+    @Req() req: AuthenticatedRequest,
+    @Param() params: UserIdParamDto,
+  ): Promise<ResetPasswordView> {
     return this.accounts.resetPassword(req.auth!.user, params.id, clientIp(req));
   }
 
@@ -71,8 +81,16 @@ export class AdminController {
 
   @Roles('platform-admin')
   @Post('organisations')
-  async createOrganisation(@Req() req: AuthenticatedRequest, @Body() body: CreateOrganisationDto): Promise<OrganisationView> {
-    const { id, name, kind } = await this.accounts.createOrganisation(req.auth!.user, body.name, body.kind, clientIp(req));
+  async createOrganisation(
+    @Req() req: AuthenticatedRequest,
+    @Body() body: CreateOrganisationDto,
+  ): Promise<OrganisationView> {
+    const { id, name, kind } = await this.accounts.createOrganisation(
+      req.auth!.user,
+      body.name,
+      body.kind,
+      clientIp(req),
+    );
     return { id, name, kind };
   }
 

@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { randomToken } from '../../common/crypto/tokens';
 import { clientIp } from '../../common/http/client-ip';
 import { tooManyRequests } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { RateLimiter } from '../../infrastructure/rate-limiter';
 import type { SessionUser } from '../../shared/api-contract';
 import { AccountsService } from './accounts.service';
@@ -38,13 +38,27 @@ export class AuthController {
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Sign in; sets the httpOnly session cookie' })
-  async login(@Body() body: LoginDto, @Req() req: Request, @Res({ passthrough: true }) res: Response): Promise<SessionUser> {
+  async login(
+    @Body() body: LoginDto,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SessionUser> {
     const ip = clientIp(req);
-    const limit = await this.rateLimiter.consume(`login:${ip}`, { limit: this.config.accounts.loginIpLimitPerMinute, windowMs: 60_000 });
-    if (!limit.allowed) throw tooManyRequests(limit.retryAfterMs, 'Too many sign-in attempts from your network; wait a minute.');
+    const limit = await this.rateLimiter.consume(`login:${ip}`, {
+      limit: this.config.accounts.loginIpLimitPerMinute,
+      windowMs: 60_000,
+    });
+    if (!limit.allowed)
+      throw tooManyRequests(
+        limit.retryAfterMs,
+        'Too many sign-in attempts from your network; wait a minute.',
+      );
     const { user, token } = await this.accounts.login(body.email, body.password, ip);
     const secure = this.config.http.secureCookies;
-    res.cookie(sessionCookieName(secure), token, { ...sessionCookieOptions(secure), maxAge: this.config.accounts.sessionMaxMs });
+    res.cookie(sessionCookieName(secure), token, {
+      ...sessionCookieOptions(secure),
+      maxAge: this.config.accounts.sessionMaxMs,
+    });
     // A fresh CSRF token per session: a token planted before login is not carried over.
     setCsrfCookie(res, randomToken(), secure);
     return this.accounts.toSessionUser(user);
@@ -71,7 +85,12 @@ export class AuthController {
   @HttpCode(204)
   async changePassword(@Body() body: ChangePasswordDto, @Req() req: AuthenticatedRequest): Promise<void> {
     const { user, session } = req.auth!;
-    await this.accounts.changePassword(user, body.currentPassword, body.newPassword, session.tokenHash, clientIp(req));
+    await this.accounts.changePassword(
+      user,
+      body.currentPassword,
+      body.newPassword,
+      session.tokenHash,
+      clientIp(req),
+    );
   }
 }
-

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
 import { Session } from './entities/session.entity';
 import { User } from './entities/user.entity';
@@ -33,7 +33,10 @@ export class SessionService {
   /** The live session and its user, sliding the idle timeout; null when unknown or expired. */
   async resolve(token: string): Promise<{ session: Session; user: User } | null> {
     if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return null;
-    const session = await this.sessions.findOne({ where: { tokenHash: sha256Hex(token) }, relations: { user: { organisation: true } } });
+    const session = await this.sessions.findOne({
+      where: { tokenHash: sha256Hex(token) },
+      relations: { user: { organisation: true } },
+    });
     if (!session?.user) return null;
     const now = this.clock.now();
     const idleLimit = session.lastSeenAt.getTime() + this.config.accounts.sessionIdleMs;

@@ -32,22 +32,27 @@ export class AuditService {
   async record(actor: AuditActor, record: AuditRecord): Promise<void> {
     await this.entries.insert(
       this.entries.create({
-      at: this.clock.now(),
-      actorKind: actor.kind,
-      actorUserId: actor.userId ?? null,
-      organisationId: record.organisationId ?? actor.organisationId ?? null,
-      action: record.action,
-      objectType: record.objectType ?? null,
-      objectId: record.objectId ?? null,
-      outcome: record.outcome,
-      ip: actor.ip ?? null,
-      details: record.details ?? null,
+        at: this.clock.now(),
+        actorKind: actor.kind,
+        actorUserId: actor.userId ?? null,
+        organisationId: record.organisationId ?? actor.organisationId ?? null,
+        action: record.action,
+        objectType: record.objectType ?? null,
+        objectId: record.objectId ?? null,
+        outcome: record.outcome,
+        ip: actor.ip ?? null,
+        details: record.details ?? null,
       }),
     );
   }
 
   /** Newest first; `organisationId` undefined lists every organisation (platform admins). */
-  async list(filter: { organisationId?: string; action?: string; before?: Date; limit: number }): Promise<AuditEntry[]> {
+  async list(filter: {
+    organisationId?: string;
+    action?: string;
+    before?: Date;
+    limit: number;
+  }): Promise<AuditEntry[]> {
     return this.entries.find({
       where: {
         ...(filter.organisationId ? { organisationId: filter.organisationId } : {}),

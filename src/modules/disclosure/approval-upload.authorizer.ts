@@ -6,8 +6,8 @@ import {
   DISCLOSURE_REPORT_TYPE,
   DISCLOSURE_VERIFICATION_TYPE,
   uploadHashesEqual,
-  uploadPayloadOf,
   UploadPayloadError,
+  uploadPayloadOf,
   type DisclosureRefusalReason,
   type DisclosureUploadVerification,
 } from '../../protocol/disclosure';
@@ -20,7 +20,8 @@ import { approvalRefused } from './refusals';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BASE64 = /^[A-Za-z0-9+/]{4,87384}={0,2}$/;
-const notAuthorised = (slug: string, detail: string) => new ProblemException(401, slug, 'Upload not authorised', detail, { reason: slug });
+const notAuthorised = (slug: string, detail: string) =>
+  new ProblemException(401, slug, 'Upload not authorised', detail, { reason: slug });
 
 /**
  * Uploads with a GP's approval (`verification.type = disclosure-approval`): the request must be signed and
@@ -46,23 +47,50 @@ export class ApprovalUploadAuthorizer implements UploadAuthorizer {
   async authorize(ctx: UploadContext): Promise<UploadGrant> {
     const v = ctx.body.verification as Partial<DisclosureUploadVerification>;
     const extra = Object.keys(v).filter((k) => !['type', 'requestId', 'approval'].includes(k));
-    if (extra.length || typeof v.requestId !== 'string' || !UUID.test(v.requestId) || typeof v.approval !== 'string' || !BASE64.test(v.approval) || v.approval.length % 4 !== 0) {
-      throw badRequest('invalid-verification', 'verification must be { type: "disclosure-approval", requestId (uuid), approval (base64 CMS) }.', { reason: 'bad-verification' });
+    if (
+      extra.length ||
+      typeof v.requestId !== 'string' ||
+      !UUID.test(v.requestId) ||
+      typeof v.approval !== 'string' ||
+      !BASE64.test(v.approval) ||
+      v.approval.length % 4 !== 0
+    ) {
+      throw badRequest(
+        'invalid-verification',
+        'verification must be { type: "disclosure-approval", requestId (uuid), approval (base64 CMS) }.',
+        { reason: 'bad-verification' },
+      );
     }
     const requestId = v.requestId;
     const row = await this.disclosures.findRequest(requestId);
-    if (!row) throw notAuthorised('disclosure-request-not-found', 'No such disclosure request; start again in the app.');
+    if (!row)
+      throw notAuthorised(
+        'disclosure-request-not-found',
+        'No such disclosure request; start again in the app.',
+      );
     const status = this.disclosures.effectiveStatus(row);
     if (status === 'used') throw codeUsed();
     if (status !== 'signed' || !row.reference) {
-      throw notAuthorised(status === 'open' ? 'disclosure-not-signed' : 'disclosure-request-closed', status === 'open' ? 'No professional has signed this request yet.' : 'This request has expired or was cancelled; start again in the app.');
+      throw notAuthorised(
+        status === 'open' ? 'disclosure-not-signed' : 'disclosure-request-closed',
+        status === 'open'
+          ? 'No professional has signed this request yet.'
+          : 'This request has expired or was cancelled; start again in the app.',
+      );
     }
 
     let uploadHash: Uint8Array;
     try {
-      uploadHash = await computeUploadHash(uploadPayloadOf(ctx.body, this.options.homeRegion, DISCLOSURE_REPORT_TYPE));
+      uploadHash = await computeUploadHash(
+        uploadPayloadOf(ctx.body, this.options.homeRegion, DISCLOSURE_REPORT_TYPE),
+      );
     } catch (e) {
-      if (e instanceof UploadPayloadError) throw badRequest('disclosure-upload-not-canonical', `The upload cannot be hashed canonically: ${e.message}.`, { reason: 'not-canonical', field: e.field });
+      if (e instanceof UploadPayloadError)
+        throw badRequest(
+          'disclosure-upload-not-canonical',
+          `The upload cannot be hashed canonically: ${e.message}.`,
+          { reason: 'not-canonical', field: e.field },
+        );
       throw e;
     }
     try {
@@ -70,9 +98,23 @@ export class ApprovalUploadAuthorizer implements UploadAuthorizer {
       // The approval matches what arrived; it must also be the upload the phone registered.
       if (!uploadHashesEqual(uploadHash, fromHex(row.uploadHash))) throw new UploadHashMismatch();
     } catch (e) {
-      const reason: DisclosureRefusalReason | null = e instanceof UploadHashMismatch ? 'UPLOAD_HASH_MISMATCH' : isRefusal<DisclosureRefusalReason>(e) ? e.reason : null;
+      const reason: DisclosureRefusalReason | null =
+        e instanceof UploadHashMismatch
+          ? 'UPLOAD_HASH_MISMATCH'
+          : isRefusal<DisclosureRefusalReason>(e)
+            ? e.reason
+            : null;
       if (!reason) throw e;
-      await this.audit.record({ kind: 'app' }, { action: 'disclosure.upload', outcome: 'denied', objectType: 'disclosure-request', objectId: row.id, details: { reason } });
+      await this.audit.record(
+        { kind: 'app' },
+        {
+          action: 'disclosure.upload',
+          outcome: 'denied',
+          objectType: 'disclosure-request',
+          objectId: row.id,
+          details: { reason },
+        },
+      );
       throw approvalRefused(reason, 'upload');
     }
 
@@ -83,18 +125,21 @@ export class ApprovalUploadAuthorizer implements UploadAuthorizer {
       spend: async (em) => {
         await this.disclosures.spend(em, requestId);
         // Inside the keys' transaction (SQLite serialises transactions, so no second connection here).
-        await em.insert(AuditEntry, em.create(AuditEntry, {
-          at: this.clock.now(),
-          actorKind: 'app',
-          actorUserId: null,
-          organisationId: row.organisationId,
-          action: 'disclosure.upload',
-          objectType: 'disclosure-request',
-          objectId: row.id,
-          outcome: 'success',
-          ip: null,
-          details: { keys: ctx.keys.length },
-        }));
+        await em.insert(
+          AuditEntry,
+          em.create(AuditEntry, {
+            at: this.clock.now(),
+            actorKind: 'app',
+            actorUserId: null,
+            organisationId: row.organisationId,
+            action: 'disclosure.upload',
+            objectType: 'disclosure-request',
+            objectId: row.id,
+            outcome: 'success',
+            ip: null,
+            details: { keys: ctx.keys.length },
+          }),
+        );
       },
     };
   }

@@ -7,36 +7,64 @@ import type { AppConfig } from '../../config/app-config';
 import { SystemClock } from '../../infrastructure/clock';
 import { derToPem, readPkcs12 } from '../../protocol/cms';
 import { sharedTestPki } from '../../protocol/cms/testing';
-import { disclosureConfig } from './disclosure.config';
 import { ApprovalVerifier } from './approval-verifier.service';
 import { DEV_PKI_PASSWORD } from './dev-pki';
+import { disclosureConfig } from './disclosure.config';
 
-const core = { dataDir: '/data', isProduction: false, demoSimulators: true, publicUrl: 'http://localhost:3000' };
+const core = {
+  dataDir: '/data',
+  isProduction: false,
+  demoSimulators: true,
+  publicUrl: 'http://localhost:3000',
+};
 const env = (vars: Record<string, string> = {}) => z.object(disclosureConfig.shape).parse(vars);
-const configWith = (disclosure: ReturnType<typeof disclosureConfig.map>, isProduction = false) => ({ env: 'test', isProduction, disclosure }) as unknown as AppConfig;
+const configWith = (disclosure: ReturnType<typeof disclosureConfig.map>, isProduction = false) =>
+  ({ env: 'test', isProduction, disclosure }) as unknown as AppConfig;
 
 describe('disclosure configuration', () => {
   it('defaults to the development PKI under DATA_DIR/pki outside production, article 3 professions and 1 h codes', () => {
     const sut = disclosureConfig.map(env(), core);
 
     expect(sut.trust.devPkiDir).toBe('/data/pki');
-    expect(sut.policy.allowedProfessions).toEqual(['01', '02', '03', '04', '16', '17', '25', '30', '31', '81', '82']);
+    expect(sut.policy.allowedProfessions).toEqual([
+      '01',
+      '02',
+      '03',
+      '04',
+      '16',
+      '17',
+      '25',
+      '30',
+      '31',
+      '81',
+      '82',
+    ]);
     expect(sut.requestTtlMs).toBe(3_600_000);
     expect(disclosureConfig.check!(env(), { isProduction: false })).toEqual([]);
   });
 
   it('makes production configure roots and CRLs, check revocation and keep the bridge on loopback', () => {
-    const problems = disclosureConfig.check!(env({ DISCLOSURE_REVOCATION: 'off', DISCLOSURE_SMARTCARD_BRIDGE_URL: 'http://bridge.example:8765' }), { isProduction: true });
+    const problems = disclosureConfig.check!(
+      env({ DISCLOSURE_REVOCATION: 'off', DISCLOSURE_SMARTCARD_BRIDGE_URL: 'http://bridge.example:8765' }),
+      { isProduction: true },
+    );
 
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['DISCLOSURE_TRUSTED_ROOTS', 'DISCLOSURE_CRL_LOCATIONS', 'DISCLOSURE_REVOCATION', 'DISCLOSURE_SMARTCARD_BRIDGE_URL']);
+    expect(problems.map((p) => p.split(':')[0])).toEqual([
+      'DISCLOSURE_TRUSTED_ROOTS',
+      'DISCLOSURE_CRL_LOCATIONS',
+      'DISCLOSURE_REVOCATION',
+      'DISCLOSURE_SMARTCARD_BRIDGE_URL',
+    ]);
     expect(disclosureConfig.map(env(), { ...core, isProduction: true }).trust.devPkiDir).toBeNull();
   });
 
   it('names invalid profession and role codes', () => {
-    expect(disclosureConfig.check!(env({ DISCLOSURE_ALLOWED_PROFESSIONS: '01,1', DISCLOSURE_ALLOWED_ROLES: '01.015,01.15' }), { isProduction: false })).toEqual([
-      'DISCLOSURE_ALLOWED_PROFESSIONS: invalid 1',
-      'DISCLOSURE_ALLOWED_ROLES: invalid 01.15',
-    ]);
+    expect(
+      disclosureConfig.check!(
+        env({ DISCLOSURE_ALLOWED_PROFESSIONS: '01,1', DISCLOSURE_ALLOWED_ROLES: '01.015,01.15' }),
+        { isProduction: false },
+      ),
+    ).toEqual(['DISCLOSURE_ALLOWED_PROFESSIONS: invalid 1', 'DISCLOSURE_ALLOWED_ROLES: invalid 01.15']);
   });
 });
 
@@ -62,9 +90,16 @@ describe('ApprovalVerifier trust loading', () => {
     const dir = mkdtempSync(join(tmpdir(), 'veilig-prodpki-'));
     writeFileSync(join(dir, 'root.pem'), derToPem(pki.root.der, 'CERTIFICATE'));
     writeFileSync(join(dir, 'ca.crl'), pki.intermediateCrl);
-    const disclosure = disclosureConfig.map(env({ DISCLOSURE_TRUSTED_ROOTS: join(dir, 'root.pem'), DISCLOSURE_CRL_LOCATIONS: join(dir, 'ca.crl') }), { ...core, isProduction: true });
+    const disclosure = disclosureConfig.map(
+      env({ DISCLOSURE_TRUSTED_ROOTS: join(dir, 'root.pem'), DISCLOSURE_CRL_LOCATIONS: join(dir, 'ca.crl') }),
+      { ...core, isProduction: true },
+    );
 
-    await expect(new ApprovalVerifier(configWith(disclosure, true), new SystemClock()).ready()).rejects.toThrow(/development PKI root is refused in production/);
-    await expect(new ApprovalVerifier(configWith(disclosure, false), new SystemClock()).ready()).resolves.toBeDefined();
+    await expect(
+      new ApprovalVerifier(configWith(disclosure, true), new SystemClock()).ready(),
+    ).rejects.toThrow(/development PKI root is refused in production/);
+    await expect(
+      new ApprovalVerifier(configWith(disclosure, false), new SystemClock()).ready(),
+    ).resolves.toBeDefined();
   }, 60_000);
 });

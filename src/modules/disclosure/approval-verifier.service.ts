@@ -2,8 +2,21 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import { readFile } from 'node:fs/promises';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
-import { createCrlSource, createUziRolePolicy, describeCertificate, parseCertificate, pemToDerAll, TrustStore, type CrlSource, type UziRolePolicy } from '../../protocol/cms';
-import { verifyDisclosureApproval, type BackendExpectation, type VerifiedApproval } from '../../protocol/disclosure';
+import {
+  createCrlSource,
+  createUziRolePolicy,
+  describeCertificate,
+  parseCertificate,
+  pemToDerAll,
+  TrustStore,
+  type CrlSource,
+  type UziRolePolicy,
+} from '../../protocol/cms';
+import {
+  verifyDisclosureApproval,
+  type BackendExpectation,
+  type VerifiedApproval,
+} from '../../protocol/disclosure';
 import { DEV_ROOT_COMMON_NAME, ensureDevPki } from './dev-pki';
 
 interface Loaded {
@@ -64,27 +77,49 @@ export class ApprovalVerifier implements OnApplicationBootstrap {
     let files = { roots: trust.roots, intermediates: trust.intermediates, crls: trust.crlLocations };
     if (trust.devPkiDir) {
       const dev = await ensureDevPki(trust.devPkiDir, this.clock.now());
-      files = { roots: dev.roots, intermediates: dev.intermediates, crls: trust.crlLocations.length ? trust.crlLocations : dev.crls };
-      this.logger.warn({ dir: trust.devPkiDir, generated: dev.generated }, 'disclosure: trusting the DEVELOPMENT PKI (configure DISCLOSURE_TRUSTED_ROOTS for real UZI roots)');
+      files = {
+        roots: dev.roots,
+        intermediates: dev.intermediates,
+        crls: trust.crlLocations.length ? trust.crlLocations : dev.crls,
+      };
+      this.logger.warn(
+        { dir: trust.devPkiDir, generated: dev.generated },
+        'disclosure: trusting the DEVELOPMENT PKI (configure DISCLOSURE_TRUSTED_ROOTS for real UZI roots)',
+      );
     }
     const roots = (await Promise.all(files.roots.map(readCertificates))).flat();
     if (this.config.isProduction) {
       for (const der of roots) {
         const details = await describeCertificate(parseCertificate(der), der);
-        if (details.subject.fields.CN === DEV_ROOT_COMMON_NAME) throw new Error('DISCLOSURE_TRUSTED_ROOTS: the development PKI root is refused in production');
+        if (details.subject.fields.CN === DEV_ROOT_COMMON_NAME)
+          throw new Error('DISCLOSURE_TRUSTED_ROOTS: the development PKI root is refused in production');
       }
     }
-    const store = await TrustStore.create({ roots, intermediates: (await Promise.all(files.intermediates.map(readCertificates))).flat() });
+    const store = await TrustStore.create({
+      roots,
+      intermediates: (await Promise.all(files.intermediates.map(readCertificates))).flat(),
+    });
     const crls = createCrlSource({
       locations: files.crls,
       fetch: (url, init) => fetch(url, init),
       readFile: async (path) => new Uint8Array(await readFile(path)),
       now: () => this.clock.now(),
-      onError: (location, error) => this.logger.warn({ location, error: error instanceof Error ? error.message : String(error) }, 'disclosure: CRL could not be loaded'),
+      onError: (location, error) =>
+        this.logger.warn(
+          { location, error: error instanceof Error ? error.message : String(error) },
+          'disclosure: CRL could not be loaded',
+        ),
     });
     // Load CRLs now so a bad location shows in the log at start-up, not at the first signature.
     await crls.current();
-    return { trust: store, crls, policy: createUziRolePolicy({ allowedProfessions: policy.allowedProfessions, allowedRoles: policy.allowedRoles }) };
+    return {
+      trust: store,
+      crls,
+      policy: createUziRolePolicy({
+        allowedProfessions: policy.allowedProfessions,
+        allowedRoles: policy.allowedRoles,
+      }),
+    };
   }
 }
 

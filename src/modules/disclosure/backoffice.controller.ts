@@ -27,7 +27,10 @@ export class BackofficeController {
   @ApiOperation({ summary: 'What the portal needs: the local smart-card bridge URL and the code lifetime' })
   @ApiOkResponse({ type: BackofficeDisclosureSettingsDto })
   settings(): BackofficeDisclosureSettingsDto {
-    return { smartCardBridgeUrl: this.config.disclosure.smartCardBridgeUrl, requestTtlMinutes: this.config.disclosure.requestTtlMs / 60_000 };
+    return {
+      smartCardBridgeUrl: this.config.disclosure.smartCardBridgeUrl,
+      requestTtlMinutes: this.config.disclosure.requestTtlMs / 60_000,
+    };
   }
 
   @Post('lookup')
@@ -35,10 +38,14 @@ export class BackofficeController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Find an open request by the first 6 digits of the code',
-    description: 'Only the reference is sent; the 4 secret digits stay in the browser. Refusals: 404 disclosure-request-not-found, 429 rate-limited.',
+    description:
+      'Only the reference is sent; the 4 secret digits stay in the browser. Refusals: 404 disclosure-request-not-found, 429 rate-limited.',
   })
   @ApiOkResponse({ type: DisclosureRequestViewDto })
-  lookup(@Req() req: AuthenticatedRequest, @Body() body: LookupDisclosureDto): Promise<DisclosureRequestViewDto> {
+  lookup(
+    @Req() req: AuthenticatedRequest,
+    @Body() body: LookupDisclosureDto,
+  ): Promise<DisclosureRequestViewDto> {
     return this.service.lookup(req.auth!.user, clientIp(req), body.reference);
   }
 
@@ -50,7 +57,11 @@ export class BackofficeController {
       'Verified like the phone does, plus revocation. Refusals: 422 with `reason` and the slug of the reason (e.g. certificate-revoked, not-article-3-professional, untrusted-chain, code-mismatch), 400 malformed-cms, 409 disclosure-request-closed / too-many-signatures, 404.',
   })
   @ApiOkResponse({ type: SubmittedApprovalDto })
-  submit(@Req() req: AuthenticatedRequest, @Param() params: RequestIdParamDto, @Body() body: SubmitApprovalDto): Promise<SubmittedApprovalDto> {
+  submit(
+    @Req() req: AuthenticatedRequest,
+    @Param() params: RequestIdParamDto,
+    @Body() body: SubmitApprovalDto,
+  ): Promise<SubmittedApprovalDto> {
     return this.service.submitApproval(req.auth!.user, clientIp(req), params.id, body.cms);
   }
 }

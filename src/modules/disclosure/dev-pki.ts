@@ -33,14 +33,19 @@ const CRL_DAYS = 90;
 /** Loads the development PKI in `dir`, generating it first when missing or when its CRLs expire within a day. */
 export async function ensureDevPki(dir: string, now: Date): Promise<DevPkiFiles> {
   const existing = await readManifest(dir);
-  if (existing && Date.parse(existing.crlNextUpdate) > now.getTime() + DAY) return filesOf(dir, existing, false);
+  if (existing && Date.parse(existing.crlNextUpdate) > now.getTime() + DAY)
+    return filesOf(dir, existing, false);
   return filesOf(dir, await generate(dir, now), true);
 }
 
 async function readManifest(dir: string): Promise<Manifest | null> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-    return Array.isArray(manifest.trust?.roots) && Array.isArray(manifest.crls) && typeof manifest.crlNextUpdate === 'string' ? manifest : null;
+    return Array.isArray(manifest.trust?.roots) &&
+      Array.isArray(manifest.crls) &&
+      typeof manifest.crlNextUpdate === 'string'
+      ? manifest
+      : null;
   } catch {
     return null;
   }
@@ -48,7 +53,12 @@ async function readManifest(dir: string): Promise<Manifest | null> {
 
 function filesOf(dir: string, manifest: Manifest, generated: boolean): DevPkiFiles {
   const abs = (names: readonly string[]) => names.map((n) => join(dir, n));
-  return { roots: abs(manifest.trust.roots), intermediates: abs(manifest.trust.intermediates ?? []), crls: abs(manifest.crls), generated };
+  return {
+    roots: abs(manifest.trust.roots),
+    intermediates: abs(manifest.trust.intermediates ?? []),
+    crls: abs(manifest.crls),
+    generated,
+  };
 }
 
 async function generate(dir: string, now: Date): Promise<Manifest> {
@@ -57,7 +67,8 @@ async function generate(dir: string, now: Date): Promise<Manifest> {
   const { createTestPki, TEST_SIGNER_NAMES } = await import('../../protocol/cms/testing');
   const pki = await createTestPki({ now, crlValidityMs: CRL_DAYS * DAY });
   await mkdir(dir, { recursive: true });
-  const write = (name: string, data: string | Uint8Array) => writeFile(join(dir, name), data, { mode: /\.p12$/.test(name) ? 0o600 : 0o644 });
+  const write = (name: string, data: string | Uint8Array) =>
+    writeFile(join(dir, name), data, { mode: /\.p12$/.test(name) ? 0o600 : 0o644 });
   const pem = (der: Uint8Array) => derToPem(der, 'CERTIFICATE');
   await write('root.pem', pem(pki.root.der));
   await write('intermediate.pem', pem(pki.intermediate.der));
@@ -76,11 +87,18 @@ async function generate(dir: string, now: Date): Promise<Manifest> {
     });
     await write(`${base}.p12`, p12);
     await write(`${base}.cert.pem`, pem(signer.certificate.der));
-    signers[name] = { description: signer.description, uziName: signer.uziName, certificate: `${base}.cert.pem`, pkcs12: `${base}.p12`, password: DEV_PKI_PASSWORD };
+    signers[name] = {
+      description: signer.description,
+      uziName: signer.uziName,
+      certificate: `${base}.cert.pem`,
+      pkcs12: `${base}.p12`,
+      password: DEV_PKI_PASSWORD,
+    };
   }
   const manifest = {
     generatedAt: now.toISOString(),
-    generatedBy: 'the server (embedded default); `npm run pki:dev` writes the same layout with private key PEM files',
+    generatedBy:
+      'the server (embedded default); `npm run pki:dev` writes the same layout with private key PEM files',
     warning: 'Development PKI. Never trust these roots outside development.',
     trust: { roots: ['root.pem'], intermediates: ['intermediate.pem'] },
     crls: ['intermediate.crl', 'root.crl'],

@@ -1,18 +1,34 @@
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
 import { clientIp } from '../../common/http/client-ip';
 import { unauthorized } from '../../common/http/problem';
 import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
 import { DisclosureService } from './disclosure.service';
-import { DisclosurePollResultDto, RegisterDisclosureDto, RegisteredDisclosureDto, RequestIdParamDto } from './dto/disclosure.dto';
+import {
+  DisclosurePollResultDto,
+  RegisterDisclosureDto,
+  RegisteredDisclosureDto,
+  RequestIdParamDto,
+} from './dto/disclosure.dto';
 
 /** `randomToken()` output: 32 bytes as base64url. */
 const BEARER = /^Bearer ([A-Za-z0-9_-]{43})$/;
 
 function pollSecret(authorization: string | undefined): string {
   const match = BEARER.exec(authorization ?? '');
-  if (!match) throw unauthorized('Send the poll secret from the registration as `Authorization: Bearer <secret>`.', 'poll-secret-required');
+  if (!match)
+    throw unauthorized(
+      'Send the poll secret from the registration as `Authorization: Bearer <secret>`.',
+      'poll-secret-required',
+    );
   return match[1];
 }
 
@@ -42,9 +58,15 @@ export class DisclosureController {
   @Get('requests/:id')
   @Header('Cache-Control', 'no-store')
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Status of the request, with the signed approval (base64 CMS) once a GP signed', description: '404 for an unknown id or a wrong secret alike.' })
+  @ApiOperation({
+    summary: 'Status of the request, with the signed approval (base64 CMS) once a GP signed',
+    description: '404 for an unknown id or a wrong secret alike.',
+  })
   @ApiOkResponse({ type: DisclosurePollResultDto })
-  poll(@Param() params: RequestIdParamDto, @Headers('authorization') authorization: string | undefined): Promise<DisclosurePollResultDto> {
+  poll(
+    @Param() params: RequestIdParamDto,
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<DisclosurePollResultDto> {
     return this.service.poll(params.id, pollSecret(authorization));
   }
 
@@ -53,7 +75,10 @@ export class DisclosureController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Withdraw the request (frees its reference)' })
   @ApiNoContentResponse()
-  cancel(@Param() params: RequestIdParamDto, @Headers('authorization') authorization: string | undefined): Promise<void> {
+  cancel(
+    @Param() params: RequestIdParamDto,
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<void> {
     return this.service.cancel(params.id, pollSecret(authorization));
   }
 }

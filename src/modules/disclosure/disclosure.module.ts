@@ -38,7 +38,10 @@ export class DisclosureModule implements OnModuleInit, OnApplicationBootstrap {
 
   onModuleInit(): void {
     this.authorizers.register(
-      new ApprovalUploadAuthorizer(this.service, this.verifier, this.audit, this.clock, { homeRegion: this.config.keyStore.homeRegion, maxKeys: this.config.disclosure.maxKeys }),
+      new ApprovalUploadAuthorizer(this.service, this.verifier, this.audit, this.clock, {
+        homeRegion: this.config.keyStore.homeRegion,
+        maxKeys: this.config.disclosure.maxKeys,
+      }),
     );
   }
 

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { DataSource } from 'typeorm';
+import { z } from 'zod';
 import type { AppConfig } from '../../config/app-config';
 import type { Clock } from '../../infrastructure/clock';
 import { MemoryRateLimiter } from '../../infrastructure/rate-limiter';
@@ -14,12 +14,30 @@ const clock: Clock = { now: () => now };
 const user = (id: string) => ({ id, organisationId: 'practice' }) as User;
 
 function setup(vars: Record<string, string>) {
-  const disclosure = disclosureConfig.map(z.object(disclosureConfig.shape).parse(vars), { dataDir: '/data', isProduction: false, demoSimulators: false, publicUrl: 'http://localhost' });
+  const disclosure = disclosureConfig.map(z.object(disclosureConfig.shape).parse(vars), {
+    dataDir: '/data',
+    isProduction: false,
+    demoSimulators: false,
+    publicUrl: 'http://localhost',
+  });
   const repo = { findOneBy: jest.fn().mockResolvedValue(null) };
-  const em = { update: jest.fn().mockResolvedValue({ affected: 0 }), insert: jest.fn().mockResolvedValue({}) };
-  const dataSource = { getRepository: () => repo, transaction: (work: (m: typeof em) => Promise<unknown>) => work(em) } as unknown as DataSource;
+  const em = {
+    update: jest.fn().mockResolvedValue({ affected: 0 }),
+    insert: jest.fn().mockResolvedValue({}),
+  };
+  const dataSource = {
+    getRepository: () => repo,
+    transaction: (work: (m: typeof em) => Promise<unknown>) => work(em),
+  } as unknown as DataSource;
   const audit = { record: jest.fn().mockResolvedValue(undefined) };
-  const sut = new DisclosureService(dataSource, {} as ApprovalVerifier, new MemoryRateLimiter(() => now.getTime()), audit as unknown as AuditService, clock, { disclosure } as AppConfig);
+  const sut = new DisclosureService(
+    dataSource,
+    {} as ApprovalVerifier,
+    new MemoryRateLimiter(() => now.getTime()),
+    audit as unknown as AuditService,
+    clock,
+    { disclosure } as AppConfig,
+  );
   return { sut, audit, em };
 }
 
@@ -27,13 +45,23 @@ describe('DisclosureService limits', () => {
   it('limits look-ups per address across professionals, and audits the refusal without the code', async () => {
     const { sut, audit } = setup({ DISCLOSURE_LOOKUPS_PER_IP_PER_HOUR: '3' });
 
-    await expect(sut.lookup(user('a'), '10.0.0.1', '123456')).rejects.toMatchObject({ slug: 'disclosure-request-not-found' });
-    await expect(sut.lookup(user('b'), '10.0.0.1', '234567')).rejects.toMatchObject({ slug: 'disclosure-request-not-found' });
-    await expect(sut.lookup(user('c'), '10.0.0.1', '345678')).rejects.toMatchObject({ slug: 'disclosure-request-not-found' });
+    await expect(sut.lookup(user('a'), '10.0.0.1', '123456')).rejects.toMatchObject({
+      slug: 'disclosure-request-not-found',
+    });
+    await expect(sut.lookup(user('b'), '10.0.0.1', '234567')).rejects.toMatchObject({
+      slug: 'disclosure-request-not-found',
+    });
+    await expect(sut.lookup(user('c'), '10.0.0.1', '345678')).rejects.toMatchObject({
+      slug: 'disclosure-request-not-found',
+    });
     await expect(sut.lookup(user('d'), '10.0.0.1', '456789')).rejects.toMatchObject({ slug: 'rate-limited' });
-    await expect(sut.lookup(user('d'), '10.0.0.2', '456789')).rejects.toMatchObject({ slug: 'disclosure-request-not-found' });
+    await expect(sut.lookup(user('d'), '10.0.0.2', '456789')).rejects.toMatchObject({
+      slug: 'disclosure-request-not-found',
+    });
 
-    const records = audit.record.mock.calls.map(([, record]) => record as { outcome: string; details: unknown });
+    const records = audit.record.mock.calls.map(
+      ([, record]) => record as { outcome: string; details: unknown },
+    );
     expect(records.map((r) => r.outcome)).toEqual(['failure', 'failure', 'failure', 'denied', 'failure']);
     expect(JSON.stringify(audit.record.mock.calls)).not.toMatch(/123456|234567|345678|456789/);
   });
@@ -52,7 +80,9 @@ describe('DisclosureService limits', () => {
 
     const first = await sut.register(input, '10.0.0.1');
     await sut.register({ ...input, reference: '234567' }, '10.0.0.1');
-    await expect(sut.register({ ...input, reference: '345678' }, '10.0.0.1')).rejects.toMatchObject({ status: 429 });
+    await expect(sut.register({ ...input, reference: '345678' }, '10.0.0.1')).rejects.toMatchObject({
+      status: 429,
+    });
 
     const stored = em.insert.mock.calls[0][1] as { pollSecretHash: string; expiresAt: Date };
     expect(stored.pollSecretHash).toMatch(/^[0-9a-f]{64}$/);
@@ -62,8 +92,14 @@ describe('DisclosureService limits', () => {
 
   it('answers a reference held by another open request with 409 reference-taken', async () => {
     const { sut, em } = setup({});
-    em.insert.mockRejectedValueOnce(Object.assign(new Error('UNIQUE constraint failed: disclosure_request.reference'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }));
+    em.insert.mockRejectedValueOnce(
+      Object.assign(new Error('UNIQUE constraint failed: disclosure_request.reference'), {
+        code: 'SQLITE_CONSTRAINT_UNIQUE',
+      }),
+    );
 
-    await expect(sut.register({ reference: '123456', uploadHash: 'ab'.repeat(32) }, '10.0.0.1')).rejects.toMatchObject({ status: 409, slug: 'reference-taken' });
+    await expect(
+      sut.register({ reference: '123456', uploadHash: 'ab'.repeat(32) }, '10.0.0.1'),
+    ).rejects.toMatchObject({ status: 409, slug: 'reference-taken' });
   });
 });

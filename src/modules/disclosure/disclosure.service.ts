@@ -5,17 +5,22 @@ import { DataSource, In, LessThan, LessThanOrEqual, type EntityManager } from 't
 import { randomToken, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { conflict, notFound, ProblemException, tooManyRequests } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { RateLimiter } from '../../infrastructure/rate-limiter';
 import { base64ToBytes, fromHex, isRefusal } from '../../protocol/cms';
 import { uploadHashFingerprint, type DisclosureRefusalReason } from '../../protocol/disclosure';
-import type { DisclosurePollResult, DisclosureRequestView, RegisteredDisclosure, SubmittedApproval } from '../../shared/disclosure-contract';
+import type {
+  DisclosurePollResult,
+  DisclosureRequestView,
+  RegisteredDisclosure,
+  SubmittedApproval,
+} from '../../shared/disclosure-contract';
 import type { User } from '../accounts/entities/user.entity';
 import { AuditService, type AuditActor } from '../audit/audit.service';
 import { ApprovalVerifier } from './approval-verifier.service';
 import { DisclosureRequest, type DisclosureStatus } from './entities/disclosure-request.entity';
 import { approvalRefused } from './refusals';
-import { isUniqueViolation } from '../../database/errors';
 
 const HOUR = 3_600_000;
 /** Closed requests are kept this long (without approval) so a late poll still gets a clear answer. */
@@ -23,7 +28,12 @@ const CLOSED_RETENTION_MS = 24 * HOUR;
 const LIVE: DisclosureStatus[] = ['open', 'signed'];
 
 const requestNotFound = () =>
-  new ProblemException(404, 'disclosure-request-not-found', 'No request with this code', 'No open request has this code. Check the digits with the patient; a code is valid for a limited time.');
+  new ProblemException(
+    404,
+    'disclosure-request-not-found',
+    'No request with this code',
+    'No open request has this code. Check the digits with the patient; a code is valid for a limited time.',
+  );
 
 /**
  * The professional-signed disclosure (issue 5, dp3t-backoffice-process.md): phones register an upload hash
@@ -48,7 +58,10 @@ export class DisclosureService {
    * 409 `reference-taken` when another open request holds the reference (the app draws a new code).
    * Why a per-IP limit: without it one client could fill the 10^6 references.
    */
-  async register(input: { reference: string; uploadHash: string }, ip: string): Promise<RegisteredDisclosure> {
+  async register(
+    input: { reference: string; uploadHash: string },
+    ip: string,
+  ): Promise<RegisteredDisclosure> {
     await this.limit(`disclosure:register:ip:${ip}`, this.config.disclosure.limits.registrationsPerIpPerHour);
     const now = this.clock.now();
     const pollSecret = randomToken();
@@ -70,12 +83,22 @@ export class DisclosureService {
     try {
       await this.dataSource.transaction(async (em) => {
         // An expired request the job has not closed yet must not block its reference.
-        await em.update(DisclosureRequest, { reference: input.reference, status: In(LIVE), expiresAt: LessThanOrEqual(now) }, { status: 'expired', reference: null, approval: null });
+        await em.update(
+          DisclosureRequest,
+          { reference: input.reference, status: In(LIVE), expiresAt: LessThanOrEqual(now) },
+          { status: 'expired', reference: null, approval: null },
+        );
         await em.insert(DisclosureRequest, row);
       });
     } catch (e) {
       if (isUniqueViolation(e)) {
-        throw new ProblemException(409, 'reference-taken', 'Conflict', 'Another open request uses this reference: draw a new code.', { reason: 'reference-taken' });
+        throw new ProblemException(
+          409,
+          'reference-taken',
+          'Conflict',
+          'Another open request uses this reference: draw a new code.',
+          { reason: 'reference-taken' },
+        );
       }
       throw e;
     }
@@ -89,7 +112,9 @@ export class DisclosureService {
     return {
       status,
       expiresAt: row.expiresAt.toISOString(),
-      ...(status === 'signed' && row.approval ? { approval: Buffer.from(row.approval).toString('base64'), signedAt: row.signedAt!.toISOString() } : {}),
+      ...(status === 'signed' && row.approval
+        ? { approval: Buffer.from(row.approval).toString('base64'), signedAt: row.signedAt!.toISOString() }
+        : {}),
     };
   }
 
@@ -98,7 +123,10 @@ export class DisclosureService {
     await this.ownRequest(id, pollSecret);
     await this.dataSource
       .getRepository(DisclosureRequest)
-      .update({ id, status: In(LIVE) }, { status: 'cancelled', reference: null, approval: null, expiresAt: this.clock.now() });
+      .update(
+        { id, status: In(LIVE) },
+        { status: 'cancelled', reference: null, approval: null, expiresAt: this.clock.now() },
+      );
   }
 
   /**
@@ -109,19 +137,43 @@ export class DisclosureService {
     const actor = this.actor(user, ip);
     const { limits } = this.config.disclosure;
     const [byUser, byIp] = await Promise.all([
-      this.rateLimiter.consume(`disclosure:lookup:user:${user.id}`, { limit: limits.lookupsPerProfessionalPerHour, windowMs: HOUR }),
-      this.rateLimiter.consume(`disclosure:lookup:ip:${ip}`, { limit: limits.lookupsPerIpPerHour, windowMs: HOUR }),
+      this.rateLimiter.consume(`disclosure:lookup:user:${user.id}`, {
+        limit: limits.lookupsPerProfessionalPerHour,
+        windowMs: HOUR,
+      }),
+      this.rateLimiter.consume(`disclosure:lookup:ip:${ip}`, {
+        limit: limits.lookupsPerIpPerHour,
+        windowMs: HOUR,
+      }),
     ]);
     if (!byUser.allowed || !byIp.allowed) {
-      await this.audit.record(actor, { action: 'disclosure.lookup', outcome: 'denied', details: { reason: 'rate-limited' } });
-      throw tooManyRequests(Math.max(byUser.retryAfterMs, byIp.retryAfterMs), 'Too many code look-ups; wait a while before trying again.');
+      await this.audit.record(actor, {
+        action: 'disclosure.lookup',
+        outcome: 'denied',
+        details: { reason: 'rate-limited' },
+      });
+      throw tooManyRequests(
+        Math.max(byUser.retryAfterMs, byIp.retryAfterMs),
+        'Too many code look-ups; wait a while before trying again.',
+      );
     }
-    const row = await this.dataSource.getRepository(DisclosureRequest).findOneBy({ reference, status: In(LIVE) });
+    const row = await this.dataSource
+      .getRepository(DisclosureRequest)
+      .findOneBy({ reference, status: In(LIVE) });
     if (!row || !this.signable(row)) {
-      await this.audit.record(actor, { action: 'disclosure.lookup', outcome: 'failure', details: { reason: 'not-found' } });
+      await this.audit.record(actor, {
+        action: 'disclosure.lookup',
+        outcome: 'failure',
+        details: { reason: 'not-found' },
+      });
       throw requestNotFound();
     }
-    await this.audit.record(actor, { action: 'disclosure.lookup', outcome: 'success', objectType: 'disclosure-request', objectId: row.id });
+    await this.audit.record(actor, {
+      action: 'disclosure.lookup',
+      outcome: 'success',
+      objectType: 'disclosure-request',
+      objectId: row.id,
+    });
     return this.view(row);
   }
 
@@ -135,16 +187,37 @@ export class DisclosureService {
     const repo = this.dataSource.getRepository(DisclosureRequest);
     const row = await repo.findOneBy({ id });
     if (!row || !row.reference || !this.signable(row)) throw requestNotFound();
-    if (!LIVE.includes(row.status)) throw conflict('disclosure-request-closed', 'This request is closed; ask the patient to start again in the app.');
+    if (!LIVE.includes(row.status))
+      throw conflict(
+        'disclosure-request-closed',
+        'This request is closed; ask the patient to start again in the app.',
+      );
     const max = this.config.disclosure.maxSignaturesPerRequest;
-    if (row.signatureCount >= max) throw conflict('too-many-signatures', `This request was signed ${max} times; ask the patient to start again in the app.`);
+    if (row.signatureCount >= max)
+      throw conflict(
+        'too-many-signatures',
+        `This request was signed ${max} times; ask the patient to start again in the app.`,
+      );
 
     let verified;
     try {
-      verified = await this.verifier.verify(base64ToBytes(cmsBase64), { uploadHash: fromHex(row.uploadHash), reference: row.reference });
+      verified = await this.verifier.verify(base64ToBytes(cmsBase64), {
+        uploadHash: fromHex(row.uploadHash),
+        reference: row.reference,
+      });
     } catch (e) {
-      const reason: DisclosureRefusalReason = isRefusal<DisclosureRefusalReason>(e) ? e.reason : e instanceof TypeError ? 'MALFORMED_CMS' : rethrow(e);
-      await this.audit.record(actor, { action: 'disclosure.sign', outcome: 'denied', objectType: 'disclosure-request', objectId: row.id, details: { reason } });
+      const reason: DisclosureRefusalReason = isRefusal<DisclosureRefusalReason>(e)
+        ? e.reason
+        : e instanceof TypeError
+          ? 'MALFORMED_CMS'
+          : rethrow(e);
+      await this.audit.record(actor, {
+        action: 'disclosure.sign',
+        outcome: 'denied',
+        objectType: 'disclosure-request',
+        objectId: row.id,
+        details: { reason },
+      });
       throw approvalRefused(reason, 'submit');
     }
     const now = this.clock.now();
@@ -163,13 +236,22 @@ export class DisclosureService {
         signerRole: uzi.role,
       },
     );
-    if (updated.affected !== 1) throw conflict('disclosure-request-changed', 'The request changed meanwhile (signed elsewhere or closed); look it up again.');
+    if (updated.affected !== 1)
+      throw conflict(
+        'disclosure-request-changed',
+        'The request changed meanwhile (signed elsewhere or closed); look it up again.',
+      );
     await this.audit.record(actor, {
       action: 'disclosure.sign',
       outcome: 'success',
       objectType: 'disclosure-request',
       objectId: row.id,
-      details: { role: uzi.role, uziNumber: uzi.uziNumber, certificate: signer.thumbprintSha256, signature: row.signatureCount + 1 },
+      details: {
+        role: uzi.role,
+        uziNumber: uzi.uziNumber,
+        certificate: signer.thumbprintSha256,
+        signature: row.signatureCount + 1,
+      },
     });
     return {
       status: 'signed',
@@ -185,7 +267,11 @@ export class DisclosureService {
    */
   async spend(em: EntityManager, id: string): Promise<void> {
     const now = this.clock.now();
-    const result = await em.update(DisclosureRequest, { id, status: 'signed' }, { status: 'used', reference: null, approval: null, expiresAt: now });
+    const result = await em.update(
+      DisclosureRequest,
+      { id, status: 'signed' },
+      { status: 'used', reference: null, approval: null, expiresAt: now },
+    );
     if (result.affected !== 1) throw codeUsed();
   }
 
@@ -196,8 +282,14 @@ export class DisclosureService {
   async closeExpired(): Promise<{ expired: number; deleted: number }> {
     const now = this.clock.now();
     const repo = this.dataSource.getRepository(DisclosureRequest);
-    const expired = await repo.update({ status: In(LIVE), expiresAt: LessThanOrEqual(now) }, { status: 'expired', reference: null, approval: null });
-    const deleted = await repo.delete({ status: In(['used', 'expired', 'cancelled']), expiresAt: LessThan(new Date(now.getTime() - CLOSED_RETENTION_MS)) });
+    const expired = await repo.update(
+      { status: In(LIVE), expiresAt: LessThanOrEqual(now) },
+      { status: 'expired', reference: null, approval: null },
+    );
+    const deleted = await repo.delete({
+      status: In(['used', 'expired', 'cancelled']),
+      expiresAt: LessThan(new Date(now.getTime() - CLOSED_RETENTION_MS)),
+    });
     return { expired: expired.affected ?? 0, deleted: deleted.affected ?? 0 };
   }
 
@@ -208,7 +300,9 @@ export class DisclosureService {
 
   /** A live request and its status now (an expired one the job has not closed yet counts as expired). */
   effectiveStatus(row: DisclosureRequest): DisclosureStatus {
-    return LIVE.includes(row.status) && row.expiresAt.getTime() <= this.clock.now().getTime() ? 'expired' : row.status;
+    return LIVE.includes(row.status) && row.expiresAt.getTime() <= this.clock.now().getTime()
+      ? 'expired'
+      : row.status;
   }
 
   /**
@@ -218,13 +312,17 @@ export class DisclosureService {
    */
   private signable(row: DisclosureRequest): boolean {
     const now = this.clock.now().getTime();
-    return this.effectiveStatus(row) !== 'expired' && row.createdAt.getTime() + this.config.disclosure.requestTtlMs > now;
+    return (
+      this.effectiveStatus(row) !== 'expired' &&
+      row.createdAt.getTime() + this.config.disclosure.requestTtlMs > now
+    );
   }
 
   private async ownRequest(id: string, pollSecret: string): Promise<DisclosureRequest> {
     const row = await this.dataSource.getRepository(DisclosureRequest).findOneBy({ id });
     // Hash first, then a constant-time comparison of equal-length hex: the time does not depend on the secret.
-    if (!row || !safeEqual(sha256Hex(pollSecret), row.pollSecretHash)) throw notFound('No such disclosure request.');
+    if (!row || !safeEqual(sha256Hex(pollSecret), row.pollSecretHash))
+      throw notFound('No such disclosure request.');
     return row;
   }
 
@@ -258,7 +356,13 @@ export class DisclosureService {
 
 /** 409 for an approval whose request was already used for an upload. */
 export function codeUsed(): ProblemException {
-  return new ProblemException(409, 'disclosure-code-used', 'Upload not authorised', 'This code was already used for an upload; start again in the app.', { reason: 'code-used' });
+  return new ProblemException(
+    409,
+    'disclosure-code-used',
+    'Upload not authorised',
+    'This code was already used for an upload; start again in the app.',
+    { reason: 'code-used' },
+  );
 }
 
 function rethrow(e: unknown): never {

@@ -1,7 +1,11 @@
 import { ProblemException } from '../../common/http/problem';
 import { DISCLOSURE_REFUSAL_MESSAGES, type DisclosureRefusalReason } from '../../protocol/disclosure';
 
-const MALFORMED: readonly DisclosureRefusalReason[] = ['MALFORMED_CMS', 'MALFORMED_APPROVAL', 'CONTENT_MISSING'];
+const MALFORMED: readonly DisclosureRefusalReason[] = [
+  'MALFORMED_CMS',
+  'MALFORMED_APPROVAL',
+  'CONTENT_MISSING',
+];
 
 /** `CERTIFICATE_REVOKED` → `certificate-revoked`: one problem slug per refusal reason. */
 export function refusalSlug(reason: DisclosureRefusalReason): string {
@@ -16,5 +20,7 @@ export function refusalSlug(reason: DisclosureRefusalReason): string {
 export function approvalRefused(reason: DisclosureRefusalReason, at: 'submit' | 'upload'): ProblemException {
   const status = MALFORMED.includes(reason) ? 400 : at === 'submit' ? 422 : 401;
   const title = at === 'submit' ? 'Signature refused' : 'Upload not authorised';
-  return new ProblemException(status, refusalSlug(reason), title, DISCLOSURE_REFUSAL_MESSAGES[reason], { reason });
+  return new ProblemException(status, refusalSlug(reason), title, DISCLOSURE_REFUSAL_MESSAGES[reason], {
+    reason,
+  });
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Param, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { clientIp } from '../../common/http/client-ip';
 import { ProblemException } from '../../common/http/problem';
@@ -11,7 +11,13 @@ import { CertificateRegistry, RegistryError } from './gateway/certificate-regist
 import { MemberUploadService } from './member/member-upload.service';
 
 function problem(error: unknown): never {
-  if (error instanceof RegistryError) throw new ProblemException(error.status, 'federation-registry', error.status === 404 ? 'Not found' : 'Refused', error.message);
+  if (error instanceof RegistryError)
+    throw new ProblemException(
+      error.status,
+      'federation-registry',
+      error.status === 404 ? 'Not found' : 'Refused',
+      error.message,
+    );
   throw error;
 }
 
@@ -31,16 +37,38 @@ export class FederationAdminController {
   @Get('certificates')
   @ApiOperation({ summary: 'Registry rows with their integrity status (gateway role)' })
   async certificates() {
-    return (await this.registry.list()).map((r) => ({ id: r.id, country: r.country, type: r.type, thumbprint: r.thumbprint, host: r.host, revoked: r.revoked, valid: r.valid, createdAt: r.createdAt }));
+    return (await this.registry.list()).map((r) => ({
+      id: r.id,
+      country: r.country,
+      type: r.type,
+      thumbprint: r.thumbprint,
+      host: r.host,
+      revoked: r.revoked,
+      valid: r.valid,
+      createdAt: r.createdAt,
+    }));
   }
 
   @Post('certificates')
-  @ApiOperation({ summary: 'Register a certificate with its trust-anchor signature (efgs.md §A6 onboarding)' })
+  @ApiOperation({
+    summary: 'Register a certificate with its trust-anchor signature (efgs.md §A6 onboarding)',
+  })
   async register(@Req() req: AuthenticatedRequest, @Body() body: RegisterCertificateDto) {
     const row = await this.registry.register(body).catch(problem);
     await this.audit.record(
-      { kind: 'user', userId: req.auth!.user.id, organisationId: req.auth!.user.organisationId, ip: clientIp(req) },
-      { action: 'federation.certificate.register', outcome: 'success', objectType: 'federation-certificate', objectId: row.id, details: { country: row.country, type: row.type } },
+      {
+        kind: 'user',
+        userId: req.auth!.user.id,
+        organisationId: req.auth!.user.organisationId,
+        ip: clientIp(req),
+      },
+      {
+        action: 'federation.certificate.register',
+        outcome: 'success',
+        objectType: 'federation-certificate',
+        objectId: row.id,
+        details: { country: row.country, type: row.type },
+      },
     );
     return { id: row.id, country: row.country, type: row.type, thumbprint: row.thumbprint, host: row.host };
   }
@@ -51,14 +79,27 @@ export class FederationAdminController {
   async revoke(@Req() req: AuthenticatedRequest, @Param() { id }: IdParamDto) {
     const row = await this.registry.revoke(id).catch(problem);
     await this.audit.record(
-      { kind: 'user', userId: req.auth!.user.id, organisationId: req.auth!.user.organisationId, ip: clientIp(req) },
-      { action: 'federation.certificate.revoke', outcome: 'success', objectType: 'federation-certificate', objectId: row.id, details: { country: row.country, type: row.type } },
+      {
+        kind: 'user',
+        userId: req.auth!.user.id,
+        organisationId: req.auth!.user.organisationId,
+        ip: clientIp(req),
+      },
+      {
+        action: 'federation.certificate.revoke',
+        outcome: 'success',
+        objectType: 'federation-certificate',
+        objectId: row.id,
+        details: { country: row.country, type: row.type },
+      },
     );
     return { id: row.id, revoked: true };
   }
 
   @Get('status')
-  @ApiOperation({ summary: 'Member role: our upload batches and the gateway batches we downloaded (counts, no keys)' })
+  @ApiOperation({
+    summary: 'Member role: our upload batches and the gateway batches we downloaded (counts, no keys)',
+  })
   overview() {
     return this.status.overview();
   }
@@ -68,9 +109,20 @@ export class FederationAdminController {
   @ApiOperation({ summary: 'Queue a failed or rejected upload batch again (same bytes, same batchTag)' })
   async retry(@Req() req: AuthenticatedRequest, @Param() { id }: IdParamDto) {
     const queued = await this.uploads.retry(id, this.clock.now());
-    if (!queued) throw new ProblemException(404, 'not-found', 'Not found', 'No failed or rejected upload batch with this id.');
+    if (!queued)
+      throw new ProblemException(
+        404,
+        'not-found',
+        'Not found',
+        'No failed or rejected upload batch with this id.',
+      );
     await this.audit.record(
-      { kind: 'user', userId: req.auth!.user.id, organisationId: req.auth!.user.organisationId, ip: clientIp(req) },
+      {
+        kind: 'user',
+        userId: req.auth!.user.id,
+        organisationId: req.auth!.user.organisationId,
+        ip: clientIp(req),
+      },
       { action: 'federation.upload.retry', outcome: 'success', objectType: 'federation-batch', objectId: id },
     );
     return { id, queued };

@@ -15,7 +15,17 @@ export class FederationStatusService {
   async overview() {
     const [uploads, downloads] = await Promise.all([
       this.dataSource.getRepository(OutboundBatch).find({
-        select: { id: true, batchTag: true, keyCount: true, status: true, attempts: true, lastStatus: true, lastError: true, createdAt: true, finishedAt: true },
+        select: {
+          id: true,
+          batchTag: true,
+          keyCount: true,
+          status: true,
+          attempts: true,
+          lastStatus: true,
+          lastError: true,
+          createdAt: true,
+          finishedAt: true,
+        },
         order: { createdAt: 'DESC' },
         take: SHOWN,
       }),

@@ -13,67 +13,138 @@ export const federationConfig = defineConfigSection({
   key: 'federation',
   title: 'Federation (EFGS gateway and member)',
   shape: {
-    FEDERATION_ROLES: envList().describe('Comma-separated roles of this instance: `gateway`, `member` or both. Empty: federation is off.'),
+    FEDERATION_ROLES: envList().describe(
+      'Comma-separated roles of this instance: `gateway`, `member` or both. Empty: federation is off.',
+    ),
     FEDERATION_COUNTRY: z
       .string()
       .regex(COUNTRY)
       .optional()
-      .describe('ISO 3166-1 alpha-2 country of this member (origin of the keys it uploads). Default: HOME_REGION.'),
+      .describe(
+        'ISO 3166-1 alpha-2 country of this member (origin of the keys it uploads). Default: HOME_REGION.',
+      ),
     FEDERATION_TRUST_ANCHOR: z
       .string()
       .optional()
-      .describe('Gateway: PEM file (certificate or public key) of the trust anchor whose signatures over certificate PEMs make registry rows valid.'),
+      .describe(
+        'Gateway: PEM file (certificate or public key) of the trust anchor whose signatures over certificate PEMs make registry rows valid.',
+      ),
     FEDERATION_GATEWAY_CERT_HEADERS: envBool(true).describe(
       'Gateway: accept the client certificate from `X-SSL-Client-SHA256` and `X-SSL-Client-DN`, set by a TLS-terminating proxy. Disable when the listener is reachable without that proxy.',
     ),
     FEDERATION_GATEWAY_DIRECT_MTLS: envBool(false).describe(
       'Gateway: ask for client certificates on our own HTTPS listener (needs TLS_CERT/TLS_KEY); the registry decides, not a CA bundle.',
     ),
-    FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES: envInt(5, 1, 24 * 60).describe('Gateway: how often uploads are cut into download batches.'),
+    FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES: envInt(5, 1, 24 * 60).describe(
+      'Gateway: how often uploads are cut into download batches.',
+    ),
     FEDERATION_GATEWAY_RETENTION_DAYS: envInt(2, 1, 30).describe(
       'Gateway: keys and batches created before today (UTC) minus this many days are deleted; older download dates answer 410.',
     ),
-    FEDERATION_GATEWAY_CALLBACK_INTERVAL_MINUTES: envInt(5, 1, 24 * 60).describe('Gateway: how often pending callbacks are (re)tried.'),
-    FEDERATION_GATEWAY_CALLBACK_RETRY_SECONDS: envInt(300, 1, 86_400).describe('Gateway: wait before retrying a failed callback.'),
-    FEDERATION_GATEWAY_CALLBACK_MAX_RETRIES: envInt(5, 0, 100).describe('Gateway: retries of a failed callback before its subscription is deleted.'),
-    FEDERATION_GATEWAY_CALLBACK_TIMEOUT_SECONDS: envInt(10, 1, 120).describe('Gateway: timeout of one callback request.'),
-    FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT: z.string().optional().describe('Gateway: PEM certificate presented to members when calling their callback URLs (mTLS).'),
-    FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY: z.string().optional().describe('Gateway: PEM private key for FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT.'),
+    FEDERATION_GATEWAY_CALLBACK_INTERVAL_MINUTES: envInt(5, 1, 24 * 60).describe(
+      'Gateway: how often pending callbacks are (re)tried.',
+    ),
+    FEDERATION_GATEWAY_CALLBACK_RETRY_SECONDS: envInt(300, 1, 86_400).describe(
+      'Gateway: wait before retrying a failed callback.',
+    ),
+    FEDERATION_GATEWAY_CALLBACK_MAX_RETRIES: envInt(5, 0, 100).describe(
+      'Gateway: retries of a failed callback before its subscription is deleted.',
+    ),
+    FEDERATION_GATEWAY_CALLBACK_TIMEOUT_SECONDS: envInt(10, 1, 120).describe(
+      'Gateway: timeout of one callback request.',
+    ),
+    FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT: z
+      .string()
+      .optional()
+      .describe('Gateway: PEM certificate presented to members when calling their callback URLs (mTLS).'),
+    FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY: z
+      .string()
+      .optional()
+      .describe('Gateway: PEM private key for FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT.'),
     FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE: envBool(false).describe(
       'Gateway, tests and demos only: allow callback URLs on private and loopback addresses. Refused in production.',
     ),
-    FEDERATION_GATEWAY_URL: z.url().optional().describe('Member: base URL of the gateway (its `/diagnosiskeys/...` routes), EFGS or another member (design A).'),
-    FEDERATION_CLIENT_CERT: z.string().optional().describe('Member: PEM AUTHENTICATION certificate for mTLS to the gateway.'),
-    FEDERATION_CLIENT_KEY: z.string().optional().describe('Member: PEM private key of FEDERATION_CLIENT_CERT.'),
-    FEDERATION_GATEWAY_CA_FILE: z.string().optional().describe('Member: PEM CA bundle for the gateway\'s server certificate (default: the system CAs).'),
+    FEDERATION_GATEWAY_URL: z
+      .url()
+      .optional()
+      .describe(
+        'Member: base URL of the gateway (its `/diagnosiskeys/...` routes), EFGS or another member (design A).',
+      ),
+    FEDERATION_CLIENT_CERT: z
+      .string()
+      .optional()
+      .describe('Member: PEM AUTHENTICATION certificate for mTLS to the gateway.'),
+    FEDERATION_CLIENT_KEY: z
+      .string()
+      .optional()
+      .describe('Member: PEM private key of FEDERATION_CLIENT_CERT.'),
+    FEDERATION_GATEWAY_CA_FILE: z
+      .string()
+      .optional()
+      .describe("Member: PEM CA bundle for the gateway's server certificate (default: the system CAs)."),
     FEDERATION_SEND_CERT_HEADERS: envBool(false).describe(
       'Member: send `X-SSL-Client-SHA256`/`X-SSL-Client-DN` of FEDERATION_CLIENT_CERT ourselves, for a gateway behind a proxy that expects them.',
     ),
-    FEDERATION_SIGNING_CERT: z.string().optional().describe('Member: PEM SIGNING certificate for batch signatures (detached CMS).'),
-    FEDERATION_SIGNING_KEY: z.string().optional().describe('Member: PEM (PKCS#8) private key of FEDERATION_SIGNING_CERT.'),
-    FEDERATION_FORMAT: z.enum(['protobuf', 'json']).default('protobuf').describe('Member: body format of uploads and downloads (`; version=1.0`).'),
-    FEDERATION_UPLOAD_INTERVAL_MINUTES: envInt(15, 1, 24 * 60).describe('Member: how often consented keys are batched and uploaded.'),
-    FEDERATION_UPLOAD_EXPIRY_MINUTES: envInt(120, 0, 24 * 60).describe('Member: a key is shared only this long after its validity ended (CWA: 120).'),
-    FEDERATION_UPLOAD_MIN_KEYS: envInt(140, 1, 5000).describe('Member: fewer waiting keys are held back (privacy), until FEDERATION_UPLOAD_MAX_WAIT_HOURS.'),
-    FEDERATION_UPLOAD_MAX_WAIT_HOURS: envInt(6, 0, 14 * 24).describe('Member: after this long, waiting keys are sent even below the minimum.'),
-    FEDERATION_UPLOAD_MAX_KEYS: envInt(4000, 1, 5000).describe('Member: keys per upload batch at most (the gateway refuses more than 5,000).'),
-    FEDERATION_UPLOAD_MAX_ATTEMPTS: envInt(10, 1, 1000).describe('Member: tries of a retryable upload (5xx, 403, network) before it is left for an operator.'),
-    FEDERATION_DOWNLOAD_INTERVAL_MINUTES: envInt(60, 1, 24 * 60).describe('Member: how often the days\' batches are fetched without a callback.'),
-    FEDERATION_DOWNLOAD_DAYS: envInt(1, 0, 2).describe('Member: besides today, how many past days each scheduled download walks (EFGS keeps 2).'),
+    FEDERATION_SIGNING_CERT: z
+      .string()
+      .optional()
+      .describe('Member: PEM SIGNING certificate for batch signatures (detached CMS).'),
+    FEDERATION_SIGNING_KEY: z
+      .string()
+      .optional()
+      .describe('Member: PEM (PKCS#8) private key of FEDERATION_SIGNING_CERT.'),
+    FEDERATION_FORMAT: z
+      .enum(['protobuf', 'json'])
+      .default('protobuf')
+      .describe('Member: body format of uploads and downloads (`; version=1.0`).'),
+    FEDERATION_UPLOAD_INTERVAL_MINUTES: envInt(15, 1, 24 * 60).describe(
+      'Member: how often consented keys are batched and uploaded.',
+    ),
+    FEDERATION_UPLOAD_EXPIRY_MINUTES: envInt(120, 0, 24 * 60).describe(
+      'Member: a key is shared only this long after its validity ended (CWA: 120).',
+    ),
+    FEDERATION_UPLOAD_MIN_KEYS: envInt(140, 1, 5000).describe(
+      'Member: fewer waiting keys are held back (privacy), until FEDERATION_UPLOAD_MAX_WAIT_HOURS.',
+    ),
+    FEDERATION_UPLOAD_MAX_WAIT_HOURS: envInt(6, 0, 14 * 24).describe(
+      'Member: after this long, waiting keys are sent even below the minimum.',
+    ),
+    FEDERATION_UPLOAD_MAX_KEYS: envInt(4000, 1, 5000).describe(
+      'Member: keys per upload batch at most (the gateway refuses more than 5,000).',
+    ),
+    FEDERATION_UPLOAD_MAX_ATTEMPTS: envInt(10, 1, 1000).describe(
+      'Member: tries of a retryable upload (5xx, 403, network) before it is left for an operator.',
+    ),
+    FEDERATION_DOWNLOAD_INTERVAL_MINUTES: envInt(60, 1, 24 * 60).describe(
+      "Member: how often the days' batches are fetched without a callback.",
+    ),
+    FEDERATION_DOWNLOAD_DAYS: envInt(1, 0, 2).describe(
+      'Member: besides today, how many past days each scheduled download walks (EFGS keeps 2).',
+    ),
     FEDERATION_DOWNLOAD_POLICY: z
       .enum(['visited', 'all'])
       .default('visited')
-      .describe('Member: keep downloaded keys whose visitedCountries name our country (`visited`), or every valid key (`all`, "one world").'),
+      .describe(
+        'Member: keep downloaded keys whose visitedCountries name our country (`visited`), or every valid key (`all`, "one world").',
+      ),
     FEDERATION_EXPORT_REGIONS: z
       .string()
       .regex(REGION_MAP, 'expected origin=region pairs, e.g. `*=NL` or `DE=EU,*=NL`')
       .optional()
-      .describe('Member: export region for downloaded keys by origin country, `*` for the rest. Default: `*=<HOME_REGION>`.'),
+      .describe(
+        'Member: export region for downloaded keys by origin country, `*` for the rest. Default: `*=<HOME_REGION>`.',
+      ),
     FEDERATION_CALLBACK_URL: z
       .url()
       .optional()
-      .describe('Member: our public callback URL (https, no query), subscribed at the gateway by the download job; unset: download on schedule only.'),
-    FEDERATION_CALLBACK_ID: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/).default('veilig').describe('Member: our callbackId at the gateway.'),
+      .describe(
+        'Member: our public callback URL (https, no query), subscribed at the gateway by the download job; unset: download on schedule only.',
+      ),
+    FEDERATION_CALLBACK_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._~-]{1,64}$/)
+      .default('veilig')
+      .describe('Member: our callbackId at the gateway.'),
     FEDERATION_CALLBACK_THUMBPRINTS: envList().describe(
       'Member: SHA-256 thumbprints (hex) of the gateway certificates allowed to call our callback; empty accepts any caller (dev only).',
     ),
@@ -82,13 +153,24 @@ export const federationConfig = defineConfigSection({
     const problems: string[] = [];
     const roles = env.FEDERATION_ROLES;
     const unknown = roles.filter((r) => !ROLE.safeParse(r).success);
-    if (unknown.length) problems.push(`FEDERATION_ROLES: unknown role(s) ${unknown.join(', ')}; expected gateway and/or member`);
-    if (roles.includes('gateway') && !env.FEDERATION_TRUST_ANCHOR) problems.push('FEDERATION_TRUST_ANCHOR: required for the gateway role');
-    if (Boolean(env.FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT) !== Boolean(env.FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY)) {
-      problems.push('FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT and FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY: set both or neither');
+    if (unknown.length)
+      problems.push(
+        `FEDERATION_ROLES: unknown role(s) ${unknown.join(', ')}; expected gateway and/or member`,
+      );
+    if (roles.includes('gateway') && !env.FEDERATION_TRUST_ANCHOR)
+      problems.push('FEDERATION_TRUST_ANCHOR: required for the gateway role');
+    if (
+      Boolean(env.FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT) !==
+      Boolean(env.FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY)
+    ) {
+      problems.push(
+        'FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT and FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY: set both or neither',
+      );
     }
     if (core.isProduction && env.FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE) {
-      problems.push('FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE: refused in production (callbacks must not reach private addresses)');
+      problems.push(
+        'FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE: refused in production (callbacks must not reach private addresses)',
+      );
     }
     if (roles.includes('member')) {
       if (!env.FEDERATION_GATEWAY_URL) problems.push('FEDERATION_GATEWAY_URL: required for the member role');
@@ -96,22 +178,32 @@ export const federationConfig = defineConfigSection({
         problems.push('FEDERATION_SIGNING_CERT and FEDERATION_SIGNING_KEY: required for the member role');
       }
       if (!env.FEDERATION_SEND_CERT_HEADERS && (!env.FEDERATION_CLIENT_CERT || !env.FEDERATION_CLIENT_KEY)) {
-        problems.push('FEDERATION_CLIENT_CERT and FEDERATION_CLIENT_KEY: required for the member role (mTLS to the gateway)');
+        problems.push(
+          'FEDERATION_CLIENT_CERT and FEDERATION_CLIENT_KEY: required for the member role (mTLS to the gateway)',
+        );
       }
       if (core.isProduction && env.FEDERATION_CALLBACK_THUMBPRINTS.length === 0) {
-        problems.push('FEDERATION_CALLBACK_THUMBPRINTS: production needs the thumbprints of the gateway allowed to call back');
+        problems.push(
+          'FEDERATION_CALLBACK_THUMBPRINTS: production needs the thumbprints of the gateway allowed to call back',
+        );
       }
     }
     if (env.FEDERATION_SEND_CERT_HEADERS && !env.FEDERATION_CLIENT_CERT) {
       problems.push('FEDERATION_CLIENT_CERT: needed to compute the headers of FEDERATION_SEND_CERT_HEADERS');
     }
-    const badThumbprints = env.FEDERATION_CALLBACK_THUMBPRINTS.filter((t) => !/^[0-9a-fA-F:]{64,95}$/.test(t));
-    if (badThumbprints.length) problems.push('FEDERATION_CALLBACK_THUMBPRINTS: expected SHA-256 hex thumbprints');
+    const badThumbprints = env.FEDERATION_CALLBACK_THUMBPRINTS.filter(
+      (t) => !/^[0-9a-fA-F:]{64,95}$/.test(t),
+    );
+    if (badThumbprints.length)
+      problems.push('FEDERATION_CALLBACK_THUMBPRINTS: expected SHA-256 hex thumbprints');
     return problems;
   },
   map: (env) => {
     const roles = new Set(env.FEDERATION_ROLES);
-    const regions = (env.FEDERATION_EXPORT_REGIONS ?? '').split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string]);
+    const regions = (env.FEDERATION_EXPORT_REGIONS ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]);
     return {
       gatewayEnabled: roles.has('gateway'),
       memberEnabled: roles.has('member'),
@@ -129,7 +221,10 @@ export const federationConfig = defineConfigSection({
         callbackTimeoutMs: env.FEDERATION_GATEWAY_CALLBACK_TIMEOUT_SECONDS * 1000,
         callbackClient:
           env.FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT && env.FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY
-            ? { certFile: env.FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT, keyFile: env.FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY }
+            ? {
+                certFile: env.FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT,
+                keyFile: env.FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY,
+              }
             : undefined,
         callbackAllowPrivate: env.FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE,
       },
@@ -155,7 +250,9 @@ export const federationConfig = defineConfigSection({
         exportRegions: Object.fromEntries(regions),
         callbackUrl: env.FEDERATION_CALLBACK_URL,
         callbackId: env.FEDERATION_CALLBACK_ID,
-        callbackThumbprints: env.FEDERATION_CALLBACK_THUMBPRINTS.map((t) => t.replace(/:/g, '').toLowerCase()),
+        callbackThumbprints: env.FEDERATION_CALLBACK_THUMBPRINTS.map((t) =>
+          t.replace(/:/g, '').toLowerCase(),
+        ),
       },
     };
   },

@@ -13,9 +13,13 @@ import { CertificateRegistry } from './gateway/certificate-registry.service';
 import { EfgsClientGuard } from './gateway/efgs-client.guard';
 import { GatewayBatchingService } from './gateway/gateway-batching.service';
 import { GatewayDownloadService } from './gateway/gateway-download.service';
-import { EFGS_PREFIX, GatewayController } from './gateway/gateway.controller';
-import { GatewayBatchProcessor, GatewayCallbackProcessor, GatewayRetentionProcessor } from './gateway/gateway.processors';
 import { GatewayUploadService } from './gateway/gateway-upload.service';
+import { EFGS_PREFIX, GatewayController } from './gateway/gateway.controller';
+import {
+  GatewayBatchProcessor,
+  GatewayCallbackProcessor,
+  GatewayRetentionProcessor,
+} from './gateway/gateway.processors';
 import { BatchSigner } from './member/batch-signer';
 import { EfgsGatewayClient } from './member/efgs-gateway.client';
 import { MemberCallbackController } from './member/member-callback.controller';
@@ -74,13 +78,22 @@ export class FederationModule implements OnModuleInit, OnApplicationBootstrap {
     const { gatewayEnabled, memberEnabled, gateway, member } = this.config.federation;
     if (gatewayEnabled) {
       await this.jobs.addRepeatable(JOBS.federationGatewayBatch, {}, { everyMs: gateway.batchIntervalMs });
-      await this.jobs.addRepeatable(JOBS.federationGatewayCallbacks, {}, { everyMs: gateway.callbackIntervalMs });
+      await this.jobs.addRepeatable(
+        JOBS.federationGatewayCallbacks,
+        {},
+        { everyMs: gateway.callbackIntervalMs },
+      );
       await this.jobs.addRepeatable(JOBS.federationGatewayRetention, {}, { cron: '7 0 * * *' });
     }
     if (memberEnabled) {
       await this.jobs.addRepeatable(JOBS.federationMemberUpload, {}, { everyMs: member.uploadIntervalMs });
-      await this.jobs.addRepeatable(JOBS.federationMemberDownload, {}, { everyMs: member.downloadIntervalMs });
+      await this.jobs.addRepeatable(
+        JOBS.federationMemberDownload,
+        {},
+        { everyMs: member.downloadIntervalMs },
+      );
     }
-    if (gatewayEnabled || memberEnabled) this.logger.log({ gateway: gatewayEnabled, member: memberEnabled }, 'federation roles active');
+    if (gatewayEnabled || memberEnabled)
+      this.logger.log({ gateway: gatewayEnabled, member: memberEnabled }, 'federation roles active');
   }
 }

@@ -3,9 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { safeEqual } from '../../common/crypto/tokens';
 import { unauthorized } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { REDIS } from '../../infrastructure/redis';
 import { Public } from '../accounts/auth/auth.decorators';
 import { METRICS, type Metrics } from './metrics';
@@ -29,7 +29,9 @@ export class HealthController {
 
   /** Dependencies answer (for the load balancer): database, and Redis when configured. */
   @Get('health/ready')
-  async ready(@Res({ passthrough: true }) res: Response): Promise<{ status: string; checks: Record<string, string> }> {
+  async ready(
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ status: string; checks: Record<string, string> }> {
     const checks: Record<string, string> = {};
     checks.database = await this.dataSource
       .query('SELECT 1')
@@ -46,13 +48,20 @@ export class HealthController {
   }
 
   @Get('metrics')
-  async prometheus(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
+  async prometheus(
+    @Headers('authorization') authorization: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const token = this.config.http.metricsToken;
-    if (token && !safeEqual(authorization ?? '', `Bearer ${token}`)) throw unauthorized('Metrics need the bearer token.');
+    if (token && !safeEqual(authorization ?? '', `Bearer ${token}`))
+      throw unauthorized('Metrics need the bearer token.');
     res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
   }
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ]);
 }

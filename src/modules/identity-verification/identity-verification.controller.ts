@@ -2,7 +2,14 @@ import { Body, Controller, Get, Header, HttpCode, Post, Query, Redirect, Req } f
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
-import { AuthorizeQueryDto, BlindSignatureDto, BlindSignatureRequestDto, ResultRequestDto, TokenKeysDto, VerificationResultDto } from './dto/identity.dto';
+import {
+  AuthorizeQueryDto,
+  BlindSignatureDto,
+  BlindSignatureRequestDto,
+  ResultRequestDto,
+  TokenKeysDto,
+  VerificationResultDto,
+} from './dto/identity.dto';
 import { IdentityVerificationService } from './identity-verification.service';
 import { TokenKeysService } from './token-keys.service';
 
@@ -29,21 +36,38 @@ export class IdentityVerificationController {
   @Get('api/v1/identity/authorize')
   @Redirect()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Start a login (opened by the app in the system browser); redirects to the national identity provider' })
+  @ApiOperation({
+    summary:
+      'Start a login (opened by the app in the system browser); redirects to the national identity provider',
+  })
   @ApiFoundResponse({ description: 'To the identity provider' })
-  async authorize(@Query() query: AuthorizeQueryDto, @Req() req: Request): Promise<{ url: string; statusCode: number }> {
-    const url = await this.service.startLogin({ redirectUri: query.redirect_uri, codeChallenge: query.code_challenge, appState: query.state }, req.ip ?? 'unknown');
+  async authorize(
+    @Query() query: AuthorizeQueryDto,
+    @Req() req: Request,
+  ): Promise<{ url: string; statusCode: number }> {
+    const url = await this.service.startLogin(
+      { redirectUri: query.redirect_uri, codeChallenge: query.code_challenge, appState: query.state },
+      req.ip ?? 'unknown',
+    );
     return { url, statusCode: 302 };
   }
 
   @Get('api/v1/identity/callback')
   @Redirect()
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Redirect target of the identity provider; verifies and redirects back to the app with a result code' })
+  @ApiOperation({
+    summary:
+      'Redirect target of the identity provider; verifies and redirects back to the app with a result code',
+  })
   @ApiFoundResponse({ description: 'To the app redirect URI with `code` (and `state`)' })
   async callback(@Req() req: Request): Promise<{ url: string; statusCode: number }> {
     const q = req.query;
-    const url = await this.service.completeLogin({ code: one(q.code), state: one(q.state), error: one(q.error, 64), iss: one(q.iss) });
+    const url = await this.service.completeLogin({
+      code: one(q.code),
+      state: one(q.state),
+      error: one(q.error, 64),
+      iss: one(q.iss),
+    });
     return { url, statusCode: 302 };
   }
 
@@ -52,7 +76,8 @@ export class IdentityVerificationController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary: 'Outcome of a login: sample date and token key, or the refusal',
-    description: 'Refusals: identity-not-verified, identity-blocked, identity-too-young, identity-test-too-old, identity-registry-unavailable, identity-login-failed.',
+    description:
+      'Refusals: identity-not-verified, identity-blocked, identity-too-young, identity-test-too-old, identity-registry-unavailable, identity-login-failed.',
   })
   @ApiOkResponse({ type: VerificationResultDto })
   async result(@Body() body: ResultRequestDto): Promise<VerificationResultDto> {
@@ -62,16 +87,23 @@ export class IdentityVerificationController {
   @Post('api/v1/identity/blind-signature')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Blind-sign the app\'s blinded upload token (RFC 9474), once per verification' })
+  @ApiOperation({ summary: "Blind-sign the app's blinded upload token (RFC 9474), once per verification" })
   @ApiOkResponse({ type: BlindSignatureDto })
   async blindSignature(@Body() body: BlindSignatureRequestDto): Promise<BlindSignatureDto> {
-    const signature = await this.service.blindSign(body.code, body.codeVerifier, body.keyId, Buffer.from(body.blindedMessage, 'base64url'));
+    const signature = await this.service.blindSign(
+      body.code,
+      body.codeVerifier,
+      body.keyId,
+      Buffer.from(body.blindedMessage, 'base64url'),
+    );
     return { blindSignature: Buffer.from(signature).toString('base64url') };
   }
 
   @Get('.well-known/veilig/identity-token-keys')
   @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'Token keys whose tokens are accepted: the app checks that its key is one of them' })
+  @ApiOperation({
+    summary: 'Token keys whose tokens are accepted: the app checks that its key is one of them',
+  })
   @ApiOkResponse({ type: TokenKeysDto })
   async keys(): Promise<TokenKeysDto> {
     return { keys: await this.tokenKeys.published() };

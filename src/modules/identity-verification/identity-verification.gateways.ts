@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { custom, errors as oidcErrors, Issuer, type BaseClient, type IdTokenClaims } from 'openid-client';
+import { custom, Issuer, errors as oidcErrors, type BaseClient, type IdTokenClaims } from 'openid-client';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { LabRegistryClient, type LabPerson } from '../../protocol/identity';
 import { LabRegistrySimulator } from '../../protocol/identity/simulators/lab-registry-simulator';
@@ -22,7 +22,9 @@ export class IdentitySimulators implements OnApplicationShutdown {
     const { oidc } = this.config.identity;
     if (!oidc.simulated) throw new Error('the identity provider simulator is not enabled');
     this.idpStarted ??= OidcProviderSimulator.start({
-      clients: [{ clientId: oidc.clientId, clientSecret: oidc.clientSecret, redirectUris: [oidc.redirectUri] }],
+      clients: [
+        { clientId: oidc.clientId, clientSecret: oidc.clientSecret, redirectUris: [oidc.redirectUri] },
+      ],
     }).then((sim) => {
       this.logger.log(`demo identity provider (simulator) at ${sim.issuer}`);
       return sim;
@@ -42,7 +44,9 @@ export class IdentitySimulators implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const running: Promise<{ close(): Promise<void> }>[] = [this.idpStarted, this.labStarted].filter((p) => p !== null);
+    const running: Promise<{ close(): Promise<void> }>[] = [this.idpStarted, this.labStarted].filter(
+      (p) => p !== null,
+    );
     await Promise.all(running.map((p) => p.then((s) => s.close()).catch(() => undefined)));
   }
 }
@@ -91,7 +95,10 @@ export class OidcGateway {
    * Exchanges the code and returns the validated ID token claims; throws OidcLoginError for anything the
    * provider or the validation refused (OIDC Core §3.1.3.7).
    */
-  async callback(params: { code: string; state: string; iss?: string }, checks: { state: string; nonce: string; codeVerifier: string }): Promise<IdTokenClaims> {
+  async callback(
+    params: { code: string; state: string; iss?: string },
+    checks: { state: string; nonce: string; codeVerifier: string },
+  ): Promise<IdTokenClaims> {
     const oidc = this.config.identity.oidc;
     const client = await this.getClient();
     try {
@@ -102,11 +109,13 @@ export class OidcGateway {
         response_type: 'code',
       });
       const claims = tokens.claims();
-      if (oidc.acrValues.length && !oidc.acrValues.includes(String(claims.acr))) throw new OidcLoginError('insufficient authentication level');
+      if (oidc.acrValues.length && !oidc.acrValues.includes(String(claims.acr)))
+        throw new OidcLoginError('insufficient authentication level');
       return claims;
     } catch (e) {
       if (e instanceof OidcLoginError) throw e;
-      if (e instanceof oidcErrors.RPError || e instanceof oidcErrors.OPError) throw new OidcLoginError(e.message);
+      if (e instanceof oidcErrors.RPError || e instanceof oidcErrors.OPError)
+        throw new OidcLoginError(e.message);
       throw new OidcLoginError(`identity provider unreachable: ${(e as Error).name}`);
     }
   }
@@ -155,7 +164,10 @@ export class LabRegistryGateway {
   /** Positive tests sampled on or after `since`; null for an unknown person (see protocol/identity/lab-registry.ts). */
   async positiveTests(nationalIdentifier: string, since: string): Promise<LabPerson | null> {
     const lab = this.config.identity.lab;
-    this.client ??= new LabRegistryClient(lab.url ?? (await this.sims.lab()).url, { apiKey: lab.apiKey, timeoutMs: lab.timeoutMs });
+    this.client ??= new LabRegistryClient(lab.url ?? (await this.sims.lab()).url, {
+      apiKey: lab.apiKey,
+      timeoutMs: lab.timeoutMs,
+    });
     return this.client.positiveTests(nationalIdentifier, since);
   }
 }

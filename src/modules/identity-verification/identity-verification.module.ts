@@ -21,7 +21,14 @@ import { TokenKeysService } from './token-keys.service';
 @Module({
   imports: [TypeOrmModule.forFeature(identityVerificationEntities), KeyStoreModule, AuditModule],
   controllers: [IdentityVerificationController],
-  providers: [IdentityVerificationService, TokenKeysService, IdentitySimulators, OidcGateway, LabRegistryGateway, IdentityPurgeProcessor],
+  providers: [
+    IdentityVerificationService,
+    TokenKeysService,
+    IdentitySimulators,
+    OidcGateway,
+    LabRegistryGateway,
+    IdentityPurgeProcessor,
+  ],
   exports: [IdentitySimulators],
 })
 export class IdentityVerificationModule implements OnModuleInit, OnApplicationBootstrap {

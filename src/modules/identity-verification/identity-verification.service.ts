@@ -11,11 +11,11 @@ import {
   checkCodeVerifier,
   checkEligibility,
   codeChallengeS256,
-  codeVerifier as newCodeVerifier,
   IDENTITY_REFUSALS,
   isIdentityRefusal,
   isoDay,
   LabRegistryError,
+  codeVerifier as newCodeVerifier,
   REFUSAL_OF_REASON,
   type IdentityRefusal,
   type PublishedTokenKey,
@@ -41,7 +41,10 @@ export interface CallbackParams {
 }
 
 /** Builds the problem the app shows for a refusal (see protocol/identity/refusals.ts). */
-export function refusal(slug: IdentityRefusal, extras: { reason?: string; retryAfterSeconds?: number } = {}): ProblemException {
+export function refusal(
+  slug: IdentityRefusal,
+  extras: { reason?: string; retryAfterSeconds?: number } = {},
+): ProblemException {
   const r = IDENTITY_REFUSALS[slug];
   return new ProblemException(r.status, slug, r.title, r.detail, {
     reason: extras.reason ?? r.reason,
@@ -49,7 +52,12 @@ export function refusal(slug: IdentityRefusal, extras: { reason?: string; retryA
   });
 }
 
-const invalidCode = () => badRequest('identity-invalid-code', 'Unknown or expired result code, or the code verifier does not match.', { reason: 'invalid-code' });
+const invalidCode = () =>
+  badRequest(
+    'identity-invalid-code',
+    'Unknown or expired result code, or the code verifier does not match.',
+    { reason: 'invalid-code' },
+  );
 
 /**
  * Identity-based verification (smittestopp-exposure-notification.md, "Verify infection"): national eID
@@ -78,14 +86,27 @@ export class IdentityVerificationService {
    * Starts a login for the app: checks its redirect URI against the allow-list, stores the login's
    * secrets and returns the identity provider's authorization URL (OIDC Core §3.1.2, RFC 7636).
    */
-  async startLogin(input: { redirectUri: string; codeChallenge: string; appState?: string }, clientIp: string): Promise<string> {
+  async startLogin(
+    input: { redirectUri: string; codeChallenge: string; appState?: string },
+    clientIp: string,
+  ): Promise<string> {
     if (!this.oidc.configured || !this.lab.configured) {
-      throw new ProblemException(503, 'identity-not-configured', 'Service unavailable', 'Identity-based verification is not configured on this server.');
+      throw new ProblemException(
+        503,
+        'identity-not-configured',
+        'Service unavailable',
+        'Identity-based verification is not configured on this server.',
+      );
     }
     if (!this.config.identity.appRedirectUris.includes(input.redirectUri)) {
-      throw badRequest('identity-bad-redirect-uri', 'redirect_uri is not a registered app redirect URI.', { reason: 'bad-redirect-uri' });
+      throw badRequest('identity-bad-redirect-uri', 'redirect_uri is not a registered app redirect URI.', {
+        reason: 'bad-redirect-uri',
+      });
     }
-    const limit = await this.rateLimiter.consume(`identity-login:${clientIp}`, { limit: this.config.identity.loginsPerIpPerMinute, windowMs: 60_000 });
+    const limit = await this.rateLimiter.consume(`identity-login:${clientIp}`, {
+      limit: this.config.identity.loginsPerIpPerMinute,
+      windowMs: 60_000,
+    });
     if (!limit.allowed) throw tooManyRequests(limit.retryAfterMs);
     const state = randomToken();
     const nonce = randomToken();
@@ -111,7 +132,12 @@ export class IdentityVerificationService {
     try {
       return await this.oidc.authorizationUrl({ state, nonce, codeChallenge: codeChallengeS256(verifier) });
     } catch {
-      throw new ProblemException(503, 'identity-provider-unavailable', 'Service unavailable', 'The national identity provider cannot be reached. Try again later.');
+      throw new ProblemException(
+        503,
+        'identity-provider-unavailable',
+        'Service unavailable',
+        'The national identity provider cannot be reached. Try again later.',
+      );
     }
   }
 
@@ -146,8 +172,16 @@ export class IdentityVerificationService {
       { kind: 'anonymous' },
       {
         action: 'identity.verification',
-        outcome: slug === 'verified' ? 'success' : slug === 'identity-login-failed' || slug === 'identity-registry-unavailable' ? 'failure' : 'denied',
-        details: { result: slug, reason: slug === 'verified' ? null : (result.reason ?? IDENTITY_REFUSALS[slug].reason) },
+        outcome:
+          slug === 'verified'
+            ? 'success'
+            : slug === 'identity-login-failed' || slug === 'identity-registry-unavailable'
+              ? 'failure'
+              : 'denied',
+        details: {
+          result: slug,
+          reason: slug === 'verified' ? null : (result.reason ?? IDENTITY_REFUSALS[slug].reason),
+        },
       },
     );
     const back = new URL(login.appRedirectUri);
@@ -160,14 +194,20 @@ export class IdentityVerificationService {
    * The app exchanges its result code (with its PKCE verifier) for the outcome: the sample date and the
    * token key to blind against, or the refusal as problem+json.
    */
-  async result(code: string, verifier: string): Promise<{ verified: true; sampleDate: string; tokenKey: PublishedTokenKey }> {
+  async result(
+    code: string,
+    verifier: string,
+  ): Promise<{ verified: true; sampleDate: string; tokenKey: PublishedTokenKey }> {
     const login = await this.loginForCode(code, verifier);
     if (login.outcome !== 'verified') {
       await this.logins.delete({ id: login.id });
-      throw refusal(isIdentityRefusal(login.outcome ?? '') ? (login.outcome as IdentityRefusal) : 'identity-login-failed', {
-        reason: login.reason ?? undefined,
-        retryAfterSeconds: login.retryAfterSeconds ?? undefined,
-      });
+      throw refusal(
+        isIdentityRefusal(login.outcome ?? '') ? (login.outcome as IdentityRefusal) : 'identity-login-failed',
+        {
+          reason: login.reason ?? undefined,
+          retryAfterSeconds: login.retryAfterSeconds ?? undefined,
+        },
+      );
     }
     const key = await this.tokenKeys.usable(login.tokenKeyId!);
     if (!key) throw invalidCode();
@@ -178,20 +218,33 @@ export class IdentityVerificationService {
    * Blind-signs the app's blinded token (RFC 9474 §4.3) once per verified login; the login is deleted in
    * the same step, so nothing of it remains to compare with the token later.
    */
-  async blindSign(code: string, verifier: string, keyId: string, blindedMessage: Uint8Array): Promise<Uint8Array> {
+  async blindSign(
+    code: string,
+    verifier: string,
+    keyId: string,
+    blindedMessage: Uint8Array,
+  ): Promise<Uint8Array> {
     const login = await this.loginForCode(code, verifier);
     if (login.outcome !== 'verified') throw invalidCode();
-    if (keyId !== login.tokenKeyId) throw badRequest('identity-wrong-token-key', 'Blind against the token key named in the verification result.', { reason: 'wrong-token-key' });
+    if (keyId !== login.tokenKeyId)
+      throw badRequest(
+        'identity-wrong-token-key',
+        'Blind against the token key named in the verification result.',
+        { reason: 'wrong-token-key' },
+      );
     const key = await this.tokenKeys.usable(keyId);
     if (!key) throw invalidCode();
     let signature: Uint8Array;
     try {
       signature = this.tokenKeys.blindSign(key, blindedMessage);
     } catch {
-      throw badRequest('identity-bad-blinded-message', 'The blinded message does not fit the token key.', { reason: 'bad-blinded-message' });
+      throw badRequest('identity-bad-blinded-message', 'The blinded message does not fit the token key.', {
+        reason: 'bad-blinded-message',
+      });
     }
     const deleted = await this.logins.delete({ id: login.id, resultCodeHash: login.resultCodeHash! });
-    if (!deleted.affected) throw conflict('identity-code-used', 'This verification already has its token signed.');
+    if (!deleted.affected)
+      throw conflict('identity-code-used', 'This verification already has its token signed.');
     return signature;
   }
 
@@ -201,18 +254,24 @@ export class IdentityVerificationService {
     const logins = (await this.logins.delete({ expiresAt: LessThan(now) })).affected ?? 0;
     const windowStart = new Date(now.getTime() - this.config.identity.limit.windowMs);
     const verifications = (await this.records.delete({ verifiedAt: LessThan(windowStart) })).affected ?? 0;
-    const spentTokens = (await this.dataSource.getRepository(SpentToken).delete({ expiresAt: LessThan(now) })).affected ?? 0;
+    const spentTokens =
+      (await this.dataSource.getRepository(SpentToken).delete({ expiresAt: LessThan(now) })).affected ?? 0;
     return { logins, verifications, tokenKeys: await this.tokenKeys.purgeExpired(), spentTokens };
   }
 
   private async loginForCode(code: string, verifier: string): Promise<IdentityLogin> {
     const login = await this.logins.findOneBy({ resultCodeHash: sha256Hex(code) });
-    if (!login || login.expiresAt <= this.clock.now() || !checkCodeVerifier(verifier, login.appCodeChallenge)) throw invalidCode();
+    if (!login || login.expiresAt <= this.clock.now() || !checkCodeVerifier(verifier, login.appCodeChallenge))
+      throw invalidCode();
     return login;
   }
 
   private async decide(login: IdentityLogin, params: CallbackParams): Promise<Outcome> {
-    if (params.error) return { outcome: 'identity-login-failed', reason: params.error === 'access_denied' ? 'login-cancelled' : 'login-failed' };
+    if (params.error)
+      return {
+        outcome: 'identity-login-failed',
+        reason: params.error === 'access_denied' ? 'login-cancelled' : 'login-failed',
+      };
     if (!params.code || !params.state) return { outcome: 'identity-login-failed', reason: 'login-failed' };
     let sub: string;
     let identifier: unknown;
@@ -225,7 +284,10 @@ export class IdentityVerificationService {
       identifier = claims[this.config.identity.oidc.identifierClaim];
     } catch (e) {
       // The message says which check failed (nonce, aud, signature, …); it carries no personal data.
-      this.logger.warn({ err: e instanceof OidcLoginError ? e.message : 'unexpected' }, 'identity provider login refused');
+      this.logger.warn(
+        { err: e instanceof OidcLoginError ? e.message : 'unexpected' },
+        'identity provider login refused',
+      );
       return { outcome: 'identity-login-failed', reason: 'login-failed' };
     }
     if (typeof identifier !== 'string' || !identifier || !sub) {
@@ -241,9 +303,18 @@ export class IdentityVerificationService {
     let person;
     try {
       // Twice the accepted sample age: enough to tell "test too old" from "no positive test".
-      person = await this.lab.positiveTests(identifier, isoDay(now - 2 * this.config.identity.rules.maxSampleAgeDays * DAY_MS));
+      person = await this.lab.positiveTests(
+        identifier,
+        isoDay(now - 2 * this.config.identity.rules.maxSampleAgeDays * DAY_MS),
+      );
     } catch (e) {
-      this.logger.warn({ kind: e instanceof LabRegistryError ? e.kind : 'unexpected', err: e instanceof LabRegistryError ? e.message : undefined }, 'lab registry lookup failed');
+      this.logger.warn(
+        {
+          kind: e instanceof LabRegistryError ? e.kind : 'unexpected',
+          err: e instanceof LabRegistryError ? e.message : undefined,
+        },
+        'lab registry lookup failed',
+      );
       return { outcome: 'identity-registry-unavailable' };
     }
     const eligibility = checkEligibility(person, today, this.config.identity.rules);
@@ -255,11 +326,15 @@ export class IdentityVerificationService {
         await em.insert(VerificationRecord, { subjectHash, verifiedAt: new Date(now) });
         // Counted after the insert, inside the transaction: two logins racing both see each other and
         // are refused, rather than both slipping under the limit.
-        const count = await em.countBy(VerificationRecord, { subjectHash, verifiedAt: MoreThan(new Date(now - this.config.identity.limit.windowMs)) });
+        const count = await em.countBy(VerificationRecord, {
+          subjectHash,
+          verifiedAt: MoreThan(new Date(now - this.config.identity.limit.windowMs)),
+        });
         if (count > this.config.identity.limit.maxVerifications) throw new BlockedError();
       });
     } catch (e) {
-      if (e instanceof BlockedError) return (await this.blockedFor(subjectHash)) ?? { outcome: 'identity-blocked' };
+      if (e instanceof BlockedError)
+        return (await this.blockedFor(subjectHash)) ?? { outcome: 'identity-blocked' };
       throw e;
     }
     return { outcome: 'verified', sampleDate: eligibility.sampleDate, tokenKeyId: key.id };
@@ -277,7 +352,10 @@ export class IdentityVerificationService {
     if (recent.length < maxVerifications) return null;
     // Free again when the oldest of the last N verifications leaves the window.
     const oldest = recent[recent.length - 1].verifiedAt.getTime();
-    return { outcome: 'identity-blocked', retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)) };
+    return {
+      outcome: 'identity-blocked',
+      retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)),
+    };
   }
 }
 

@@ -6,7 +6,14 @@ import { LessThan, MoreThan, Repository } from 'typeorm';
 import { EnvelopeCipher } from '../../common/crypto/envelope';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
-import { blindSign, dayMs, isoDay, publicKeyOf, tokenKeyId, type PublishedTokenKey } from '../../protocol/identity';
+import {
+  blindSign,
+  dayMs,
+  isoDay,
+  publicKeyOf,
+  tokenKeyId,
+  type PublishedTokenKey,
+} from '../../protocol/identity';
 import { TokenKey } from './entities/token-key.entity';
 
 const generateRsa = promisify(generateKeyPair);
@@ -39,7 +46,10 @@ export class TokenKeysService {
     const issuedOn = isoDay(this.clock.now().getTime());
     const existing = await this.keys.findOneBy({ issuedOn, sampleDate });
     if (existing) return existing;
-    const { publicKey, privateKey } = await generateRsa('rsa', { modulusLength: MODULUS_BITS, publicExponent: 0x10001 });
+    const { publicKey, privateKey } = await generateRsa('rsa', {
+      modulusLength: MODULUS_BITS,
+      publicExponent: 0x10001,
+    });
     const spki = publicKey.export({ format: 'der', type: 'spki' });
     const row = this.keys.create({
       id: tokenKeyId(spki),
@@ -68,7 +78,10 @@ export class TokenKeysService {
 
   /** Every key whose tokens are still accepted, for `GET /.well-known/veilig/identity-token-keys`. */
   async published(): Promise<PublishedTokenKey[]> {
-    const rows = await this.keys.find({ where: { notAfter: MoreThan(this.clock.now()) }, order: { issuedOn: 'ASC', sampleDate: 'ASC' } });
+    const rows = await this.keys.find({
+      where: { notAfter: MoreThan(this.clock.now()) },
+      order: { issuedOn: 'ASC', sampleDate: 'ASC' },
+    });
     return rows.map((k) => toPublished(k));
   }
 
@@ -76,7 +89,11 @@ export class TokenKeysService {
   blindSign(key: TokenKey, blindedMessage: Uint8Array): Uint8Array {
     let privateKey = this.privateKeys.get(key.id);
     if (!privateKey) {
-      privateKey = createPrivateKey({ key: this.cipher.decrypt(key.privateKey, CONTEXT), format: 'der', type: 'pkcs8' });
+      privateKey = createPrivateKey({
+        key: this.cipher.decrypt(key.privateKey, CONTEXT),
+        format: 'der',
+        type: 'pkcs8',
+      });
       this.privateKeys.set(key.id, privateKey);
     }
     return blindSign(privateKey, blindedMessage);
@@ -90,11 +107,19 @@ export class TokenKeysService {
   /** Deletes keys past `notAfter` and forgets their decrypted private keys. */
   async purgeExpired(): Promise<number> {
     const now = this.clock.now();
-    for (const id of this.privateKeys.keys()) if (!(await this.keys.existsBy({ id, notAfter: MoreThan(now) }))) this.privateKeys.delete(id);
+    for (const id of this.privateKeys.keys())
+      if (!(await this.keys.existsBy({ id, notAfter: MoreThan(now) }))) this.privateKeys.delete(id);
     return (await this.keys.delete({ notAfter: LessThan(now) })).affected ?? 0;
   }
 }
 
 export function toPublished(k: TokenKey): PublishedTokenKey {
-  return { keyId: k.id, issuedOn: k.issuedOn, sampleDate: k.sampleDate, maxKeys: k.maxKeys, notAfter: k.notAfter.toISOString(), publicKey: k.publicKey };
+  return {
+    keyId: k.id,
+    issuedOn: k.issuedOn,
+    sampleDate: k.sampleDate,
+    maxKeys: k.maxKeys,
+    notAfter: k.notAfter.toISOString(),
+    publicKey: k.publicKey,
+  };
 }

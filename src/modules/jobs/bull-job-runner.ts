@@ -47,7 +47,10 @@ export class BullJobRunner extends JobRunner {
     }
     for (const q of this.queues.values()) {
       q.on('failed', (job, err) =>
-        this.logger.warn({ err, job: `${q.name}:${job.name}`, jobId: job.id, attempt: job.attemptsMade }, 'job attempt failed'),
+        this.logger.warn(
+          { err, job: `${q.name}:${job.name}`, jobId: job.id, attempt: job.attemptsMade },
+          'job attempt failed',
+        ),
       );
     }
   }
@@ -64,13 +67,19 @@ export class BullJobRunner extends JobRunner {
     });
   }
 
-  async addRepeatable<T>(job: JobDefinition, data: T, repeat: RepeatOptions, options: Pick<JobOptions, 'attempts' | 'backoffMs'> = {}): Promise<void> {
+  async addRepeatable<T>(
+    job: JobDefinition,
+    data: T,
+    repeat: RepeatOptions,
+    options: Pick<JobOptions, 'attempts' | 'backoffMs'> = {},
+  ): Promise<void> {
     const queue = this.queue(job.queue);
     const bullRepeat: Bull.CronRepeatOptions | Bull.EveryRepeatOptions =
       'everyMs' in repeat ? { every: repeat.everyMs } : { cron: repeat.cron, tz: repeat.tz ?? 'UTC' };
     // A changed schedule (new config) replaces the old one instead of running both.
     for (const existing of await queue.getRepeatableJobs()) {
-      const same = 'everyMs' in repeat ? Number(existing.every) === repeat.everyMs : existing.cron === repeat.cron;
+      const same =
+        'everyMs' in repeat ? Number(existing.every) === repeat.everyMs : existing.cron === repeat.cron;
       if (existing.name === job.name && !same) await queue.removeRepeatableByKey(existing.key);
     }
     await queue.add(job.name, data, {

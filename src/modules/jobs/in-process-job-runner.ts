@@ -70,7 +70,12 @@ export class InProcessJobRunner extends JobRunner {
     else this.beforeStart.push(queued);
   }
 
-  async addRepeatable<T>(job: JobDefinition, data: T, repeat: RepeatOptions, options: Pick<JobOptions, 'attempts' | 'backoffMs'> = {}): Promise<void> {
+  async addRepeatable<T>(
+    job: JobDefinition,
+    data: T,
+    repeat: RepeatOptions,
+    options: Pick<JobOptions, 'attempts' | 'backoffMs'> = {},
+  ): Promise<void> {
     const scheduleNext = () => {
       if (this.closed) return;
       const next = nextRun(repeat, this.now());
@@ -118,10 +123,16 @@ export class InProcessJobRunner extends JobRunner {
         return this.done();
       }
       const delay = queued.backoffMs * 2 ** (attempt - 1);
-      this.logger.warn({ job: jobKey(queued.job), jobId: queued.id, attempt, retryInMs: delay }, 'job failed; will retry');
+      this.logger.warn(
+        { job: jobKey(queued.job), jobId: queued.id, attempt, retryInMs: delay },
+        'job failed; will retry',
+      );
       this.later(delay, () => {
         const previous = this.chains.get(queued.job.queue) ?? Promise.resolve();
-        this.chains.set(queued.job.queue, previous.then(() => this.runOnce(queued, attempt + 1)));
+        this.chains.set(
+          queued.job.queue,
+          previous.then(() => this.runOnce(queued, attempt + 1)),
+        );
       });
     }
   }
@@ -132,10 +143,13 @@ export class InProcessJobRunner extends JobRunner {
   }
 
   private later(ms: number, fn: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     t.unref();
     this.timers.add(t);
   }

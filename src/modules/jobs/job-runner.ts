@@ -31,7 +31,12 @@ export interface JobHandler<T = unknown> {
 export abstract class JobRunner {
   abstract add<T>(job: JobDefinition, data: T, options?: JobOptions): Promise<void>;
   /** Every instance may register the same schedule: each period still runs once. */
-  abstract addRepeatable<T>(job: JobDefinition, data: T, repeat: RepeatOptions, options?: Pick<JobOptions, 'attempts' | 'backoffMs'>): Promise<void>;
+  abstract addRepeatable<T>(
+    job: JobDefinition,
+    data: T,
+    repeat: RepeatOptions,
+    options?: Pick<JobOptions, 'attempts' | 'backoffMs'>,
+  ): Promise<void>;
   abstract register(job: JobDefinition, handler: JobHandler): void;
   abstract start(): Promise<void>;
   abstract close(): Promise<void>;

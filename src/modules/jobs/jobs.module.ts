@@ -46,9 +46,11 @@ export class JobsExplorer implements OnModuleInit, OnApplicationBootstrap, OnApp
     for (const key of declaredKeys) {
       const entry = found.get(key);
       if (!entry) problems.push(`job ${key} is declared but has no @JobProcessor`);
-      else if (entry.names.length > 1) problems.push(`job ${key} has ${entry.names.length} processors: ${entry.names.join(', ')}`);
+      else if (entry.names.length > 1)
+        problems.push(`job ${key} has ${entry.names.length} processors: ${entry.names.join(', ')}`);
     }
-    for (const key of found.keys()) if (!declaredKeys.has(key)) problems.push(`processor for undeclared job ${key}`);
+    for (const key of found.keys())
+      if (!declaredKeys.has(key)) problems.push(`processor for undeclared job ${key}`);
     if (problems.length) throw new Error(`Job configuration is invalid:\n  - ${problems.join('\n  - ')}`);
     for (const def of this.declared) this.runner.register(def, found.get(jobKey(def))!.handler);
   }

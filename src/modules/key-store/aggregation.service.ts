@@ -3,15 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { FileStore } from '../../infrastructure/file-store';
+import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
-import { DSOS_MISSING, FIELD_ABSENT, KEY_LENGTH, KeyColumns, writeExportFileFromColumns } from '../../protocol/gaen';
+import { FileStore } from '../../infrastructure/file-store';
+import {
+  DSOS_MISSING,
+  FIELD_ABSENT,
+  KEY_LENGTH,
+  KeyColumns,
+  writeExportFileFromColumns,
+} from '../../protocol/gaen';
 import { DeterministicRandom } from './deterministic-random';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
 import { ExportFile } from './entities/export-file.entity';
 import { ExportSigningService } from './export-signing.service';
-import { isUniqueViolation } from '../../database/errors';
 
 /** Rows per page when reading keys row by row (SQLite). */
 const PAGE = 50_000;
@@ -26,7 +32,6 @@ export interface CycleReport {
   realKeys: number;
   files: number;
 }
-
 
 interface RawKeyRow {
   id: number;
@@ -90,7 +95,10 @@ export class AggregationService {
       const batch = await this.openBatch(region, windowStart, windowEnd, stats.count);
       if (!batch) continue;
       const keys = await this.readWindow(batch, stats);
-      this.logger.log({ region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) }, 'keys read for export');
+      this.logger.log(
+        { region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) },
+        'keys read for export',
+      );
       reports.push(await this.produceFiles(batch, keys));
     }
     return reports;
@@ -112,12 +120,25 @@ export class AggregationService {
    * Opens the region's next batch in the chain; null when another instance opened one first (the unique
    * (region, window start) or (region, window end) refuses the second) or the chain moved on meanwhile.
    */
-  private async openBatch(region: string, windowStart: Date, windowEnd: Date, keyCount: number): Promise<ExportBatch | null> {
+  private async openBatch(
+    region: string,
+    windowStart: Date,
+    windowEnd: Date,
+    keyCount: number,
+  ): Promise<ExportBatch | null> {
     try {
       return await this.dataSource.transaction(async (em) => {
         const previous = await em.findOne(ExportBatch, { where: { region }, order: { windowEnd: 'DESC' } });
         if (previous && previous.windowEnd.getTime() !== windowStart.getTime()) return null;
-        const batch = em.create(ExportBatch, { region, windowStart, windowEnd, status: 'pending', keyCount, createdAt: this.clock.now(), completedAt: null });
+        const batch = em.create(ExportBatch, {
+          region,
+          windowStart,
+          windowEnd,
+          status: 'pending',
+          keyCount,
+          createdAt: this.clock.now(),
+          completedAt: null,
+        });
         await em.insert(ExportBatch, batch);
         return batch;
       });
@@ -130,14 +151,21 @@ export class AggregationService {
   /** Count, first availability and id span of the region's keys with `available_at` in (start, end]. */
   private async windowStats(region: string, start: Date | null, end: Date): Promise<WindowStats> {
     const { sql, params } = this.windowFilter(region, start, end);
-    const [row] = await this.dataSource.query<{ n: string | number; first: Date | string | null; lo: number | null; hi: number | null }[]>(
+    const [row] = await this.dataSource.query<
+      { n: string | number; first: Date | string | null; lo: number | null; hi: number | null }[]
+    >(
       `SELECT COUNT(*) AS n, MIN(available_at) AS first, MIN(id) AS lo, MAX(id) AS hi FROM diagnosis_key WHERE ${sql}`,
       params,
     );
-    const availableAt = this.dataSource.getRepository(DiagnosisKey).metadata.findColumnWithPropertyName('availableAt')!;
+    const availableAt = this.dataSource
+      .getRepository(DiagnosisKey)
+      .metadata.findColumnWithPropertyName('availableAt')!;
     return {
       count: Number(row.n),
-      firstAvailable: row.first === null ? null : (this.dataSource.driver.prepareHydratedValue(row.first, availableAt) as Date),
+      firstAvailable:
+        row.first === null
+          ? null
+          : (this.dataSource.driver.prepareHydratedValue(row.first, availableAt) as Date),
       lowId: row.lo ?? 0,
       highId: row.hi ?? 0,
     };
@@ -145,7 +173,9 @@ export class AggregationService {
 
   private windowFilter(region: string, start: Date | null, end: Date): { sql: string; params: unknown[] } {
     const postgres = this.dataSource.options.type === 'postgres';
-    const availableAt = this.dataSource.getRepository(DiagnosisKey).metadata.findColumnWithPropertyName('availableAt')!;
+    const availableAt = this.dataSource
+      .getRepository(DiagnosisKey)
+      .metadata.findColumnWithPropertyName('availableAt')!;
     const at = (d: Date) => this.dataSource.driver.preparePersistentValue(d, availableAt) as unknown;
     const params: unknown[] = [region, at(end)];
     let sql = `region = ${postgres ? '$1' : '?'} AND available_at <= ${postgres ? '$2' : '?'}`;
@@ -173,7 +203,8 @@ export class AggregationService {
         // OFFSET 0 keeps the id range as the inner scan (primary key), whatever the statistics say: a
         // freshly loaded table would otherwise be read by the window's index once per chunk.
         `FROM (SELECT * FROM diagnosis_key WHERE id > $${params.length + 1} AND id <= $${params.length + 2} OFFSET 0) chunk WHERE ${filter}`;
-      const fetch = (from: number) => this.dataSource.query<PackedKeyChunk[]>(sql, [...params, from, from + ID_CHUNK]);
+      const fetch = (from: number) =>
+        this.dataSource.query<PackedKeyChunk[]>(sql, [...params, from, from + ID_CHUNK]);
       // Two chunks in flight: the database reads the next one while this process unpacks the current.
       let next: Promise<PackedKeyChunk[]> | null = stats.count > 0 ? fetch(stats.lowId - 1) : null;
       try {
@@ -189,7 +220,7 @@ export class AggregationService {
       }
     } else {
       const sql = `SELECT ${KEY_COLUMNS_SQL} FROM diagnosis_key WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`;
-      for (let lastId = 0; ; ) {
+      for (let lastId = 0; ;) {
         const rows = await this.dataSource.query<RawKeyRow[]>(sql, [...params, lastId, PAGE]);
         if (rows.length === 0) break;
         keys.append(rows);
@@ -203,8 +234,17 @@ export class AggregationService {
   private async produceFiles(batch: ExportBatch, read?: BatchKeys): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
     let phase = performance.now();
-    const { cols: keys, byId } = read ?? (await this.readWindow(batch, await this.windowStats(batch.region, batch.windowStart, batch.windowEnd)));
-    if (!read) this.logger.log({ batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) }, 'batch keys loaded');
+    const { cols: keys, byId } =
+      read ??
+      (await this.readWindow(
+        batch,
+        await this.windowStats(batch.region, batch.windowStart, batch.windowEnd),
+      ));
+    if (!read)
+      this.logger.log(
+        { batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) },
+        'batch keys loaded',
+      );
     phase = performance.now();
     const rng = new DeterministicRandom(paddingSecret, `export-batch:${batch.id}`);
     // Shuffle from id order, so a resumed batch gets the very same files' key sets.
@@ -216,7 +256,10 @@ export class AggregationService {
     const endTs = Math.floor(batch.windowEnd.getTime() / 1000);
     const rows: ExportFile[] = [];
     for (let f = 0; f < fileCount; f++) {
-      const slice = order.subarray(f * exportMaxKeysPerFile, Math.min(keys.count, (f + 1) * exportMaxKeysPerFile));
+      const slice = order.subarray(
+        f * exportMaxKeysPerFile,
+        Math.min(keys.count, (f + 1) * exportMaxKeysPerFile),
+      );
       // Columns and an order, never an object per key: flat memory for files of 500,000 keys.
       let fileKeys: KeyColumns = keys;
       let fileOrder: Uint32Array | undefined = slice;
@@ -228,13 +271,28 @@ export class AggregationService {
       // Android tells files apart by (start, end, batch_num): give each file of a cycle its own end.
       const fileEnd = endTs + f;
       const zip = await writeExportFileFromColumns(
-        { startTimestamp: startTs, endTimestamp: fileEnd, region: batch.region, batchNum: 1, batchSize: 1, signatureInfos: [this.signing.activeInfo()] },
+        {
+          startTimestamp: startTs,
+          endTimestamp: fileEnd,
+          region: batch.region,
+          batchNum: 1,
+          batchSize: 1,
+          signatureInfos: [this.signing.activeInfo()],
+        },
         fileKeys,
         signer,
         fileOrder,
       );
       const name = `${batch.region}-${startTs}-${fileEnd}.zip`;
-      this.logger.log({ batchId: batch.id, file: `${f + 1}/${fileCount}`, keys: fileKeyCount, ms: Math.round(performance.now() - phase) }, 'export file signed');
+      this.logger.log(
+        {
+          batchId: batch.id,
+          file: `${f + 1}/${fileCount}`,
+          keys: fileKeyCount,
+          ms: Math.round(performance.now() - phase),
+        },
+        'export file signed',
+      );
       phase = performance.now();
       await this.files.put(exportStorageKey(batch.region, name), zip);
       rows.push(
@@ -256,9 +314,16 @@ export class AggregationService {
     await this.dataSource.transaction(async (em) => {
       await em.delete(ExportFile, { batchId: batch.id });
       if (rows.length > 0) await em.insert(ExportFile, rows);
-      await em.update(ExportBatch, { id: batch.id }, { status: 'complete', completedAt: this.clock.now(), keyCount: keys.count });
+      await em.update(
+        ExportBatch,
+        { id: batch.id },
+        { status: 'complete', completedAt: this.clock.now(), keyCount: keys.count },
+      );
     });
-    this.logger.log({ region: batch.region, batchId: batch.id, keys: keys.count, files: rows.length }, 'export batch published');
+    this.logger.log(
+      { region: batch.region, batchId: batch.id, keys: keys.count, files: rows.length },
+      'export batch published',
+    );
     return { region: batch.region, batchId: batch.id, realKeys: keys.count, files: rows.length };
   }
 }
@@ -296,7 +361,8 @@ class GrowingBatchKeys {
   }
 
   append(rows: RawKeyRow[]): void {
-    if (this.count + rows.length > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + rows.length));
+    if (this.count + rows.length > this.cols.count)
+      this.grow(Math.max(this.cols.count * 2, this.count + rows.length));
     const c = this.cols;
     for (const k of rows) {
       const n = this.count++;
@@ -379,12 +445,20 @@ export function exportStorageKey(region: string, name: string): string {
  * The file's real keys followed by generated ones up to `target`; each generated key copies the metadata
  * of a random real key of the same file, so padding cannot be told apart.
  */
-function withPadding(keys: KeyColumns, slice: Uint32Array, target: number, rng: DeterministicRandom): KeyColumns {
+function withPadding(
+  keys: KeyColumns,
+  slice: Uint32Array,
+  target: number,
+  rng: DeterministicRandom,
+): KeyColumns {
   const out = KeyColumns.allocate(target);
   for (let n = 0; n < target; n++) {
     const real = n < slice.length;
     const i = real ? slice[n] : slice[rng.int(slice.length)];
-    out.keyData.set(real ? keys.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH) : rng.bytes(KEY_LENGTH), n * KEY_LENGTH);
+    out.keyData.set(
+      real ? keys.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH) : rng.bytes(KEY_LENGTH),
+      n * KEY_LENGTH,
+    );
     out.rollingStartIntervalNumber[n] = keys.rollingStartIntervalNumber[i]!;
     out.rollingPeriod[n] = keys.rollingPeriod[i]!;
     out.transmissionRiskLevel[n] = keys.transmissionRiskLevel[i]!;

@@ -3,7 +3,12 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { createEcdsaSigner, ECDSA_P256_SHA256_OID, type ExportSigner, type SignatureInfo } from '../../protocol/gaen';
+import {
+  createEcdsaSigner,
+  ECDSA_P256_SHA256_OID,
+  type ExportSigner,
+  type SignatureInfo,
+} from '../../protocol/gaen';
 
 export interface PublishedSigningKey {
   verificationKeyId: string;
@@ -36,7 +41,10 @@ export class ExportSigningService implements OnModuleInit {
         this.logger.log(`generated a development export signing key (${k.version})`);
       }
       const privateKey = createPrivateKey(readFileSync(k.file));
-      if (privateKey.asymmetricKeyType !== 'ec' || privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      if (
+        privateKey.asymmetricKeyType !== 'ec' ||
+        privateKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1'
+      ) {
         throw new Error(`export signing key ${k.version} is not a P-256 key`);
       }
       return { version: k.version, privateKey, publicKey: createPublicKey(privateKey) };

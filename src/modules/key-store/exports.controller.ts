@@ -5,8 +5,8 @@ import { IsOptional, Matches } from 'class-validator';
 import type { Response } from 'express';
 import { createHash } from 'node:crypto';
 import { MoreThan, Repository } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { notFound } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { FileStore } from '../../infrastructure/file-store';
 import type { ExportIndexEntry } from '../../protocol/key-upload';
 import { Public } from '../accounts/auth/auth.decorators';
@@ -34,7 +34,6 @@ class IndexQuery {
   after?: string;
 }
 
-
 /** Downloads for apps and CDNs: a short-lived index per region and immutable, signed export files. */
 @ApiTags('key store')
 @Public()
@@ -57,19 +56,41 @@ export class ExportsController {
   ): Promise<void> {
     const entries = await this.entries(region, after);
     const body = JSON.stringify({ region, files: entries });
-    this.sendCacheable(res, body, 'application/json', `public, max-age=${this.config.keyStore.indexMaxAgeSeconds}`, ifNoneMatch);
+    this.sendCacheable(
+      res,
+      body,
+      'application/json',
+      `public, max-age=${this.config.keyStore.indexMaxAgeSeconds}`,
+      ifNoneMatch,
+    );
   }
 
   @Get('api/v1/exports/:region/index.txt')
-  @ApiOperation({ summary: 'The same index as plain text, one file path per line (as the Google reference server)' })
-  async indexText(@Param() { region }: RegionParam, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() res: Response): Promise<void> {
+  @ApiOperation({
+    summary: 'The same index as plain text, one file path per line (as the Google reference server)',
+  })
+  async indexText(
+    @Param() { region }: RegionParam,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const body = (await this.entries(region)).map((e) => e.url).join('\n');
-    this.sendCacheable(res, body, 'text/plain', `public, max-age=${this.config.keyStore.indexMaxAgeSeconds}`, ifNoneMatch);
+    this.sendCacheable(
+      res,
+      body,
+      'text/plain',
+      `public, max-age=${this.config.keyStore.indexMaxAgeSeconds}`,
+      ifNoneMatch,
+    );
   }
 
   @Get('api/v1/exports/:region/:name')
   @ApiOperation({ summary: 'One signed export.zip (immutable)' })
-  async file(@Param() { region, name }: FileParam, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() res: Response): Promise<void> {
+  async file(
+    @Param() { region, name }: FileParam,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const row = await this.exportFiles.findOneBy({ region, name });
     if (!row) throw notFound('No such export file.');
     const etag = `"${row.sha256}"`;
@@ -84,7 +105,9 @@ export class ExportsController {
   }
 
   @Get('.well-known/veilig/export-signing-keys')
-  @ApiOperation({ summary: 'Public keys that sign exports (for apps and other countries), the active one marked' })
+  @ApiOperation({
+    summary: 'Public keys that sign exports (for apps and other countries), the active one marked',
+  })
   signingKeys(): { keys: PublishedSigningKey[] } {
     return { keys: this.signing.published() };
   }
@@ -110,7 +133,13 @@ export class ExportsController {
     }));
   }
 
-  private sendCacheable(res: Response, body: string, type: string, cacheControl: string, ifNoneMatch?: string): void {
+  private sendCacheable(
+    res: Response,
+    body: string,
+    type: string,
+    cacheControl: string,
+    ifNoneMatch?: string,
+  ): void {
     const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
     res.setHeader('ETag', etag).setHeader('Cache-Control', cacheControl);
     if (ifNoneMatch === etag) {

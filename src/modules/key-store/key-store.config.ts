@@ -15,15 +15,23 @@ export const keyStoreConfig = defineConfigSection({
       .string()
       .regex(/^[A-Z]{2}$/)
       .default('NL')
-      .describe('ISO 3166-1 alpha-2 of this national backend: origin of its apps\' keys and the region of its exports.'),
+      .describe(
+        "ISO 3166-1 alpha-2 of this national backend: origin of its apps' keys and the region of its exports.",
+      ),
     UPLOAD_TOKEN_SECRET: envSecret(
       'dev-only-upload-token-secret-change-me-0000000000',
       'HMAC key (≥ 32 chars) that signs upload tokens issued by the verification flows.',
     ),
     UPLOAD_TOKEN_TTL_MINUTES: envInt(60, 1, 24 * 60).describe('Lifetime of an upload token.'),
-    EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe('Aggregation cycle: how often ready keys become a signed export.'),
-    EXPORT_MIN_KEYS: envInt(1000, 0, 1_000_000).describe('Export files with fewer real keys are padded with generated keys up to this count.'),
-    EXPORT_MAX_KEYS_PER_FILE: envInt(500_000, 1000, 1_000_000).describe('Keys per export file at most; larger cycles are split.'),
+    EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe(
+      'Aggregation cycle: how often ready keys become a signed export.',
+    ),
+    EXPORT_MIN_KEYS: envInt(1000, 0, 1_000_000).describe(
+      'Export files with fewer real keys are padded with generated keys up to this count.',
+    ),
+    EXPORT_MAX_KEYS_PER_FILE: envInt(500_000, 1000, 1_000_000).describe(
+      'Keys per export file at most; larger cycles are split.',
+    ),
     EXPORT_SETTLE_SECONDS: envInt(60, 0, 3600).describe(
       'A cycle exports keys that became available up to this long before it runs, so an upload still being committed is never skipped; keep it above the longest upload transaction.',
     ),
@@ -42,19 +50,28 @@ export const keyStoreConfig = defineConfigSection({
       .string()
       .regex(/^[A-Za-z0-9_]+$/)
       .optional()
-      .describe('Version that signs new exports (default: the last listed); the others stay published for rotation.'),
+      .describe(
+        'Version that signs new exports (default: the last listed); the others stay published for rotation.',
+      ),
     EXPORT_PADDING_SECRET: envSecret(
       'dev-only-export-padding-secret-change-me-000000000',
       'Seeds the generated padding keys of an export, so a re-run after a crash writes the same file.',
     ),
     KEY_RETENTION_DAYS: envInt(14, 1, 60).describe('Keys and export files older than this are deleted.'),
-    EXPORT_INDEX_MAX_AGE_SECONDS: envInt(300, 0, 86400).describe('Cache lifetime of the export index (files are immutable).'),
+    EXPORT_INDEX_MAX_AGE_SECONDS: envInt(300, 0, 86400).describe(
+      'Cache lifetime of the export index (files are immutable).',
+    ),
   },
   check: (env, core) => {
     const problems: string[] = [];
-    if (core.isProduction && !env.EXPORT_SIGNING_KEYS) problems.push('EXPORT_SIGNING_KEYS: production needs configured export signing keys');
+    if (core.isProduction && !env.EXPORT_SIGNING_KEYS)
+      problems.push('EXPORT_SIGNING_KEYS: production needs configured export signing keys');
     const versions = env.EXPORT_SIGNING_KEYS?.split(',').map((p) => p.split('=')[0]) ?? [];
-    if (env.EXPORT_SIGNING_ACTIVE_VERSION && env.EXPORT_SIGNING_KEYS && !versions.includes(env.EXPORT_SIGNING_ACTIVE_VERSION)) {
+    if (
+      env.EXPORT_SIGNING_ACTIVE_VERSION &&
+      env.EXPORT_SIGNING_KEYS &&
+      !versions.includes(env.EXPORT_SIGNING_ACTIVE_VERSION)
+    ) {
       problems.push('EXPORT_SIGNING_ACTIVE_VERSION: not one of the versions in EXPORT_SIGNING_KEYS');
     }
     return problems;

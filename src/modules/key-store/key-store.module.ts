@@ -45,7 +45,11 @@ export class KeyStoreModule implements OnModuleInit, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.jobs.addRepeatable(JOBS.aggregateExports, {}, { everyMs: this.config.keyStore.exportPeriodMs });
+    await this.jobs.addRepeatable(
+      JOBS.aggregateExports,
+      {},
+      { everyMs: this.config.keyStore.exportPeriodMs },
+    );
     await this.jobs.addRepeatable(JOBS.purgeKeys, {}, { cron: '17 * * * *' });
   }
 }

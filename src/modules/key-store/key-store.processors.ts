@@ -25,7 +25,11 @@ export class AggregateExportsProcessor implements JobHandler<{ windowEnd?: strin
   ) {}
 
   async handle(data: { windowEnd?: string }, ctx: JobContext): Promise<void> {
-    await this.aggregation.runCycle(data.windowEnd ? new Date(data.windowEnd) : new Date(ctx.scheduledAt.getTime() - this.config.keyStore.settleMs));
+    await this.aggregation.runCycle(
+      data.windowEnd
+        ? new Date(data.windowEnd)
+        : new Date(ctx.scheduledAt.getTime() - this.config.keyStore.settleMs),
+    );
   }
 }
 
@@ -55,16 +59,22 @@ export class PurgeKeysProcessor implements JobHandler {
       .execute();
     const oldFiles = await this.dataSource.getRepository(ExportFile).findBy({ createdAt: LessThan(cutoff) });
     for (const f of oldFiles) await this.files.delete(exportStorageKey(f.region, f.name));
-    if (oldFiles.length) await this.dataSource.getRepository(ExportFile).delete({ id: In(oldFiles.map((f) => f.id)) });
+    if (oldFiles.length)
+      await this.dataSource.getRepository(ExportFile).delete({ id: In(oldFiles.map((f) => f.id)) });
     // A region's newest batch stays: the next window starts where it ended.
     const batches = await this.dataSource
       .createQueryBuilder()
       .delete()
       .from(ExportBatch)
       .where("status = 'complete' AND window_end < :cutoff", { cutoff })
-      .andWhere('window_end < (SELECT MAX(newest.window_end) FROM export_batch newest WHERE newest.region = export_batch.region)')
+      .andWhere(
+        'window_end < (SELECT MAX(newest.window_end) FROM export_batch newest WHERE newest.region = export_batch.region)',
+      )
       .execute();
     const tokens = await this.tokens.purgeExpired();
-    this.logger.log({ keys: keys.affected ?? 0, files: oldFiles.length, batches: batches.affected ?? 0, tokens }, 'retention purge done');
+    this.logger.log(
+      { keys: keys.affected ?? 0, files: oldFiles.length, batches: batches.affected ?? 0, tokens },
+      'retention purge done',
+    );
   }
 }

@@ -36,7 +36,11 @@ export class KeyUploadController {
       'Authorise with `Authorization: Bearer <upload token>` or a `verification` object (professional-signed flow). ' +
       'Each refusal is problem+json with `reason` and, for key problems, `keyIndex`. Every answer carries random `padding`.',
   })
-  @ApiHeader({ name: 'X-Chaff', required: false, description: 'Marks a decoy upload: answered like a real one, nothing stored' })
+  @ApiHeader({
+    name: 'X-Chaff',
+    required: false,
+    description: 'Marks a decoy upload: answered like a real one, nothing stored',
+  })
   @ApiOkResponse({ type: KeyUploadResponseDto })
   async upload(
     @Body() body: KeyUploadDto,
@@ -53,7 +57,11 @@ export class KeyUploadController {
   /** Same checks on the keys, same status and shape, about the same time; nothing is stored. */
   private async decoy(body: KeyUploadDto, started: number): Promise<{ insertedKeys: number }> {
     const checked = checkUploadKeys(body.keys, this.clock.now().getTime());
-    if (!checked.ok) throw badRequest(`key-${checked.reason}`, checked.detail, { reason: checked.reason, keyIndex: checked.keyIndex });
+    if (!checked.ok)
+      throw badRequest(`key-${checked.reason}`, checked.detail, {
+        reason: checked.reason,
+        keyIndex: checked.keyIndex,
+      });
     const wait = this.typicalMs * (0.8 + randomInt(0, 400) / 1000) - (performance.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return { insertedKeys: checked.keys.length };

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { badRequest, ProblemException } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
@@ -30,18 +30,33 @@ export class KeyUploadService {
    */
   async upload(body: KeyUploadRequest, authorization: string | undefined): Promise<number> {
     const now = this.clock.now();
-    const checked = checkUploadKeys(body.keys, now.getTime(), { maxKeys: 30, retentionDays: this.config.keyStore.retentionDays, maxDaysSinceOnset: 14 });
-    if (!checked.ok) throw badRequest(`key-${checked.reason}`, checked.detail, { reason: checked.reason, keyIndex: checked.keyIndex });
+    const checked = checkUploadKeys(body.keys, now.getTime(), {
+      maxKeys: 30,
+      retentionDays: this.config.keyStore.retentionDays,
+      maxDaysSinceOnset: 14,
+    });
+    if (!checked.ok)
+      throw badRequest(`key-${checked.reason}`, checked.detail, {
+        reason: checked.reason,
+        keyIndex: checked.keyIndex,
+      });
     const origin = body.origin ?? this.config.keyStore.homeRegion;
-    if (!isCountryCode(origin)) throw badRequest('bad-country', `origin "${origin}" is not an ISO 3166-1 alpha-2 code.`, { reason: 'bad-country' });
+    if (!isCountryCode(origin))
+      throw badRequest('bad-country', `origin "${origin}" is not an ISO 3166-1 alpha-2 code.`, {
+        reason: 'bad-country',
+      });
     const visited = [...new Set(body.visitedCountries ?? [])];
     const badVisited = visited.findIndex((c) => !isCountryCode(c));
     if (badVisited >= 0) {
-      throw badRequest('bad-country', `visitedCountries[${badVisited}] is not an ISO 3166-1 alpha-2 code.`, { reason: 'bad-country' });
+      throw badRequest('bad-country', `visitedCountries[${badVisited}] is not an ISO 3166-1 alpha-2 code.`, {
+        reason: 'bad-country',
+      });
     }
     const grant = await this.authorizers.authorize({ authorization, body, keys: checked.keys });
     if (checked.keys.length > grant.maxKeys) {
-      throw badRequest('key-too-many-keys', `This verification allows at most ${grant.maxKeys} keys.`, { reason: 'too-many-keys' });
+      throw badRequest('key-too-many-keys', `This verification allows at most ${grant.maxKeys} keys.`, {
+        reason: 'too-many-keys',
+      });
     }
     const rows = checked.keys.map((k) => ({
       keyData: k.keyData,
@@ -50,7 +65,10 @@ export class KeyUploadService {
       transmissionRiskLevel: k.transmissionRiskLevel,
       reportType: grant.reportType,
       daysSinceOnsetOfSymptoms:
-        k.daysSinceOnsetOfSymptoms ?? (grant.onsetDayMs !== undefined ? clampDsos(daysSinceOnset(k.rollingStartIntervalNumber, grant.onsetDayMs)) : null),
+        k.daysSinceOnsetOfSymptoms ??
+        (grant.onsetDayMs !== undefined
+          ? clampDsos(daysSinceOnset(k.rollingStartIntervalNumber, grant.onsetDayMs))
+          : null),
       origin,
       region: this.config.keyStore.homeRegion,
       visitedCountries: visited,
@@ -59,7 +77,12 @@ export class KeyUploadService {
       flow: grant.flow,
       receivedAt: now,
       // Never exported while its RPIs could still be broadcast or matched (validity end + embargo).
-      availableAt: new Date(Math.max(now.getTime(), (k.rollingStartIntervalNumber + k.rollingPeriod) * INTERVAL_MS + this.config.keyStore.embargoMs)),
+      availableAt: new Date(
+        Math.max(
+          now.getTime(),
+          (k.rollingStartIntervalNumber + k.rollingPeriod) * INTERVAL_MS + this.config.keyStore.embargoMs,
+        ),
+      ),
     }));
     try {
       // Four round trips: BEGIN, spend the proof, insert the keys, COMMIT. A replayed proof fails at the
@@ -70,12 +93,20 @@ export class KeyUploadService {
       });
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      const existing = await this.dataSource.getRepository(DiagnosisKey).find({ select: { keyData: true }, where: { keyData: In(rows.map((r) => r.keyData)) } });
+      const existing = await this.dataSource
+        .getRepository(DiagnosisKey)
+        .find({ select: { keyData: true }, where: { keyData: In(rows.map((r) => r.keyData)) } });
       const index = rows.findIndex((r) => existing.some((x) => Buffer.from(x.keyData).equals(r.keyData)));
-      throw new ProblemException(409, 'duplicate-key', 'Conflict', `keys[${Math.max(index, 0)}] was uploaded before.`, {
-        reason: 'duplicate-key',
-        keyIndex: Math.max(index, 0),
-      });
+      throw new ProblemException(
+        409,
+        'duplicate-key',
+        'Conflict',
+        `keys[${Math.max(index, 0)}] was uploaded before.`,
+        {
+          reason: 'duplicate-key',
+          keyIndex: Math.max(index, 0),
+        },
+      );
     }
     this.logger.log({ flow: grant.flow, keys: rows.length }, 'diagnosis keys stored');
     return rows.length;
@@ -99,7 +130,10 @@ async function insertKeys(em: EntityManager, rows: Omit<DiagnosisKey, 'id'>[]): 
     });
     return `(${placeholders.join(', ')})`;
   });
-  await em.query(`INSERT INTO ${metadata.tableName} (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`, params);
+  await em.query(
+    `INSERT INTO ${metadata.tableName} (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`,
+    params,
+  );
 }
 
 /** DSOS beyond ±14 carries no infectiousness in the v2 model (gaen.md §B7); keep it within the range. */

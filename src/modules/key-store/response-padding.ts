@@ -1,4 +1,11 @@
-import { ArgumentsHost, CallHandler, Catch, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  CallHandler,
+  Catch,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+} from '@nestjs/common';
 import { randomBytes, randomInt } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
 import { ProblemDetailsFilter } from '../../common/http/problem.filter';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { CheckedKey, KeyUploadRequest } from '../../protocol/key-upload';
 import { ProblemException } from '../../common/http/problem';
+import type { CheckedKey, KeyUploadRequest } from '../../protocol/key-upload';
 
 /** What a verification flow allows for one upload. Identifies the flow, never the person. */
 export interface UploadGrant {
@@ -36,17 +36,28 @@ export class UploadAuthorizers {
   private readonly authorizers: UploadAuthorizer[] = [];
 
   register(authorizer: UploadAuthorizer): void {
-    if (this.authorizers.some((a) => a.name === authorizer.name)) throw new Error(`upload authorizer ${authorizer.name} registered twice`);
+    if (this.authorizers.some((a) => a.name === authorizer.name))
+      throw new Error(`upload authorizer ${authorizer.name} registered twice`);
     this.authorizers.push(authorizer);
   }
 
   async authorize(ctx: UploadContext): Promise<UploadGrant> {
     const matching = this.authorizers.filter((a) => a.accepts(ctx));
     if (matching.length === 0) {
-      throw new ProblemException(401, 'upload-not-authorised', 'Upload not authorised', 'An upload needs proof from a verification flow (an upload token or a signed approval).');
+      throw new ProblemException(
+        401,
+        'upload-not-authorised',
+        'Upload not authorised',
+        'An upload needs proof from a verification flow (an upload token or a signed approval).',
+      );
     }
     if (matching.length > 1) {
-      throw new ProblemException(400, 'ambiguous-verification', 'Bad request', 'Send proof from exactly one verification flow.');
+      throw new ProblemException(
+        400,
+        'ambiguous-verification',
+        'Bad request',
+        'Send proof from exactly one verification flow.',
+      );
     }
     return matching[0].authorize(ctx);
   }

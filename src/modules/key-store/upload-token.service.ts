@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, LessThan, Repository } from 'typeorm';
-import { InjectRepository } from '@nestjs/typeorm';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { ProblemException } from '../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { UsedUploadToken } from './entities/used-upload-token.entity';
@@ -51,7 +51,8 @@ export async function signUploadToken(
   return { token, expiresAt: new Date(exp * 1000) };
 }
 
-export const invalidToken = (detail: string) => new ProblemException(401, 'invalid-upload-token', 'Upload not authorised', detail);
+export const invalidToken = (detail: string) =>
+  new ProblemException(401, 'invalid-upload-token', 'Upload not authorised', detail);
 
 /**
  * Short-lived, single-use upload tokens (HS256 JWT). Verification flows mint them; the key store
@@ -71,7 +72,10 @@ export class UploadTokenService {
   }
 
   /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
-  async mint(claims: UploadTokenClaims, ttlMs = this.config.keyStore.uploadTokenTtlMs): Promise<{ token: string; expiresAt: Date }> {
+  async mint(
+    claims: UploadTokenClaims,
+    ttlMs = this.config.keyStore.uploadTokenTtlMs,
+  ): Promise<{ token: string; expiresAt: Date }> {
     return signUploadToken(this.secret, claims, this.clock.now().getTime(), ttlMs);
   }
 
@@ -85,9 +89,18 @@ export class UploadTokenService {
         currentDate: this.clock.now(),
         requiredClaims: ['jti', 'exp', 'iat'],
       });
-      const { flow, reportType, maxKeys, onsetDate, sampleDate, jti, exp } = payload as Record<string, unknown>;
+      const { flow, reportType, maxKeys, onsetDate, sampleDate, jti, exp } = payload as Record<
+        string,
+        unknown
+      >;
       const day = (v: unknown) => v === undefined || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v));
-      if (typeof flow !== 'string' || typeof reportType !== 'number' || typeof maxKeys !== 'number' || !day(onsetDate) || !day(sampleDate)) {
+      if (
+        typeof flow !== 'string' ||
+        typeof reportType !== 'number' ||
+        typeof maxKeys !== 'number' ||
+        !day(onsetDate) ||
+        !day(sampleDate)
+      ) {
         throw invalidToken('The upload token lacks required claims.');
       }
       return {
@@ -109,9 +122,19 @@ export class UploadTokenService {
   /** Spends the token inside the upload's transaction; a second use fails the insert. */
   async spend(em: EntityManager, token: VerifiedUploadToken): Promise<void> {
     try {
-      await em.insert(UsedUploadToken, { jti: token.jti, expiresAt: token.expiresAt, usedAt: this.clock.now() });
+      await em.insert(UsedUploadToken, {
+        jti: token.jti,
+        expiresAt: token.expiresAt,
+        usedAt: this.clock.now(),
+      });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ProblemException(409, 'upload-token-used', 'Upload not authorised', 'This upload token was already used.');
+      if (isUniqueViolation(e))
+        throw new ProblemException(
+          409,
+          'upload-token-used',
+          'Upload not authorised',
+          'This upload token was already used.',
+        );
       throw e;
     }
   }

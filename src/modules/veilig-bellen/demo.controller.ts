@@ -34,16 +34,29 @@ export class DemoController {
     const { irma, twilio } = this.live();
     const lines = await this.settings.find({ relations: { organisation: true } });
     const sites = lines.flatMap((l) =>
-      l.purposes.map((p) => `<li><a href="/sim/demo/site?municipality=${esc(l.organisationId)}&amp;purpose=${esc(p.key)}">${esc(l.organisation?.name ?? l.organisationId)} – ${esc(p.label)}</a></li>`),
+      l.purposes.map(
+        (p) =>
+          `<li><a href="/sim/demo/site?municipality=${esc(l.organisationId)}&amp;purpose=${esc(p.key)}">${esc(l.organisation?.name ?? l.organisationId)} – ${esc(p.label)}</a></li>`,
+      ),
     );
     const pending = irma.pending().map(
-      (token) => `<li><form method="post" action="/sim/demo/disclose"><input type="hidden" name="clientToken" value="${esc(token)}">
+      (
+        token,
+      ) => `<li><form method="post" action="/sim/demo/disclose"><input type="hidden" name="clientToken" value="${esc(token)}">
         session ${esc(token.slice(0, 6))}… <button name="proof" value="VALID">Disclose demo data</button> <button name="proof" value="INVALID">Disclose with an invalid proof</button></form></li>`,
     );
-    const calls = [...twilio.calls.values()].filter((c) => c.state !== 'ended').map(
-      (c) => `<li>${esc(c.from)} – ${esc(c.state)}${c.agent ? ` with ${esc(c.agent)}` : ''} <form method="post" action="/sim/demo/hangup" style="display:inline"><input type="hidden" name="callSid" value="${esc(c.sid)}"><button>Hang up</button></form></li>`,
-    );
-    const options = lines.map((l) => `<option value="${esc(l.organisationId)}">${esc(l.organisation?.name ?? l.organisationId)}</option>`).join('');
+    const calls = [...twilio.calls.values()]
+      .filter((c) => c.state !== 'ended')
+      .map(
+        (c) =>
+          `<li>${esc(c.from)} – ${esc(c.state)}${c.agent ? ` with ${esc(c.agent)}` : ''} <form method="post" action="/sim/demo/hangup" style="display:inline"><input type="hidden" name="callSid" value="${esc(c.sid)}"><button>Hang up</button></form></li>`,
+      );
+    const options = lines
+      .map(
+        (l) =>
+          `<option value="${esc(l.organisationId)}">${esc(l.organisation?.name ?? l.organisationId)}</option>`,
+      )
+      .join('');
     return page(
       'Veilig bellen demo',
       `<p>Simulated Yivi app and phone for the embedded demo. Agents use <a href="/console">/console</a>.</p>
@@ -73,7 +86,11 @@ export class DemoController {
   @HttpCode(303)
   disclose(@Body() body: Record<string, string>, @Res() res: Response): void {
     try {
-      this.live().irma.disclose(String(body.clientToken ?? ''), DEMO_ATTRIBUTE_VALUES, body.proof === 'VALID' ? 'VALID' : 'INVALID');
+      this.live().irma.disclose(
+        String(body.clientToken ?? ''),
+        DEMO_ATTRIBUTE_VALUES,
+        body.proof === 'VALID' ? 'VALID' : 'INVALID',
+      );
     } catch {
       // An expired session: the page simply no longer lists it.
     }
@@ -85,14 +102,21 @@ export class DemoController {
     const { twilio } = this.live();
     const municipalityId = String(body.municipalityId ?? '');
     const base = twilioBase(this.config, municipalityId);
-    const call = await twilio.placeCall({ from: String(body.from ?? '+31600000000'), to: 'demo', voiceUrl: `${base}/voice`, statusCallback: `${base}/status` });
+    const call = await twilio.placeCall({
+      from: String(body.from ?? '+31600000000'),
+      to: 'demo',
+      voiceUrl: `${base}/voice`,
+      statusCallback: `${base}/status`,
+    });
     if (call.state === 'gathering') await twilio.press(call.sid, String(body.code ?? ''));
     res.redirect(303, '/sim/demo');
   }
 
   @Post('hangup')
   async hangup(@Body() body: Record<string, string>, @Res() res: Response): Promise<void> {
-    await this.live().twilio.hangup(String(body.callSid ?? '')).catch(() => undefined);
+    await this.live()
+      .twilio.hangup(String(body.callSid ?? ''))
+      .catch(() => undefined);
     res.redirect(303, '/sim/demo');
   }
 

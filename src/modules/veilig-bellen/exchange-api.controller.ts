@@ -26,15 +26,25 @@ export class ExchangeApiController {
   @Post('lookup')
   @HttpCode(200)
   @ApiOperation({ summary: 'Redeem a DTMF code: the session id, once; wrong codes count against the caller' })
-  async lookup(@Param() p: MunicipalityParamDto, @Body() body: DtmfLookupDto, @Req() req: Request): Promise<{ sessionId: string }> {
+  async lookup(
+    @Param() p: MunicipalityParamDto,
+    @Body() body: DtmfLookupDto,
+    @Req() req: Request,
+  ): Promise<{ sessionId: string }> {
     await this.authenticate(p.municipalityId, req);
     return this.api.lookup(p.municipalityId, body);
   }
 
   @Post('events')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Call events: queued (with queueRef), connected, ended (deletes the caller data)' })
-  async event(@Param() p: MunicipalityParamDto, @Body() body: CallEventDto, @Req() req: Request): Promise<void> {
+  @ApiOperation({
+    summary: 'Call events: queued (with queueRef), connected, ended (deletes the caller data)',
+  })
+  async event(
+    @Param() p: MunicipalityParamDto,
+    @Body() body: CallEventDto,
+    @Req() req: Request,
+  ): Promise<void> {
     await this.authenticate(p.municipalityId, req);
     await this.api.event(p.municipalityId, body);
   }

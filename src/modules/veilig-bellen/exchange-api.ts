@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { createHmac } from 'node:crypto';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { notFound, ProblemException, unauthorized } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -34,23 +34,47 @@ export class ExchangeApi {
     const key = /^Bearer (\S{20,200})$/.exec(authorization ?? '')?.[1];
     const expected = await this.settings.exchangeKeyHash(municipalityId);
     if (!key || !expected || !safeEqual(sha256Hex(key), expected)) {
-      await this.audit.record({ kind: 'exchange' }, { action: 'vb.exchange.refused', outcome: 'denied', organisationId: expected ? municipalityId : null, details: { reason: 'bad-key' } });
+      await this.audit.record(
+        { kind: 'exchange' },
+        {
+          action: 'vb.exchange.refused',
+          outcome: 'denied',
+          organisationId: expected ? municipalityId : null,
+          details: { reason: 'bad-key' },
+        },
+      );
       throw unauthorized('A valid exchange key is required.', 'exchange-unauthorized');
     }
   }
 
   /** Redeems a DTMF code: the session id once; wrong codes count against the caller (429 past the limit). */
   async lookup(municipalityId: string, body: DtmfLookupDto): Promise<{ sessionId: string }> {
-    const callerKey = createHmac('sha256', this.config.veiligBellen.dtmfPepper).update(`caller:${body.caller}`).digest('hex').slice(0, 32);
-    const outcome = await this.service.redeem(municipalityId, body.dtmf, { callRef: body.callRef, callerKey });
+    const callerKey = createHmac('sha256', this.config.veiligBellen.dtmfPepper)
+      .update(`caller:${body.caller}`)
+      .digest('hex')
+      .slice(0, 32);
+    const outcome = await this.service.redeem(municipalityId, body.dtmf, {
+      callRef: body.callRef,
+      callerKey,
+    });
     if (outcome.ok) return { sessionId: outcome.sessionId };
-    if (outcome.reason === 'rate-limited') throw new ProblemException(429, 'rate-limited', 'Too many requests', 'Too many wrong codes from this caller.');
+    if (outcome.reason === 'rate-limited')
+      throw new ProblemException(
+        429,
+        'rate-limited',
+        'Too many requests',
+        'Too many wrong codes from this caller.',
+      );
     throw new ProblemException(404, 'unknown-code', 'Not found', 'Unknown, used or expired code.');
   }
 
   /** Call events from the exchange: queued (with its queue), connected, ended (deletes the caller's data). */
   async event(municipalityId: string, body: CallEventDto): Promise<void> {
-    if (body.event === 'queued') await this.service.callQueued(municipalityId, { callRef: body.callRef, queueRef: body.queueRef ?? null });
+    if (body.event === 'queued')
+      await this.service.callQueued(municipalityId, {
+        callRef: body.callRef,
+        queueRef: body.queueRef ?? null,
+      });
     else if (body.event === 'connected') await this.service.callConnected(municipalityId, body.callRef);
     else await this.service.callEnded(municipalityId, body.callRef);
   }
@@ -59,7 +83,10 @@ export class ExchangeApi {
   listener(): RequestListener {
     return (req, res) => {
       void this.serve(req, res).catch((err: unknown) => {
-        const problem = err instanceof ProblemException ? err : new ProblemException(500, 'internal', 'Internal server error');
+        const problem =
+          err instanceof ProblemException
+            ? err
+            : new ProblemException(500, 'internal', 'Internal server error');
         send(res, problem.getStatus(), problem.toProblem(), 'application/problem+json');
       });
     };
@@ -77,13 +104,23 @@ export class ExchangeApi {
     } catch {
       throw new ProblemException(400, 'malformed-json', 'Bad request', 'The body is not valid JSON.');
     }
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ProblemException(400, 'malformed-json', 'Bad request', 'Send a JSON object.');
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+      throw new ProblemException(400, 'malformed-json', 'Bad request', 'Send a JSON object.');
     const plain = json as Record<string, unknown>;
-    const dto: object = action === 'lookup' ? plainToInstance(DtmfLookupDto, plain) : plainToInstance(CallEventDto, plain);
+    const dto: object =
+      action === 'lookup' ? plainToInstance(DtmfLookupDto, plain) : plainToInstance(CallEventDto, plain);
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length) {
-      const list = errors.flatMap((e) => Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })));
-      throw new ProblemException(400, 'validation', 'Invalid request', list.map((e) => `${e.field}: ${e.message}`).join('; '), { errors: list });
+      const list = errors.flatMap((e) =>
+        Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })),
+      );
+      throw new ProblemException(
+        400,
+        'validation',
+        'Invalid request',
+        list.map((e) => `${e.field}: ${e.message}`).join('; '),
+        { errors: list },
+      );
     }
     if (action === 'lookup') send(res, 200, await this.lookup(municipalityId, dto as DtmfLookupDto));
     else {
@@ -95,7 +132,13 @@ export class ExchangeApi {
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': `${type}; charset=utf-8`, 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' }).end(text);
+  res
+    .writeHead(status, {
+      'Content-Type': `${type}; charset=utf-8`,
+      'Content-Length': Buffer.byteLength(text),
+      'Cache-Control': 'no-store',
+    })
+    .end(text);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

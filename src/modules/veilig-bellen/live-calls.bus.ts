@@ -26,7 +26,9 @@ export class LiveCallBus implements OnModuleDestroy {
       this.subscriber.on('message', (channel: string, organisationId: string) => {
         if (channel === this.channel) this.local.next(organisationId);
       });
-      this.subscriber.subscribe(this.channel).catch((err: Error) => this.logger.error({ err }, 'live call subscription failed'));
+      this.subscriber
+        .subscribe(this.channel)
+        .catch((err: Error) => this.logger.error({ err }, 'live call subscription failed'));
     }
   }
 

@@ -6,13 +6,16 @@ import { badRequest, forbidden, notFound } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { openingHoursProblems } from '../../protocol/telephony/opening-hours';
 import type { TwilioAccount } from '../../protocol/telephony/twilio-rest';
-import { AuditService } from '../audit/audit.service';
 import { Organisation } from '../accounts/entities/organisation.entity';
 import type { User } from '../accounts/entities/user.entity';
+import { AuditService } from '../audit/audit.service';
 import type { MunicipalitySettingsDto } from './dto/municipality-settings.dto';
 import { MunicipalitySettings } from './entities/municipality-settings.entity';
 
-export interface MunicipalitySettingsView extends Omit<MunicipalitySettings, 'twilioAuthToken' | 'exchangeKeyHash' | 'organisation' | 'updatedAt'> {
+export interface MunicipalitySettingsView extends Omit<
+  MunicipalitySettings,
+  'twilioAuthToken' | 'exchangeKeyHash' | 'organisation' | 'updatedAt'
+> {
   hasTwilioAuthToken: boolean;
   hasExchangeKey: boolean;
   updatedAt: string;
@@ -47,33 +50,63 @@ export class MunicipalitySettingsService {
   }
 
   /** Creates or replaces a municipality's settings; validates hours and purposes beyond the DTO. */
-  async save(admin: User, organisationId: string, input: MunicipalitySettingsDto, ip: string): Promise<MunicipalitySettingsView> {
+  async save(
+    admin: User,
+    organisationId: string,
+    input: MunicipalitySettingsDto,
+    ip: string,
+  ): Promise<MunicipalitySettingsView> {
     this.checkAdmin(admin, organisationId);
     const org = await this.organisations.findOneBy({ id: organisationId });
     if (!org || org.kind !== 'municipality') throw notFound('No such municipality.');
-    const problems = openingHoursProblems(input.openingHours ?? ({} as never)).map((message) => ({ field: 'openingHours', message }));
-    if (new Set(input.purposes.map((p) => p.key)).size !== input.purposes.length) problems.push({ field: 'purposes', message: 'purpose keys must be unique' });
-    if (input.agentDial.kind === 'sip' && !input.agentDial.uriTemplate) problems.push({ field: 'agentDial.uriTemplate', message: 'required for sip' });
-    if (problems.length) throw badRequest('validation', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { errors: problems });
+    const problems = openingHoursProblems(input.openingHours ?? ({} as never)).map((message) => ({
+      field: 'openingHours',
+      message,
+    }));
+    if (new Set(input.purposes.map((p) => p.key)).size !== input.purposes.length)
+      problems.push({ field: 'purposes', message: 'purpose keys must be unique' });
+    if (input.agentDial.kind === 'sip' && !input.agentDial.uriTemplate)
+      problems.push({ field: 'agentDial.uriTemplate', message: 'required for sip' });
+    if (problems.length)
+      throw badRequest('validation', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
+        errors: problems,
+      });
     const existing = await this.find(organisationId);
     const values = {
       organisationId,
       phoneNumber: input.phoneNumber,
-      purposes: input.purposes.map((p) => ({ key: p.key, label: p.label, attributes: [...new Set(p.attributes)] })),
+      purposes: input.purposes.map((p) => ({
+        key: p.key,
+        label: p.label,
+        attributes: [...new Set(p.attributes)],
+      })),
       linkTemplate: input.linkTemplate ?? null,
       openingHours: { timeZone: input.openingHours.timeZone, days: input.openingHours.days },
       allowedOrigins: [...new Set(input.allowedOrigins)],
       exchangeProvider: 'twilio' as const,
       twilioAccountSid: input.twilioAccountSid ?? null,
-      twilioAuthToken: input.twilioAuthToken ?? (input.twilioAccountSid && input.twilioAccountSid === existing?.twilioAccountSid ? existing.twilioAuthToken : null),
-      agentDial: input.agentDial.kind === 'sip' ? { kind: 'sip' as const, uriTemplate: input.agentDial.uriTemplate! } : { kind: 'client' as const },
+      twilioAuthToken:
+        input.twilioAuthToken ??
+        (input.twilioAccountSid && input.twilioAccountSid === existing?.twilioAccountSid
+          ? existing.twilioAuthToken
+          : null),
+      agentDial:
+        input.agentDial.kind === 'sip'
+          ? { kind: 'sip' as const, uriTemplate: input.agentDial.uriTemplate! }
+          : { kind: 'client' as const },
     };
     if (existing) await this.settings.save(this.settings.merge(existing, values));
     else await this.settings.insert(this.settings.create(values));
     this.originCache.delete(organisationId);
     await this.audit.record(
       { kind: 'user', userId: admin.id, organisationId: admin.organisationId, ip },
-      { action: 'vb.settings.saved', outcome: 'success', objectType: 'organisation', objectId: organisationId, organisationId },
+      {
+        action: 'vb.settings.saved',
+        outcome: 'success',
+        objectType: 'organisation',
+        objectId: organisationId,
+        organisationId,
+      },
     );
     return toView((await this.find(organisationId))!);
   }
@@ -81,13 +114,20 @@ export class MunicipalitySettingsService {
   /** Issues a new key for the generic exchange API (shown once; only its hash is kept). */
   async rotateExchangeKey(admin: User, organisationId: string, ip: string): Promise<{ exchangeKey: string }> {
     this.checkAdmin(admin, organisationId);
-    if (!(await this.find(organisationId))) throw notFound('This municipality has no Veilig bellen settings yet.');
+    if (!(await this.find(organisationId)))
+      throw notFound('This municipality has no Veilig bellen settings yet.');
     const key = randomToken();
     await this.settings.update({ organisationId }, { exchangeKeyHash: sha256Hex(key) });
     this.keyCache.delete(organisationId);
     await this.audit.record(
       { kind: 'user', userId: admin.id, organisationId: admin.organisationId, ip },
-      { action: 'vb.exchange-key.issued', outcome: 'success', objectType: 'organisation', objectId: organisationId, organisationId },
+      {
+        action: 'vb.exchange-key.issued',
+        outcome: 'success',
+        objectType: 'organisation',
+        objectId: organisationId,
+        organisationId,
+      },
     );
     return { exchangeKey: key };
   }
@@ -96,7 +136,12 @@ export class MunicipalitySettingsService {
   async allowedOrigins(organisationId: string): Promise<string[]> {
     const cached = this.originCache.get(organisationId);
     if (cached && Date.now() - cached.at < ORIGIN_CACHE_MS) return cached.origins;
-    const s = /^[0-9a-f-]{36}$/.test(organisationId) ? await this.settings.findOne({ where: { organisationId }, select: { organisationId: true, allowedOrigins: true } }) : null;
+    const s = /^[0-9a-f-]{36}$/.test(organisationId)
+      ? await this.settings.findOne({
+          where: { organisationId },
+          select: { organisationId: true, allowedOrigins: true },
+        })
+      : null;
     const origins = s?.allowedOrigins ?? [];
     this.originCache.set(organisationId, { origins, at: Date.now() });
     return origins;
@@ -106,7 +151,10 @@ export class MunicipalitySettingsService {
   async exchangeKeyHash(organisationId: string): Promise<string | null> {
     const cached = this.keyCache.get(organisationId);
     if (cached && Date.now() - cached.at < ORIGIN_CACHE_MS) return cached.hash;
-    const s = await this.settings.findOne({ where: { organisationId }, select: { organisationId: true, exchangeKeyHash: true } });
+    const s = await this.settings.findOne({
+      where: { organisationId },
+      select: { organisationId: true, exchangeKeyHash: true },
+    });
     const hash = s?.exchangeKeyHash ?? null;
     this.keyCache.set(organisationId, { hash, at: Date.now() });
     return hash;
@@ -114,15 +162,20 @@ export class MunicipalitySettingsService {
 
   /** The Twilio account for REST calls and webhook signatures: the municipality's own, else the default. */
   async twilioAccount(organisationId: string): Promise<TwilioAccount> {
-    const s = await this.settings.findOne({ where: { organisationId }, select: { organisationId: true, twilioAccountSid: true, twilioAuthToken: true } });
-    if (s?.twilioAccountSid && s.twilioAuthToken) return { accountSid: s.twilioAccountSid, authToken: s.twilioAuthToken };
+    const s = await this.settings.findOne({
+      where: { organisationId },
+      select: { organisationId: true, twilioAccountSid: true, twilioAuthToken: true },
+    });
+    if (s?.twilioAccountSid && s.twilioAuthToken)
+      return { accountSid: s.twilioAccountSid, authToken: s.twilioAuthToken };
     const tw = this.config.veiligBellen.twilio;
     if (!tw.accountSid) throw new Error('no Twilio account configured');
     return { accountSid: tw.accountSid, authToken: tw.authToken };
   }
 
   private checkAdmin(admin: User, organisationId: string): void {
-    if (!admin.roles.includes('platform-admin') && admin.organisationId !== organisationId) throw forbidden('You can only manage your own municipality.');
+    if (!admin.roles.includes('platform-admin') && admin.organisationId !== organisationId)
+      throw forbidden('You can only manage your own municipality.');
   }
 }
 

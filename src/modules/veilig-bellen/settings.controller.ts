@@ -18,15 +18,24 @@ export class SettingsController {
   }
 
   @Put('settings')
-  @ApiOperation({ summary: 'Create or replace the line settings (number, purposes, link, hours, widget origins, exchange)' })
-  put(@Req() req: AuthenticatedRequest, @Param() p: OrganisationParamDto, @Body() body: MunicipalitySettingsDto): Promise<MunicipalitySettingsView> {
+  @ApiOperation({
+    summary: 'Create or replace the line settings (number, purposes, link, hours, widget origins, exchange)',
+  })
+  put(
+    @Req() req: AuthenticatedRequest,
+    @Param() p: OrganisationParamDto,
+    @Body() body: MunicipalitySettingsDto,
+  ): Promise<MunicipalitySettingsView> {
     return this.settings.save(req.auth!.user, p.organisationId, body, clientIp(req));
   }
 
   @Post('exchange-key')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a new key for the generic exchange API (shown once)' })
-  exchangeKey(@Req() req: AuthenticatedRequest, @Param() p: OrganisationParamDto): Promise<{ exchangeKey: string }> {
+  exchangeKey(
+    @Req() req: AuthenticatedRequest,
+    @Param() p: OrganisationParamDto,
+  ): Promise<{ exchangeKey: string }> {
     return this.settings.rotateExchangeKey(req.auth!.user, p.organisationId, clientIp(req));
   }
 }

@@ -6,8 +6,8 @@ import { notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { verifyTwilioSignature } from '../../protocol/telephony/twilio-signature';
 import { TwilioVoiceFlow, type TwilioWebhookUrls } from '../../protocol/telephony/twilio-voice';
-import { AuditService } from '../audit/audit.service';
 import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
+import { AuditService } from '../audit/audit.service';
 import { MunicipalityParamDto } from './dto/widget.dto';
 import { MunicipalitySettingsService } from './municipality-settings.service';
 import { decodeAgent, twilioBase } from './veilig-bellen.gateways';
@@ -33,7 +33,11 @@ export class TwilioController {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.flow = new TwilioVoiceFlow(service, { maxAttempts: MAX_ATTEMPTS, gatherTimeoutSeconds: 15, queueName: (m) => `veilig-bellen-${m}` });
+    this.flow = new TwilioVoiceFlow(service, {
+      maxAttempts: MAX_ATTEMPTS,
+      gatherTimeoutSeconds: 15,
+      queueName: (m) => `veilig-bellen-${m}`,
+    });
   }
 
   @Post('voice')
@@ -45,10 +49,24 @@ export class TwilioController {
 
   @Post('gather')
   @HttpCode(200)
-  async gather(@Param() p: MunicipalityParamDto, @Query('attempt') attempt: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async gather(
+    @Param() p: MunicipalityParamDto,
+    @Query('attempt') attempt: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const params = await this.verify(p.municipalityId, req);
     const n = Math.min(Math.max(Number.parseInt(attempt, 10) || 1, 1), MAX_ATTEMPTS);
-    this.twiml(res, await this.flow.gathered(p.municipalityId, params, n, this.urls(p.municipalityId), this.callerKey(params.From ?? params.CallSid ?? '')));
+    this.twiml(
+      res,
+      await this.flow.gathered(
+        p.municipalityId,
+        params,
+        n,
+        this.urls(p.municipalityId),
+        this.callerKey(params.From ?? params.CallSid ?? ''),
+      ),
+    );
   }
 
   @Post('wait')
@@ -60,7 +78,11 @@ export class TwilioController {
 
   @Post('queue-result')
   @HttpCode(200)
-  async queueResult(@Param() p: MunicipalityParamDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async queueResult(
+    @Param() p: MunicipalityParamDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const params = await this.verify(p.municipalityId, req);
     this.twiml(res, await this.flow.queueResult(p.municipalityId, params));
   }
@@ -83,13 +105,18 @@ export class TwilioController {
   ): Promise<void> {
     const params = await this.verify(p.municipalityId, req);
     const agent = decodeAgent(agentParam ?? '');
-    if (!agent || !sessionId || !(await this.service.assignedAgent(p.municipalityId, sessionId))) throw notFound('No such assignment.');
+    if (!agent || !sessionId || !(await this.service.assignedAgent(p.municipalityId, sessionId)))
+      throw notFound('No such assignment.');
     this.twiml(res, this.flow.agentDial(agent, this.urls(p.municipalityId), params.CallSid ?? ''));
   }
 
   @Post('agent-status')
   @HttpCode(204)
-  async agentStatus(@Param() p: MunicipalityParamDto, @Query('call') callRef: string, @Req() req: Request): Promise<void> {
+  async agentStatus(
+    @Param() p: MunicipalityParamDto,
+    @Query('call') callRef: string,
+    @Req() req: Request,
+  ): Promise<void> {
     const params = await this.verify(p.municipalityId, req);
     if (callRef) await this.flow.agentStatus(p.municipalityId, callRef, params);
   }
@@ -106,12 +133,26 @@ export class TwilioController {
 
   /** Checks `X-Twilio-Signature` over PUBLIC_URL + the requested path and query, with the municipality's auth token. */
   private async verify(municipalityId: string, req: Request): Promise<Record<string, string>> {
-    const params = (req.is('application/x-www-form-urlencoded') && req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, string>;
+    const params = (
+      req.is('application/x-www-form-urlencoded') && req.body && typeof req.body === 'object' ? req.body : {}
+    ) as Record<string, string>;
     const settings = await this.settings.find(municipalityId);
     const account = settings ? await this.settings.twilioAccount(municipalityId).catch(() => null) : null;
     const url = `${this.config.http.publicUrl}${req.originalUrl}`;
-    if (!account || params.AccountSid !== account.accountSid || !verifyTwilioSignature(account.authToken, req.header('x-twilio-signature'), url, params)) {
-      await this.audit.record({ kind: 'exchange' }, { action: 'vb.exchange.refused', outcome: 'denied', organisationId: settings ? municipalityId : null, details: { reason: 'bad-signature' } });
+    if (
+      !account ||
+      params.AccountSid !== account.accountSid ||
+      !verifyTwilioSignature(account.authToken, req.header('x-twilio-signature'), url, params)
+    ) {
+      await this.audit.record(
+        { kind: 'exchange' },
+        {
+          action: 'vb.exchange.refused',
+          outcome: 'denied',
+          organisationId: settings ? municipalityId : null,
+          details: { reason: 'bad-signature' },
+        },
+      );
       throw new ProblemException(403, 'bad-signature', 'Forbidden', 'Missing or invalid X-Twilio-Signature.');
     }
     return params;
@@ -123,6 +164,9 @@ export class TwilioController {
 
   /** The calling number, keyed and truncated: enough to count attempts, useless to identify anyone. */
   private callerKey(from: string): string {
-    return createHmac('sha256', this.config.veiligBellen.dtmfPepper).update(`caller:${from}`).digest('hex').slice(0, 32);
+    return createHmac('sha256', this.config.veiligBellen.dtmfPepper)
+      .update(`caller:${from}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 }

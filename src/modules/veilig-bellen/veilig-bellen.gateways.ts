@@ -25,9 +25,14 @@ export class VeiligBellenSimulators {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const vb = config.veiligBellen;
-    this.irma = vb.irma.simulated && vb.irma.url ? new IrmaServerSimulator({ publicUrl: vb.irma.url, requestor: requestorAuth(vb.irma) }) : null;
+    this.irma =
+      vb.irma.simulated && vb.irma.url
+        ? new IrmaServerSimulator({ publicUrl: vb.irma.url, requestor: requestorAuth(vb.irma) })
+        : null;
     this.twilio =
-      vb.twilio.simulated && vb.twilio.accountSid ? new TwilioSimulator({ accountSid: vb.twilio.accountSid, authToken: vb.twilio.authToken }) : null;
+      vb.twilio.simulated && vb.twilio.accountSid
+        ? new TwilioSimulator({ accountSid: vb.twilio.accountSid, authToken: vb.twilio.authToken })
+        : null;
   }
 }
 
@@ -40,7 +45,11 @@ export class IrmaGateway {
     const irma = config.veiligBellen.irma;
     const url = irma.url;
     this.client = url
-      ? new IrmaRequestorClient(url, requestorAuth(irma), irma.simulated ? (u, init) => sims.irma!.fetchFor(url)(u, init) : undefined)
+      ? new IrmaRequestorClient(
+          url,
+          requestorAuth(irma),
+          irma.simulated ? (u, init) => sims.irma!.fetchFor(url)(u, init) : undefined,
+        )
       : null;
   }
 }
@@ -50,12 +59,17 @@ export class IrmaGateway {
 export class ExchangeGateway {
   private readonly twilio: TwilioExchange;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, sims: VeiligBellenSimulators, settings: MunicipalitySettingsService) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    sims: VeiligBellenSimulators,
+    settings: MunicipalitySettingsService,
+  ) {
     const tw = config.veiligBellen.twilio;
     this.twilio = new TwilioExchange(
       tw.apiUrl,
       (municipalityId) => settings.twilioAccount(municipalityId),
-      (ctx, agent) => `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}&agent=${encodeURIComponent(encodeAgent(agent))}`,
+      (ctx, agent) =>
+        `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}&agent=${encodeURIComponent(encodeAgent(agent))}`,
       tw.simulated ? (u, init) => sims.twilio!.fetchFor(tw.apiUrl)(u, init) : undefined,
     );
   }
@@ -75,7 +89,8 @@ export function encodeAgent(agent: AgentEndpoint): string {
 }
 
 export function decodeAgent(value: string): AgentEndpoint | null {
-  if (value.startsWith('client:') && /^[A-Za-z0-9_.-]{1,121}$/.test(value.slice(7))) return { kind: 'client', identity: value.slice(7) };
+  if (value.startsWith('client:') && /^[A-Za-z0-9_.-]{1,121}$/.test(value.slice(7)))
+    return { kind: 'client', identity: value.slice(7) };
   if (value.startsWith('sip:sip:')) return { kind: 'sip', uri: value.slice(4) };
   return null;
 }

@@ -1,4 +1,11 @@
-import { Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { NextFunction, Request, Response } from 'express';
@@ -34,7 +41,14 @@ export const IRMA_SIMULATOR_PATH = '/sim/irma';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([CallSession, MunicipalitySettings, Organisation])],
-  controllers: [WidgetController, TwilioController, ExchangeApiController, ConsoleController, SettingsController, DemoController],
+  controllers: [
+    WidgetController,
+    TwilioController,
+    ExchangeApiController,
+    ConsoleController,
+    SettingsController,
+    DemoController,
+  ],
   providers: [
     VeiligBellenService,
     MunicipalitySettingsService,
@@ -66,7 +80,8 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
   onModuleInit(): void {
     this.crossOrigin.register({
       prefix: WIDGET_API_PREFIX,
-      allowedOrigins: (req) => this.settings.allowedOrigins(req.path.slice(WIDGET_API_PREFIX.length).split('/')[0] ?? ''),
+      allowedOrigins: (req) =>
+        this.settings.allowedOrigins(req.path.slice(WIDGET_API_PREFIX.length).split('/')[0] ?? ''),
     });
     // Without an HTTP adapter (the operator CLI's application context) there is nothing to serve.
     if (this.sims.irma && this.adapterHost.httpAdapter) {
@@ -94,8 +109,16 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
   }
 
   private async serveIrmaSimulator(req: Request, res: Response): Promise<void> {
-    const body = typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length ? JSON.stringify(req.body) : await readBody(req);
-    const answer = await this.sims.irma!.handle({ method: req.method, path: req.url, headers: req.headers as Record<string, string>, body });
+    const body =
+      typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length
+        ? JSON.stringify(req.body)
+        : await readBody(req);
+    const answer = await this.sims.irma!.handle({
+      method: req.method,
+      path: req.url,
+      headers: req.headers as Record<string, string>,
+      body,
+    });
     res.status(answer.status).set(answer.headers).send(answer.body);
   }
 }

@@ -7,7 +7,9 @@ describe('externalLink', () => {
   ];
 
   it('fills placeholders with URL-encoded attribute values', () => {
-    expect(externalLink('https://zaak.example.nl/persoon?bsn={bsn}&n={surname}', attrs)).toBe('https://zaak.example.nl/persoon?bsn=999999990&n=de%20Vries%20%26%20Zn');
+    expect(externalLink('https://zaak.example.nl/persoon?bsn={bsn}&n={surname}', attrs)).toBe(
+      'https://zaak.example.nl/persoon?bsn=999999990&n=de%20Vries%20%26%20Zn',
+    );
   });
 
   it('gives no link when the template names an attribute that was not disclosed, or there is no template', () => {

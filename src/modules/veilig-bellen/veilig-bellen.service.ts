@@ -5,23 +5,28 @@ import { In, LessThan, Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
 import { conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { RateLimiter } from '../../infrastructure/rate-limiter';
 import { acceptedAttributes, disclosureRequest, telReturnUrl } from '../../protocol/irma/disclosure';
 import { IrmaError } from '../../protocol/irma/requestor-client';
 import type { FrontendSessionRequest, SessionPointer } from '../../protocol/irma/types';
 import { drawDtmfCode } from '../../protocol/telephony/dtmf';
-import type { AgentEndpoint, CallDesk, ExchangeCallRef, RedeemOutcome } from '../../protocol/telephony/exchange-port';
+import type {
+  AgentEndpoint,
+  CallDesk,
+  ExchangeCallRef,
+  RedeemOutcome,
+} from '../../protocol/telephony/exchange-port';
 import { isOpen } from '../../protocol/telephony/opening-hours';
+import type { ConsoleCall } from '../../shared/veilig-bellen-contract';
 import type { User } from '../accounts/entities/user.entity';
 import { AuditService } from '../audit/audit.service';
 import { CallSession, type CallState } from './entities/call-session.entity';
 import type { MunicipalitySettings } from './entities/municipality-settings.entity';
-import { ExchangeGateway, IrmaGateway } from './veilig-bellen.gateways';
 import { LiveCallBus } from './live-calls.bus';
 import { MunicipalitySettingsService } from './municipality-settings.service';
-import type { ConsoleCall } from '../../shared/veilig-bellen-contract';
-import { isUniqueViolation } from '../../database/errors';
+import { ExchangeGateway, IrmaGateway } from './veilig-bellen.gateways';
 
 export type { ConsoleCall };
 
@@ -37,13 +42,13 @@ export interface StartedSession {
   expiresAt: string;
 }
 
-
 const LIVE_FOR_CONSOLE: CallState[] = ['called', 'assigned', 'connected'];
 const WRONG_CODE_WINDOW_MS = 15 * 60_000;
 /** Margin past the IRMA session timeout for the last status poll. */
 const FOLLOW_MARGIN_MS = 30_000;
 
-const sessionEnded = () => new ProblemException(404, 'session-ended', 'Not found', 'This call session has ended or never existed.');
+const sessionEnded = () =>
+  new ProblemException(404, 'session-ended', 'Not found', 'This call session has ended or never existed.');
 
 /**
  * Veilig bellen: the citizen's session (IRMA disclosure + DTMF code), the phone exchange's side
@@ -79,14 +84,38 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     const settings = await this.settings.find(municipalityId);
     if (!settings) throw notFound('Veilig bellen is not set up for this municipality.');
     const purpose = settings.purposes.find((p) => p.key === purposeKey);
-    if (!purpose) throw new ProblemException(400, 'unknown-purpose', 'Bad request', 'This button names a purpose the municipality has not configured.');
+    if (!purpose)
+      throw new ProblemException(
+        400,
+        'unknown-purpose',
+        'Bad request',
+        'This button names a purpose the municipality has not configured.',
+      );
     if (!isOpen(settings.openingHours, this.clock.now())) {
-      throw new ProblemException(409, 'closed', 'Closed', 'The phone line is closed now; please call during opening hours.');
+      throw new ProblemException(
+        409,
+        'closed',
+        'Closed',
+        'The phone line is closed now; please call during opening hours.',
+      );
     }
     const client = this.irma.client;
-    if (!client) throw new ProblemException(503, 'irma-unavailable', 'Service unavailable', 'No IRMA server is configured.');
+    if (!client)
+      throw new ProblemException(
+        503,
+        'irma-unavailable',
+        'Service unavailable',
+        'No IRMA server is configured.',
+      );
     const limit = await this.rateLimiter.consume(`vb:start:${ip}`, { limit: 30, windowMs: 60_000 });
-    if (!limit.allowed) throw new ProblemException(429, 'rate-limited', 'Too many requests', 'Too many new sessions; try again shortly.', { retryAfterSeconds: Math.ceil(limit.retryAfterMs / 1000) });
+    if (!limit.allowed)
+      throw new ProblemException(
+        429,
+        'rate-limited',
+        'Too many requests',
+        'Too many new sessions; try again shortly.',
+        { retryAfterSeconds: Math.ceil(limit.retryAfterMs / 1000) },
+      );
 
     const now = this.clock.now();
     const statusToken = randomToken();
@@ -113,11 +142,29 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       });
     } catch (err) {
       await this.sessions.delete({ id: session.id });
-      this.logger.warn({ status: (err as IrmaError).status, error: (err as IrmaError).error }, 'IRMA session start failed');
-      throw new ProblemException(503, 'irma-unreachable', 'Service unavailable', 'The Yivi server cannot be reached; try again later.');
+      this.logger.warn(
+        { status: (err as IrmaError).status, error: (err as IrmaError).error },
+        'IRMA session start failed',
+      );
+      throw new ProblemException(
+        503,
+        'irma-unreachable',
+        'Service unavailable',
+        'The Yivi server cannot be reached; try again later.',
+      );
     }
     await this.sessions.update({ id: session.id }, { irmaSession: pkg.token });
-    await this.audit.record({ kind: 'anonymous', ip }, { action: 'vb.session.started', outcome: 'success', objectType: 'vb-session', objectId: session.id, organisationId: municipalityId, details: { purpose: purpose.key } });
+    await this.audit.record(
+      { kind: 'anonymous', ip },
+      {
+        action: 'vb.session.started',
+        outcome: 'success',
+        objectType: 'vb-session',
+        objectId: session.id,
+        organisationId: municipalityId,
+        details: { purpose: purpose.key },
+      },
+    );
     this.follow(session.id);
     return {
       sessionPtr: pkg.sessionPtr,
@@ -130,8 +177,14 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   }
 
   /** The citizen's progress, by status token; asks the IRMA server while the disclosure is open. */
-  async status(municipalityId: string, statusToken: string): Promise<{ state: WidgetState; reason?: string }> {
-    let session = await this.sessions.findOneBy({ statusTokenHash: sha256Hex(statusToken), organisationId: municipalityId });
+  async status(
+    municipalityId: string,
+    statusToken: string,
+  ): Promise<{ state: WidgetState; reason?: string }> {
+    let session = await this.sessions.findOneBy({
+      statusTokenHash: sha256Hex(statusToken),
+      organisationId: municipalityId,
+    });
     if (!session) throw sessionEnded();
     if (session.state === 'pending') session = (await this.settle(session)) ?? session;
     return toWidgetState(session);
@@ -149,18 +202,33 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
    * DTMF code in, session out. Attempts count per caller (rate limited); the code is invalidated in
    * the same conditional update that moves the session to `called`, so it works exactly once.
    */
-  async redeem(municipalityId: string, dtmf: string, call: { callRef: string; callerKey: string }): Promise<RedeemOutcome> {
-    const budget = await this.rateLimiter.consume(`vb:dtmf:${municipalityId}:${call.callerKey}`, { limit: this.vb.wrongCodesPerCaller, windowMs: WRONG_CODE_WINDOW_MS });
+  async redeem(
+    municipalityId: string,
+    dtmf: string,
+    call: { callRef: string; callerKey: string },
+  ): Promise<RedeemOutcome> {
+    const budget = await this.rateLimiter.consume(`vb:dtmf:${municipalityId}:${call.callerKey}`, {
+      limit: this.vb.wrongCodesPerCaller,
+      windowMs: WRONG_CODE_WINDOW_MS,
+    });
     if (!budget.allowed) return { ok: false, reason: 'rate-limited' };
     const hmac = this.dtmfHmac(dtmf);
     let sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
     if (!sessionId) {
       // The caller may dial before our poll noticed the disclosure: ask the IRMA server now.
-      const pending = await this.sessions.findOneBy({ dtmfHmac: hmac, organisationId: municipalityId, state: 'pending' });
-      if (pending && (await this.settle(pending))?.state === 'disclosed') sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
+      const pending = await this.sessions.findOneBy({
+        dtmfHmac: hmac,
+        organisationId: municipalityId,
+        state: 'pending',
+      });
+      if (pending && (await this.settle(pending))?.state === 'disclosed')
+        sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
     }
     if (!sessionId) {
-      await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.code-refused', outcome: 'denied', organisationId: municipalityId });
+      await this.audit.record(
+        { kind: 'exchange' },
+        { action: 'vb.call.code-refused', outcome: 'denied', organisationId: municipalityId },
+      );
       return { ok: false, reason: 'wrong-code' };
     }
     await this.bus.publish(municipalityId);
@@ -171,13 +239,19 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
 
   /** The caller is in the exchange's queue: remember the queue so an agent can pull the call. */
   async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<void> {
-    const res = await this.sessions.update({ organisationId: municipalityId, callRef: call.callRef }, { queueRef: call.queueRef, updatedAt: this.clock.now() });
+    const res = await this.sessions.update(
+      { organisationId: municipalityId, callRef: call.callRef },
+      { queueRef: call.queueRef, updatedAt: this.clock.now() },
+    );
     if (res.affected) await this.bus.publish(municipalityId);
   }
 
   /** An agent's phone answered the pulled call. */
   async callConnected(municipalityId: string, callRef: string): Promise<void> {
-    const res = await this.sessions.update({ organisationId: municipalityId, callRef, state: In(['called', 'assigned']) }, { state: 'connected', updatedAt: this.clock.now() });
+    const res = await this.sessions.update(
+      { organisationId: municipalityId, callRef, state: In(['called', 'assigned']) },
+      { state: 'connected', updatedAt: this.clock.now() },
+    );
     if (res.affected) await this.bus.publish(municipalityId);
   }
 
@@ -185,7 +259,15 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   async callEnded(municipalityId: string, callRef: string): Promise<void> {
     const res = await this.sessions.delete({ organisationId: municipalityId, callRef });
     if (res.affected) {
-      await this.audit.record({ kind: 'exchange' }, { action: 'vb.call.ended', outcome: 'success', organisationId: municipalityId, details: { deleted: res.affected } });
+      await this.audit.record(
+        { kind: 'exchange' },
+        {
+          action: 'vb.call.ended',
+          outcome: 'success',
+          organisationId: municipalityId,
+          details: { deleted: res.affected },
+        },
+      );
       await this.bus.publish(municipalityId);
     }
   }
@@ -196,7 +278,10 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   async listCalls(agent: User): Promise<ConsoleCall[]> {
     const [settings, rows] = await Promise.all([
       this.settings.find(agent.organisationId),
-      this.sessions.find({ where: { organisationId: agent.organisationId, state: In(LIVE_FOR_CONSOLE) }, order: { updatedAt: 'ASC' } }),
+      this.sessions.find({
+        where: { organisationId: agent.organisationId, state: In(LIVE_FOR_CONSOLE) },
+        order: { updatedAt: 'ASC' },
+      }),
     ]);
     return rows.map((row) => this.toConsoleCall(row, agent, settings));
   }
@@ -221,33 +306,69 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     }
     const outcome = await this.exchange
       .for(agent.organisationId)
-      .routeToAgent({ callRef: row.callRef ?? '', queueRef: row.queueRef }, agentEndpoint(settings, agent), { municipalityId: agent.organisationId, sessionId });
+      .routeToAgent({ callRef: row.callRef ?? '', queueRef: row.queueRef }, agentEndpoint(settings, agent), {
+        municipalityId: agent.organisationId,
+        sessionId,
+      });
     if (!outcome.ok) {
-      await this.sessions.update({ id: sessionId, agentUserId: agent.id, state: 'assigned' }, { state: 'called', agentUserId: null, updatedAt: this.clock.now() });
+      await this.sessions.update(
+        { id: sessionId, agentUserId: agent.id, state: 'assigned' },
+        { state: 'called', agentUserId: null, updatedAt: this.clock.now() },
+      );
       await this.bus.publish(agent.organisationId);
-      await this.audit.record(this.actor(agent), { action: 'vb.call.take', outcome: 'failure', objectType: 'vb-session', objectId: sessionId, details: { reason: outcome.reason } });
-      if (outcome.reason === 'already-taken') throw conflict('call-taken', 'The phone exchange no longer has this caller waiting.');
-      if (outcome.reason === 'not-in-queue') throw conflict('call-not-queued', 'The caller is not in the queue yet; try again in a moment.');
-      throw new ProblemException(502, 'exchange-error', 'Bad gateway', 'The phone exchange did not accept the transfer; try again.');
+      await this.audit.record(this.actor(agent), {
+        action: 'vb.call.take',
+        outcome: 'failure',
+        objectType: 'vb-session',
+        objectId: sessionId,
+        details: { reason: outcome.reason },
+      });
+      if (outcome.reason === 'already-taken')
+        throw conflict('call-taken', 'The phone exchange no longer has this caller waiting.');
+      if (outcome.reason === 'not-in-queue')
+        throw conflict('call-not-queued', 'The caller is not in the queue yet; try again in a moment.');
+      throw new ProblemException(
+        502,
+        'exchange-error',
+        'Bad gateway',
+        'The phone exchange did not accept the transfer; try again.',
+      );
     }
-    await this.audit.record(this.actor(agent), { action: 'vb.call.take', outcome: 'success', objectType: 'vb-session', objectId: sessionId });
+    await this.audit.record(this.actor(agent), {
+      action: 'vb.call.take',
+      outcome: 'success',
+      objectType: 'vb-session',
+      objectId: sessionId,
+    });
     await this.bus.publish(agent.organisationId);
     return this.toConsoleCall({ ...row, state: 'assigned', agentUserId: agent.id }, agent, settings);
   }
 
   /** The agent closes a call in the console (e.g. after hanging up): the caller's data is deleted. */
   async end(agent: User, sessionId: string): Promise<void> {
-    const row = await this.sessions.findOne({ where: { id: sessionId, organisationId: agent.organisationId }, select: { id: true, agentUserId: true } });
+    const row = await this.sessions.findOne({
+      where: { id: sessionId, organisationId: agent.organisationId },
+      select: { id: true, agentUserId: true },
+    });
     if (!row) throw notFound('No such call.');
-    if (row.agentUserId && row.agentUserId !== agent.id) throw forbidden('Another agent has this call.', 'call-taken');
+    if (row.agentUserId && row.agentUserId !== agent.id)
+      throw forbidden('Another agent has this call.', 'call-taken');
     await this.sessions.delete({ id: sessionId, organisationId: agent.organisationId });
-    await this.audit.record(this.actor(agent), { action: 'vb.call.ended', outcome: 'success', objectType: 'vb-session', objectId: sessionId });
+    await this.audit.record(this.actor(agent), {
+      action: 'vb.call.ended',
+      outcome: 'success',
+      objectType: 'vb-session',
+      objectId: sessionId,
+    });
     await this.bus.publish(agent.organisationId);
   }
 
   /** Called by the TwiML dial webhook: the agent a session was assigned to (for the `<Dial>`). */
   async assignedAgent(municipalityId: string, sessionId: string): Promise<string | null> {
-    const row = await this.sessions.findOne({ where: { id: sessionId, organisationId: municipalityId }, select: { id: true, agentUserId: true } });
+    const row = await this.sessions.findOne({
+      where: { id: sessionId, organisationId: municipalityId },
+      select: { id: true, agentUserId: true },
+    });
     return row?.agentUserId ?? null;
   }
 
@@ -256,11 +377,20 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   /** Deletes every session past its expiry or older than the maximum age (milliseconds, config). */
   async purge(): Promise<number> {
     const now = this.clock.now();
-    const expired = await this.sessions.find({ where: [{ expiresAt: LessThan(now) }, { createdAt: LessThan(new Date(now.getTime() - this.vb.maxAgeMs)) }], select: { id: true, organisationId: true } });
+    const expired = await this.sessions.find({
+      where: [
+        { expiresAt: LessThan(now) },
+        { createdAt: LessThan(new Date(now.getTime() - this.vb.maxAgeMs)) },
+      ],
+      select: { id: true, organisationId: true },
+    });
     if (!expired.length) return 0;
     await this.sessions.delete({ id: In(expired.map((e) => e.id)) });
     for (const org of new Set(expired.map((e) => e.organisationId))) await this.bus.publish(org);
-    await this.audit.record({ kind: 'system' }, { action: 'vb.sessions.purged', outcome: 'success', details: { deleted: expired.length } });
+    await this.audit.record(
+      { kind: 'system' },
+      { action: 'vb.sessions.purged', outcome: 'success', details: { deleted: expired.length } },
+    );
     return expired.length;
   }
 
@@ -288,7 +418,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
           if (!row || row.state !== 'pending') return;
           const settled = await this.settle(row);
           if (settled?.state === 'pending' && Date.now() < deadline) tick();
-        })().catch((err: Error) => this.logger.warn({ err: err.message }, 'following an IRMA session failed'));
+        })().catch((err: Error) =>
+          this.logger.warn({ err: err.message }, 'following an IRMA session failed'),
+        );
       }, this.vb.irma.pollMs);
       timer.unref();
       this.followers.add(timer);
@@ -309,14 +441,29 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       if (status !== 'DONE' && status !== 'CANCELLED' && status !== 'TIMEOUT') return session;
       const settings = await this.settings.find(session.organisationId);
       const requested = settings?.purposes.find((p) => p.key === session.purpose)?.attributes ?? [];
-      const result = status === 'DONE' ? acceptedAttributes(await client.result(session.irmaSession), requested) : ({ ok: false, reason: status === 'CANCELLED' ? 'cancelled' : 'timeout' } as const);
+      const result =
+        status === 'DONE'
+          ? acceptedAttributes(await client.result(session.irmaSession), requested)
+          : ({ ok: false, reason: status === 'CANCELLED' ? 'cancelled' : 'timeout' } as const);
       const now = this.clock.now();
       update = result.ok
-        ? { state: 'disclosed', attributes: result.attributes, irmaSession: null, updatedAt: now, expiresAt: new Date(now.getTime() + this.vb.callWithinMs) }
+        ? {
+            state: 'disclosed',
+            attributes: result.attributes,
+            irmaSession: null,
+            updatedAt: now,
+            expiresAt: new Date(now.getTime() + this.vb.callWithinMs),
+          }
         : { state: 'failed', failure: result.reason, dtmfHmac: null, irmaSession: null, updatedAt: now };
     } catch (err) {
       if (err instanceof IrmaError && err.error === 'SESSION_UNKNOWN') {
-        update = { state: 'failed', failure: 'session-unknown', dtmfHmac: null, irmaSession: null, updatedAt: this.clock.now() };
+        update = {
+          state: 'failed',
+          failure: 'session-unknown',
+          dtmfHmac: null,
+          irmaSession: null,
+          updatedAt: this.clock.now(),
+        };
       } else {
         this.logger.warn({ status: (err as IrmaError).status }, 'IRMA status check failed');
         return session;
@@ -324,7 +471,17 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     }
     await this.sessions.update({ id: session.id, state: 'pending' }, update);
     if (update.state === 'failed') {
-      await this.audit.record({ kind: 'system' }, { action: 'vb.session.disclosure-refused', outcome: 'denied', objectType: 'vb-session', objectId: session.id, organisationId: session.organisationId, details: { reason: update.failure ?? null } });
+      await this.audit.record(
+        { kind: 'system' },
+        {
+          action: 'vb.session.disclosure-refused',
+          outcome: 'denied',
+          objectType: 'vb-session',
+          objectId: session.id,
+          organisationId: session.organisationId,
+          details: { reason: update.failure ?? null },
+        },
+      );
     }
     return this.sessions.findOneBy({ id: session.id });
   }
@@ -335,7 +492,13 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
    */
   private async claimCode(municipalityId: string, hmac: string, callRef: string): Promise<string | null> {
     const now = this.clock.now();
-    const values = { state: 'called' as const, dtmfHmac: null, callRef, updatedAt: now, expiresAt: new Date(now.getTime() + this.vb.maxAgeMs) };
+    const values = {
+      state: 'called' as const,
+      dtmfHmac: null,
+      callRef,
+      updatedAt: now,
+      expiresAt: new Date(now.getTime() + this.vb.maxAgeMs),
+    };
     const where = { dtmfHmac: hmac, organisationId: municipalityId, state: 'disclosed' as const };
     if (this.sessions.manager.connection.options.type === 'postgres') {
       // One round trip. Call sessions live minutes and are deleted after the call: a database crash
@@ -358,7 +521,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     return res.affected ? row.id : null;
   }
 
-  private async insertWithFreshCode(values: Omit<CallSession, 'id' | 'dtmfHmac' | 'organisation'>): Promise<{ session: CallSession; dtmf: string }> {
+  private async insertWithFreshCode(
+    values: Omit<CallSession, 'id' | 'dtmfHmac' | 'organisation'>,
+  ): Promise<{ session: CallSession; dtmf: string }> {
     for (let attempt = 0; ; attempt++) {
       const dtmf = drawDtmfCode();
       const session = this.sessions.create({ ...values, dtmfHmac: this.dtmfHmac(dtmf) });
@@ -376,7 +541,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     const purpose = settings?.purposes.find((p) => p.key === row.purpose);
     // Once an agent has the call, the others no longer need to see who is calling.
     const visible = row.state === 'called' || row.agentUserId === agent.id;
-    const attributes = visible ? Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value })) : [];
+    const attributes = visible
+      ? Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value }))
+      : [];
     return {
       id: row.id,
       purpose: row.purpose,
@@ -395,7 +562,10 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
 }
 
 /** Fills `{name}` placeholders with URL-encoded attribute values; null when one is missing. */
-export function externalLink(template: string | null, attributes: { name: string; value: string }[]): string | null {
+export function externalLink(
+  template: string | null,
+  attributes: { name: string; value: string }[],
+): string | null {
   if (!template) return null;
   let missing = false;
   const filled = template.replace(/\{([A-Za-z0-9_-]+)\}/g, (_, name: string) => {
@@ -424,5 +594,7 @@ function toWidgetState(s: CallSession): { state: WidgetState; reason?: string } 
 
 function agentEndpoint(settings: MunicipalitySettings, agent: User): AgentEndpoint {
   const identity = `agent-${agent.id}`;
-  return settings.agentDial.kind === 'sip' ? { kind: 'sip', uri: settings.agentDial.uriTemplate.replace('{agent}', identity) } : { kind: 'client', identity };
+  return settings.agentDial.kind === 'sip'
+    ? { kind: 'sip', uri: settings.agentDial.uriTemplate.replace('{agent}', identity) }
+    : { kind: 'client', identity };
 }

@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 
 // src/modules/veilig-bellen (tests, tsx) or dist/src/modules/veilig-bellen (built).
-const repoRoot = join(__dirname, ...(__dirname.includes(`${'/'}dist${'/'}`) ? ['..', '..', '..', '..'] : ['..', '..', '..']));
+const repoRoot = join(
+  __dirname,
+  ...(__dirname.includes(`${'/'}dist${'/'}`) ? ['..', '..', '..', '..'] : ['..', '..', '..']),
+);
 
 export const WIDGET_SOURCE = join(repoRoot, 'widget', 'veilig-bellen.ts');
 export const WIDGET_BUNDLE = join(repoRoot, 'dist', 'widget', 'veilig-bellen.js');
@@ -31,7 +34,8 @@ export class WidgetScript {
 
   private async load(): Promise<string> {
     if (existsSync(WIDGET_BUNDLE)) return readFile(WIDGET_BUNDLE, 'utf8');
-    if (this.config.isProduction) throw new Error('dist/widget/veilig-bellen.js is missing: run `npm run build:widget`');
+    if (this.config.isProduction)
+      throw new Error('dist/widget/veilig-bellen.js is missing: run `npm run build:widget`');
     return buildWidget(null);
   }
 }

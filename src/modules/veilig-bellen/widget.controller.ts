@@ -38,8 +38,14 @@ export class WidgetController {
   }
 
   @Post('api/veilig-bellen/widget/:municipalityId/sessions')
-  @ApiOperation({ summary: 'Start a call session: Yivi session pointer, number to call, DTMF code and status token' })
-  async start(@Param() params: MunicipalityParamDto, @Body() body: StartSessionDto, @Req() req: Request): Promise<StartedSession> {
+  @ApiOperation({
+    summary: 'Start a call session: Yivi session pointer, number to call, DTMF code and status token',
+  })
+  async start(
+    @Param() params: MunicipalityParamDto,
+    @Body() body: StartSessionDto,
+    @Req() req: Request,
+  ): Promise<StartedSession> {
     await this.checkOrigin(req, params.municipalityId, true);
     return this.service.start(params.municipalityId, body.purpose, clientIp(req));
   }
@@ -48,10 +54,17 @@ export class WidgetController {
   @ApiBearerAuth()
   @ApiOperation({ summary: "The citizen's progress (Authorization: Bearer <statusToken>)" })
   @Header('Cache-Control', 'no-store')
-  async status(@Param() params: MunicipalityParamDto, @Req() req: Request): Promise<{ state: WidgetState; reason?: string }> {
+  async status(
+    @Param() params: MunicipalityParamDto,
+    @Req() req: Request,
+  ): Promise<{ state: WidgetState; reason?: string }> {
     await this.checkOrigin(req, params.municipalityId, false);
     const token = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(req.header('authorization') ?? '')?.[1];
-    if (!token) throw unauthorized('Send the status token as `Authorization: Bearer <token>`.', 'status-token-required');
+    if (!token)
+      throw unauthorized(
+        'Send the status token as `Authorization: Bearer <token>`.',
+        'status-token-required',
+      );
     return this.service.status(params.municipalityId, token);
   }
 
@@ -62,7 +75,10 @@ export class WidgetController {
     const own = new URL(this.config.http.publicUrl).origin;
     if (origin === own) return;
     const allowed = await this.settings.allowedOrigins(municipalityId);
-    if (!origin || !allowed.includes(origin)) throw forbidden('This page may not use the Veilig bellen button of this municipality.', 'origin-not-allowed');
+    if (!origin || !allowed.includes(origin))
+      throw forbidden(
+        'This page may not use the Veilig bellen button of this municipality.',
+        'origin-not-allowed',
+      );
   }
 }
-

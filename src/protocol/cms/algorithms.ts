@@ -55,7 +55,8 @@ export function signatureSchemeOf(oid: string, digest?: DigestName): SignatureSc
   if (oid === OID.rsaEncryption && digest) return { kind: 'RSA', hash: digest };
   const scheme = SIGNATURES[oid];
   if (!scheme) throw refuse('UNSUPPORTED_ALGORITHM', `signature algorithm ${oid}`);
-  if (digest && scheme.hash !== digest) throw refuse('UNSUPPORTED_ALGORITHM', `signature hash ${scheme.hash} differs from digest ${digest}`);
+  if (digest && scheme.hash !== digest)
+    throw refuse('UNSUPPORTED_ALGORITHM', `signature hash ${scheme.hash} differs from digest ${digest}`);
   return scheme;
 }
 
@@ -71,7 +72,8 @@ export function checkKey(cert: pkijs.Certificate, scheme: SignatureScheme): void
     if ((key.bits ?? 0) < MIN_RSA_BITS) throw refuse('UNSUPPORTED_ALGORITHM', `RSA key of ${key.bits} bits`);
   } else {
     if (key.algorithm !== 'EC') throw refuse('UNSUPPORTED_ALGORITHM', 'ECDSA signature with a non-EC key');
-    if (!key.curve || !CURVES[key.curve]) throw refuse('UNSUPPORTED_ALGORITHM', `EC curve ${key.curve ?? 'unnamed'}`);
+    if (!key.curve || !CURVES[key.curve])
+      throw refuse('UNSUPPORTED_ALGORITHM', `EC curve ${key.curve ?? 'unnamed'}`);
   }
 }
 
@@ -80,14 +82,24 @@ export function checkKey(cert: pkijs.Certificate, scheme: SignatureScheme): void
  * @throws RefusalError UNSUPPORTED_ALGORITHM when the key does not fit the scheme or our minimum strength.
  * Spec: RFC 5280 §4.1.2.7; RFC 8017 / RFC 5480 key formats.
  */
-export async function importVerifyKey(cert: pkijs.Certificate, scheme: SignatureScheme): Promise<PublicKeyHandle> {
+export async function importVerifyKey(
+  cert: pkijs.Certificate,
+  scheme: SignatureScheme,
+): Promise<PublicKeyHandle> {
   checkKey(cert, scheme);
   const spki = new Uint8Array(cert.subjectPublicKeyInfo.toSchema().toBER(false));
   const curve = publicKeySummary(cert).curve;
   try {
-    return await verifyBackend().importPublicKey(spki, scheme, curve ? (CURVES[curve].name as 'P-256' | 'P-384') : undefined);
+    return await verifyBackend().importPublicKey(
+      spki,
+      scheme,
+      curve ? (CURVES[curve].name as 'P-256' | 'P-384') : undefined,
+    );
   } catch (error) {
-    throw refuse('UNSUPPORTED_ALGORITHM', `cannot import the public key: ${error instanceof Error ? error.message : String(error)}`);
+    throw refuse(
+      'UNSUPPORTED_ALGORITHM',
+      `cannot import the public key: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -95,10 +107,16 @@ export async function importVerifyKey(cert: pkijs.Certificate, scheme: Signature
  * Verifies a signature value as carried in CMS/X.509 (ECDSA as a DER Ecdsa-Sig-Value, RFC 5758 §3.2).
  * Returns false for a wrong or undecodable signature; never throws on bad input.
  */
-export async function verifySignatureValue(key: PublicKeyHandle, scheme: SignatureScheme, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
+export async function verifySignatureValue(
+  key: PublicKeyHandle,
+  scheme: SignatureScheme,
+  signature: Uint8Array,
+  data: Uint8Array,
+): Promise<boolean> {
   try {
     const backend = verifyBackend();
-    if (key.backend !== backend.name) throw new Error(`key imported by the ${key.backend} backend, not ${backend.name}`);
+    if (key.backend !== backend.name)
+      throw new Error(`key imported by the ${key.backend} backend, not ${backend.name}`);
     return await backend.verify(key, scheme, signature, data);
   } catch {
     return false;

@@ -35,7 +35,8 @@ export function isContextTag(block: asn1js.AsnType, tagNumber: number): boolean 
  */
 export function childrenOf(block: asn1js.AsnType, what: string): asn1js.AsnType[] {
   const value = (block.valueBlock as { value?: unknown }).value;
-  if (!block.idBlock.isConstructed || !Array.isArray(value)) throw new TypeError(`${what}: not a constructed element`);
+  if (!block.idBlock.isConstructed || !Array.isArray(value))
+    throw new TypeError(`${what}: not a constructed element`);
   return value as asn1js.AsnType[];
 }
 
@@ -113,7 +114,14 @@ export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length)
   }
   const end = at + length;
   if (end > limit) throw new TypeError('TLV: element overruns its container');
-  return { tagClass: first >> 6, constructed: (first & 0x20) !== 0, tagNumber, start: offset, contentStart: at, end };
+  return {
+    tagClass: first >> 6,
+    constructed: (first & 0x20) !== 0,
+    tagNumber,
+    start: offset,
+    contentStart: at,
+    end,
+  };
 }
 
 /**
@@ -124,7 +132,7 @@ export function readTlv(bytes: Uint8Array, offset: number, limit = bytes.length)
 export function readChildren(bytes: Uint8Array, parent: Tlv): Tlv[] | null {
   if (!parent.constructed) throw new TypeError('TLV: not a constructed element');
   const out: Tlv[] = [];
-  for (let at = parent.contentStart; at < parent.end; ) {
+  for (let at = parent.contentStart; at < parent.end;) {
     const child = readTlv(bytes, at, parent.end);
     if (!child) return null;
     out.push(child);
@@ -147,7 +155,8 @@ export function oidFromContent(content: Uint8Array): string {
     value = value * 128 + (b & 0x7f);
     if (value > Number.MAX_SAFE_INTEGER) throw new TypeError('OID: sub-identifier too large');
     if ((b & 0x80) === 0) {
-      if (arcs.length === 0) arcs.push(value < 40 ? 0 : value < 80 ? 1 : 2, value < 80 ? value % 40 : value - 80);
+      if (arcs.length === 0)
+        arcs.push(value < 40 ? 0 : value < 80 ? 1 : 2, value < 80 ? value % 40 : value - 80);
       else arcs.push(value);
       value = 0;
     } else if (i === content.length - 1) {
@@ -165,13 +174,24 @@ export function oidFromContent(content: Uint8Array): string {
 export function timeFromContent(tagNumber: number, content: Uint8Array): Date {
   const text = String.fromCharCode(...content);
   const match =
-    tagNumber === 23 ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text) : tagNumber === 24 ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/.exec(text) : null;
+    tagNumber === 23
+      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(text)
+      : tagNumber === 24
+        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.(\d*[1-9]))?Z$/.exec(text)
+        : null;
   if (!match) throw new TypeError('time: not a DER UTCTime or GeneralizedTime');
   let year = Number(match[1]);
   if (tagNumber === 23) year += year >= 50 ? 1900 : 2000;
   const [month, day, hour, minute, second] = match.slice(2, 7).map(Number);
   const millis = match[7] ? Math.floor(Number(`0.${match[7]}`) * 1000) : 0;
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis));
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) throw new TypeError('time: out of range');
+  if (
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  )
+    throw new TypeError('time: out of range');
   return date;
 }

@@ -39,7 +39,12 @@ export interface DistinguishedName {
    * First value per short name, e.g. `fields.CN`, `fields.serialNumber`. The common names are declared so
    * the browser portal's `noPropertyAccessFromIndexSignature` accepts dotted access.
    */
-  readonly fields: Readonly<Record<string, string>> & { readonly C?: string; readonly O?: string; readonly CN?: string; readonly serialNumber?: string };
+  readonly fields: Readonly<Record<string, string>> & {
+    readonly C?: string;
+    readonly O?: string;
+    readonly CN?: string;
+    readonly serialNumber?: string;
+  };
   /** `CN=…, O=…, C=…` in encoded order, for logs. */
   readonly text: string;
 }
@@ -135,7 +140,9 @@ export class FastNames extends pkijs.RelativeDistinguishedNames {
  * Spec: RFC 5280 §4.1.2.4, §7.1.
  */
 export function fastNames(name: pkijs.RelativeDistinguishedNames): pkijs.RelativeDistinguishedNames {
-  return name instanceof FastNames || name.valueBeforeDecode.byteLength === 0 ? name : new FastNames({ schema: name.toSchema() });
+  return name instanceof FastNames || name.valueBeforeDecode.byteLength === 0
+    ? name
+    : new FastNames({ schema: name.toSchema() });
 }
 
 /**
@@ -173,7 +180,9 @@ export function extensionFacts(cert: pkijs.Certificate): ExtensionFacts {
         keyUsage = decodeKeyUsage(value);
         break;
       case OID.extKeyUsage:
-        extendedKeyUsage = childrenOf(decodeDer(value, 'extKeyUsage'), 'extKeyUsage').map((b) => oidOf(b, 'extKeyUsage'));
+        extendedKeyUsage = childrenOf(decodeDer(value, 'extKeyUsage'), 'extKeyUsage').map((b) =>
+          oidOf(b, 'extKeyUsage'),
+        );
         break;
       case OID.certificatePolicies:
         policies = childrenOf(decodeDer(value, 'certificatePolicies'), 'certificatePolicies').map((info) =>
@@ -191,7 +200,8 @@ export function extensionFacts(cert: pkijs.Certificate): ExtensionFacts {
         break;
       case OID.authorityKeyIdentifier: {
         const first = childrenOf(decodeDer(value, 'authorityKeyIdentifier'), 'authorityKeyIdentifier')[0];
-        if (first && isContextTag(first, 0)) aki = (first.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView;
+        if (first && isContextTag(first, 0))
+          aki = (first.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView;
         break;
       }
       default:
@@ -252,7 +262,8 @@ function decodeOtherNames(value: Uint8Array): OtherName[] {
 }
 
 function octetsOf(block: asn1js.AsnType, what: string): Uint8Array {
-  if (!(block instanceof asn1js.OctetString) || block.idBlock.isConstructed) throw new TypeError(`${what}: not an OCTET STRING`);
+  if (!(block instanceof asn1js.OctetString) || block.idBlock.isConstructed)
+    throw new TypeError(`${what}: not an OCTET STRING`);
   return block.valueBlock.valueHexView;
 }
 
@@ -260,7 +271,10 @@ function octetsOf(block: asn1js.AsnType, what: string): Uint8Array {
 export function describeName(name: pkijs.RelativeDistinguishedNames): DistinguishedName {
   const attributes: NameAttribute[] = name.typesAndValues.map((tv) => {
     const raw = (tv.value.valueBlock as { value?: unknown }).value;
-    const value = typeof raw === 'string' ? raw : toHex((tv.value.valueBlock as { valueHexView?: Uint8Array }).valueHexView ?? new Uint8Array());
+    const value =
+      typeof raw === 'string'
+        ? raw
+        : toHex((tv.value.valueBlock as { valueHexView?: Uint8Array }).valueHexView ?? new Uint8Array());
     return { type: tv.type, name: DN_NAMES[tv.type] ?? tv.type, value };
   });
   const fields: Record<string, string> = {};
@@ -296,7 +310,10 @@ export function publicKeySummary(cert: pkijs.Certificate): PublicKeySummary {
  * Describes a certificate as plain data, including its SHA-256 thumbprint over `der`.
  * Why plain data: the backend stores it, the UI shows it and the UZI profile is checked on it (uzi.md).
  */
-export async function describeCertificate(cert: pkijs.Certificate, der: BytesLike): Promise<CertificateDetails> {
+export async function describeCertificate(
+  cert: pkijs.Certificate,
+  der: BytesLike,
+): Promise<CertificateDetails> {
   const facts = extensionFacts(cert);
   const subject = describeName(cert.subject);
   const bytes = toBytes(der);

@@ -1,5 +1,5 @@
-import { derToPem } from './pem';
 import { createCrlSource, type FetchLike } from './crl-source';
+import { derToPem } from './pem';
 import { issueCrl, sharedTestPki, type TestPki } from './testing';
 
 const HOUR = 3600_000;
@@ -11,7 +11,9 @@ describe('createCrlSource', () => {
     pki = await sharedTestPki();
   }, 120_000);
 
-  function fakeFetch(responses: Record<string, () => Uint8Array | Error>): jest.Mock<ReturnType<FetchLike>, Parameters<FetchLike>> {
+  function fakeFetch(
+    responses: Record<string, () => Uint8Array | Error>,
+  ): jest.Mock<ReturnType<FetchLike>, Parameters<FetchLike>> {
     return jest.fn(async (url: string) => {
       const next = responses[url]?.();
       if (next === undefined) return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0) };
@@ -24,7 +26,12 @@ describe('createCrlSource', () => {
     let now = pki.now;
     const fetch = fakeFetch({ 'http://crl.test/int.crl': () => pki.intermediateCrl });
     const readFile = jest.fn(async () => new TextEncoder().encode(derToPem(pki.rootCrl, 'X509 CRL')));
-    const sut = createCrlSource({ locations: ['http://crl.test/int.crl', '/etc/veilig/root.crl'], fetch, readFile, now: () => now });
+    const sut = createCrlSource({
+      locations: ['http://crl.test/int.crl', '/etc/veilig/root.crl'],
+      fetch,
+      readFile,
+      now: () => now,
+    });
 
     const first = await sut.current();
     now = new Date(pki.now.getTime() + HOUR);
@@ -38,7 +45,12 @@ describe('createCrlSource', () => {
 
   it('refreshes near nextUpdate and keeps the newer CRL', async () => {
     let now = pki.now;
-    const later = await issueCrl({ issuer: pki.intermediate, revoked: [], thisUpdate: new Date(pki.now.getTime() + 46 * HOUR), nextUpdate: new Date(pki.now.getTime() + 94 * HOUR) });
+    const later = await issueCrl({
+      issuer: pki.intermediate,
+      revoked: [],
+      thisUpdate: new Date(pki.now.getTime() + 46 * HOUR),
+      nextUpdate: new Date(pki.now.getTime() + 94 * HOUR),
+    });
     const served = [pki.intermediateCrl, later];
     const fetch = fakeFetch({ 'https://crl.test/int.crl': () => served.shift() ?? later });
     const sut = createCrlSource({ locations: ['https://crl.test/int.crl'], fetch, now: () => now });
@@ -54,9 +66,17 @@ describe('createCrlSource', () => {
   it('keeps the last good CRL when a refresh fails, reports the error and backs off', async () => {
     let now = pki.now;
     let fail = false;
-    const fetch = fakeFetch({ 'http://crl.test/int.crl': () => (fail ? new Error('network down') : pki.intermediateCrl) });
+    const fetch = fakeFetch({
+      'http://crl.test/int.crl': () => (fail ? new Error('network down') : pki.intermediateCrl),
+    });
     const onError = jest.fn();
-    const sut = createCrlSource({ locations: ['http://crl.test/int.crl'], fetch, now: () => now, onError, retryAfterMs: 60_000 });
+    const sut = createCrlSource({
+      locations: ['http://crl.test/int.crl'],
+      fetch,
+      now: () => now,
+      onError,
+      retryAfterMs: 60_000,
+    });
 
     await sut.current();
     fail = true;
@@ -80,7 +100,12 @@ describe('createCrlSource', () => {
 
   it('reports unparsable CRLs and missing loaders through onError', async () => {
     const onError = jest.fn();
-    const sut = createCrlSource({ locations: ['http://crl.test/x.crl', '/no/reader.crl'], fetch: fakeFetch({ 'http://crl.test/x.crl': () => new Uint8Array([1, 2, 3]) }), onError, now: () => pki.now });
+    const sut = createCrlSource({
+      locations: ['http://crl.test/x.crl', '/no/reader.crl'],
+      fetch: fakeFetch({ 'http://crl.test/x.crl': () => new Uint8Array([1, 2, 3]) }),
+      onError,
+      now: () => pki.now,
+    });
 
     await expect(sut.current()).resolves.toMatchObject({ crls: [] });
     expect(onError).toHaveBeenCalledTimes(2);

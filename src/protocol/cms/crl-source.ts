@@ -13,7 +13,10 @@ export interface CrlSource {
 }
 
 /** A minimal `fetch` so Node's global fetch, undici or a test fake fit. */
-export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
+export type FetchLike = (
+  url: string,
+  init?: { signal?: AbortSignal },
+) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 
 /** Options of `createCrlSource`. Durations in milliseconds. */
 export interface CrlSourceOptions {

@@ -16,8 +16,8 @@ import { importVerifyKey, signatureSchemeOf, verifySignatureValue } from './algo
 import { decodeDer } from './asn1';
 import { type BytesLike, toBytes } from './bytes';
 import { describeName, extensionFacts, fastNames } from './certificate';
-import { pemToDer } from './pem';
 import { OID } from './oids';
+import { pemToDer } from './pem';
 import { refuse } from './refusal';
 import type { KnownCertificate } from './trust-store';
 
@@ -40,7 +40,12 @@ const HANDLED_ENTRY_EXTENSIONS = new Set<string>([OID.crlReason, OID.invalidityD
  * @throws TypeError when the bytes are not one CRL.
  */
 export function parseCrl(input: BytesLike | string): ParsedCrl {
-  const der = typeof input === 'string' ? pemToDer(input, 'X509 CRL') : looksLikePem(toBytes(input)) ? pemToDer(new TextDecoder().decode(toBytes(input)), 'X509 CRL') : toBytes(input);
+  const der =
+    typeof input === 'string'
+      ? pemToDer(input, 'X509 CRL')
+      : looksLikePem(toBytes(input))
+        ? pemToDer(new TextDecoder().decode(toBytes(input)), 'X509 CRL')
+        : toBytes(input);
   let crl: pkijs.CertificateRevocationList;
   try {
     crl = new pkijs.CertificateRevocationList({ schema: decodeDer(der, 'CRL') });
@@ -118,7 +123,11 @@ export interface RevocationCheckOptions {
  * (RFC 5280 §6.3). Trust anchors themselves are not checked: they are configuration.
  * @throws RefusalError CERTIFICATE_REVOKED, or REVOCATION_UNKNOWN when `mode` requires a usable CRL that is missing.
  */
-export async function checkRevocation(path: readonly KnownCertificate[], crls: CrlSet, options: RevocationCheckOptions): Promise<void> {
+export async function checkRevocation(
+  path: readonly KnownCertificate[],
+  crls: CrlSet,
+  options: RevocationCheckOptions,
+): Promise<void> {
   for (let i = 0; i < path.length - 1; i++) {
     const cert = path[i].cert;
     const issuer = path[i + 1].cert;
@@ -133,31 +142,45 @@ export async function checkRevocation(path: readonly KnownCertificate[], crls: C
         continue;
       }
       covered = true;
-      const revoked = (entry.crl.revokedCertificates ?? []).find((r) => r.userCertificate.isEqual(cert.serialNumber));
+      const revoked = (entry.crl.revokedCertificates ?? []).find((r) =>
+        r.userCertificate.isEqual(cert.serialNumber),
+      );
       if (revoked) {
         throw refuse('CERTIFICATE_REVOKED', `${who()} revoked ${revoked.revocationDate.value.toISOString()}`);
       }
     }
     const required = options.mode === 'chain' || (options.mode === 'leaf' && i === 0);
     if (required && !covered) {
-      throw refuse('REVOCATION_UNKNOWN', `${who()}: ${problems.length ? problems.join('; ') : 'no CRL from its issuer'}`);
+      throw refuse(
+        'REVOCATION_UNKNOWN',
+        `${who()}: ${problems.length ? problems.join('; ') : 'no CRL from its issuer'}`,
+      );
     }
   }
 }
 
-async function unusable(entry: ParsedCrl, issuer: pkijs.Certificate, crls: CrlSet, options: RevocationCheckOptions): Promise<string | null> {
+async function unusable(
+  entry: ParsedCrl,
+  issuer: pkijs.Certificate,
+  crls: CrlSet,
+  options: RevocationCheckOptions,
+): Promise<string | null> {
   const { crl } = entry;
   // Only for messages; describing the name on every call would cost more than the check itself.
   const issuerName = (): string => describeName(crl.issuer).fields.CN ?? 'issuer';
-  if (entry.thisUpdate.getTime() > options.now.getTime() + options.maxClockSkewMs) return `CRL of ${issuerName()} issued in the future`;
+  if (entry.thisUpdate.getTime() > options.now.getTime() + options.maxClockSkewMs)
+    return `CRL of ${issuerName()} issued in the future`;
   if (!entry.nextUpdate) return `CRL of ${issuerName()} has no nextUpdate`;
-  if (entry.nextUpdate.getTime() < options.now.getTime()) return `CRL of ${issuerName()} is stale since ${entry.nextUpdate.toISOString()}`;
+  if (entry.nextUpdate.getTime() < options.now.getTime())
+    return `CRL of ${issuerName()} is stale since ${entry.nextUpdate.toISOString()}`;
   for (const ext of crl.crlExtensions?.extensions ?? []) {
-    if (ext.critical && !HANDLED_CRL_EXTENSIONS.has(ext.extnID)) return `CRL of ${issuerName()} has unsupported critical extension ${ext.extnID}`;
+    if (ext.critical && !HANDLED_CRL_EXTENSIONS.has(ext.extnID))
+      return `CRL of ${issuerName()} has unsupported critical extension ${ext.extnID}`;
   }
   for (const revoked of crl.revokedCertificates ?? []) {
     for (const ext of revoked.crlEntryExtensions?.extensions ?? []) {
-      if (ext.critical && !HANDLED_ENTRY_EXTENSIONS.has(ext.extnID)) return `CRL of ${issuerName()} has unsupported critical entry extension ${ext.extnID}`;
+      if (ext.critical && !HANDLED_ENTRY_EXTENSIONS.has(ext.extnID))
+        return `CRL of ${issuerName()} has unsupported critical entry extension ${ext.extnID}`;
       if (ext.extnID === OID.certificateIssuer) return `CRL of ${issuerName()} is an indirect CRL`;
     }
   }

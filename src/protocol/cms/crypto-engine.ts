@@ -27,9 +27,18 @@ export interface VerifyBackend {
   readonly name: string;
   digest(hash: DigestName, data: Uint8Array): Promise<Uint8Array>;
   /** Imports a DER SubjectPublicKeyInfo of an RSA or named-curve EC key. */
-  importPublicKey(spki: Uint8Array, scheme: SignatureScheme, namedCurve: 'P-256' | 'P-384' | undefined): Promise<PublicKeyHandle>;
+  importPublicKey(
+    spki: Uint8Array,
+    scheme: SignatureScheme,
+    namedCurve: 'P-256' | 'P-384' | undefined,
+  ): Promise<PublicKeyHandle>;
   /** Verifies a signature value as CMS/X.509 carry it (ECDSA as DER Ecdsa-Sig-Value); false for any mismatch. */
-  verify(key: PublicKeyHandle, scheme: SignatureScheme, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
+  verify(
+    key: PublicKeyHandle,
+    scheme: SignatureScheme,
+    signature: Uint8Array,
+    data: Uint8Array,
+  ): Promise<boolean>;
 }
 
 let engine: pkijs.ICryptoEngine | undefined;
@@ -92,16 +101,34 @@ function webCryptoBackend(crypto: pkijs.ICryptoEngine): VerifyBackend {
       return new Uint8Array(await crypto.digest(hash, data as Uint8Array<ArrayBuffer>));
     },
     async importPublicKey(spki, scheme, namedCurve) {
-      const algorithm = scheme.kind === 'RSA' ? { name: 'RSASSA-PKCS1-v1_5', hash: scheme.hash } : { name: 'ECDSA', namedCurve: namedCurve ?? 'P-256' };
-      const key = await crypto.importKey('spki', spki as Uint8Array<ArrayBuffer>, algorithm, false, ['verify']);
+      const algorithm =
+        scheme.kind === 'RSA'
+          ? { name: 'RSASSA-PKCS1-v1_5', hash: scheme.hash }
+          : { name: 'ECDSA', namedCurve: namedCurve ?? 'P-256' };
+      const key = await crypto.importKey('spki', spki as Uint8Array<ArrayBuffer>, algorithm, false, [
+        'verify',
+      ]);
       return { backend: name, key, size: namedCurve === 'P-384' ? 48 : 32 } satisfies WebCryptoKey;
     },
     async verify(handle, scheme, signature, data) {
       const { key, size } = handle as WebCryptoKey;
       try {
-        if (scheme.kind === 'RSA') return await crypto.verify({ name: 'RSASSA-PKCS1-v1_5' }, key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
+        if (scheme.kind === 'RSA')
+          return await crypto.verify(
+            { name: 'RSASSA-PKCS1-v1_5' },
+            key,
+            signature as Uint8Array<ArrayBuffer>,
+            data as Uint8Array<ArrayBuffer>,
+          );
         const raw = ecdsaDerToRaw(signature, size);
-        return raw ? await crypto.verify({ name: 'ECDSA', hash: scheme.hash }, key, raw as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>) : false;
+        return raw
+          ? await crypto.verify(
+              { name: 'ECDSA', hash: scheme.hash },
+              key,
+              raw as Uint8Array<ArrayBuffer>,
+              data as Uint8Array<ArrayBuffer>,
+            )
+          : false;
       } catch {
         return false;
       }

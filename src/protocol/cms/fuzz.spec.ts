@@ -4,8 +4,8 @@
  * refusal. The seed is fixed so a failure reproduces; change it locally to explore further.
  */
 import { utf8 } from './bytes';
-import { CMS_REFUSAL_REASONS, RefusalError } from './refusal';
 import { Pkcs12Error, readPkcs12, writePkcs12 } from './pkcs12';
+import { CMS_REFUSAL_REASONS, RefusalError } from './refusal';
 import { signCms } from './sign';
 import { sharedTestPki, type TestPki } from './testing';
 import { TrustStore } from './trust-store';
@@ -55,7 +55,10 @@ function mutate(input: Uint8Array, rnd: () => number): Uint8Array {
     }
     case 5: {
       // Corrupt a long-form length (0x81/0x82 prefix), the classic parser trap.
-      const lengths = bytes.reduce<number[]>((acc, b, i) => (b === 0x81 || b === 0x82 ? [...acc, i] : acc), []);
+      const lengths = bytes.reduce<number[]>(
+        (acc, b, i) => (b === 0x81 || b === 0x82 ? [...acc, i] : acc),
+        [],
+      );
       const at = lengths[int(lengths.length)] ?? int(bytes.length - 1);
       bytes[at + 1] = int(256);
       return bytes;
@@ -97,7 +100,10 @@ describe('fuzz', () => {
     const result = await bounded(
       verifyCms(input, { trust, content, now: pki.now }).then(
         (r) => (r.signatureVerified === true ? 'verified' : 'verified-without-flag'),
-        (e: unknown) => (e instanceof RefusalError && (CMS_REFUSAL_REASONS as readonly string[]).includes(e.reason) ? `refused:${e.reason}` : `UNTYPED:${String(e)}`),
+        (e: unknown) =>
+          e instanceof RefusalError && (CMS_REFUSAL_REASONS as readonly string[]).includes(e.reason)
+            ? `refused:${e.reason}`
+            : `UNTYPED:${String(e)}`,
       ),
     );
     return result;
@@ -122,7 +128,12 @@ describe('fuzz', () => {
     const rnd = prng(SEED + 1);
     const corpus = [
       await signCms({ content, signer: pki.signers.huisarts.signer(), signingTime: pki.now }),
-      await signCms({ content, signer: pki.signers.huisartsEcdsa.signer(), signingTime: pki.now, detached: true }),
+      await signCms({
+        content,
+        signer: pki.signers.huisartsEcdsa.signer(),
+        signingTime: pki.now,
+        detached: true,
+      }),
     ];
     const unexpected: string[] = [];
     const seen = new Map<string, number>();
@@ -134,13 +145,20 @@ describe('fuzz', () => {
 
     expect(unexpected).toEqual([]);
     // The mutations must actually reach deep checks, not only the parser.
-    expect([...seen.keys()]).toEqual(expect.arrayContaining(['refused:MALFORMED_CMS', 'refused:BAD_SIGNATURE', 'refused:CONTENT_MISMATCH']));
+    expect([...seen.keys()]).toEqual(
+      expect.arrayContaining(['refused:MALFORMED_CMS', 'refused:BAD_SIGNATURE', 'refused:CONTENT_MISMATCH']),
+    );
   }, 300_000);
 
   it(`turns ${PKCS12_CASES} mutated PKCS#12 files into Pkcs12Errors`, async () => {
     const rnd = prng(SEED + 2);
     const signer = pki.signers.huisartsEcdsa;
-    const p12 = await writePkcs12({ privateKey: signer.certificate.keys.privateKey, certificate: signer.certificate.der, password: 'pw', iterations: 16 });
+    const p12 = await writePkcs12({
+      privateKey: signer.certificate.keys.privateKey,
+      certificate: signer.certificate.der,
+      password: 'pw',
+      iterations: 16,
+    });
     const unexpected: string[] = [];
     for (let i = 0; i < PKCS12_CASES; i++) {
       const result = await bounded(

@@ -37,7 +37,15 @@ describe('node:crypto verify backend', () => {
   ] as const)('verifies %s signatures (detached: %s) with CRLs', async (name, detached) => {
     const cms = await signCms({ content, signer: pki.signers[name].signer(), detached });
 
-    await expect(verifyUziSignature(cms, { trust, now: pki.now, content: detached ? content : undefined, crls: [pki.intermediateCrl, pki.rootCrl], revocation: 'chain' })).resolves.toMatchObject({ uzi: { role: '01.015' } });
+    await expect(
+      verifyUziSignature(cms, {
+        trust,
+        now: pki.now,
+        content: detached ? content : undefined,
+        crls: [pki.intermediateCrl, pki.rootCrl],
+        revocation: 'chain',
+      }),
+    ).resolves.toMatchObject({ uzi: { role: '01.015' } });
   });
 
   it.each(['huisarts', 'huisartsEcdsa'] as const)('refuses an altered %s signature', async (name) => {
@@ -58,13 +66,22 @@ describe('node:crypto verify backend', () => {
   ] as const)('refuses the %s with %s', async (name, reason) => {
     const cms = await signCms({ content, signer: pki.signers[name].signer(), signingTime: pki.now });
 
-    await expect(verifyUziSignature(cms, { trust, now: pki.now, crls: [pki.intermediateCrl] })).rejects.toEqual(refusal(reason));
+    await expect(
+      verifyUziSignature(cms, { trust, now: pki.now, crls: [pki.intermediateCrl] }),
+    ).rejects.toEqual(refusal(reason));
   });
 
   it('refuses a forged CRL', async () => {
     const cms = await signCms({ content, signer: pki.signers.huisarts.signer() });
-    const forged = await issueCrl({ issuer: pki.impostorIntermediate, revoked: [], thisUpdate: pki.now, nextUpdate: new Date(pki.now.getTime() + 3600_000) });
+    const forged = await issueCrl({
+      issuer: pki.impostorIntermediate,
+      revoked: [],
+      thisUpdate: pki.now,
+      nextUpdate: new Date(pki.now.getTime() + 3600_000),
+    });
 
-    await expect(verifyUziSignature(cms, { trust, now: pki.now, crls: [forged] })).rejects.toEqual(refusal('REVOCATION_UNKNOWN'));
+    await expect(verifyUziSignature(cms, { trust, now: pki.now, crls: [forged] })).rejects.toEqual(
+      refusal('REVOCATION_UNKNOWN'),
+    );
   });
 });

@@ -8,7 +8,7 @@
  * The checks are the same; only the primitive calls differ, and the test suite runs against both.
  */
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { type PublicKeyHandle, type VerifyBackend, setVerifyBackend } from './crypto-engine';
+import { setVerifyBackend, type PublicKeyHandle, type VerifyBackend } from './crypto-engine';
 
 interface NodeKey extends PublicKeyHandle {
   readonly key: KeyObject;
@@ -28,15 +28,25 @@ export function nodeVerifyBackend(): VerifyBackend {
       return new Uint8Array(createHash(HASHES[hash]).update(data).digest());
     },
     async importPublicKey(spki, scheme) {
-      const key = createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+      const key = createPublicKey({
+        key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength),
+        format: 'der',
+        type: 'spki',
+      });
       const expected = scheme.kind === 'RSA' ? 'rsa' : 'ec';
-      if (key.asymmetricKeyType !== expected) throw new TypeError(`expected an ${expected} key, got ${key.asymmetricKeyType}`);
+      if (key.asymmetricKeyType !== expected)
+        throw new TypeError(`expected an ${expected} key, got ${key.asymmetricKeyType}`);
       return { backend: name, key } satisfies NodeKey;
     },
     async verify(handle, scheme, signature, data) {
       const { key } = handle as NodeKey;
       try {
-        return verify(HASHES[scheme.hash], data, scheme.kind === 'ECDSA' ? { key, dsaEncoding: 'der' } : key, signature);
+        return verify(
+          HASHES[scheme.hash],
+          data,
+          scheme.kind === 'ECDSA' ? { key, dsaEncoding: 'der' } : key,
+          signature,
+        );
       } catch {
         return false;
       }

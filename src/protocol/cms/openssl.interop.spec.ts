@@ -45,7 +45,9 @@ describeWithOpenssl(`interop with ${version ?? 'openssl'}`, () => {
     for (const name of ['huisarts', 'huisartsEcdsa'] as const) {
       const signer = pki.signers[name];
       writeFileSync(file(`${name}.pem`), derToPem(signer.certificate.der, 'CERTIFICATE'));
-      const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', signer.certificate.keys.privateKey));
+      const pkcs8 = new Uint8Array(
+        await crypto.subtle.exportKey('pkcs8', signer.certificate.keys.privateKey),
+      );
       writeFileSync(file(`${name}.key`), derToPem(pkcs8, 'PRIVATE KEY'));
     }
   }, 120_000);
@@ -54,24 +56,82 @@ describeWithOpenssl(`interop with ${version ?? 'openssl'}`, () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it.each(['huisarts', 'huisartsEcdsa'] as const)('verifies a detached signature made by openssl for the %s', async (name) => {
-    openssl('cms', '-sign', '-binary', '-md', 'sha256', '-signer', file(`${name}.pem`), '-inkey', file(`${name}.key`), '-in', file('bytes.bin'), '-outform', 'DER', '-out', file(`${name}.ossl.der`));
+  it.each(['huisarts', 'huisartsEcdsa'] as const)(
+    'verifies a detached signature made by openssl for the %s',
+    async (name) => {
+      openssl(
+        'cms',
+        '-sign',
+        '-binary',
+        '-md',
+        'sha256',
+        '-signer',
+        file(`${name}.pem`),
+        '-inkey',
+        file(`${name}.key`),
+        '-in',
+        file('bytes.bin'),
+        '-outform',
+        'DER',
+        '-out',
+        file(`${name}.ossl.der`),
+      );
 
-    const sut = await verifyUziSignature(readFileSync(file(`${name}.ossl.der`)), { trust, content: bytes });
+      const sut = await verifyUziSignature(readFileSync(file(`${name}.ossl.der`)), { trust, content: bytes });
 
-    expect(sut).toMatchObject({ detached: true, uzi: { role: '01.015' } });
-  });
+      expect(sut).toMatchObject({ detached: true, uzi: { role: '01.015' } });
+    },
+  );
 
   it('verifies an attached signature with chain made by openssl', async () => {
-    openssl('cms', '-sign', '-nodetach', '-binary', '-md', 'sha256', '-signer', file('huisarts.pem'), '-inkey', file('huisarts.key'), '-certfile', file('intermediate.pem'), '-in', file('bytes.bin'), '-outform', 'DER', '-out', file('attached.ossl.der'));
+    openssl(
+      'cms',
+      '-sign',
+      '-nodetach',
+      '-binary',
+      '-md',
+      'sha256',
+      '-signer',
+      file('huisarts.pem'),
+      '-inkey',
+      file('huisarts.key'),
+      '-certfile',
+      file('intermediate.pem'),
+      '-in',
+      file('bytes.bin'),
+      '-outform',
+      'DER',
+      '-out',
+      file('attached.ossl.der'),
+    );
 
-    const sut = await verifyUziSignature(readFileSync(file('attached.ossl.der')), { trust: await TrustStore.create({ roots: pki.trust.roots }) });
+    const sut = await verifyUziSignature(readFileSync(file('attached.ossl.der')), {
+      trust: await TrustStore.create({ roots: pki.trust.roots }),
+    });
 
     expect(sut).toMatchObject({ detached: false, content: bytes });
   });
 
   it('verifies a streamed (BER, indefinite-length) signature made by openssl', async () => {
-    openssl('cms', '-sign', '-stream', '-nodetach', '-binary', '-md', 'sha256', '-signer', file('huisartsEcdsa.pem'), '-inkey', file('huisartsEcdsa.key'), '-in', file('bytes.bin'), '-outform', 'DER', '-out', file('streamed.ossl.der'));
+    openssl(
+      'cms',
+      '-sign',
+      '-stream',
+      '-nodetach',
+      '-binary',
+      '-md',
+      'sha256',
+      '-signer',
+      file('huisartsEcdsa.pem'),
+      '-inkey',
+      file('huisartsEcdsa.key'),
+      '-in',
+      file('bytes.bin'),
+      '-outform',
+      'DER',
+      '-out',
+      file('streamed.ossl.der'),
+    );
     const streamed = readFileSync(file('streamed.ossl.der'));
 
     const sut = await verifyUziSignature(streamed, { trust });
@@ -80,25 +140,77 @@ describeWithOpenssl(`interop with ${version ?? 'openssl'}`, () => {
     expect(sut).toMatchObject({ detached: false, content: bytes });
   });
 
-  it.each(['huisarts', 'huisartsEcdsa'] as const)('produces detached signatures openssl verifies, for the %s', async (name) => {
-    writeFileSync(file(`${name}.ours.der`), await signCms({ content: bytes, signer: pki.signers[name].signer(), detached: true }));
+  it.each(['huisarts', 'huisartsEcdsa'] as const)(
+    'produces detached signatures openssl verifies, for the %s',
+    async (name) => {
+      writeFileSync(
+        file(`${name}.ours.der`),
+        await signCms({ content: bytes, signer: pki.signers[name].signer(), detached: true }),
+      );
 
-    expect(() => openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', file(`${name}.ours.der`), '-content', file('bytes.bin'), '-noverify', '-out', file('out.bin'))).not.toThrow();
-    expect(readFileSync(file('out.bin'))).toEqual(Buffer.from(bytes));
-  });
+      expect(() =>
+        openssl(
+          'cms',
+          '-verify',
+          '-binary',
+          '-inform',
+          'DER',
+          '-in',
+          file(`${name}.ours.der`),
+          '-content',
+          file('bytes.bin'),
+          '-noverify',
+          '-out',
+          file('out.bin'),
+        ),
+      ).not.toThrow();
+      expect(readFileSync(file('out.bin'))).toEqual(Buffer.from(bytes));
+    },
+  );
 
   it('produces attached signatures openssl verifies up to our root', async () => {
-    writeFileSync(file('attached.ours.der'), await signCms({ content: bytes, signer: pki.signers.huisarts.signer() }));
+    writeFileSync(
+      file('attached.ours.der'),
+      await signCms({ content: bytes, signer: pki.signers.huisarts.signer() }),
+    );
 
-    expect(() => openssl('cms', '-verify', '-binary', '-inform', 'DER', '-in', file('attached.ours.der'), '-CAfile', file('root.pem'), '-purpose', 'any', '-out', file('out2.bin'))).not.toThrow();
+    expect(() =>
+      openssl(
+        'cms',
+        '-verify',
+        '-binary',
+        '-inform',
+        'DER',
+        '-in',
+        file('attached.ours.der'),
+        '-CAfile',
+        file('root.pem'),
+        '-purpose',
+        'any',
+        '-out',
+        file('out2.bin'),
+      ),
+    ).not.toThrow();
     expect(readFileSync(file('out2.bin'))).toEqual(Buffer.from(bytes));
   });
 
   it('writes PKCS#12 files openssl opens, with PBES2/AES-256-CBC', async () => {
     const signer = pki.signers.huisarts;
-    writeFileSync(file('ours.p12'), await writePkcs12({ privateKey: signer.certificate.keys.privateKey, certificate: signer.certificate.der, chain: [pki.intermediate.der], password: 'geheim' }));
+    writeFileSync(
+      file('ours.p12'),
+      await writePkcs12({
+        privateKey: signer.certificate.keys.privateKey,
+        certificate: signer.certificate.der,
+        chain: [pki.intermediate.der],
+        password: 'geheim',
+      }),
+    );
 
-    const sut = spawnSync('openssl', ['pkcs12', '-in', file('ours.p12'), '-passin', 'pass:geheim', '-info', '-noout'], { encoding: 'utf8' });
+    const sut = spawnSync(
+      'openssl',
+      ['pkcs12', '-in', file('ours.p12'), '-passin', 'pass:geheim', '-info', '-noout'],
+      { encoding: 'utf8' },
+    );
 
     expect(sut.status).toBe(0);
     expect(sut.stdout + sut.stderr).toMatch(/MAC: sha256/);
@@ -106,7 +218,20 @@ describeWithOpenssl(`interop with ${version ?? 'openssl'}`, () => {
   });
 
   it('reads PKCS#12 files made by openssl pkcs12 -export', async () => {
-    openssl('pkcs12', '-export', '-inkey', file('huisartsEcdsa.key'), '-in', file('huisartsEcdsa.pem'), '-certfile', file('intermediate.pem'), '-passout', 'pass:geheim', '-out', file('ossl.p12'));
+    openssl(
+      'pkcs12',
+      '-export',
+      '-inkey',
+      file('huisartsEcdsa.key'),
+      '-in',
+      file('huisartsEcdsa.pem'),
+      '-certfile',
+      file('intermediate.pem'),
+      '-passout',
+      'pass:geheim',
+      '-out',
+      file('ossl.p12'),
+    );
 
     const sut = await readPkcs12(readFileSync(file('ossl.p12')), 'geheim');
 

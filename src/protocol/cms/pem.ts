@@ -35,7 +35,8 @@ export function derToPem(der: BytesLike, label: string): string {
 /** Standard base64 with padding (RFC 4648 §4), without Node's Buffer so it also runs in the browser. */
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 

@@ -26,7 +26,8 @@ export interface Pkcs12Contents {
   readonly friendlyName: string | undefined;
 }
 
-export type Pkcs12ErrorCode = 'MALFORMED_PKCS12' | 'WRONG_PASSWORD' | 'UNSUPPORTED_PKCS12' | 'NO_PRIVATE_KEY' | 'NO_MATCHING_CERTIFICATE';
+export type Pkcs12ErrorCode =
+  'MALFORMED_PKCS12' | 'WRONG_PASSWORD' | 'UNSUPPORTED_PKCS12' | 'NO_PRIVATE_KEY' | 'NO_MATCHING_CERTIFICATE';
 
 /** Thrown by `readPkcs12`; `code` is what the portal shows ("wrong password", "re-export the file"). */
 export class Pkcs12Error extends Error {
@@ -58,7 +59,11 @@ interface Bag {
  * Opens a password-protected PKCS#12 file and imports its private key for signing (RFC 7292 §4–§5).
  * @throws Pkcs12Error
  */
-export async function readPkcs12(p12: BytesLike, password: string, options: ReadPkcs12Options = {}): Promise<Pkcs12Contents> {
+export async function readPkcs12(
+  p12: BytesLike,
+  password: string,
+  options: ReadPkcs12Options = {},
+): Promise<Pkcs12Contents> {
   const crypto = cmsCrypto();
   const pw = toArrayBuffer(utf8(password));
   let pfx: pkijs.PFX;
@@ -67,13 +72,15 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
   } catch (error) {
     throw new Pkcs12Error('MALFORMED_PKCS12', `not a PKCS#12 file: ${message(error)}`);
   }
-  if (pfx.authSafe.contentType !== OID.data) throw new Pkcs12Error('UNSUPPORTED_PKCS12', 'only password-integrity PKCS#12 files are supported');
+  if (pfx.authSafe.contentType !== OID.data)
+    throw new Pkcs12Error('UNSUPPORTED_PKCS12', 'only password-integrity PKCS#12 files are supported');
   if (!pfx.macData) throw new Pkcs12Error('UNSUPPORTED_PKCS12', 'the file has no integrity MAC');
   checkIterations(pfx.macData.iterations ?? 1);
   try {
     await pfx.parseInternalValues({ password: pw, checkIntegrity: true }, crypto);
   } catch (error) {
-    if (/integrity/i.test(message(error))) throw new Pkcs12Error('WRONG_PASSWORD', 'the password is wrong (integrity check failed)');
+    if (/integrity/i.test(message(error)))
+      throw new Pkcs12Error('WRONG_PASSWORD', 'the password is wrong (integrity check failed)');
     throw new Pkcs12Error('MALFORMED_PKCS12', message(error));
   }
 
@@ -86,7 +93,10 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
       checkPbes2(new pkijs.EncryptedData({ schema: copy }).encryptedContentInfo.contentEncryptionAlgorithm);
       return { password: pw };
     }
-    throw new Pkcs12Error('UNSUPPORTED_PKCS12', `safe contents of type ${ci.contentType} (public-key privacy) are not supported`);
+    throw new Pkcs12Error(
+      'UNSUPPORTED_PKCS12',
+      `safe contents of type ${ci.contentType} (public-key privacy) are not supported`,
+    );
   });
   try {
     await authenticatedSafe.parseInternalValues({ safeContents: perContent }, crypto);
@@ -96,7 +106,8 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
 
   const keys: (Bag & { info: pkijs.PrivateKeyInfo })[] = [];
   const certs: (Bag & { der: Uint8Array })[] = [];
-  for (const { value } of (authenticatedSafe.parsedValue as { safeContents: { value: pkijs.SafeContents }[] }).safeContents) {
+  for (const { value } of (authenticatedSafe.parsedValue as { safeContents: { value: pkijs.SafeContents }[] })
+    .safeContents) {
     for (const bag of value.safeBags) {
       const attrs = bagAttributes(bag);
       if (bag.bagId === OID.pkcs8ShroudedKeyBag) {
@@ -105,7 +116,10 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
         let info: pkijs.PrivateKeyInfo;
         try {
           const encrypted = new pkijs.EncryptedData({
-            encryptedContentInfo: new pkijs.EncryptedContentInfo({ contentEncryptionAlgorithm: shrouded.encryptionAlgorithm, encryptedContent: shrouded.encryptedData }),
+            encryptedContentInfo: new pkijs.EncryptedContentInfo({
+              contentEncryptionAlgorithm: shrouded.encryptionAlgorithm,
+              encryptedContent: shrouded.encryptedData,
+            }),
           });
           info = pkijs.PrivateKeyInfo.fromBER(await encrypted.decrypt({ password: pw }, crypto));
         } catch (error) {
@@ -117,7 +131,10 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
       } else if (bag.bagId === OID.certBag) {
         const certBag = bag.bagValue as pkijs.CertBag;
         if (certBag.certId === OID.x509Certificate) {
-          certs.push({ ...attrs, der: new Uint8Array((certBag.certValue as asn1js.OctetString).valueBlock.valueHexView) });
+          certs.push({
+            ...attrs,
+            der: new Uint8Array((certBag.certValue as asn1js.OctetString).valueBlock.valueHexView),
+          });
         }
       }
     }
@@ -125,14 +142,19 @@ export async function readPkcs12(p12: BytesLike, password: string, options: Read
   if (keys.length === 0) throw new Pkcs12Error('NO_PRIVATE_KEY', 'the file contains no private key');
 
   for (const key of keys) {
-    const match = certs.find((c) => key.localKeyId && c.localKeyId && bytesEqual(key.localKeyId, c.localKeyId)) ?? certs.find((c) => samePublicKey(key.info, c.der));
+    const match =
+      certs.find((c) => key.localKeyId && c.localKeyId && bytesEqual(key.localKeyId, c.localKeyId)) ??
+      certs.find((c) => samePublicKey(key.info, c.der));
     if (!match) continue;
     const { privateKey, keyAlgorithm } = await importPrivateKey(key.info, options.extractable ?? false);
     return {
       privateKey,
       keyAlgorithm,
       certificate: match.der,
-      chain: orderChain(match.der, certs.filter((c) => c !== match).map((c) => c.der)),
+      chain: orderChain(
+        match.der,
+        certs.filter((c) => c !== match).map((c) => c.der),
+      ),
       friendlyName: key.friendlyName ?? match.friendlyName,
     };
   }
@@ -164,7 +186,14 @@ export async function writePkcs12(options: WritePkcs12Options): Promise<Uint8Arr
   const pkcs8 = await crypto.exportKey('pkcs8', options.privateKey);
   const localKeyId = new Uint8Array(await crypto.digest('SHA-1', bufferSource(certificate)));
   const attributes = [
-    ...(options.friendlyName ? [new pkijs.Attribute({ type: OID.friendlyName, values: [new asn1js.BmpString({ value: options.friendlyName })] })] : []),
+    ...(options.friendlyName
+      ? [
+          new pkijs.Attribute({
+            type: OID.friendlyName,
+            values: [new asn1js.BmpString({ value: options.friendlyName })],
+          }),
+        ]
+      : []),
     new pkijs.Attribute({ type: OID.localKeyId, values: [new asn1js.OctetString({ valueHex: localKeyId })] }),
   ];
   const encryption = {
@@ -191,7 +220,18 @@ export async function writePkcs12(options: WritePkcs12Options): Promise<Uint8Arr
       authenticatedSafe: new pkijs.AuthenticatedSafe({
         parsedValue: {
           safeContents: [
-            { privacyMode: 0, value: new pkijs.SafeContents({ safeBags: [new pkijs.SafeBag({ bagId: OID.pkcs8ShroudedKeyBag, bagValue: keyBag, bagAttributes: attributes })] }) },
+            {
+              privacyMode: 0,
+              value: new pkijs.SafeContents({
+                safeBags: [
+                  new pkijs.SafeBag({
+                    bagId: OID.pkcs8ShroudedKeyBag,
+                    bagValue: keyBag,
+                    bagAttributes: attributes,
+                  }),
+                ],
+              }),
+            },
             { privacyMode: 1, value: new pkijs.SafeContents({ safeBags: certBags }) },
           ],
         },
@@ -199,12 +239,16 @@ export async function writePkcs12(options: WritePkcs12Options): Promise<Uint8Arr
     },
   });
   await pfx.parsedValue!.authenticatedSafe!.makeInternalValues({ safeContents: [{}, encryption] }, crypto);
-  await pfx.makeInternalValues({ password, iterations, pbkdf2HashAlgorithm: 'SHA-256', hmacHashAlgorithm: 'SHA-256' }, crypto);
+  await pfx.makeInternalValues(
+    { password, iterations, pbkdf2HashAlgorithm: 'SHA-256', hmacHashAlgorithm: 'SHA-256' },
+    crypto,
+  );
   return new Uint8Array(pfx.toSchema().toBER(false));
 }
 
 function checkIterations(n: number): void {
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PKCS12_ITERATIONS) throw new Pkcs12Error('UNSUPPORTED_PKCS12', `iteration count ${n} is out of range`);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_PKCS12_ITERATIONS)
+    throw new Pkcs12Error('UNSUPPORTED_PKCS12', `iteration count ${n} is out of range`);
 }
 
 function checkPbes2(algorithm: pkijs.AlgorithmIdentifier): void {
@@ -229,8 +273,10 @@ function bagAttributes(bag: pkijs.SafeBag): Bag {
   let friendlyName: string | undefined;
   for (const attribute of bag.bagAttributes ?? []) {
     const value = attribute.values[0] as asn1js.AsnType | undefined;
-    if (attribute.type === OID.localKeyId && value instanceof asn1js.OctetString) localKeyId = new Uint8Array(value.valueBlock.valueHexView);
-    if (attribute.type === OID.friendlyName && value instanceof asn1js.BmpString) friendlyName = value.valueBlock.value;
+    if (attribute.type === OID.localKeyId && value instanceof asn1js.OctetString)
+      localKeyId = new Uint8Array(value.valueBlock.valueHexView);
+    if (attribute.type === OID.friendlyName && value instanceof asn1js.BmpString)
+      friendlyName = value.valueBlock.value;
   }
   return { localKeyId, friendlyName };
 }
@@ -240,7 +286,10 @@ function samePublicKey(info: pkijs.PrivateKeyInfo, certDer: Uint8Array): boolean
     const spki = parseCertificate(certDer).subjectPublicKeyInfo;
     const parsed = info.parsedKey;
     if (parsed instanceof pkijs.RSAPrivateKey && spki.parsedKey instanceof pkijs.RSAPublicKey) {
-      return bytesEqual(parsed.modulus.valueBlock.valueHexView, spki.parsedKey.modulus.valueBlock.valueHexView);
+      return bytesEqual(
+        parsed.modulus.valueBlock.valueHexView,
+        spki.parsedKey.modulus.valueBlock.valueHexView,
+      );
     }
     if (parsed instanceof pkijs.ECPrivateKey && parsed.publicKey) {
       return bytesEqual(parsed.publicKey.toSchema().toBER(false), spki.subjectPublicKey.toBER(false));
@@ -251,12 +300,21 @@ function samePublicKey(info: pkijs.PrivateKeyInfo, certDer: Uint8Array): boolean
   return false;
 }
 
-async function importPrivateKey(info: pkijs.PrivateKeyInfo, extractable: boolean): Promise<{ privateKey: CryptoKey; keyAlgorithm: 'RSA' | 'ECDSA' }> {
+async function importPrivateKey(
+  info: pkijs.PrivateKeyInfo,
+  extractable: boolean,
+): Promise<{ privateKey: CryptoKey; keyAlgorithm: 'RSA' | 'ECDSA' }> {
   const pkcs8 = info.toSchema().toBER(false);
   const oid = info.privateKeyAlgorithm.algorithmId;
   try {
     if (oid === OID.rsaEncryption) {
-      const privateKey = await cmsCrypto().importKey('pkcs8', pkcs8, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, extractable, ['sign']);
+      const privateKey = await cmsCrypto().importKey(
+        'pkcs8',
+        pkcs8,
+        { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+        extractable,
+        ['sign'],
+      );
       return { privateKey, keyAlgorithm: 'RSA' };
     }
     if (oid === OID.ecPublicKey) {
@@ -264,7 +322,13 @@ async function importPrivateKey(info: pkijs.PrivateKeyInfo, extractable: boolean
       const curveOid = params instanceof asn1js.ObjectIdentifier ? params.valueBlock.toString() : '';
       const namedCurve = curveOid === OID.p256 ? 'P-256' : curveOid === OID.p384 ? 'P-384' : undefined;
       if (namedCurve) {
-        const privateKey = await cmsCrypto().importKey('pkcs8', pkcs8, { name: 'ECDSA', namedCurve }, extractable, ['sign']);
+        const privateKey = await cmsCrypto().importKey(
+          'pkcs8',
+          pkcs8,
+          { name: 'ECDSA', namedCurve },
+          extractable,
+          ['sign'],
+        );
         return { privateKey, keyAlgorithm: 'ECDSA' };
       }
     }

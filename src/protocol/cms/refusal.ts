@@ -33,10 +33,12 @@ export type CmsRefusalReason = (typeof CMS_REFUSAL_REASONS)[number];
 /** Default human messages, one per reason; UIs should translate by reason code. */
 export const CMS_REFUSAL_MESSAGES: Readonly<Record<CmsRefusalReason, string>> = {
   MALFORMED_CMS: 'The signed package is damaged or is not a CMS SignedData structure.',
-  UNSUPPORTED_ALGORITHM: 'The package uses an algorithm or key size we do not accept (SHA-1, small keys, unknown curves).',
+  UNSUPPORTED_ALGORITHM:
+    'The package uses an algorithm or key size we do not accept (SHA-1, small keys, unknown curves).',
   SIGNER_CERTIFICATE_NOT_FOUND: "The signer's certificate is not included in the package.",
   CONTENT_MISSING: 'The signature is detached and the signed data was not supplied.',
-  CONTENT_MISMATCH: 'The signature does not cover this data: the data was changed or belongs to another request.',
+  CONTENT_MISMATCH:
+    'The signature does not cover this data: the data was changed or belongs to another request.',
   BAD_SIGNATURE: 'The signature is not valid for the signer certificate.',
   SIGNING_TIME_MISSING: 'The signature carries no signing time.',
   SIGNING_TIME_IN_FUTURE: 'The signing time lies in the future; check the clock of the signing computer.',
@@ -46,7 +48,8 @@ export const CMS_REFUSAL_MESSAGES: Readonly<Record<CmsRefusalReason, string>> = 
   CERTIFICATE_EXPIRED: 'A certificate in the chain had expired at the signing time.',
   CERTIFICATE_REVOKED: 'The signer certificate (or its issuer) has been revoked.',
   REVOCATION_UNKNOWN: 'The revocation status could not be checked (no current, valid revocation list).',
-  NOT_A_SIGNATURE_CERTIFICATE: 'The certificate is not meant for signing (e.g. the authentication certificate of the card was used).',
+  NOT_A_SIGNATURE_CERTIFICATE:
+    'The certificate is not meant for signing (e.g. the authentication certificate of the card was used).',
   NOT_AN_UZI_CERTIFICATE: 'The certificate carries no UZI registration (subjectAltName 2.5.5.5).',
   MALFORMED_UZI_NAME: 'The UZI registration in the certificate is malformed.',
   NOT_A_CARE_PROVIDER_CARD: 'The certificate is not from a care provider card (zorgverlenerpas).',
@@ -80,6 +83,9 @@ export function refuse(reason: CmsRefusalReason, detail?: string): RefusalError<
  * Type guard for refusals, optionally of specific reasons; keeps `catch (e: unknown)` blocks tidy.
  * Spec: RFC 5652 §5.6 / RFC 5280 §6 outcomes as refusals.
  */
-export function isRefusal<R extends string = CmsRefusalReason>(error: unknown, ...reasons: R[]): error is RefusalError<R> {
+export function isRefusal<R extends string = CmsRefusalReason>(
+  error: unknown,
+  ...reasons: R[]
+): error is RefusalError<R> {
   return error instanceof RefusalError && (reasons.length === 0 || reasons.includes(error.reason as R));
 }

@@ -11,7 +11,17 @@
  * Anything unexpected is a TypeError the verifier turns into MALFORMED_CMS.
  */
 import * as asn1js from 'asn1js';
-import { type Tlv, childrenOf, decodeDer, encodingOf, isContextTag, oidFromContent, oidOf, readChildren, readTlv } from './asn1';
+import {
+  type Tlv,
+  childrenOf,
+  decodeDer,
+  encodingOf,
+  isContextTag,
+  oidFromContent,
+  oidOf,
+  readChildren,
+  readTlv,
+} from './asn1';
 import { OID } from './oids';
 
 /** One attribute value, undecoded: its tag and content octets. */
@@ -38,7 +48,10 @@ export interface SignerInfoParts {
   readonly sid: SignerIdentifierParts;
   readonly digestAlgorithm: string;
   /** Absent when the signer signed the content directly. */
-  readonly signedAttrs: { readonly encoded: Uint8Array; readonly attributes: readonly AttributeParts[] } | null;
+  readonly signedAttrs: {
+    readonly encoded: Uint8Array;
+    readonly attributes: readonly AttributeParts[];
+  } | null;
   readonly signatureAlgorithm: string;
   readonly signature: Uint8Array;
 }
@@ -77,10 +90,12 @@ function frameSignedData(bytes: Uint8Array): SignedDataParts | null {
   const info = readChildren(bytes, top);
   if (!info) return null;
   const [contentType, explicit, ...rest] = info;
-  if (!contentType || !explicit || rest.length) throw new TypeError('ContentInfo: expected contentType and content');
+  if (!contentType || !explicit || rest.length)
+    throw new TypeError('ContentInfo: expected contentType and content');
   const type = oidAt(bytes, contentType, 'contentType');
   if (type !== OID.signedData) throw new TypeError(`content type ${type} is not SignedData`);
-  if (explicit.tagClass !== 2 || explicit.tagNumber !== 0 || !explicit.constructed) throw new TypeError('ContentInfo: content is not [0]');
+  if (explicit.tagClass !== 2 || explicit.tagNumber !== 0 || !explicit.constructed)
+    throw new TypeError('ContentInfo: content is not [0]');
   const inner = readChildren(bytes, explicit);
   if (!inner) return null;
   if (inner.length !== 1 || !isUniversal(inner[0], 16)) throw new TypeError('SignedData: not a SEQUENCE');
@@ -117,14 +132,20 @@ function frameCertificates(bytes: Uint8Array, set: Tlv): EmbeddedCertificate[] |
     if (!isUniversal(choice, 16)) continue;
     const parts = readChildren(bytes, choice);
     if (!parts) return null;
-    if (!parts[0] || !isUniversal(parts[0], 16)) throw new TypeError('Certificate: tbsCertificate is not a SEQUENCE');
+    if (!parts[0] || !isUniversal(parts[0], 16))
+      throw new TypeError('Certificate: tbsCertificate is not a SEQUENCE');
     const tbs = readChildren(bytes, parts[0]);
     if (!tbs) return null;
     const offset = tbs[0] && isContext(tbs[0], 0) ? 1 : 0;
     const serial = tbs[offset];
     const issuer = tbs[offset + 2];
-    if (!serial || !isUniversal(serial, 2) || !issuer || !isUniversal(issuer, 16)) throw new TypeError('Certificate: malformed serial or issuer');
-    out.push({ der: slice(bytes, choice), issuer: slice(bytes, issuer), serialNumber: bytes.subarray(serial.contentStart, serial.end) });
+    if (!serial || !isUniversal(serial, 2) || !issuer || !isUniversal(issuer, 16))
+      throw new TypeError('Certificate: malformed serial or issuer');
+    out.push({
+      der: slice(bytes, choice),
+      issuer: slice(bytes, issuer),
+      serialNumber: bytes.subarray(serial.contentStart, serial.end),
+    });
   }
   return out;
 }
@@ -144,8 +165,13 @@ function frameSignerInfo(bytes: Uint8Array, tlv: Tlv): SignerInfoParts {
   let sid: SignerIdentifierParts;
   if (isUniversal(sidTlv, 16)) {
     const parts = readChildren(bytes, sidTlv);
-    if (!parts || parts.length !== 2 || !isUniversal(parts[0], 16) || !isUniversal(parts[1], 2)) throw new TypeError('IssuerAndSerialNumber: malformed');
-    sid = { kind: 'issuerAndSerialNumber', issuer: slice(bytes, parts[0]), serialNumber: contentOf(bytes, parts[1]) };
+    if (!parts || parts.length !== 2 || !isUniversal(parts[0], 16) || !isUniversal(parts[1], 2))
+      throw new TypeError('IssuerAndSerialNumber: malformed');
+    sid = {
+      kind: 'issuerAndSerialNumber',
+      issuer: slice(bytes, parts[0]),
+      serialNumber: contentOf(bytes, parts[1]),
+    };
   } else if (sidTlv.tagClass === 2 && sidTlv.tagNumber === 0 && !sidTlv.constructed) {
     sid = { kind: 'subjectKeyIdentifier', keyId: contentOf(bytes, sidTlv) };
   } else {
@@ -175,12 +201,16 @@ function oidAt(bytes: Uint8Array, tlv: Tlv, what: string): string {
   return oidFromContent(contentOf(bytes, tlv));
 }
 
-function frameEncapContentInfo(bytes: Uint8Array, tlv: Tlv): { eContentType: string; eContent: Uint8Array | null } {
+function frameEncapContentInfo(
+  bytes: Uint8Array,
+  tlv: Tlv,
+): { eContentType: string; eContent: Uint8Array | null } {
   if (!isUniversal(tlv, 16)) throw new TypeError('encapContentInfo: not a SEQUENCE');
   const parts = readChildren(bytes, tlv);
   const inner = parts?.[1] && isContext(parts[1], 0) ? readChildren(bytes, parts[1]) : null;
   // BER (indefinite lengths, a constructed OCTET STRING): let asn1js reassemble it.
-  if (!parts || (parts[1] && (!inner || inner.length !== 1 || !isUniversal(inner[0], 4)))) return readEncapContentInfo(decodeDer(slice(bytes, tlv), 'encapContentInfo'));
+  if (!parts || (parts[1] && (!inner || inner.length !== 1 || !isUniversal(inner[0], 4))))
+    return readEncapContentInfo(decodeDer(slice(bytes, tlv), 'encapContentInfo'));
   if (!parts[0] || parts.length > 2) throw new TypeError('encapContentInfo: malformed');
   const eContentType = oidAt(bytes, parts[0], 'eContentType');
   return { eContentType, eContent: inner ? Uint8Array.from(contentOf(bytes, inner[0])) : null };
@@ -191,11 +221,15 @@ function frameAlgorithm(bytes: Uint8Array, tlv: Tlv, what: string): string {
   const parts = readChildren(bytes, tlv);
   if (!parts || !parts[0] || parts.length > 2) throw new TypeError(`${what}: malformed`);
   // Parameters must be absent or NULL for every algorithm we accept (RFC 5754 §2–3, RFC 5758 §3.2).
-  if (parts[1] && !(isUniversal(parts[1], 5) && parts[1].end === parts[1].contentStart)) throw new TypeError(`${what}: unexpected parameters`);
+  if (parts[1] && !(isUniversal(parts[1], 5) && parts[1].end === parts[1].contentStart))
+    throw new TypeError(`${what}: unexpected parameters`);
   return oidAt(bytes, parts[0], what);
 }
 
-function frameSignedAttributes(bytes: Uint8Array, tlv: Tlv): NonNullable<SignerInfoParts['signedAttrs']> | null {
+function frameSignedAttributes(
+  bytes: Uint8Array,
+  tlv: Tlv,
+): NonNullable<SignerInfoParts['signedAttrs']> | null {
   const items = readChildren(bytes, tlv);
   if (!items) return null;
   const attributes: AttributeParts[] = [];
@@ -208,7 +242,12 @@ function frameSignedAttributes(bytes: Uint8Array, tlv: Tlv): NonNullable<SignerI
     if (!values) return null;
     attributes.push({
       type: oidAt(bytes, parts[0], 'attrType'),
-      values: values.map((v) => ({ tagClass: v.tagClass, constructed: v.constructed, tagNumber: v.tagNumber, content: contentOf(bytes, v) })),
+      values: values.map((v) => ({
+        tagClass: v.tagClass,
+        constructed: v.constructed,
+        tagNumber: v.tagNumber,
+        content: contentOf(bytes, v),
+      })),
     });
   }
   // RFC 5652 §5.4: the signature covers the DER of SET OF Attribute, i.e. with the [0] tag replaced by SET.
@@ -220,12 +259,14 @@ function frameSignedAttributes(bytes: Uint8Array, tlv: Tlv): NonNullable<SignerI
 /** Slow path for BER with indefinite lengths: decode everything with asn1js. */
 function decodeSignedData(bytes: Uint8Array): SignedDataParts {
   const [contentType, explicit, ...rest] = childrenOf(decodeDer(bytes, 'ContentInfo'), 'ContentInfo');
-  if (!contentType || !explicit || rest.length) throw new TypeError('ContentInfo: expected contentType and content');
+  if (!contentType || !explicit || rest.length)
+    throw new TypeError('ContentInfo: expected contentType and content');
   const type = oidOf(contentType, 'contentType');
   if (type !== OID.signedData) throw new TypeError(`content type ${type} is not SignedData`);
   if (!isContextTag(explicit, 0)) throw new TypeError('ContentInfo: content is not [0]');
   const [signedData, ...extra] = childrenOf(explicit, 'ContentInfo content');
-  if (!signedData || extra.length || !(signedData instanceof asn1js.Sequence)) throw new TypeError('SignedData: not a SEQUENCE');
+  if (!signedData || extra.length || !(signedData instanceof asn1js.Sequence))
+    throw new TypeError('SignedData: not a SEQUENCE');
 
   const fields = childrenOf(signedData, 'SignedData');
   let i = 0;
@@ -245,14 +286,21 @@ function slice(bytes: Uint8Array, tlv: Tlv): Uint8Array {
 }
 
 function isUniversal(tlv: Tlv, tagNumber: number): boolean {
-  return tlv.tagClass === 0 && tlv.tagNumber === tagNumber && tlv.constructed === (tagNumber === 16 || tagNumber === 17);
+  return (
+    tlv.tagClass === 0 &&
+    tlv.tagNumber === tagNumber &&
+    tlv.constructed === (tagNumber === 16 || tagNumber === 17)
+  );
 }
 
 function isContext(tlv: Tlv, tagNumber: number): boolean {
   return tlv.tagClass === 2 && tlv.tagNumber === tagNumber && tlv.constructed;
 }
 
-function readEncapContentInfo(block: asn1js.AsnType | undefined): { eContentType: string; eContent: Uint8Array | null } {
+function readEncapContentInfo(block: asn1js.AsnType | undefined): {
+  eContentType: string;
+  eContent: Uint8Array | null;
+} {
   if (!(block instanceof asn1js.Sequence)) throw new TypeError('encapContentInfo: not a SEQUENCE');
   const [type, explicit, ...rest] = childrenOf(block, 'encapContentInfo');
   if (rest.length) throw new TypeError('encapContentInfo: unexpected fields');
@@ -260,7 +308,8 @@ function readEncapContentInfo(block: asn1js.AsnType | undefined): { eContentType
   if (!explicit) return { eContentType, eContent: null };
   if (!isContextTag(explicit, 0)) throw new TypeError('eContent: not [0]');
   const [octets, ...more] = childrenOf(explicit, 'eContent');
-  if (!(octets instanceof asn1js.OctetString) || more.length) throw new TypeError('eContent: not an OCTET STRING');
+  if (!(octets instanceof asn1js.OctetString) || more.length)
+    throw new TypeError('eContent: not an OCTET STRING');
   return { eContentType, eContent: new Uint8Array(octets.getValue()) };
 }
 
@@ -270,13 +319,19 @@ function readCertificates(block: asn1js.AsnType): EmbeddedCertificate[] {
     // Other CertificateChoices (attribute certificates, other formats) are not used for signer identification.
     if (!(choice instanceof asn1js.Sequence)) continue;
     const [tbs] = childrenOf(choice, 'Certificate');
-    if (!(tbs instanceof asn1js.Sequence)) throw new TypeError('Certificate: tbsCertificate is not a SEQUENCE');
+    if (!(tbs instanceof asn1js.Sequence))
+      throw new TypeError('Certificate: tbsCertificate is not a SEQUENCE');
     const tbsFields = childrenOf(tbs, 'tbsCertificate');
     const offset = tbsFields[0] && isContextTag(tbsFields[0], 0) ? 1 : 0;
     const serial = tbsFields[offset];
     const issuer = tbsFields[offset + 2];
-    if (!(serial instanceof asn1js.Integer) || !(issuer instanceof asn1js.Sequence)) throw new TypeError('Certificate: malformed serial or issuer');
-    out.push({ der: encodingOf(choice), issuer: encodingOf(issuer), serialNumber: serial.valueBlock.valueHexView });
+    if (!(serial instanceof asn1js.Integer) || !(issuer instanceof asn1js.Sequence))
+      throw new TypeError('Certificate: malformed serial or issuer');
+    out.push({
+      der: encodingOf(choice),
+      issuer: encodingOf(issuer),
+      serialNumber: serial.valueBlock.valueHexView,
+    });
   }
   return out;
 }
@@ -290,10 +345,18 @@ function readSignerInfo(block: asn1js.AsnType): SignerInfoParts {
   let sid: SignerIdentifierParts;
   if (sidBlock instanceof asn1js.Sequence) {
     const [issuer, serial, ...rest] = childrenOf(sidBlock, 'IssuerAndSerialNumber');
-    if (!(issuer instanceof asn1js.Sequence) || !(serial instanceof asn1js.Integer) || rest.length) throw new TypeError('IssuerAndSerialNumber: malformed');
-    sid = { kind: 'issuerAndSerialNumber', issuer: encodingOf(issuer), serialNumber: serial.valueBlock.valueHexView };
+    if (!(issuer instanceof asn1js.Sequence) || !(serial instanceof asn1js.Integer) || rest.length)
+      throw new TypeError('IssuerAndSerialNumber: malformed');
+    sid = {
+      kind: 'issuerAndSerialNumber',
+      issuer: encodingOf(issuer),
+      serialNumber: serial.valueBlock.valueHexView,
+    };
   } else if (sidBlock && isContextTag(sidBlock, 0) && !sidBlock.idBlock.isConstructed) {
-    sid = { kind: 'subjectKeyIdentifier', keyId: (sidBlock.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView };
+    sid = {
+      kind: 'subjectKeyIdentifier',
+      keyId: (sidBlock.valueBlock as unknown as { valueHexView: Uint8Array }).valueHexView,
+    };
   } else {
     throw new TypeError('SignerIdentifier: malformed');
   }
@@ -302,10 +365,17 @@ function readSignerInfo(block: asn1js.AsnType): SignerInfoParts {
   if (fields[i] && isContextTag(fields[i], 0)) signedAttrs = signedAttributes(fields[i++]);
   const signatureAlgorithm = algorithmOf(fields[i++], 'signatureAlgorithm');
   const signature = fields[i++];
-  if (!(signature instanceof asn1js.OctetString) || signature.idBlock.isConstructed) throw new TypeError('signature: not a primitive OCTET STRING');
+  if (!(signature instanceof asn1js.OctetString) || signature.idBlock.isConstructed)
+    throw new TypeError('signature: not a primitive OCTET STRING');
   if (fields[i] && isContextTag(fields[i], 1)) i++;
   if (i !== fields.length) throw new TypeError('SignerInfo: unexpected trailing fields');
-  return { sid, digestAlgorithm, signedAttrs, signatureAlgorithm, signature: signature.valueBlock.valueHexView };
+  return {
+    sid,
+    digestAlgorithm,
+    signedAttrs,
+    signatureAlgorithm,
+    signature: signature.valueBlock.valueHexView,
+  };
 }
 
 function signedAttributes(block: asn1js.AsnType): NonNullable<SignerInfoParts['signedAttrs']> {
@@ -324,8 +394,14 @@ function attributeValueOf(block: asn1js.AsnType): AttributeValue {
   const der = encodingOf(block);
   const tlv = readTlv(der, 0);
   // Constructed BER values (e.g. a chunked OCTET STRING) are not valid for the attributes we read.
-  if (!tlv || tlv.constructed) return { tagClass: -1, constructed: true, tagNumber: -1, content: new Uint8Array(0) };
-  return { tagClass: tlv.tagClass, constructed: false, tagNumber: tlv.tagNumber, content: der.subarray(tlv.contentStart, tlv.end) };
+  if (!tlv || tlv.constructed)
+    return { tagClass: -1, constructed: true, tagNumber: -1, content: new Uint8Array(0) };
+  return {
+    tagClass: tlv.tagClass,
+    constructed: false,
+    tagNumber: tlv.tagNumber,
+    content: der.subarray(tlv.contentStart, tlv.end),
+  };
 }
 
 function algorithmOf(block: asn1js.AsnType | undefined, what: string): string {
@@ -333,7 +409,8 @@ function algorithmOf(block: asn1js.AsnType | undefined, what: string): string {
   const [oid, params, ...rest] = childrenOf(block, what);
   if (rest.length) throw new TypeError(`${what}: unexpected fields`);
   // Parameters must be absent or NULL for every algorithm we accept (RFC 5754 §2–3, RFC 5758 §3.2).
-  if (params !== undefined && !(params instanceof asn1js.Null)) throw new TypeError(`${what}: unexpected parameters`);
+  if (params !== undefined && !(params instanceof asn1js.Null))
+    throw new TypeError(`${what}: unexpected parameters`);
   return oidOf(oid ?? new asn1js.Null(), what);
 }
 

@@ -1,4 +1,4 @@
-import { pemToDer, derToPem, pemToDerAll } from './pem';
+import { derToPem, pemToDer, pemToDerAll } from './pem';
 import { sharedTestPki, type TestPki } from './testing';
 import { TrustStore, TrustStoreConfigError } from './trust-store';
 
@@ -21,7 +21,10 @@ describe('TrustStore.create', () => {
     ['a leaf as root', (p: TestPki) => ({ roots: [p.signers.huisarts.certificate.der] })],
     ['an intermediate as root', (p: TestPki) => ({ roots: [p.intermediate.der] })],
     ['garbage', () => ({ roots: [new Uint8Array([0x30, 0x03, 1, 2, 3])] })],
-    ['a leaf as intermediate', (p: TestPki) => ({ roots: [p.root.der], intermediates: [p.signers.huisarts.certificate.der] })],
+    [
+      'a leaf as intermediate',
+      (p: TestPki) => ({ roots: [p.root.der], intermediates: [p.signers.huisarts.certificate.der] }),
+    ],
   ])('refuses %s', async (_label, config) => {
     await expect(TrustStore.create(config(pki))).rejects.toBeInstanceOf(TrustStoreConfigError);
   });

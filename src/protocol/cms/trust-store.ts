@@ -91,7 +91,9 @@ export class TrustStore {
     const store = new TrustStore(roots, intermediates, config.signerCacheSize ?? 256);
     for (const [i, root] of roots.entries()) {
       if (!root.cert.subject.isEqual(root.cert.issuer) || !(await store.isIssuedBy(root.cert, root.cert))) {
-        throw new TrustStoreConfigError(`root #${i} (${describeName(root.cert.subject).text}) is not a valid self-signed certificate`);
+        throw new TrustStoreConfigError(
+          `root #${i} (${describeName(root.cert.subject).text}) is not a valid self-signed certificate`,
+        );
       }
     }
     return store;
@@ -120,7 +122,11 @@ export class TrustStore {
     if (configured) return configured;
     if (this.signerCacheSize <= 0) return { cert: parseCertificate(der), der };
     // The tail of a certificate is its signature: effectively unique, and cheap to turn into a key.
-    const tail = new DataView(der.buffer, der.byteOffset + Math.max(0, der.length - 12), Math.min(12, der.length));
+    const tail = new DataView(
+      der.buffer,
+      der.byteOffset + Math.max(0, der.length - 12),
+      Math.min(12, der.length),
+    );
     const key = `${der.length}:${tail.byteLength === 12 ? `${tail.getUint32(0)}.${tail.getUint32(4)}.${tail.getUint32(8)}` : toHex(der)}`;
     const cached = this.signerCache.get(key);
     if (cached && bytesEqual(cached.der, der)) {
@@ -132,7 +138,8 @@ export class TrustStore {
     if (cached) return known;
     this.signerCache.set(key, known);
     this.keyed.add(known.cert);
-    if (this.signerCache.size > this.signerCacheSize) this.signerCache.delete(this.signerCache.keys().next().value!);
+    if (this.signerCache.size > this.signerCacheSize)
+      this.signerCache.delete(this.signerCache.keys().next().value!);
     return known;
   }
 
@@ -177,19 +184,31 @@ export class TrustStore {
    * @returns the path, leaf first, root last.
    * @throws RefusalError UNTRUSTED_CHAIN, CERTIFICATE_EXPIRED or CERTIFICATE_NOT_YET_VALID
    */
-  async validatePath(leaf: KnownCertificate, extra: readonly KnownCertificate[], checkDate: Date): Promise<KnownCertificate[]> {
+  async validatePath(
+    leaf: KnownCertificate,
+    extra: readonly KnownCertificate[],
+    checkDate: Date,
+  ): Promise<KnownCertificate[]> {
     const all = new Map<pkijs.Certificate, KnownCertificate>();
     const rootCerts = this.roots.map((r) => r.cert);
     for (const r of this.roots) all.set(r.cert, r);
     const pool: KnownCertificate[] = [];
-    for (const candidate of [...extra.map((k) => (this.stable.has(k.cert) ? k : this.canonical(k))), ...this.intermediates]) {
-      const duplicate = [leaf, ...this.roots, ...pool].some((k) => k.cert === candidate.cert || bytesEqual(k.cert.tbsView, candidate.cert.tbsView));
+    for (const candidate of [
+      ...extra.map((k) => (this.stable.has(k.cert) ? k : this.canonical(k))),
+      ...this.intermediates,
+    ]) {
+      const duplicate = [leaf, ...this.roots, ...pool].some(
+        (k) => k.cert === candidate.cert || bytesEqual(k.cert.tbsView, candidate.cert.tbsView),
+      );
       if (!duplicate) pool.push(candidate);
     }
     for (const k of [leaf, ...pool]) all.set(k.cert, k);
 
     let lookups = 0;
-    const findIssuer = async (cert: pkijs.Certificate, engine: pkijs.CertificateChainValidationEngine): Promise<pkijs.Certificate[]> => {
+    const findIssuer = async (
+      cert: pkijs.Certificate,
+      engine: pkijs.CertificateChainValidationEngine,
+    ): Promise<pkijs.Certificate[]> => {
       if (++lookups > MAX_ISSUER_LOOKUPS) return [];
       const aki = extensionFactsOrNull(cert)?.authorityKeyIdentifier;
       const found: pkijs.Certificate[] = [];
@@ -229,8 +248,10 @@ export class TrustStore {
   private validityIssue(certs: readonly KnownCertificate[], checkDate: Date): Error | undefined {
     for (const { cert } of [...certs, ...this.roots]) {
       const who = describeName(cert.subject).fields.CN ?? toHex(cert.serialNumber.valueBlock.valueHexView);
-      if (cert.notAfter.value < checkDate) return refuse('CERTIFICATE_EXPIRED', `${who} expired ${cert.notAfter.value.toISOString()}`);
-      if (cert.notBefore.value > checkDate) return refuse('CERTIFICATE_NOT_YET_VALID', `${who} valid from ${cert.notBefore.value.toISOString()}`);
+      if (cert.notAfter.value < checkDate)
+        return refuse('CERTIFICATE_EXPIRED', `${who} expired ${cert.notAfter.value.toISOString()}`);
+      if (cert.notBefore.value > checkDate)
+        return refuse('CERTIFICATE_NOT_YET_VALID', `${who} valid from ${cert.notBefore.value.toISOString()}`);
     }
     return undefined;
   }
@@ -240,7 +261,12 @@ export class TrustStore {
       const scheme = signatureSchemeOf(child.signatureAlgorithm.algorithmId);
       if (child.signature.algorithmId !== child.signatureAlgorithm.algorithmId) return false;
       const key = await this.publicKey(issuer, scheme);
-      return await verifySignatureValue(key, scheme, child.signatureValue.valueBlock.valueHexView, child.tbsView);
+      return await verifySignatureValue(
+        key,
+        scheme,
+        child.signatureValue.valueBlock.valueHexView,
+        child.tbsView,
+      );
     } catch {
       // Unsupported algorithms and undecodable keys simply do not verify: the path search moves on.
       return false;

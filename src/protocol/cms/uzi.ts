@@ -3,11 +3,11 @@
  * that decides whether a verified signer may approve a disclosure. The policy is configuration; the default
  * is a Z card's signature certificate of a Wet BIG article 3 professional.
  */
+import type { BytesLike } from './bytes';
 import type { CertificateDetails } from './certificate';
 import { OID } from './oids';
 import { type CmsRefusalReason, RefusalError, refuse } from './refusal';
 import { type CmsVerification, type VerifyCmsOptions, verifyCms } from './verify';
-import type { BytesLike } from './bytes';
 
 export type UziCardType = 'Z' | 'N' | 'M' | 'S';
 
@@ -32,7 +32,19 @@ export interface UziName {
 }
 
 /** Wet BIG article 3 profession codes (uzi.md "Role codes"); verloskundige is `03`. */
-export const WET_BIG_ARTICLE_3_PROFESSIONS = ['01', '02', '03', '04', '16', '17', '25', '30', '31', '81', '82'] as const;
+export const WET_BIG_ARTICLE_3_PROFESSIONS = [
+  '01',
+  '02',
+  '03',
+  '04',
+  '16',
+  '17',
+  '25',
+  '30',
+  '31',
+  '81',
+  '82',
+] as const;
 
 /** Role policy: who may approve. All lists are exact-match codes. */
 export interface UziRolePolicy {
@@ -81,7 +93,8 @@ export function createUziRolePolicy(overrides: Partial<UziRolePolicy> = {}): Uzi
     const wrong = values.filter((v) => !re.test(v));
     if (wrong.length) throw new UziPolicyConfigError(`${what}: invalid ${wrong.join(', ')}`);
   };
-  if (policy.cardTypes.length === 0 || policy.cardTypes.some((c) => !['Z', 'N', 'M', 'S'].includes(c))) throw new UziPolicyConfigError('cardTypes: use Z, N, M or S');
+  if (policy.cardTypes.length === 0 || policy.cardTypes.some((c) => !['Z', 'N', 'M', 'S'].includes(c)))
+    throw new UziPolicyConfigError('cardTypes: use Z, N, M or S');
   bad('allowedProfessions', policy.allowedProfessions, PROFESSION);
   bad('requiredPolicies', policy.requiredPolicies, OID_SYNTAX);
   if (policy.allowedRoles) bad('allowedRoles', policy.allowedRoles, ROLE);
@@ -132,10 +145,12 @@ export function uziNameOf(cert: Pick<CertificateDetails, 'otherNames' | 'subject
   if (names.length === 0) throw refuse('NOT_AN_UZI_CERTIFICATE');
   if (names.length > 1) throw refuse('MALFORMED_UZI_NAME', 'more than one UZI otherName');
   const [name] = names;
-  if (name.valueType !== 'IA5String' || name.value === null) throw refuse('MALFORMED_UZI_NAME', `value is ${name.valueType}, expected IA5String`);
+  if (name.valueType !== 'IA5String' || name.value === null)
+    throw refuse('MALFORMED_UZI_NAME', `value is ${name.valueType}, expected IA5String`);
   const parsed = parseUziName(name.value);
   const serial = cert.subject.fields.serialNumber;
-  if (serial !== undefined && serial !== parsed.uziNumber) throw refuse('MALFORMED_UZI_NAME', 'UZI number differs from the subject serialNumber');
+  if (serial !== undefined && serial !== parsed.uziNumber)
+    throw refuse('MALFORMED_UZI_NAME', 'UZI number differs from the subject serialNumber');
   return parsed;
 }
 
@@ -145,18 +160,28 @@ export function uziNameOf(cert: Pick<CertificateDetails, 'otherNames' | 'subject
  * @throws RefusalError NOT_AN_UZI_CERTIFICATE, MALFORMED_UZI_NAME, NOT_A_SIGNATURE_CERTIFICATE,
  *   NOT_A_CARE_PROVIDER_CARD, NOT_ARTICLE_3_PROFESSIONAL or ROLE_NOT_ALLOWED
  */
-export function checkUziRolePolicy(cert: Pick<CertificateDetails, 'otherNames' | 'subject' | 'keyUsage' | 'policies'>, policy: UziRolePolicy = DEFAULT_UZI_ROLE_POLICY): UziName {
+export function checkUziRolePolicy(
+  cert: Pick<CertificateDetails, 'otherNames' | 'subject' | 'keyUsage' | 'policies'>,
+  policy: UziRolePolicy = DEFAULT_UZI_ROLE_POLICY,
+): UziName {
   const uzi = uziNameOf(cert);
   if (policy.requireNonRepudiation && !cert.keyUsage?.includes('nonRepudiation')) {
     throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'keyUsage lacks nonRepudiation');
   }
   if (policy.requiredPolicies.length && !policy.requiredPolicies.some((p) => cert.policies.includes(p))) {
-    throw refuse('NOT_A_SIGNATURE_CERTIFICATE', `certificatePolicies lack ${policy.requiredPolicies.join(' or ')}`);
+    throw refuse(
+      'NOT_A_SIGNATURE_CERTIFICATE',
+      `certificatePolicies lack ${policy.requiredPolicies.join(' or ')}`,
+    );
   }
-  if (!policy.cardTypes.includes(uzi.cardType)) throw refuse('NOT_A_CARE_PROVIDER_CARD', `card type ${uzi.cardType}`);
-  if (policy.allowedCaOids && !policy.allowedCaOids.includes(uzi.caOid)) throw refuse('MALFORMED_UZI_NAME', `CA OID ${uzi.caOid} not allowed`);
-  if (!policy.allowedProfessions.includes(uzi.professionCode)) throw refuse('NOT_ARTICLE_3_PROFESSIONAL', `role ${uzi.role}`);
-  if (policy.allowedRoles && !policy.allowedRoles.includes(uzi.role)) throw refuse('ROLE_NOT_ALLOWED', `role ${uzi.role}`);
+  if (!policy.cardTypes.includes(uzi.cardType))
+    throw refuse('NOT_A_CARE_PROVIDER_CARD', `card type ${uzi.cardType}`);
+  if (policy.allowedCaOids && !policy.allowedCaOids.includes(uzi.caOid))
+    throw refuse('MALFORMED_UZI_NAME', `CA OID ${uzi.caOid} not allowed`);
+  if (!policy.allowedProfessions.includes(uzi.professionCode))
+    throw refuse('NOT_ARTICLE_3_PROFESSIONAL', `role ${uzi.role}`);
+  if (policy.allowedRoles && !policy.allowedRoles.includes(uzi.role))
+    throw refuse('ROLE_NOT_ALLOWED', `role ${uzi.role}`);
   return uzi;
 }
 
@@ -174,9 +199,15 @@ export interface VerifyUziOptions extends Omit<VerifyCmsOptions, 'requiredKeyUsa
  * Verifies a CMS signed with an UZI card (RFC 5652 + uzi.md): `verifyCms`, then the role policy on the signer.
  * @throws RefusalError with a `CmsRefusalReason`
  */
-export async function verifyUziSignature(cms: BytesLike, options: VerifyUziOptions): Promise<UziVerification> {
+export async function verifyUziSignature(
+  cms: BytesLike,
+  options: VerifyUziOptions,
+): Promise<UziVerification> {
   const policy = options.policy ?? DEFAULT_UZI_ROLE_POLICY;
-  const result = await verifyCms(cms, { ...options, requiredKeyUsage: policy.requireNonRepudiation ? 'nonRepudiation' : 'anySigning' });
+  const result = await verifyCms(cms, {
+    ...options,
+    requiredKeyUsage: policy.requireNonRepudiation ? 'nonRepudiation' : 'anySigning',
+  });
   return { ...result, uzi: checkUziRolePolicy(result.signer, policy) };
 }
 
@@ -185,6 +216,12 @@ export async function verifyUziSignature(cms: BytesLike, options: VerifyUziOptio
  * Spec: uzi.md "Role codes".
  */
 export function isRolePolicyRefusal(error: unknown): error is RefusalError<CmsRefusalReason> {
-  const roleReasons: readonly string[] = ['NOT_AN_UZI_CERTIFICATE', 'MALFORMED_UZI_NAME', 'NOT_A_CARE_PROVIDER_CARD', 'NOT_ARTICLE_3_PROFESSIONAL', 'ROLE_NOT_ALLOWED'];
+  const roleReasons: readonly string[] = [
+    'NOT_AN_UZI_CERTIFICATE',
+    'MALFORMED_UZI_NAME',
+    'NOT_A_CARE_PROVIDER_CARD',
+    'NOT_ARTICLE_3_PROFESSIONAL',
+    'ROLE_NOT_ALLOWED',
+  ];
   return error instanceof RefusalError && roleReasons.includes((error as RefusalError<string>).reason);
 }

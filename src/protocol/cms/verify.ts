@@ -14,11 +14,18 @@ import { type DigestName, digestNameOf, signatureSchemeOf, verifySignatureValue 
 import { decodeDer, oidFromContent, timeFromContent } from './asn1';
 import { type BytesLike, bufferSource, bytesEqual, toBytes } from './bytes';
 import { type CertificateDetails, describeCertificate, extensionFacts } from './certificate';
-import { cmsCrypto, verifyBackend } from './crypto-engine';
 import { CrlSet, type RevocationMode, checkRevocation } from './crl';
+import { cmsCrypto, verifyBackend } from './crypto-engine';
 import { OID } from './oids';
-import { type AttributeValue, type EmbeddedCertificate, type SignedDataParts, type SignerIdentifierParts, type SignerInfoParts, parseSignedData } from './signed-data';
 import { isRefusal, refuse } from './refusal';
+import {
+  type AttributeValue,
+  type EmbeddedCertificate,
+  type SignedDataParts,
+  type SignerIdentifierParts,
+  type SignerInfoParts,
+  parseSignedData,
+} from './signed-data';
 import type { KnownCertificate, TrustStore } from './trust-store';
 
 /** Which key usage the signer certificate must allow (RFC 5280 §4.2.1.3). */
@@ -101,11 +108,14 @@ export async function verifyCms(cms: BytesLike, options: VerifyCmsOptions): Prom
 async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Promise<CmsVerification> {
   const now = options.now ?? new Date();
   const skew = options.maxClockSkewMs ?? DEFAULT_SKEW_MS;
-  if (bytes.length > (options.maxBytes ?? DEFAULT_MAX_BYTES)) throw refuse('MALFORMED_CMS', `larger than ${options.maxBytes ?? DEFAULT_MAX_BYTES} bytes`);
+  if (bytes.length > (options.maxBytes ?? DEFAULT_MAX_BYTES))
+    throw refuse('MALFORMED_CMS', `larger than ${options.maxBytes ?? DEFAULT_MAX_BYTES} bytes`);
 
   const parts = parseCms(bytes);
-  if (parts.signerInfos.length !== 1) throw refuse('MALFORMED_CMS', `expected exactly one SignerInfo, found ${parts.signerInfos.length}`);
-  if (parts.certificates.length > MAX_CERTIFICATES) throw refuse('MALFORMED_CMS', `more than ${MAX_CERTIFICATES} certificates`);
+  if (parts.signerInfos.length !== 1)
+    throw refuse('MALFORMED_CMS', `expected exactly one SignerInfo, found ${parts.signerInfos.length}`);
+  if (parts.certificates.length > MAX_CERTIFICATES)
+    throw refuse('MALFORMED_CMS', `more than ${MAX_CERTIFICATES} certificates`);
   const signerInfo = parts.signerInfos[0];
   const attributes = readSignedAttributes(signerInfo);
   const digest = digestNameOf(signerInfo.digestAlgorithm);
@@ -113,12 +123,17 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
 
   const eContentType = parts.eContentType;
   if (attributes.contentType !== eContentType) {
-    throw refuse('MALFORMED_CMS', `contentType attribute ${attributes.contentType} differs from eContentType ${eContentType}`);
+    throw refuse(
+      'MALFORMED_CMS',
+      `contentType attribute ${attributes.contentType} differs from eContentType ${eContentType}`,
+    );
   }
 
   const signerIndex = await findSigner(signerInfo.sid, parts.certificates, options.trust);
   const leaf = loadCertificate(parts.certificates[signerIndex], options.trust);
-  const others = parts.certificates.filter((_, i) => i !== signerIndex).map((embedded) => loadCertificate(embedded, options.trust));
+  const others = parts.certificates
+    .filter((_, i) => i !== signerIndex)
+    .map((embedded) => loadCertificate(embedded, options.trust));
   const { content, detached } = resolveContent(parts.eContent, options.content);
   const signingTime = attributes.signingTime;
 
@@ -126,22 +141,42 @@ async function verifyUnchecked(bytes: Uint8Array, options: VerifyCmsOptions): Pr
   // thread); their outcomes are then examined in the order that decides which refusal is reported.
   const [digestCheck, signatureCheck, pathCheck] = await Promise.all([
     settle(async () => bytesEqual(await verifyBackend().digest(digest, content), attributes.messageDigest)),
-    settle(async () => verifySignatureValue(await options.trust.publicKey(leaf.cert, scheme), scheme, signerInfo.signature, attributes.encoded)),
-    settle(() => (options.pinned ? checkPinned(leaf, now, options.pinned) : options.trust.validatePath(leaf, others, signingTime ?? now))),
+    settle(async () =>
+      verifySignatureValue(
+        await options.trust.publicKey(leaf.cert, scheme),
+        scheme,
+        signerInfo.signature,
+        attributes.encoded,
+      ),
+    ),
+    settle(() =>
+      options.pinned
+        ? checkPinned(leaf, now, options.pinned)
+        : options.trust.validatePath(leaf, others, signingTime ?? now),
+    ),
   ]);
-  if (!unwrap(digestCheck)) throw refuse('CONTENT_MISMATCH', 'messageDigest differs from the digest of the content');
+  if (!unwrap(digestCheck))
+    throw refuse('CONTENT_MISMATCH', 'messageDigest differs from the digest of the content');
   if (!unwrap(signatureCheck)) throw refuse('BAD_SIGNATURE');
 
   if (!signingTime && (options.requireSigningTime ?? true)) throw refuse('SIGNING_TIME_MISSING');
   if (signingTime && signingTime.getTime() > now.getTime() + skew) {
-    throw refuse('SIGNING_TIME_IN_FUTURE', `signed at ${signingTime.toISOString()}, now ${now.toISOString()}`);
+    throw refuse(
+      'SIGNING_TIME_IN_FUTURE',
+      `signed at ${signingTime.toISOString()}, now ${now.toISOString()}`,
+    );
   }
-  if (signingTime && options.maxSignatureAgeMs !== undefined && signingTime.getTime() < now.getTime() - options.maxSignatureAgeMs) {
+  if (
+    signingTime &&
+    options.maxSignatureAgeMs !== undefined &&
+    signingTime.getTime() < now.getTime() - options.maxSignatureAgeMs
+  ) {
     throw refuse('SIGNATURE_TOO_OLD', `signed at ${signingTime.toISOString()}`);
   }
 
   const leafFacts = extensionFacts(leaf.cert);
-  if (leafFacts.unknownCritical.length) throw refuse('UNTRUSTED_CHAIN', `unsupported critical extension ${leafFacts.unknownCritical.join(', ')}`);
+  if (leafFacts.unknownCritical.length)
+    throw refuse('UNTRUSTED_CHAIN', `unsupported critical extension ${leafFacts.unknownCritical.join(', ')}`);
   const path = unwrap(pathCheck);
 
   if (options.crls !== undefined || (options.revocation ?? 'off') !== 'off') {
@@ -194,13 +229,17 @@ function loadCertificate(embedded: EmbeddedCertificate, trust: TrustStore): Know
   try {
     return trust.certificate(embedded.der);
   } catch (error) {
-    throw refuse('MALFORMED_CMS', `embedded certificate: ${error instanceof Error ? error.message : String(error)}`);
+    throw refuse(
+      'MALFORMED_CMS',
+      `embedded certificate: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
 function readSignedAttributes(signerInfo: SignerInfoParts): SignedAttributes {
   const signedAttrs = signerInfo.signedAttrs;
-  if (!signedAttrs || signedAttrs.attributes.length === 0) throw refuse('MALFORMED_CMS', 'signed attributes are required');
+  if (!signedAttrs || signedAttrs.attributes.length === 0)
+    throw refuse('MALFORMED_CMS', 'signed attributes are required');
   const seen = new Set<string>();
   let contentType: string | undefined;
   let messageDigest: Uint8Array | undefined;
@@ -209,9 +248,11 @@ function readSignedAttributes(signerInfo: SignerInfoParts): SignedAttributes {
     if (seen.has(attribute.type)) throw refuse('MALFORMED_CMS', `attribute ${attribute.type} appears twice`);
     seen.add(attribute.type);
     const single = (): AttributeValue => {
-      if (attribute.values.length !== 1) throw refuse('MALFORMED_CMS', `attribute ${attribute.type} must have one value`);
+      if (attribute.values.length !== 1)
+        throw refuse('MALFORMED_CMS', `attribute ${attribute.type} must have one value`);
       const value = attribute.values[0];
-      if (value.tagClass !== 0 || value.constructed) throw refuse('MALFORMED_CMS', `attribute ${attribute.type} has an unexpected value type`);
+      if (value.tagClass !== 0 || value.constructed)
+        throw refuse('MALFORMED_CMS', `attribute ${attribute.type} has an unexpected value type`);
       return value;
     };
     try {
@@ -233,18 +274,30 @@ function readSignedAttributes(signerInfo: SignerInfoParts): SignedAttributes {
     }
   }
   // RFC 5652 §5.3: with signed attributes, contentType and messageDigest MUST be present.
-  if (!contentType || !messageDigest) throw refuse('MALFORMED_CMS', 'contentType and messageDigest attributes are required');
+  if (!contentType || !messageDigest)
+    throw refuse('MALFORMED_CMS', 'contentType and messageDigest attributes are required');
   return { contentType, messageDigest, signingTime, encoded: signedAttrs.encoded };
 }
 
 /** Index of the certificate named by the SignerIdentifier (RFC 5652 §5.3). */
-async function findSigner(sid: SignerIdentifierParts, certificates: readonly EmbeddedCertificate[], trust: TrustStore): Promise<number> {
+async function findSigner(
+  sid: SignerIdentifierParts,
+  certificates: readonly EmbeddedCertificate[],
+  trust: TrustStore,
+): Promise<number> {
   if (sid.kind === 'issuerAndSerialNumber') {
-    const exact = certificates.findIndex((c) => bytesEqual(c.serialNumber, sid.serialNumber) && bytesEqual(c.issuer, sid.issuer));
+    const exact = certificates.findIndex(
+      (c) => bytesEqual(c.serialNumber, sid.serialNumber) && bytesEqual(c.issuer, sid.issuer),
+    );
     if (exact >= 0) return exact;
     // Same serial, differently encoded but equal issuer name (RFC 5280 §7.1 name comparison).
     const sidIssuer = nameOf(sid.issuer);
-    const lenient = certificates.findIndex((c) => bytesEqual(c.serialNumber, sid.serialNumber) && sidIssuer !== null && (nameOf(c.issuer)?.isEqual(sidIssuer) ?? false));
+    const lenient = certificates.findIndex(
+      (c) =>
+        bytesEqual(c.serialNumber, sid.serialNumber) &&
+        sidIssuer !== null &&
+        (nameOf(c.issuer)?.isEqual(sidIssuer) ?? false),
+    );
     if (lenient >= 0) return lenient;
   } else {
     // [0] SubjectKeyIdentifier: match the certificate's SKI extension, else RFC 5280 §4.2.1.2 method 1.
@@ -257,7 +310,12 @@ async function findSigner(sid: SignerIdentifierParts, certificates: readonly Emb
       } catch {
         continue;
       }
-      ski ??= new Uint8Array(await cmsCrypto().digest('SHA-1', bufferSource(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)));
+      ski ??= new Uint8Array(
+        await cmsCrypto().digest(
+          'SHA-1',
+          bufferSource(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView),
+        ),
+      );
       if (bytesEqual(ski, sid.keyId)) return i;
     }
   }
@@ -272,7 +330,10 @@ function nameOf(der: Uint8Array): pkijs.RelativeDistinguishedNames | null {
   }
 }
 
-function resolveContent(eContent: Uint8Array | null, detachedContent: BytesLike | undefined): { content: Uint8Array; detached: boolean } {
+function resolveContent(
+  eContent: Uint8Array | null,
+  detachedContent: BytesLike | undefined,
+): { content: Uint8Array; detached: boolean } {
   if (eContent) {
     if (detachedContent !== undefined && !bytesEqual(eContent, toBytes(detachedContent))) {
       throw refuse('CONTENT_MISMATCH', 'supplied content differs from the encapsulated content');
@@ -283,19 +344,29 @@ function resolveContent(eContent: Uint8Array | null, detachedContent: BytesLike 
   return { content: toBytes(detachedContent), detached: true };
 }
 
-function checkSignerKeyUsage(facts: ReturnType<typeof extensionFacts>, required: RequiredKeyUsage, allowCa = false): void {
-  if (facts.isCa && !allowCa) throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'signer certificate is a CA certificate');
+function checkSignerKeyUsage(
+  facts: ReturnType<typeof extensionFacts>,
+  required: RequiredKeyUsage,
+  allowCa = false,
+): void {
+  if (facts.isCa && !allowCa)
+    throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'signer certificate is a CA certificate');
   const usage = facts.keyUsage;
   switch (required) {
     case 'nonRepudiation':
-      if (!usage?.has('nonRepudiation')) throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'keyUsage lacks nonRepudiation');
+      if (!usage?.has('nonRepudiation'))
+        throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'keyUsage lacks nonRepudiation');
       return;
     case 'digitalSignature':
-      if (!usage?.has('digitalSignature')) throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'keyUsage lacks digitalSignature');
+      if (!usage?.has('digitalSignature'))
+        throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'keyUsage lacks digitalSignature');
       return;
     case 'anySigning':
       if (usage && !usage.has('digitalSignature') && !usage.has('nonRepudiation')) {
-        throw refuse('NOT_A_SIGNATURE_CERTIFICATE', 'keyUsage allows neither digitalSignature nor nonRepudiation');
+        throw refuse(
+          'NOT_A_SIGNATURE_CERTIFICATE',
+          'keyUsage allows neither digitalSignature nor nonRepudiation',
+        );
       }
   }
 }
@@ -303,10 +374,15 @@ function checkSignerKeyUsage(facts: ReturnType<typeof extensionFacts>, required:
 const detailsCache = new WeakMap<pkijs.Certificate, Promise<CertificateDetails>>();
 
 /** Pinned trust: the path is the signer certificate alone, accepted by the caller's registry and valid at `at` (RFC 5280 §4.1.2.5). */
-async function checkPinned(leaf: KnownCertificate, at: Date, pinned: NonNullable<VerifyCmsOptions['pinned']>): Promise<KnownCertificate[]> {
+async function checkPinned(
+  leaf: KnownCertificate,
+  at: Date,
+  pinned: NonNullable<VerifyCmsOptions['pinned']>,
+): Promise<KnownCertificate[]> {
   const details = await describeCached(leaf);
   if (details.notAfter < at) throw refuse('CERTIFICATE_EXPIRED', `expired ${details.notAfter.toISOString()}`);
-  if (details.notBefore > at) throw refuse('CERTIFICATE_NOT_YET_VALID', `valid from ${details.notBefore.toISOString()}`);
+  if (details.notBefore > at)
+    throw refuse('CERTIFICATE_NOT_YET_VALID', `valid from ${details.notBefore.toISOString()}`);
   if (!(await pinned(details))) throw refuse('UNTRUSTED_CHAIN', 'signer certificate is not registered');
   return [leaf];
 }
@@ -316,4 +392,3 @@ function describeCached(known: KnownCertificate): Promise<CertificateDetails> {
   if (!details) detailsCache.set(known.cert, (details = describeCertificate(known.cert, known.der)));
   return details;
 }
-

@@ -24,11 +24,16 @@ describe('approval content', () => {
     ['a trailing space', canonical.replace('6789\n', '6789 \n')],
     ['a short hash', canonical.replace('377eb184', '377eb18')],
     ['a code without dash', canonical.replace('012345-6789', '0123456789 ')],
-    ['reordered lines', `${APPROVAL_LABEL}\ncode: 012345-6789\nupload-sha256: 377eb184f0644cadb040ccf7064cc7c9fa7e79016f6416d6eab48c3a3aedcd9b\n`],
+    [
+      'reordered lines',
+      `${APPROVAL_LABEL}\ncode: 012345-6789\nupload-sha256: 377eb184f0644cadb040ccf7064cc7c9fa7e79016f6416d6eab48c3a3aedcd9b\n`,
+    ],
     ['non-ASCII digits', canonical.replace('012345', '01234٥')],
     ['nothing', ''],
   ])('refuses %s with MALFORMED_APPROVAL', (_label, text) => {
-    expect(() => parseApproval(utf8(text))).toThrow(expect.objectContaining({ name: 'RefusalError', reason: 'MALFORMED_APPROVAL' }));
+    expect(() => parseApproval(utf8(text))).toThrow(
+      expect.objectContaining({ name: 'RefusalError', reason: 'MALFORMED_APPROVAL' }),
+    );
   });
 
   it('refuses to encode a hash that is not 32 bytes', () => {

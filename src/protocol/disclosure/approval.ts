@@ -40,7 +40,9 @@ const LENGTH = APPROVAL_LABEL.length + 1 + 'upload-sha256: '.length + 64 + 1 + '
  */
 export function encodeApproval(approval: DisclosureApproval): Uint8Array {
   if (approval.uploadHash.length !== 32) throw new RangeError('an upload hash has 32 bytes');
-  return utf8(`${APPROVAL_LABEL}\nupload-sha256: ${toHex(approval.uploadHash)}\ncode: ${formatDisclosureCode(approval.code)}\n`);
+  return utf8(
+    `${APPROVAL_LABEL}\nupload-sha256: ${toHex(approval.uploadHash)}\ncode: ${formatDisclosureCode(approval.code)}\n`,
+  );
 }
 
 /**
@@ -50,7 +52,8 @@ export function encodeApproval(approval: DisclosureApproval): Uint8Array {
  */
 export function parseApproval(content: Uint8Array): DisclosureApproval {
   if (content.length !== LENGTH) throw malformed(`length ${content.length}, expected ${LENGTH}`);
-  for (const b of content) if (b > 0x7e || (b < 0x20 && b !== 0x0a)) throw malformed('non-printable or non-ASCII byte');
+  for (const b of content)
+    if (b > 0x7e || (b < 0x20 && b !== 0x0a)) throw malformed('non-printable or non-ASCII byte');
   const match = LAYOUT.exec(new TextDecoder().decode(content));
   if (!match) throw malformed('layout differs from veilig-disclosure-approval/1');
   return { uploadHash: fromHex(match[1]), code: { reference: match[2], secret: match[3] } };

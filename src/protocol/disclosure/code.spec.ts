@@ -1,4 +1,13 @@
-import { CODE_SPACE, codeFromNumber, codeToNumber, disclosureCodesEqual, drawDisclosureCode, formatDisclosureCode, isReference, parseDisclosureCode } from './code';
+import {
+  CODE_SPACE,
+  codeFromNumber,
+  codeToNumber,
+  disclosureCodesEqual,
+  drawDisclosureCode,
+  formatDisclosureCode,
+  isReference,
+  parseDisclosureCode,
+} from './code';
 import { DisclosureInputError } from './errors';
 
 describe('drawDisclosureCode', () => {
@@ -16,7 +25,11 @@ describe('drawDisclosureCode', () => {
   });
 
   it('redraws values that would bias the digits (rejection sampling)', () => {
-    const draws = [Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff), Uint8Array.of(0xfe, 0, 0, 0, 0), Uint8Array.of(0, 0, 0, 0, 7)];
+    const draws = [
+      Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff),
+      Uint8Array.of(0xfe, 0, 0, 0, 0),
+      Uint8Array.of(0, 0, 0, 0, 7),
+    ];
     const random = jest.fn(() => draws.shift()!);
 
     const sut = drawDisclosureCode(random);
@@ -43,23 +56,33 @@ describe('code text forms', () => {
     expect(parseDisclosureCode('012345-6789')).toEqual(sut);
   });
 
-  it.each(['012 345 6789', ' 012345 - 6789 ', '012.345.6789', '0123456789', '012345/6789'])('parses typed input %j', (input) => {
-    expect(parseDisclosureCode(input)).toEqual({ reference: '012345', secret: '6789' });
-  });
+  it.each(['012 345 6789', ' 012345 - 6789 ', '012.345.6789', '0123456789', '012345/6789'])(
+    'parses typed input %j',
+    (input) => {
+      expect(parseDisclosureCode(input)).toEqual({ reference: '012345', secret: '6789' });
+    },
+  );
 
   it.each(['12345-6789', '0123456-6789', '012345-678a', '', '٠١٢٣٤٥٦٧٨٩'])('refuses %j', (input) => {
     expect(() => parseDisclosureCode(input)).toThrow(DisclosureInputError);
   });
 
   it('round-trips through the integer form', () => {
-    expect(codeFromNumber(codeToNumber({ reference: '999999', secret: '9999' }))).toEqual({ reference: '999999', secret: '9999' });
+    expect(codeFromNumber(codeToNumber({ reference: '999999', secret: '9999' }))).toEqual({
+      reference: '999999',
+      secret: '9999',
+    });
     expect(() => codeFromNumber(CODE_SPACE)).toThrow(DisclosureInputError);
     expect(() => codeFromNumber(-1)).toThrow(DisclosureInputError);
   });
 
   it('compares codes', () => {
-    expect(disclosureCodesEqual({ reference: '123456', secret: '7890' }, { reference: '123456', secret: '7890' })).toBe(true);
-    expect(disclosureCodesEqual({ reference: '123456', secret: '7890' }, { reference: '123456', secret: '7891' })).toBe(false);
+    expect(
+      disclosureCodesEqual({ reference: '123456', secret: '7890' }, { reference: '123456', secret: '7890' }),
+    ).toBe(true);
+    expect(
+      disclosureCodesEqual({ reference: '123456', secret: '7890' }, { reference: '123456', secret: '7891' }),
+    ).toBe(false);
     expect(isReference('123456')).toBe(true);
     expect(isReference('12345')).toBe(false);
   });

@@ -19,7 +19,8 @@ export const CODE_SPACE = 10_000_000_000;
 /** Source of random bytes; injectable so tests can be deterministic. Default: WebCrypto's CSPRNG. */
 export type RandomBytes = (length: number) => Uint8Array;
 
-const webCryptoRandom: RandomBytes = (length) => cmsCrypto().getRandomValues(bufferSource(new Uint8Array(length)));
+const webCryptoRandom: RandomBytes = (length) =>
+  cmsCrypto().getRandomValues(bufferSource(new Uint8Array(length)));
 
 // Largest multiple of 10^10 that fits in 40 bits: values at or above it are redrawn so every code is equally likely.
 const ACCEPT_BELOW = Math.floor(2 ** 40 / CODE_SPACE) * CODE_SPACE;
@@ -53,7 +54,8 @@ export function codeToNumber(code: DisclosureCode): number {
  * Spec: dp3t-backoffice-process.md (6 + 4 digits).
  */
 export function codeFromNumber(value: number): DisclosureCode {
-  if (!Number.isSafeInteger(value) || value < 0 || value >= CODE_SPACE) throw new DisclosureInputError('NOT_A_CODE', 'not a 10-digit code');
+  if (!Number.isSafeInteger(value) || value < 0 || value >= CODE_SPACE)
+    throw new DisclosureInputError('NOT_A_CODE', 'not a 10-digit code');
   const digits = String(value).padStart(10, '0');
   return { reference: digits.slice(0, 6), secret: digits.slice(6) };
 }
@@ -97,5 +99,6 @@ export function isReference(value: string): boolean {
 }
 
 function checkCode(code: DisclosureCode): void {
-  if (!/^\d{6}$/.test(code.reference) || !/^\d{4}$/.test(code.secret)) throw new DisclosureInputError('NOT_A_CODE', 'reference must be 6 digits and secret 4 digits');
+  if (!/^\d{6}$/.test(code.reference) || !/^\d{4}$/.test(code.secret))
+    throw new DisclosureInputError('NOT_A_CODE', 'reference must be 6 digits and secret 4 digits');
 }

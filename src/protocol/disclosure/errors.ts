@@ -20,7 +20,8 @@ export class DisclosureInputError extends Error {
 }
 
 /** Refusal reasons of `verifyDisclosureApproval`: every CMS/UZI reason plus the signed-content checks. */
-export type DisclosureRefusalReason = CmsRefusalReason | 'MALFORMED_APPROVAL' | 'CODE_MISMATCH' | 'UPLOAD_HASH_MISMATCH';
+export type DisclosureRefusalReason =
+  CmsRefusalReason | 'MALFORMED_APPROVAL' | 'CODE_MISMATCH' | 'UPLOAD_HASH_MISMATCH';
 
 /** Default human messages for the disclosure-specific reasons (CMS reasons use `CMS_REFUSAL_MESSAGES`). */
 export const DISCLOSURE_REFUSAL_MESSAGES: Readonly<Record<DisclosureRefusalReason, string>> = {
@@ -34,6 +35,9 @@ export const DISCLOSURE_REFUSAL_MESSAGES: Readonly<Record<DisclosureRefusalReaso
  * Creates a disclosure refusal with its default message.
  * Spec: dp3t-backoffice-process.md (phone and backend checks).
  */
-export function refuseDisclosure(reason: DisclosureRefusalReason, detail?: string): RefusalError<DisclosureRefusalReason> {
+export function refuseDisclosure(
+  reason: DisclosureRefusalReason,
+  detail?: string,
+): RefusalError<DisclosureRefusalReason> {
   return new RefusalError<DisclosureRefusalReason>(reason, DISCLOSURE_REFUSAL_MESSAGES[reason], detail);
 }

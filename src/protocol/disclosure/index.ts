@@ -2,11 +2,11 @@
  * Framework-free domain logic of the professional-signed disclosure (dp3t-backoffice-process.md): the 6 + 4
  * digit code and its trustwords, the canonical upload hash, the approval a GP signs, and its verification.
  */
-export * from './code';
-export * from './trustwords';
-export * from './upload-payload';
 export * from './approval';
+export * from './code';
 export * from './errors';
-export * from './verify-approval';
 export * from './key-upload';
 export * from './smartcard-bridge';
+export * from './trustwords';
+export * from './upload-payload';
+export * from './verify-approval';

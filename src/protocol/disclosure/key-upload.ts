@@ -4,7 +4,13 @@
  * Both sides must derive the same `UploadPayload` from the same JSON body, so the mapping lives here once.
  */
 import { base64ToBytes } from '../cms/pem';
-import { REPORT_TYPES, TRL_NOT_PROVIDED, UploadPayloadError, type ReportType, type UploadPayload } from './upload-payload';
+import {
+  REPORT_TYPES,
+  TRL_NOT_PROVIDED,
+  UploadPayloadError,
+  type ReportType,
+  type UploadPayload,
+} from './upload-payload';
 
 /** `verification.type` of an upload that carries a GP's approval. */
 export const DISCLOSURE_VERIFICATION_TYPE = 'disclosure-approval';
@@ -49,7 +55,11 @@ export interface HashedUploadBody {
  * @throws UploadPayloadError when a value cannot be encoded canonically (e.g. a visited country twice).
  * Spec: dp3t-backoffice-process.md ("verifies that the hash … matches that of the submitted seed").
  */
-export function uploadPayloadOf(body: HashedUploadBody, homeRegion: string, reportType: ReportType = DISCLOSURE_REPORT_TYPE): UploadPayload {
+export function uploadPayloadOf(
+  body: HashedUploadBody,
+  homeRegion: string,
+  reportType: ReportType = DISCLOSURE_REPORT_TYPE,
+): UploadPayload {
   return {
     keys: body.keys.map((k, i) => {
       let key: Uint8Array;

@@ -87,7 +87,10 @@ export interface BridgeSignRequestJson {
   contentType: string;
 }
 
-type FetchFn = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
+type FetchFn = (
+  url: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string },
+) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 
 /** A connection to the bridge at `baseUrl` (e.g. `http://127.0.0.1:8765`). */
 export class SmartCardBridge {
@@ -108,7 +111,11 @@ export class SmartCardBridge {
    */
   async status(): Promise<SmartCardBridgeStatus> {
     const status = await this.call<SmartCardBridgeStatus>('GET', '/v1/status');
-    if (status.protocol !== SMARTCARD_BRIDGE_PROTOCOL) throw new SmartCardBridgeError('PROTOCOL_MISMATCH', `the bridge speaks ${String(status.protocol)}, expected ${SMARTCARD_BRIDGE_PROTOCOL}`);
+    if (status.protocol !== SMARTCARD_BRIDGE_PROTOCOL)
+      throw new SmartCardBridgeError(
+        'PROTOCOL_MISMATCH',
+        `the bridge speaks ${String(status.protocol)}, expected ${SMARTCARD_BRIDGE_PROTOCOL}`,
+      );
     return status;
   }
 
@@ -119,7 +126,12 @@ export class SmartCardBridge {
    */
   async certificates(): Promise<SmartCardCertificate[]> {
     const body = await this.call<{ certificates: BridgeCertificateJson[] }>('GET', '/v1/certificates');
-    return body.certificates.map((c) => ({ id: c.id, label: c.label, certificate: base64ToBytes(c.certificate), chain: c.chain.map(base64ToBytes) }));
+    return body.certificates.map((c) => ({
+      id: c.id,
+      label: c.label,
+      certificate: base64ToBytes(c.certificate),
+      chain: c.chain.map(base64ToBytes),
+    }));
   }
 
   /**
@@ -128,7 +140,11 @@ export class SmartCardBridge {
    * what they sign.
    * Spec: docs/smartcard-bridge.md `POST /v1/sign`; RFC 5652 §5.4.
    */
-  signer(certificate: SmartCardCertificate, content: Uint8Array, contentType: string = APPROVAL_CONTENT_TYPE): CmsSigner {
+  signer(
+    certificate: SmartCardCertificate,
+    content: Uint8Array,
+    contentType: string = APPROVAL_CONTENT_TYPE,
+  ): CmsSigner {
     return {
       certificate: certificate.certificate,
       chain: certificate.chain,
@@ -151,21 +167,31 @@ export class SmartCardBridge {
     try {
       response = await this.fetchImpl(`${this.baseUrl.replace(/\/$/, '')}${path}`, {
         method,
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
       });
     } catch (error) {
-      throw new SmartCardBridgeError('BRIDGE_UNREACHABLE', `the smart-card bridge at ${this.baseUrl} cannot be reached (${error instanceof Error ? error.message : String(error)})`);
+      throw new SmartCardBridgeError(
+        'BRIDGE_UNREACHABLE',
+        `the smart-card bridge at ${this.baseUrl} cannot be reached (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
     const text = await response.text();
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
-      throw new SmartCardBridgeError('PROTOCOL_MISMATCH', `the bridge answered ${response.status} without JSON`);
+      throw new SmartCardBridgeError(
+        'PROTOCOL_MISMATCH',
+        `the bridge answered ${response.status} without JSON`,
+      );
     }
     if (!response.ok) {
       const { error, message } = (json ?? {}) as { error?: string; message?: string };
-      const code = KNOWN_CODES.includes(error as SmartCardBridgeErrorCode) ? (error as SmartCardBridgeErrorCode) : 'INTERNAL';
+      const code = KNOWN_CODES.includes(error as SmartCardBridgeErrorCode)
+        ? (error as SmartCardBridgeErrorCode)
+        : 'INTERNAL';
       throw new SmartCardBridgeError(code, message ?? `the bridge answered ${response.status}`);
     }
     return json as T;

@@ -6,7 +6,8 @@ function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      cur.push(Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
     prev = cur;
   }
   return prev[b.length];
@@ -48,11 +49,19 @@ describe('Dutch words', () => {
 });
 
 describe('codeToTrustwords / trustwordsToCode', () => {
-  const codes: DisclosureCode[] = [codeFromNumber(0), codeFromNumber(CODE_SPACE - 1), { reference: '123456', secret: '7890' }, { reference: '000001', secret: '0000' }];
+  const codes: DisclosureCode[] = [
+    codeFromNumber(0),
+    codeFromNumber(CODE_SPACE - 1),
+    { reference: '123456', secret: '7890' },
+    { reference: '000001', secret: '0000' },
+  ];
 
   it.each(['nl', 'en'] as TrustwordLanguage[])('round-trips codes through five %s words', (language) => {
     // A fixed stride through the code space keeps the test deterministic.
-    for (const code of [...codes, ...Array.from({ length: 200 }, (_, i) => codeFromNumber((i * 48_271_000_013) % CODE_SPACE))]) {
+    for (const code of [
+      ...codes,
+      ...Array.from({ length: 200 }, (_, i) => codeFromNumber((i * 48_271_000_013) % CODE_SPACE)),
+    ]) {
       const sut = codeToTrustwords(code, language);
 
       expect(sut).toHaveLength(5);
@@ -63,7 +72,11 @@ describe('codeToTrustwords / trustwordsToCode', () => {
 
   it('encodes the 10-digit number big-endian, one byte per word', () => {
     expect(codeToTrustwords(codeFromNumber(0), 'en')).toEqual(Array(5).fill(TRUSTWORD_LISTS.en[0]));
-    expect(codeToTrustwords(codeFromNumber(257), 'nl')).toEqual([...Array(3).fill(TRUSTWORD_LISTS.nl[0]), TRUSTWORD_LISTS.nl[1], TRUSTWORD_LISTS.nl[1]]);
+    expect(codeToTrustwords(codeFromNumber(257), 'nl')).toEqual([
+      ...Array(3).fill(TRUSTWORD_LISTS.nl[0]),
+      TRUSTWORD_LISTS.nl[1],
+      TRUSTWORD_LISTS.nl[1],
+    ]);
   });
 
   it('tolerates case, accents, punctuation, extra spaces and missing spaces', () => {
@@ -81,10 +94,18 @@ describe('codeToTrustwords / trustwordsToCode', () => {
     const words = codeToTrustwords({ reference: '123456', secret: '7890' }, 'en');
     const maxWord = TRUSTWORD_LISTS.en[255];
 
-    expect(() => trustwordsToCode([...words.slice(0, 4), 'xylophone'])).toThrow(expect.objectContaining({ code: 'UNKNOWN_WORD' }));
-    expect(() => trustwordsToCode(words.slice(0, 4))).toThrow(expect.objectContaining({ code: 'WRONG_WORD_COUNT' }));
-    expect(() => trustwordsToCode([...words, words[0]])).toThrow(expect.objectContaining({ code: 'WRONG_WORD_COUNT' }));
-    expect(() => trustwordsToCode(Array(5).fill(maxWord))).toThrow(expect.objectContaining({ code: 'NOT_A_CODE' }));
+    expect(() => trustwordsToCode([...words.slice(0, 4), 'xylophone'])).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_WORD' }),
+    );
+    expect(() => trustwordsToCode(words.slice(0, 4))).toThrow(
+      expect.objectContaining({ code: 'WRONG_WORD_COUNT' }),
+    );
+    expect(() => trustwordsToCode([...words, words[0]])).toThrow(
+      expect.objectContaining({ code: 'WRONG_WORD_COUNT' }),
+    );
+    expect(() => trustwordsToCode(Array(5).fill(maxWord))).toThrow(
+      expect.objectContaining({ code: 'NOT_A_CODE' }),
+    );
     expect(() => trustwordsToCode('')).toThrow(DisclosureInputError);
   });
 
@@ -92,7 +113,9 @@ describe('codeToTrustwords / trustwordsToCode', () => {
     const nl = codeToTrustwords({ reference: '123456', secret: '7890' }, 'nl');
     const en = codeToTrustwords({ reference: '123456', secret: '7890' }, 'en');
 
-    expect(() => trustwordsToCode([...nl.slice(0, 3), ...en.slice(3)])).toThrow(expect.objectContaining({ code: 'UNKNOWN_WORD' }));
+    expect(() => trustwordsToCode([...nl.slice(0, 3), ...en.slice(3)])).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_WORD' }),
+    );
     expect(() => trustwordsToCode(nl, 'en')).toThrow(expect.objectContaining({ code: 'UNKNOWN_WORD' }));
   });
 });

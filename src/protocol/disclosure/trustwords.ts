@@ -12,13 +12,19 @@ import { NL_WORDS } from './wordlists/nl';
 export type TrustwordLanguage = 'nl' | 'en';
 
 /** The word lists per language (256 words each). */
-export const TRUSTWORD_LISTS: Readonly<Record<TrustwordLanguage, readonly string[]>> = Object.freeze({ nl: NL_WORDS, en: EN_WORDS });
+export const TRUSTWORD_LISTS: Readonly<Record<TrustwordLanguage, readonly string[]>> = Object.freeze({
+  nl: NL_WORDS,
+  en: EN_WORDS,
+});
 
 /** Number of words in a trustword sequence. */
 export const TRUSTWORD_COUNT = 5;
 
 const indexes = new Map<TrustwordLanguage, ReadonlyMap<string, number>>(
-  (Object.keys(TRUSTWORD_LISTS) as TrustwordLanguage[]).map((lang) => [lang, new Map(TRUSTWORD_LISTS[lang].map((w, i) => [w, i]))]),
+  (Object.keys(TRUSTWORD_LISTS) as TrustwordLanguage[]).map((lang) => [
+    lang,
+    new Map(TRUSTWORD_LISTS[lang].map((w, i) => [w, i])),
+  ]),
 );
 
 /**
@@ -42,7 +48,10 @@ export function codeToTrustwords(code: DisclosureCode, language: TrustwordLangua
  * @throws DisclosureInputError UNKNOWN_WORD, WRONG_WORD_COUNT or NOT_A_CODE
  * Spec: dp3t-backoffice-process.md ("a sequence of words").
  */
-export function trustwordsToCode(input: string | readonly string[], language?: TrustwordLanguage): DisclosureCode {
+export function trustwordsToCode(
+  input: string | readonly string[],
+  language?: TrustwordLanguage,
+): DisclosureCode {
   const tokens = normalise(typeof input === 'string' ? input : input.join(' '));
   const languages: TrustwordLanguage[] = language ? [language] : ['nl', 'en'];
   let firstError: DisclosureInputError | undefined;
@@ -51,12 +60,14 @@ export function trustwordsToCode(input: string | readonly string[], language?: T
       const bytes = wordsToBytes(tokens, lang);
       let value = 0;
       for (const b of bytes) value = value * 256 + b;
-      if (value >= 10_000_000_000) throw new DisclosureInputError('NOT_A_CODE', 'these words do not form a code; check each word');
+      if (value >= 10_000_000_000)
+        throw new DisclosureInputError('NOT_A_CODE', 'these words do not form a code; check each word');
       return codeFromNumber(value);
     } catch (error) {
       if (!(error instanceof DisclosureInputError)) throw error;
       // Prefer the error of the language the words seem to be in.
-      if (!firstError || (firstError.code === 'UNKNOWN_WORD' && error.code !== 'UNKNOWN_WORD')) firstError = error;
+      if (!firstError || (firstError.code === 'UNKNOWN_WORD' && error.code !== 'UNKNOWN_WORD'))
+        firstError = error;
     }
   }
   throw firstError ?? new DisclosureInputError('UNKNOWN_WORD', 'no words given');
@@ -83,14 +94,22 @@ function wordsToBytes(tokens: readonly string[], language: TrustwordLanguage): n
   let at = 0;
   while (at < letters.length) {
     let match: number | undefined;
-    for (let len = 3; len <= 8 && at + len <= letters.length && match === undefined; len++) match = index.get(letters.slice(at, at + len));
+    for (let len = 3; len <= 8 && at + len <= letters.length && match === undefined; len++)
+      match = index.get(letters.slice(at, at + len));
     if (match === undefined) {
       const unknown = tokens.find((t) => !index.has(t)) ?? letters.slice(at);
-      throw new DisclosureInputError('UNKNOWN_WORD', `"${unknown}" is not a ${language === 'nl' ? 'Dutch' : 'English'} trustword`);
+      throw new DisclosureInputError(
+        'UNKNOWN_WORD',
+        `"${unknown}" is not a ${language === 'nl' ? 'Dutch' : 'English'} trustword`,
+      );
     }
     bytes.push(match);
     at += TRUSTWORD_LISTS[language][match].length;
   }
-  if (bytes.length !== TRUSTWORD_COUNT) throw new DisclosureInputError('WRONG_WORD_COUNT', `expected ${TRUSTWORD_COUNT} words, found ${bytes.length}`);
+  if (bytes.length !== TRUSTWORD_COUNT)
+    throw new DisclosureInputError(
+      'WRONG_WORD_COUNT',
+      `expected ${TRUSTWORD_COUNT} words, found ${bytes.length}`,
+    );
   return bytes;
 }

@@ -1,5 +1,15 @@
 import { fromHex, toHex } from '../cms/bytes';
-import { REPORT_TYPES, TRL_NOT_PROVIDED, UploadPayloadError, computeUploadHash, encodeUploadPayload, uploadHashFingerprint, uploadHashesEqual, type UploadKey, type UploadPayload } from './upload-payload';
+import {
+  REPORT_TYPES,
+  TRL_NOT_PROVIDED,
+  UploadPayloadError,
+  computeUploadHash,
+  encodeUploadPayload,
+  uploadHashFingerprint,
+  uploadHashesEqual,
+  type UploadKey,
+  type UploadPayload,
+} from './upload-payload';
 
 const keyA: UploadKey = {
   key: fromHex('000102030405060708090a0b0c0d0e0f'),
@@ -17,7 +27,12 @@ const keyB: UploadKey = {
   daysSinceOnsetOfSymptoms: null,
   reportType: REPORT_TYPES.CONFIRMED_TEST,
 };
-const payload: UploadPayload = { keys: [keyB, keyA], origin: 'NL', visitedCountries: ['FR', 'DE'], consentToFederation: true };
+const payload: UploadPayload = {
+  keys: [keyB, keyA],
+  origin: 'NL',
+  visitedCountries: ['FR', 'DE'],
+  consentToFederation: true,
+};
 
 describe('encodeUploadPayload', () => {
   it('matches the documented byte layout (vector computed independently)', () => {
@@ -60,10 +75,22 @@ describe('encodeUploadPayload', () => {
   it.each([
     ['a key of 15 bytes', { ...payload, keys: [{ ...keyA, key: new Uint8Array(15) }] }, 'keys[0].key'],
     ['a rolling period of 0', { ...payload, keys: [{ ...keyA, rollingPeriod: 0 }] }, 'keys[0].rollingPeriod'],
-    ['a rolling period of 145', { ...payload, keys: [{ ...keyA, rollingPeriod: 145 }] }, 'keys[0].rollingPeriod'],
-    ['a TRL of 9', { ...payload, keys: [{ ...keyA, transmissionRiskLevel: 9 }] }, 'keys[0].transmissionRiskLevel'],
+    [
+      'a rolling period of 145',
+      { ...payload, keys: [{ ...keyA, rollingPeriod: 145 }] },
+      'keys[0].rollingPeriod',
+    ],
+    [
+      'a TRL of 9',
+      { ...payload, keys: [{ ...keyA, transmissionRiskLevel: 9 }] },
+      'keys[0].transmissionRiskLevel',
+    ],
     ['a report type of 6', { ...payload, keys: [{ ...keyA, reportType: 6 as never }] }, 'keys[0].reportType'],
-    ['a fractional interval', { ...payload, keys: [{ ...keyA, rollingStartIntervalNumber: 1.5 }] }, 'keys[0].rollingStartIntervalNumber'],
+    [
+      'a fractional interval',
+      { ...payload, keys: [{ ...keyA, rollingStartIntervalNumber: 1.5 }] },
+      'keys[0].rollingStartIntervalNumber',
+    ],
     ['a lower-case origin', { ...payload, origin: 'nl' }, 'origin'],
     ['a duplicate visited country', { ...payload, visitedCountries: ['DE', 'DE'] }, 'visitedCountries'],
     ['a duplicate key', { ...payload, keys: [keyA, { ...keyA, rollingStartIntervalNumber: 1 }] }, 'keys'],
@@ -76,7 +103,9 @@ describe('encodeUploadPayload', () => {
 
 describe('computeUploadHash', () => {
   it('is the SHA-256 of the canonical encoding', async () => {
-    await expect(computeUploadHash(payload).then(toHex)).resolves.toBe('377eb184f0644cadb040ccf7064cc7c9fa7e79016f6416d6eab48c3a3aedcd9b');
+    await expect(computeUploadHash(payload).then(toHex)).resolves.toBe(
+      '377eb184f0644cadb040ccf7064cc7c9fa7e79016f6416d6eab48c3a3aedcd9b',
+    );
   });
 
   it('compares and fingerprints hashes', async () => {

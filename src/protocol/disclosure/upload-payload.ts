@@ -29,7 +29,14 @@
 import { compareBytes, concatBytes, constantTimeEqual, sha256, toHex, utf8 } from '../cms/bytes';
 
 /** EFGS ReportType (efgs.md §A2). */
-export const REPORT_TYPES = { UNKNOWN: 0, CONFIRMED_TEST: 1, CONFIRMED_CLINICAL_DIAGNOSIS: 2, SELF_REPORT: 3, RECURSIVE: 4, REVOKED: 5 } as const;
+export const REPORT_TYPES = {
+  UNKNOWN: 0,
+  CONFIRMED_TEST: 1,
+  CONFIRMED_CLINICAL_DIAGNOSIS: 2,
+  SELF_REPORT: 3,
+  RECURSIVE: 4,
+  REVOKED: 5,
+} as const;
 export type ReportType = (typeof REPORT_TYPES)[keyof typeof REPORT_TYPES];
 
 /** "No transmission risk level provided" (efgs.md §A3). */
@@ -86,15 +93,18 @@ const MAX_VISITED = 64;
 export function encodeUploadPayload(payload: UploadPayload): Uint8Array {
   const origin = country(payload.origin, 'origin');
   const visited = payload.visitedCountries.map((c, i) => country(c, `visitedCountries[${i}]`)).sort();
-  if (visited.length > MAX_VISITED) throw new UploadPayloadError('visitedCountries', `more than ${MAX_VISITED}`);
+  if (visited.length > MAX_VISITED)
+    throw new UploadPayloadError('visitedCountries', `more than ${MAX_VISITED}`);
   visited.forEach((c, i) => {
     if (i > 0 && c === visited[i - 1]) throw new UploadPayloadError('visitedCountries', `duplicate ${c}`);
   });
-  if (payload.keys.length < 1 || payload.keys.length > MAX_UPLOAD_KEYS) throw new UploadPayloadError('keys', `between 1 and ${MAX_UPLOAD_KEYS} keys required`);
+  if (payload.keys.length < 1 || payload.keys.length > MAX_UPLOAD_KEYS)
+    throw new UploadPayloadError('keys', `between 1 and ${MAX_UPLOAD_KEYS} keys required`);
 
   const records = payload.keys.map((k, i) => keyRecord(k, `keys[${i}]`)).sort(compareBytes);
   records.forEach((r, i) => {
-    if (i > 0 && compareBytes(r.subarray(0, 16), records[i - 1].subarray(0, 16)) === 0) throw new UploadPayloadError('keys', 'duplicate key');
+    if (i > 0 && compareBytes(r.subarray(0, 16), records[i - 1].subarray(0, 16)) === 0)
+      throw new UploadPayloadError('keys', 'duplicate key');
   });
 
   const header = new Uint8Array(2 + 1 + 1 + 2 * visited.length + 2);
@@ -135,11 +145,14 @@ export function uploadHashFingerprint(hash: Uint8Array): string {
 }
 
 function keyRecord(k: UploadKey, field: string): Uint8Array {
-  if (!(k.key instanceof Uint8Array) || k.key.length !== 16) throw new UploadPayloadError(`${field}.key`, 'must be 16 bytes');
+  if (!(k.key instanceof Uint8Array) || k.key.length !== 16)
+    throw new UploadPayloadError(`${field}.key`, 'must be 16 bytes');
   integerInRange(k.rollingStartIntervalNumber, 0, 0xffffffff, `${field}.rollingStartIntervalNumber`);
   integerInRange(k.rollingPeriod, 1, 144, `${field}.rollingPeriod`);
-  if (k.transmissionRiskLevel !== TRL_NOT_PROVIDED) integerInRange(k.transmissionRiskLevel, 0, 8, `${field}.transmissionRiskLevel`);
-  if (k.daysSinceOnsetOfSymptoms !== null) integerInRange(k.daysSinceOnsetOfSymptoms, -0x80000000, 0x7fffffff, `${field}.daysSinceOnsetOfSymptoms`);
+  if (k.transmissionRiskLevel !== TRL_NOT_PROVIDED)
+    integerInRange(k.transmissionRiskLevel, 0, 8, `${field}.transmissionRiskLevel`);
+  if (k.daysSinceOnsetOfSymptoms !== null)
+    integerInRange(k.daysSinceOnsetOfSymptoms, -0x80000000, 0x7fffffff, `${field}.daysSinceOnsetOfSymptoms`);
   integerInRange(k.reportType, 0, 5, `${field}.reportType`);
   const record = new Uint8Array(KEY_RECORD);
   const view = new DataView(record.buffer);
@@ -154,10 +167,12 @@ function keyRecord(k: UploadKey, field: string): Uint8Array {
 }
 
 function integerInRange(value: number, min: number, max: number, field: string): void {
-  if (!Number.isInteger(value) || value < min || value > max) throw new UploadPayloadError(field, `must be an integer in ${min}..${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UploadPayloadError(field, `must be an integer in ${min}..${max}`);
 }
 
 function country(value: string, field: string): string {
-  if (!/^[A-Z]{2}$/.test(value)) throw new UploadPayloadError(field, 'must be an upper-case ISO 3166-1 alpha-2 code');
+  if (!/^[A-Z]{2}$/.test(value))
+    throw new UploadPayloadError(field, 'must be an upper-case ISO 3166-1 alpha-2 code');
   return value;
 }

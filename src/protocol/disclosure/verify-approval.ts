@@ -3,7 +3,7 @@
  * policy, over an approval that holds exactly the expected upload hash and code. The phone checks the full
  * 6 + 4 digits; the backend, which never learns the last 4 digits from the phone, checks the 6-digit reference.
  */
-import { constantTimeEqual, utf8, type BytesLike } from '../cms/bytes';
+import { type BytesLike, constantTimeEqual, utf8 } from '../cms/bytes';
 import { OID } from '../cms/oids';
 import { type UziVerification, type VerifyUziOptions, verifyUziSignature } from '../cms/uzi';
 import { type DisclosureApproval, parseApproval } from './approval';
@@ -44,18 +44,25 @@ export const DEFAULT_APPROVAL_MAX_AGE_MS = 72 * 3600_000;
  * The approval must be encapsulated (attached); a detached package is refused with CONTENT_MISSING.
  * @throws RefusalError with a `DisclosureRefusalReason`
  */
-export async function verifyDisclosureApproval(cms: BytesLike, options: VerifyApprovalOptions): Promise<VerifiedApproval> {
+export async function verifyDisclosureApproval(
+  cms: BytesLike,
+  options: VerifyApprovalOptions,
+): Promise<VerifiedApproval> {
   const { expected, ...rest } = options;
   const signature = await verifyUziSignature(cms, {
     ...rest,
     requireSigningTime: true,
     maxSignatureAgeMs: rest.maxSignatureAgeMs ?? DEFAULT_APPROVAL_MAX_AGE_MS,
   });
-  if (signature.contentType !== OID.data) throw refuseDisclosure('MALFORMED_APPROVAL', `eContentType ${signature.contentType}, expected id-data`);
+  if (signature.contentType !== OID.data)
+    throw refuseDisclosure('MALFORMED_APPROVAL', `eContentType ${signature.contentType}, expected id-data`);
   const approval = parseApproval(signature.content);
   const codeMatches =
-    'code' in expected ? disclosureCodesEqual(approval.code, expected.code) : constantTimeEqual(utf8(approval.code.reference), utf8(expected.reference));
+    'code' in expected
+      ? disclosureCodesEqual(approval.code, expected.code)
+      : constantTimeEqual(utf8(approval.code.reference), utf8(expected.reference));
   if (!codeMatches) throw refuseDisclosure('CODE_MISMATCH');
-  if (!uploadHashesEqual(approval.uploadHash, expected.uploadHash)) throw refuseDisclosure('UPLOAD_HASH_MISMATCH');
+  if (!uploadHashesEqual(approval.uploadHash, expected.uploadHash))
+    throw refuseDisclosure('UPLOAD_HASH_MISMATCH');
   return { approval, signature };
 }

@@ -30,7 +30,15 @@ function int32Base64(value: number): string {
   const b2 = (n >>> 8) & 255;
   const b3 = n & 255;
   const t = (b0 << 16) | (b1 << 8) | b2;
-  return ALPHABET[t >>> 18] + ALPHABET[(t >>> 12) & 63] + ALPHABET[(t >>> 6) & 63] + ALPHABET[t & 63] + ALPHABET[b3 >>> 2] + ALPHABET[(b3 & 3) << 4] + '==';
+  return (
+    ALPHABET[t >>> 18] +
+    ALPHABET[(t >>> 12) & 63] +
+    ALPHABET[(t >>> 6) & 63] +
+    ALPHABET[t & 63] +
+    ALPHABET[b3 >>> 2] +
+    ALPHABET[(b3 & 3) << 4] +
+    '=='
+  );
 }
 
 // Java's String.getBytes(US_ASCII) turns every non-ASCII code point into '?'. Mirror it so a stray

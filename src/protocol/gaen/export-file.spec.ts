@@ -376,19 +376,43 @@ describe('encodeExportBinFromColumns', () => {
     signatureInfos: [{ verificationKeyId: '204', verificationKeyVersion: 'v1' }],
   };
   const keys = [
-    { keyData: new Uint8Array(16).fill(1), rollingStartIntervalNumber: 2_830_000 * 1, rollingPeriod: 144, reportType: 1, daysSinceOnsetOfSymptoms: -3 },
-    { keyData: new Uint8Array(16).fill(2), rollingStartIntervalNumber: 2_830_144, rollingPeriod: 7, transmissionRiskLevel: 4 },
-    { keyData: new Uint8Array(16).fill(3), rollingStartIntervalNumber: 2_830_288, rollingPeriod: 144, reportType: 2, daysSinceOnsetOfSymptoms: 4000, variantOfConcern: 1 },
+    {
+      keyData: new Uint8Array(16).fill(1),
+      rollingStartIntervalNumber: 2_830_000 * 1,
+      rollingPeriod: 144,
+      reportType: 1,
+      daysSinceOnsetOfSymptoms: -3,
+    },
+    {
+      keyData: new Uint8Array(16).fill(2),
+      rollingStartIntervalNumber: 2_830_144,
+      rollingPeriod: 7,
+      transmissionRiskLevel: 4,
+    },
+    {
+      keyData: new Uint8Array(16).fill(3),
+      rollingStartIntervalNumber: 2_830_288,
+      rollingPeriod: 144,
+      reportType: 2,
+      daysSinceOnsetOfSymptoms: 4000,
+      variantOfConcern: 1,
+    },
   ];
 
   it('is byte-identical to the object encoder in the same order', () => {
     const sut = encodeExportBinFromColumns(metadata, KeyColumns.fromKeys(keys), [2, 0, 1]);
-    expect(Buffer.from(sut)).toEqual(Buffer.from(encodeExportBin({ metadata, keys: [keys[2], keys[0], keys[1]] }, { sortKeys: false })));
+    expect(Buffer.from(sut)).toEqual(
+      Buffer.from(encodeExportBin({ metadata, keys: [keys[2], keys[0], keys[1]] }, { sortKeys: false })),
+    );
   });
 
   it('round-trips through the reader', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const zip = await writeExportFileFromColumns(metadata, KeyColumns.fromKeys(keys), createEcdsaSigner(privateKey, metadata.signatureInfos[0]));
+    const zip = await writeExportFileFromColumns(
+      metadata,
+      KeyColumns.fromKeys(keys),
+      createEcdsaSigner(privateKey, metadata.signatureInfos[0]),
+    );
     const read = await readExportFile(zip, [{ ...metadata.signatureInfos[0], publicKey }]);
     expect(read.keys.count).toBe(3);
     expect(Array.from(read.keys.daysSinceOnsetOfSymptoms)).toEqual([-3, DSOS_MISSING, 4000]);

@@ -148,7 +148,11 @@ export async function writeExportFileFromColumns(
  * Encodes export.bin from columns; byte-identical to `encodeExportBin` with `sortKeys: false` for the same
  * keys in the same order (TemporaryExposureKeyExport, gaen.md §B5).
  */
-export function encodeExportBinFromColumns(metadata: ExportMetadata, keys: KeyColumns, order?: ArrayLike<number>): Uint8Array {
+export function encodeExportBinFromColumns(
+  metadata: ExportMetadata,
+  keys: KeyColumns,
+  order?: ArrayLike<number>,
+): Uint8Array {
   validateMetadata(metadata);
   const head = ExportProto.TemporaryExposureKeyExport.encode(
     ExportProto.TemporaryExposureKeyExport.fromObject({
@@ -176,7 +180,8 @@ export function encodeExportBinFromColumns(metadata: ExportMetadata, keys: KeyCo
     b += KEY_LENGTH;
     const rsin = keys.rollingStartIntervalNumber[i];
     const period = keys.rollingPeriod[i];
-    if (rsin < 0 || period < 1 || period > TEK_ROLLING_PERIOD) throw new RangeError(`key ${i}: rolling start or period out of range`);
+    if (rsin < 0 || period < 1 || period > TEK_ROLLING_PERIOD)
+      throw new RangeError(`key ${i}: rolling start or period out of range`);
     const trl = keys.transmissionRiskLevel[i];
     if (trl !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x10, trl); // 2: transmission_risk_level
     b = writeInt32Field(body, b, 0x18, rsin); // 3: rolling_start_interval_number
@@ -222,7 +227,11 @@ function writeVarint32(buf: Buffer, at: number, value: number): number {
   return at;
 }
 
-async function signAndZip(exportBin: Uint8Array, metadata: ExportMetadata, signer: ExportSigner): Promise<Uint8Array> {
+async function signAndZip(
+  exportBin: Uint8Array,
+  metadata: ExportMetadata,
+  signer: ExportSigner,
+): Promise<Uint8Array> {
   const signatures = await signer(exportBin);
   if (!signatures.length) throw new Error('signer returned no signature');
   for (const s of signatures) {

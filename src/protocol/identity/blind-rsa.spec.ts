@@ -1,10 +1,25 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { blind, blindSign, emsaPssEncode, finalize, i2osp, modInverse, modPow, os2ip, prepareRandomized, publicNumbers, verifySignature } from './blind-rsa';
+import {
+  blind,
+  blindSign,
+  emsaPssEncode,
+  finalize,
+  i2osp,
+  modInverse,
+  modPow,
+  os2ip,
+  prepareRandomized,
+  publicNumbers,
+  verifySignature,
+} from './blind-rsa';
 import { RFC9474_VECTOR as V } from './testing/rfc9474-vector';
 
 const big = (h: string) => BigInt(`0x${h}`);
 const bytes = (h: string) => Buffer.from(h, 'hex');
-const b64u = (x: bigint) => Buffer.from(x.toString(16).padStart(2 * Math.ceil(x.toString(16).length / 2), '0'), 'hex').toString('base64url');
+const b64u = (x: bigint) =>
+  Buffer.from(x.toString(16).padStart(2 * Math.ceil(x.toString(16).length / 2), '0'), 'hex').toString(
+    'base64url',
+  );
 
 function vectorKey() {
   const [p, q, d] = [big(V.p), big(V.q), big(V.d)];
@@ -30,7 +45,9 @@ describe('RSA blind signatures (RFC 9474, RSABSSA-SHA384-PSS)', () => {
     const sk = vectorKey();
     const pk = publicNumbers(sk);
     expect(pk.modulusLength).toBe(512);
-    expect(Buffer.from(emsaPssEncode(bytes(V.msg), 4095, bytes(V.salt))).toString('hex')).toBe(V.encodedMessage);
+    expect(Buffer.from(emsaPssEncode(bytes(V.msg), 4095, bytes(V.salt))).toString('hex')).toBe(
+      V.encodedMessage,
+    );
     const { blindedMsg, inv } = blind(pk, bytes(V.msg), { salt: bytes(V.salt), inv: big(V.inv) });
     expect(Buffer.from(blindedMsg).toString('hex')).toBe(V.blindedMessage);
     const blindSig = blindSign(sk, blindedMsg);
@@ -56,7 +73,9 @@ describe('RSA blind signatures (RFC 9474, RSABSSA-SHA384-PSS)', () => {
       const msg = prepareRandomized(Buffer.from('x'));
       const { blindedMsg, inv } = blind(pk, msg);
       const other = blind(pk, prepareRandomized(Buffer.from('y')));
-      expect(() => finalize(publicKey, pk, msg, blindSign(privateKey, other.blindedMsg), inv)).toThrow('invalid signature');
+      expect(() => finalize(publicKey, pk, msg, blindSign(privateKey, other.blindedMsg), inv)).toThrow(
+        'invalid signature',
+      );
       expect(() => blindSign(privateKey, blindedMsg.subarray(1))).toThrow('wrong length');
       expect(() => blindSign(privateKey, i2osp(pk.n, pk.modulusLength))).toThrow('out of range');
     });

@@ -8,7 +8,16 @@
  * signature verification use Node's crypto (OpenSSL), so the PSS encoding here is checked against an
  * independent implementation on every verification.
  */
-import { constants, createHash, createPublicKey, privateDecrypt, publicEncrypt, randomBytes, verify, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createHash,
+  createPublicKey,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 const HASH = 'sha384';
 const H_LEN = 48;
@@ -49,7 +58,10 @@ export function publicNumbers(key: KeyObject | Uint8Array | string): RsaPublicNu
 }
 
 /** RFC 9474 §4.1 PrepareRandomize: 32 fresh random bytes, then the message. */
-export function prepareRandomized(msg: Uint8Array, prefix: Uint8Array = randomBytes(MSG_PREFIX_LENGTH)): Uint8Array {
+export function prepareRandomized(
+  msg: Uint8Array,
+  prefix: Uint8Array = randomBytes(MSG_PREFIX_LENGTH),
+): Uint8Array {
   if (prefix.length !== MSG_PREFIX_LENGTH) throw new BlindRsaError('message prefix must be 32 bytes');
   return Buffer.concat([prefix, msg]);
 }
@@ -58,7 +70,11 @@ export function prepareRandomized(msg: Uint8Array, prefix: Uint8Array = randomBy
  * EMSA-PSS-ENCODE (RFC 8017 §9.1.1) with SHA-384 and MGF1-SHA-384; `emBits` = modulus bits − 1.
  * `salt` is injectable only for test vectors.
  */
-export function emsaPssEncode(msg: Uint8Array, emBits: number, salt: Uint8Array = randomBytes(SALT_LENGTH)): Uint8Array {
+export function emsaPssEncode(
+  msg: Uint8Array,
+  emBits: number,
+  salt: Uint8Array = randomBytes(SALT_LENGTH),
+): Uint8Array {
   const emLen = Math.ceil(emBits / 8);
   if (emLen < H_LEN + salt.length + 2) throw new BlindRsaError('encoding error: modulus too short');
   const mHash = createHash(HASH).update(msg).digest();
@@ -82,7 +98,11 @@ export interface BlindingResult {
  * RFC 9474 §4.2 Blind: encodes the (prepared) message, multiplies it by r^e for a uniformly random r,
  * and returns the blinded message and r⁻¹. `options` inject the salt and r⁻¹ for test vectors only.
  */
-export function blind(pk: RsaPublicNumbers, msg: Uint8Array, options: { salt?: Uint8Array; inv?: bigint } = {}): BlindingResult {
+export function blind(
+  pk: RsaPublicNumbers,
+  msg: Uint8Array,
+  options: { salt?: Uint8Array; inv?: bigint } = {},
+): BlindingResult {
   const { n, e, modulusLength } = pk;
   const encoded = emsaPssEncode(msg, bitLength(n) - 1, options.salt);
   const m = os2ip(encoded);
@@ -118,7 +138,13 @@ export function blindSign(privateKey: KeyObject, blindedMsg: Uint8Array): Uint8A
  * RFC 9474 §4.4 Finalize: unblinds the server's answer with r⁻¹ and verifies the result as an
  * RSASSA-PSS signature over the prepared message; throws if the server did not sign properly.
  */
-export function finalize(publicKey: KeyObject, pk: RsaPublicNumbers, msg: Uint8Array, blindSig: Uint8Array, inv: bigint): Uint8Array {
+export function finalize(
+  publicKey: KeyObject,
+  pk: RsaPublicNumbers,
+  msg: Uint8Array,
+  blindSig: Uint8Array,
+  inv: bigint,
+): Uint8Array {
   if (blindSig.length !== pk.modulusLength) throw new BlindRsaError('unexpected input size');
   const z = os2ip(blindSig);
   const sig = i2osp((z * inv) % pk.n, pk.modulusLength);
@@ -129,7 +155,12 @@ export function finalize(publicKey: KeyObject, pk: RsaPublicNumbers, msg: Uint8A
 /** RSASSA-PSS-VERIFY with the RFC 9474 parameters (SHA-384, MGF1-SHA-384, 48-byte salt). */
 export function verifySignature(publicKey: KeyObject, msg: Uint8Array, sig: Uint8Array): boolean {
   try {
-    return verify(HASH, msg, { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH }, sig);
+    return verify(
+      HASH,
+      msg,
+      { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: SALT_LENGTH },
+      sig,
+    );
   } catch {
     return false;
   }

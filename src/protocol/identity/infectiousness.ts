@@ -23,8 +23,14 @@ export function daysSinceOnsetOfKey(rollingStartIntervalNumber: number, onsetDat
 }
 
 /** Infectiousness GAEN assigns to a key with this DSOS under `mapping` (gaen.md §B7 daysSinceOnsetToInfectiousness). */
-export function infectiousnessOf(daysSinceOnset: number, mapping: DiagnosisKeysDataMapping = DEFAULT_DIAGNOSIS_KEYS_DATA_MAPPING): Infectiousness {
-  return resolveKeyRisk({ reportType: 1, daysSinceOnsetOfSymptoms: daysSinceOnset }, mapping)?.infectiousness ?? Infectiousness.NONE;
+export function infectiousnessOf(
+  daysSinceOnset: number,
+  mapping: DiagnosisKeysDataMapping = DEFAULT_DIAGNOSIS_KEYS_DATA_MAPPING,
+): Infectiousness {
+  return (
+    resolveKeyRisk({ reportType: 1, daysSinceOnsetOfSymptoms: daysSinceOnset }, mapping)?.infectiousness ??
+    Infectiousness.NONE
+  );
 }
 
 export type OnsetCheck = { ok: true } | { ok: false; detail: string };
@@ -36,7 +42,10 @@ export type OnsetCheck = { ok: true } | { ok: false; detail: string };
 export function checkOnsetDate(onsetDate: string, sampleDate: string, today: string): OnsetCheck {
   if (onsetDate > today) return { ok: false, detail: 'The symptom onset date lies in the future.' };
   if (daysBetween(onsetDate, sampleDate) > MAX_DAYS_SINCE_ONSET) {
-    return { ok: false, detail: `The symptom onset date lies more than ${MAX_DAYS_SINCE_ONSET} days before the sample date.` };
+    return {
+      ok: false,
+      detail: `The symptom onset date lies more than ${MAX_DAYS_SINCE_ONSET} days before the sample date.`,
+    };
   }
   return { ok: true };
 }
@@ -65,7 +74,11 @@ export function labelDiagnosisKeys(
     const infectiousness = infectiousnessOf(dsos, options.mapping);
     if (infectiousness === Infectiousness.NONE) continue;
     out.push({
-      key: { ...k, daysSinceOnsetOfSymptoms: dsos, ...(options.reportType !== undefined ? { reportType: options.reportType } : {}) },
+      key: {
+        ...k,
+        daysSinceOnsetOfSymptoms: dsos,
+        ...(options.reportType !== undefined ? { reportType: options.reportType } : {}),
+      },
       daysSinceOnsetOfSymptoms: dsos,
       infectiousness,
     });

@@ -1,14 +1,15 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LabRegistryClient, LabRegistryError } from './lab-registry';
-import { codeChallengeS256, checkCodeVerifier } from './pkce';
+import { checkCodeVerifier, codeChallengeS256 } from './pkce';
 import { LabRegistrySimulator } from './simulators/lab-registry-simulator';
 import { testIdentities } from './simulators/test-identities';
 
 describe('lab registry client against the simulator', () => {
   let sim: LabRegistrySimulator;
   const people = Object.fromEntries(testIdentities(Date.now()).map((p) => [p.key, p.nationalIdentifier]));
-  const client = (apiKey = 'k'.repeat(20), timeoutMs = 300) => new LabRegistryClient(sim.url, { apiKey, timeoutMs });
+  const client = (apiKey = 'k'.repeat(20), timeoutMs = 300) =>
+    new LabRegistryClient(sim.url, { apiKey, timeoutMs });
 
   beforeAll(async () => {
     sim = await LabRegistrySimulator.start({ apiKey: 'k'.repeat(20) });
@@ -25,18 +26,27 @@ describe('lab registry client against the simulator', () => {
   });
 
   it('reports a timeout and a refused API key as distinct errors, never naming the person', async () => {
-    const timeout = (await client().positiveTests(people['registry-timeout'], '2025-01-01').catch((e: unknown) => e)) as LabRegistryError;
+    const timeout = (await client()
+      .positiveTests(people['registry-timeout'], '2025-01-01')
+      .catch((e: unknown) => e)) as LabRegistryError;
     expect([timeout.kind, timeout.message]).toEqual(['unavailable', 'no answer within 300 ms']);
-    const refused = (await client('wrong-key-wrong-key').positiveTests(people.positive, '2025-01-01').catch((e: unknown) => e)) as LabRegistryError;
+    const refused = (await client('wrong-key-wrong-key')
+      .positiveTests(people.positive, '2025-01-01')
+      .catch((e: unknown) => e)) as LabRegistryError;
     expect(refused.kind).toBe('rejected');
     expect(refused.message).not.toContain(people.positive);
   });
 
   it('treats unreadable answers and 5xx as protocol errors and unavailability', async () => {
     let answer = { status: 200, body: '{"person":{}}' };
-    const server = createServer((_, res) => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body));
+    const server = createServer((_, res) =>
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body),
+    );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const c = new LabRegistryClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { apiKey: 'x', timeoutMs: 1000 });
+    const c = new LabRegistryClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+      apiKey: 'x',
+      timeoutMs: 1000,
+    });
     try {
       await expect(c.positiveTests('1', '2025-01-01')).rejects.toMatchObject({ kind: 'protocol' });
       answer = { status: 502, body: '' };

@@ -66,17 +66,27 @@ export class LabRegistryClient {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchImpl(new URL(POSITIVE_TESTS_PATH.slice(1), this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${this.options.apiKey}`, 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ nationalIdentifier, sampledOnOrAfter }),
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        redirect: 'error',
-      });
+      res = await this.fetchImpl(
+        new URL(POSITIVE_TESTS_PATH.slice(1), this.baseUrl.endsWith('/') ? this.baseUrl : `${this.baseUrl}/`),
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${this.options.apiKey}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: JSON.stringify({ nationalIdentifier, sampledOnOrAfter }),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+          redirect: 'error',
+        },
+      );
       text = await res.text();
     } catch (e) {
       const timeout = (e as Error).name === 'TimeoutError' || (e as Error).name === 'AbortError';
-      throw new LabRegistryError(timeout ? `no answer within ${this.options.timeoutMs} ms` : 'network error', 'unavailable');
+      throw new LabRegistryError(
+        timeout ? `no answer within ${this.options.timeoutMs} ms` : 'network error',
+        'unavailable',
+      );
     }
     if (res.status === 404) return null;
     if (res.status >= 500) throw new LabRegistryError(`registry answered ${res.status}`, 'unavailable');
@@ -93,11 +103,15 @@ function parsePerson(text: string): LabPerson {
     throw new LabRegistryError('answer is not JSON', 'protocol');
   }
   const b = body as { person?: { birthDate?: unknown }; positiveTests?: unknown };
-  if (!isIsoDate(b?.person?.birthDate) || !Array.isArray(b.positiveTests)) throw new LabRegistryError('answer lacks person or positiveTests', 'protocol');
+  if (!isIsoDate(b?.person?.birthDate) || !Array.isArray(b.positiveTests))
+    throw new LabRegistryError('answer lacks person or positiveTests', 'protocol');
   const positiveTests: PositiveTest[] = [];
   for (const t of b.positiveTests as { sampleDate?: unknown; testType?: unknown }[]) {
     if (!isIsoDate(t?.sampleDate)) throw new LabRegistryError('a test lacks a valid sampleDate', 'protocol');
-    positiveTests.push({ sampleDate: t.sampleDate, ...(typeof t.testType === 'string' ? { testType: t.testType } : {}) });
+    positiveTests.push({
+      sampleDate: t.sampleDate,
+      ...(typeof t.testType === 'string' ? { testType: t.testType } : {}),
+    });
   }
   return { birthDate: b.person.birthDate, positiveTests };
 }

@@ -8,7 +8,8 @@ export const IDENTITY_REFUSALS = {
     status: 403,
     reason: 'no-positive-test',
     title: 'Not verified',
-    detail: 'No positive test with a recent sample was found for you. You cannot notify your contacts through the app.',
+    detail:
+      'No positive test with a recent sample was found for you. You cannot notify your contacts through the app.',
   },
   'identity-blocked': {
     status: 429,

@@ -3,7 +3,10 @@ import { checkOnsetDate, daysSinceOnsetOfKey, infectiousnessOf, labelDiagnosisKe
 import { ageInYears, checkEligibility, isIsoDate } from './rules';
 
 const today = '2025-11-28';
-const person = (birthDate: string, ...samples: string[]) => ({ birthDate, positiveTests: samples.map((sampleDate) => ({ sampleDate })) });
+const person = (birthDate: string, ...samples: string[]) => ({
+  birthDate,
+  positiveTests: samples.map((sampleDate) => ({ sampleDate })),
+});
 
 describe('eligibility rules (16+, positive sample within 14 days)', () => {
   it.each([
@@ -11,11 +14,23 @@ describe('eligibility rules (16+, positive sample within 14 days)', () => {
     ['16 tomorrow', person('2009-11-29', '2025-11-27'), { verified: false, reason: 'too-young' }],
     ['sample 14 days old', person('1990-01-01', '2025-11-14'), { verified: true, sampleDate: '2025-11-14' }],
     ['sample 15 days old', person('1990-01-01', '2025-11-13'), { verified: false, reason: 'test-too-old' }],
-    ['newest of several samples', person('1990-01-01', '2025-10-01', '2025-11-20'), { verified: true, sampleDate: '2025-11-20' }],
+    [
+      'newest of several samples',
+      person('1990-01-01', '2025-10-01', '2025-11-20'),
+      { verified: true, sampleDate: '2025-11-20' },
+    ],
     ['sample taken today', person('1990-01-01', today), { verified: true, sampleDate: today }],
-    ['only a future-dated sample', person('1990-01-01', '2025-11-30'), { verified: false, reason: 'no-positive-test' }],
+    [
+      'only a future-dated sample',
+      person('1990-01-01', '2025-11-30'),
+      { verified: false, reason: 'no-positive-test' },
+    ],
     ['no positive test', person('1990-01-01'), { verified: false, reason: 'no-positive-test' }],
-    ['too young and test too old', person('2012-01-01', '2025-10-01'), { verified: false, reason: 'too-young' }],
+    [
+      'too young and test too old',
+      person('2012-01-01', '2025-10-01'),
+      { verified: false, reason: 'too-young' },
+    ],
   ])('%s', (_, p, expected) => {
     expect(checkEligibility(p, today)).toEqual(expected);
   });
@@ -32,7 +47,12 @@ describe('eligibility rules (16+, positive sample within 14 days)', () => {
   });
 
   it('accepts only real calendar dates', () => {
-    expect([isIsoDate('2025-02-28'), isIsoDate('2025-02-29'), isIsoDate('2025-2-1'), isIsoDate(20250101)]).toEqual([true, false, false, false]);
+    expect([
+      isIsoDate('2025-02-28'),
+      isIsoDate('2025-02-29'),
+      isIsoDate('2025-2-1'),
+      isIsoDate(20250101),
+    ]).toEqual([true, false, false, false]);
   });
 });
 
@@ -58,10 +78,16 @@ describe('days since onset and infectiousness (gaen.md §B7)', () => {
   });
 
   it('labels keys and leaves out those no phone would weigh', () => {
-    const keys = ['2025-11-14', '2025-11-18', '2025-11-26'].map((d) => ({ keyData: new Uint8Array(16), rollingStartIntervalNumber: rsin(d), rollingPeriod: 144 }));
+    const keys = ['2025-11-14', '2025-11-18', '2025-11-26'].map((d) => ({
+      keyData: new Uint8Array(16),
+      rollingStartIntervalNumber: rsin(d),
+      rollingPeriod: 144,
+    }));
     const labelled = labelDiagnosisKeys(keys, '2025-11-24');
     // DSOS −10 and −6 are NONE under the default mapping; +2 is HIGH.
-    expect(labelled.map((l) => [l.daysSinceOnsetOfSymptoms, l.infectiousness, l.key.daysSinceOnsetOfSymptoms])).toEqual([[2, Infectiousness.HIGH, 2]]);
+    expect(
+      labelled.map((l) => [l.daysSinceOnsetOfSymptoms, l.infectiousness, l.key.daysSinceOnsetOfSymptoms]),
+    ).toEqual([[2, Infectiousness.HIGH, 2]]);
   });
 
   it('accepts an onset from 14 days before the sample up to today', () => {

@@ -23,7 +23,11 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** True for a real calendar date written `YYYY-MM-DD`. */
 export function isIsoDate(value: unknown): value is string {
-  return typeof value === 'string' && DATE.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
+  return (
+    typeof value === 'string' &&
+    DATE.test(value) &&
+    new Date(`${value}T00:00:00Z`).toISOString().startsWith(value)
+  );
 }
 
 /** UTC midnight of a `YYYY-MM-DD` day, in ms. */
@@ -52,11 +56,16 @@ export function ageInYears(birthDate: string, today: string): number {
  * Decides a verification from the lab registry's answer (null: the registry does not know the person).
  * Age is checked first, then the newest positive sample; samples dated after today are ignored.
  */
-export function checkEligibility(person: LabPerson | null, today: string, rules: EligibilityRules = DEFAULT_ELIGIBILITY_RULES): Eligibility {
+export function checkEligibility(
+  person: LabPerson | null,
+  today: string,
+  rules: EligibilityRules = DEFAULT_ELIGIBILITY_RULES,
+): Eligibility {
   if (!person) return { verified: false, reason: 'no-positive-test' };
   const samples = person.positiveTests.map((t) => t.sampleDate).filter((d) => isIsoDate(d) && d <= today);
   if (samples.length === 0) return { verified: false, reason: 'no-positive-test' };
-  if (ageInYears(person.birthDate, today) < rules.minAgeYears) return { verified: false, reason: 'too-young' };
+  if (ageInYears(person.birthDate, today) < rules.minAgeYears)
+    return { verified: false, reason: 'too-young' };
   const newest = samples.sort().at(-1)!;
   if (daysBetween(newest, today) > rules.maxSampleAgeDays) return { verified: false, reason: 'test-too-old' };
   return { verified: true, sampleDate: newest };

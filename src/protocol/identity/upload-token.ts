@@ -63,7 +63,12 @@ export function publicKeyOf(key: Pick<PublishedTokenKey, 'keyId' | 'publicKey'>)
  * Checks a redeemed token against its key: right shape for this key id and a valid signature. Returns the
  * id under which the token is spent (SHA-256 hex of the token), or null when it is not valid.
  */
-export function checkBlindToken(publicKey: KeyObject, keyId: string, token: Uint8Array, signature: Uint8Array): string | null {
+export function checkBlindToken(
+  publicKey: KeyObject,
+  keyId: string,
+  token: Uint8Array,
+  signature: Uint8Array,
+): string | null {
   const expected = tokenMessage(keyId);
   if (token.length !== MSG_PREFIX_LENGTH + expected.length) return null;
   if (!Buffer.from(token.subarray(MSG_PREFIX_LENGTH)).equals(Buffer.from(expected))) return null;

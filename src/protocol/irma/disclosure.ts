@@ -27,7 +27,8 @@ export function disclosureRequest(attributes: readonly string[], returnUrl?: str
 /** `tel:` return URL: the service number without spaces, a pause, then the DTMF digits. */
 export function telReturnUrl(phoneNumber: string, dtmf: string): string {
   const number = phoneNumber.replace(/[\s()-]/g, '');
-  if (!/^\+?[0-9]{3,20}$/.test(number)) throw new Error('phone number must be digits with an optional leading +');
+  if (!/^\+?[0-9]{3,20}$/.test(number))
+    throw new Error('phone number must be digits with an optional leading +');
   if (!/^[0-9]{1,20}$/.test(dtmf)) throw new Error('dtmf must be digits');
   return `tel:${number},${dtmf}`;
 }
@@ -48,7 +49,8 @@ export function acceptedAttributes(
   const attributes: Record<string, string> = {};
   for (const conjunction of result.disclosed ?? []) {
     for (const attr of conjunction) {
-      if (wanted.has(attr.id) && attr.status === 'PRESENT' && typeof attr.rawvalue === 'string') attributes[attr.id] = attr.rawvalue;
+      if (wanted.has(attr.id) && attr.status === 'PRESENT' && typeof attr.rawvalue === 'string')
+        attributes[attr.id] = attr.rawvalue;
     }
   }
   if (requested.some((id) => !(id in attributes))) return { ok: false, reason: 'missing-attributes' };

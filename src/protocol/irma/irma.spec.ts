@@ -8,22 +8,39 @@ const SUR = 'pbdf.gemeente.personalData.surname';
 
 describe('disclosure request', () => {
   it('groups attributes of one credential into one option (condiscon)', () => {
-    const r = disclosureRequest([BSN, FIRST, 'pbdf.sidn-pbdf.email.email'], telReturnUrl('+31 24 329 99 99', '0123456789'));
+    const r = disclosureRequest(
+      [BSN, FIRST, 'pbdf.sidn-pbdf.email.email'],
+      telReturnUrl('+31 24 329 99 99', '0123456789'),
+    );
     expect(r.disclose).toEqual([[[BSN, FIRST]], [['pbdf.sidn-pbdf.email.email']]]);
     expect(r.clientReturnUrl).toBe('tel:+31243299999,0123456789');
     expect(() => disclosureRequest(['bsn'])).toThrow();
   });
 
   it('accepts only DONE + VALID and keeps only requested attributes', () => {
-    const disclosed = [[
-      { id: BSN, rawvalue: '999999990', status: 'PRESENT' as const },
-      { id: 'pbdf.gemeente.personalData.dateofbirth', rawvalue: '1-1-1980', status: 'EXTRA' as const },
-    ]];
+    const disclosed = [
+      [
+        { id: BSN, rawvalue: '999999990', status: 'PRESENT' as const },
+        { id: 'pbdf.gemeente.personalData.dateofbirth', rawvalue: '1-1-1980', status: 'EXTRA' as const },
+      ],
+    ];
     const base = { token: 't', type: 'disclosing' as const, disclosed };
-    expect(acceptedAttributes({ ...base, status: 'DONE', proofStatus: 'VALID' }, [BSN])).toEqual({ ok: true, attributes: { [BSN]: '999999990' } });
-    expect(acceptedAttributes({ ...base, status: 'DONE', proofStatus: 'EXPIRED' }, [BSN])).toEqual({ ok: false, reason: 'proof-not-valid' });
-    expect(acceptedAttributes({ ...base, status: 'CANCELLED' }, [BSN])).toEqual({ ok: false, reason: 'not-done' });
-    expect(acceptedAttributes({ ...base, status: 'DONE', proofStatus: 'VALID' }, [BSN, FIRST])).toEqual({ ok: false, reason: 'missing-attributes' });
+    expect(acceptedAttributes({ ...base, status: 'DONE', proofStatus: 'VALID' }, [BSN])).toEqual({
+      ok: true,
+      attributes: { [BSN]: '999999990' },
+    });
+    expect(acceptedAttributes({ ...base, status: 'DONE', proofStatus: 'EXPIRED' }, [BSN])).toEqual({
+      ok: false,
+      reason: 'proof-not-valid',
+    });
+    expect(acceptedAttributes({ ...base, status: 'CANCELLED' }, [BSN])).toEqual({
+      ok: false,
+      reason: 'not-done',
+    });
+    expect(acceptedAttributes({ ...base, status: 'DONE', proofStatus: 'VALID' }, [BSN, FIRST])).toEqual({
+      ok: false,
+      reason: 'missing-attributes',
+    });
   });
 });
 
@@ -36,23 +53,41 @@ describe('requestor client against the simulator', () => {
   ])('runs a session with %s auth: start, status, disclose, result', async (_label, auth) => {
     const sim = new IrmaServerSimulator({ publicUrl: 'https://public.test/irma', requestor: auth });
     const sut = new IrmaRequestorClient(base, auth, sim.fetchFor(base));
-    const pkg = await sut.startSession({ timeout: 60, request: disclosureRequest([BSN, FIRST, SUR], 'tel:+3124,123') });
+    const pkg = await sut.startSession({
+      timeout: 60,
+      request: disclosureRequest([BSN, FIRST, SUR], 'tel:+3124,123'),
+    });
     expect(pkg.sessionPtr.u).toMatch(/^https:\/\/public\.test\/irma\/irma\/session\/.+/);
     expect(pkg.frontendRequest.maxProtocolVersion).toBe('1.1');
     await expect(sut.status(pkg.token)).resolves.toBe('INITIALIZED');
     sim.disclose(pkg.sessionPtr.u.split('/').pop()!);
     await expect(sut.status(pkg.token)).resolves.toBe('DONE');
     const result = await sut.result(pkg.token);
-    expect(acceptedAttributes(result, [BSN, FIRST, SUR])).toMatchObject({ ok: true, attributes: { [BSN]: '999999990' } });
+    expect(acceptedAttributes(result, [BSN, FIRST, SUR])).toMatchObject({
+      ok: true,
+      attributes: { [BSN]: '999999990' },
+    });
   });
 
   it('refuses a wrong requestor token and unknown sessions', async () => {
     const sim = new IrmaServerSimulator({ publicUrl: base, requestor: { kind: 'token', token: 'right' } });
     const wrong = new IrmaRequestorClient(base, { kind: 'token', token: 'wrong' }, sim.fetchFor(base));
-    await expect(wrong.startSession({ request: disclosureRequest([BSN]) })).rejects.toMatchObject({ status: 403, error: 'UNAUTHORIZED' });
+    await expect(wrong.startSession({ request: disclosureRequest([BSN]) })).rejects.toMatchObject({
+      status: 403,
+      error: 'UNAUTHORIZED',
+    });
     await expect(wrong.status('nope')).rejects.toBeInstanceOf(IrmaError);
-    const badKey = new IrmaRequestorClient(base, { kind: 'hmac', requestor: 'x', key: new Uint8Array(32) }, new IrmaServerSimulator({ publicUrl: base, requestor: { kind: 'hmac', requestor: 'x', key: new Uint8Array(32).fill(1) } }).fetchFor(base));
-    await expect(badKey.startSession({ request: disclosureRequest([BSN]) })).rejects.toMatchObject({ status: 401 });
+    const badKey = new IrmaRequestorClient(
+      base,
+      { kind: 'hmac', requestor: 'x', key: new Uint8Array(32) },
+      new IrmaServerSimulator({
+        publicUrl: base,
+        requestor: { kind: 'hmac', requestor: 'x', key: new Uint8Array(32).fill(1) },
+      }).fetchFor(base),
+    );
+    await expect(badKey.startSession({ request: disclosureRequest([BSN]) })).rejects.toMatchObject({
+      status: 401,
+    });
   });
 
   it('serves the frontend endpoints with the frontend authorization and times sessions out', async () => {
@@ -61,9 +96,19 @@ describe('requestor client against the simulator', () => {
     const sut = new IrmaRequestorClient(base, { kind: 'none' }, sim.fetchFor(base));
     const pkg = await sut.startSession({ timeout: 10, request: disclosureRequest([BSN]) });
     const path = new URL(pkg.sessionPtr.u).pathname;
-    const denied = await sim.handle({ method: 'GET', path: `${path}/frontend/status`, headers: {}, body: '' });
+    const denied = await sim.handle({
+      method: 'GET',
+      path: `${path}/frontend/status`,
+      headers: {},
+      body: '',
+    });
     expect(denied.status).toBe(403);
-    const ok = await sim.handle({ method: 'GET', path: `${path}/frontend/status`, headers: { authorization: pkg.frontendRequest.authorization }, body: '' });
+    const ok = await sim.handle({
+      method: 'GET',
+      path: `${path}/frontend/status`,
+      headers: { authorization: pkg.frontendRequest.authorization },
+      body: '',
+    });
     expect(JSON.parse(ok.body)).toEqual({ status: 'INITIALIZED', nextSession: null });
     now += 11_000;
     await expect(sut.status(pkg.token)).resolves.toBe('TIMEOUT');

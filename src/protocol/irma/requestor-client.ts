@@ -1,9 +1,18 @@
 import { SignJWT } from 'jose';
-import type { ExtendedDisclosureRequest, IrmaErrorBody, SessionPackage, SessionResult, SessionStatus } from './types';
+import type {
+  ExtendedDisclosureRequest,
+  IrmaErrorBody,
+  SessionPackage,
+  SessionResult,
+  SessionStatus,
+} from './types';
 import { SESSION_STATUSES } from './types';
 
 /** `fetch` as the client uses it; tests and the embedded demo hand in the simulator's. */
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type FetchLike = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<Response>;
 
 export type RequestorAuth =
   | { kind: 'token'; token: string }
@@ -60,7 +69,11 @@ export class IrmaRequestorClient {
       if (this.auth.kind === 'token') headers.Authorization = this.auth.token;
     }
     const pkg = (await this.call('POST', '/session', headers, body)) as SessionPackage;
-    if (typeof pkg?.token !== 'string' || typeof pkg.sessionPtr?.u !== 'string' || typeof pkg.frontendRequest?.authorization !== 'string') {
+    if (
+      typeof pkg?.token !== 'string' ||
+      typeof pkg.sessionPtr?.u !== 'string' ||
+      typeof pkg.frontendRequest?.authorization !== 'string'
+    ) {
       throw new IrmaError('unexpected POST /session answer', 502);
     }
     return pkg;
@@ -69,7 +82,8 @@ export class IrmaRequestorClient {
   /** The session's status; irmago answers a JSON string. */
   async status(token: string): Promise<SessionStatus> {
     const status = await this.call('GET', `/session/${encodeURIComponent(token)}/status`);
-    if (typeof status !== 'string' || !(SESSION_STATUSES as readonly string[]).includes(status)) throw new IrmaError('unexpected status answer', 502);
+    if (typeof status !== 'string' || !(SESSION_STATUSES as readonly string[]).includes(status))
+      throw new IrmaError('unexpected status answer', 502);
     return status as SessionStatus;
   }
 
@@ -84,10 +98,20 @@ export class IrmaRequestorClient {
     await this.call('DELETE', `/session/${encodeURIComponent(token)}`).catch(() => undefined);
   }
 
-  private async call(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<unknown> {
+  private async call(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    body?: string,
+  ): Promise<unknown> {
     let res: Response;
     try {
-      res = await this.fetchFn(this.base + path, { method, headers: { Accept: 'application/json', ...headers }, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchFn(this.base + path, {
+        method,
+        headers: { Accept: 'application/json', ...headers },
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
     } catch (err) {
       throw new IrmaError(`IRMA server unreachable: ${(err as Error).message}`, 0);
     }
@@ -100,7 +124,11 @@ export class IrmaRequestorClient {
     }
     if (!res.ok) {
       const e = json as Partial<IrmaErrorBody> | undefined;
-      throw new IrmaError(`IRMA server answered ${res.status}${e?.error ? ` ${e.error}` : ''}`, res.status, e?.error);
+      throw new IrmaError(
+        `IRMA server answered ${res.status}${e?.error ? ` ${e.error}` : ''}`,
+        res.status,
+        e?.error,
+      );
     }
     if (json === undefined && method !== 'DELETE') throw new IrmaError('IRMA server sent no JSON', 502);
     return json;

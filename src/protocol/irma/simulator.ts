@@ -6,8 +6,8 @@
  * the demo tells it what to disclose (`disclose`). Used by the e2e tests and the embedded demo only;
  * production configuration refuses it.
  */
-import { randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import { randomBytes } from 'node:crypto';
 import { ATTRIBUTE_ID } from './disclosure';
 import type { FetchLike } from './requestor-client';
 import type {
@@ -52,7 +52,10 @@ interface SimSession {
 export interface IrmaSimulatorOptions {
   /** Base URL the browser uses to reach this simulator (goes into `sessionPtr.u`). */
   publicUrl: string;
-  requestor: { kind: 'token'; token: string } | { kind: 'hmac'; requestor: string; key: Uint8Array } | { kind: 'none' };
+  requestor:
+    | { kind: 'token'; token: string }
+    | { kind: 'hmac'; requestor: string; key: Uint8Array }
+    | { kind: 'none' };
   now?: () => number;
 }
 
@@ -84,7 +87,12 @@ export class IrmaServerSimulator {
     const base = baseUrl.replace(/\/+$/, '');
     return async (url, init) => {
       if (!url.startsWith(base)) throw new TypeError(`simulator does not serve ${url}`);
-      const res = await this.handle({ method: init.method, path: url.slice(base.length) || '/', headers: init.headers, body: init.body ?? '' });
+      const res = await this.handle({
+        method: init.method,
+        path: url.slice(base.length) || '/',
+        headers: init.headers,
+        body: init.body ?? '',
+      });
       return new Response(res.status === 204 ? null : res.body, { status: res.status, headers: res.headers });
     };
   }
@@ -96,7 +104,8 @@ export class IrmaServerSimulator {
     const method = req.method.toUpperCase();
     const lower = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
     const header = (name: string): string | undefined => lower[name.toLowerCase()];
-    if (method === 'POST' && path === '/session') return this.startSession(req.body, header('Content-Type') ?? '', header('Authorization'));
+    if (method === 'POST' && path === '/session')
+      return this.startSession(req.body, header('Content-Type') ?? '', header('Authorization'));
     let m = /^\/session\/([^/]+)(?:\/(status|result|statusevents|result-jwt))?$/.exec(path);
     if (m) {
       const session = this.sessions.get(decodeURIComponent(m[1]));
@@ -108,32 +117,48 @@ export class IrmaServerSimulator {
       // This simulator runs like an irma server without SSE (`--sse` off).
       return error(400, 'UNSUPPORTED', 'Server sent events disabled');
     }
-    m = /^\/irma\/session\/([^/]+)(?:\/(frontend\/status|frontend\/statusevents|frontend\/options|status|statusevents))?$/.exec(path);
+    m =
+      /^\/irma\/session\/([^/]+)(?:\/(frontend\/status|frontend\/statusevents|frontend\/options|status|statusevents))?$/.exec(
+        path,
+      );
     if (m) {
       const session = this.byClientToken.get(decodeURIComponent(m[1]));
       if (!session) return error(400, 'SESSION_UNKNOWN', 'Unknown or expired session');
       const sub = m[2];
       if (sub?.startsWith('frontend/') || (method === 'DELETE' && !sub)) {
-        if (header('Authorization') !== session.frontendAuth) return error(403, 'UNAUTHORIZED', 'Frontend authorization missing or wrong');
+        if (header('Authorization') !== session.frontendAuth)
+          return error(403, 'UNAUTHORIZED', 'Frontend authorization missing or wrong');
       }
       if (method === 'DELETE' && !sub) return this.cancelSession(session);
-      if (sub === 'frontend/status' && method === 'GET') return json(200, { status: session.status, nextSession: null });
+      if (sub === 'frontend/status' && method === 'GET')
+        return json(200, { status: session.status, nextSession: null });
       if (sub === 'status' && method === 'GET') return json(200, session.status);
-      if (sub === 'frontend/options' && method === 'POST') return json(200, { '@context': 'https://irma.app/ld/options/v1', pairingMethod: 'none' });
+      if (sub === 'frontend/options' && method === 'POST')
+        return json(200, { '@context': 'https://irma.app/ld/options/v1', pairingMethod: 'none' });
       return error(400, 'UNSUPPORTED', 'Not supported by this server');
     }
     return error(404, 'INVALID_REQUEST', 'Unknown endpoint');
   }
 
   /** What a Yivi app would do after scanning: disclose `values` (attribute id → raw value). */
-  disclose(clientTokenOrToken: string, values: Record<string, string> = DEMO_ATTRIBUTE_VALUES, proofStatus: ProofStatus = 'VALID'): void {
+  disclose(
+    clientTokenOrToken: string,
+    values: Record<string, string> = DEMO_ATTRIBUTE_VALUES,
+    proofStatus: ProofStatus = 'VALID',
+  ): void {
     const session = this.find(clientTokenOrToken);
     const requested = session.request.disclose.map((item) => item[0] ?? []);
     session.disclosed = requested.map((option) =>
       option.map((a): DisclosedAttribute => {
         const id = typeof a === 'string' ? a : a.type;
         const value = values[id] ?? null;
-        return { id, rawvalue: value, value: value === null ? undefined : { '': value, en: value, nl: value }, status: value === null ? 'NULL' : 'PRESENT', issuancetime: Math.floor(this.now() / 1000) };
+        return {
+          id,
+          rawvalue: value,
+          value: value === null ? undefined : { '': value, en: value, nl: value },
+          status: value === null ? 'NULL' : 'PRESENT',
+          issuancetime: Math.floor(this.now() / 1000),
+        };
       }),
     );
     session.status = 'DONE';
@@ -149,7 +174,9 @@ export class IrmaServerSimulator {
 
   /** Requested attribute ids of a session (what the app would show the citizen). */
   requestedAttributes(clientTokenOrToken: string): string[] {
-    return this.find(clientTokenOrToken).request.disclose.flatMap((item) => (item[0] ?? []).map((a) => (typeof a === 'string' ? a : a.type)));
+    return this.find(clientTokenOrToken).request.disclose.flatMap((item) =>
+      (item[0] ?? []).map((a) => (typeof a === 'string' ? a : a.type)),
+    );
   }
 
   returnUrlOf(clientTokenOrToken: string): string | undefined {
@@ -159,7 +186,9 @@ export class IrmaServerSimulator {
   /** Client tokens of sessions still waiting for an app (the demo page lists them). */
   pending(): string[] {
     this.sweep();
-    return [...this.sessions.values()].filter((s) => !TERMINAL_STATUSES.includes(s.status)).map((s) => s.clientToken);
+    return [...this.sessions.values()]
+      .filter((s) => !TERMINAL_STATUSES.includes(s.status))
+      .map((s) => s.clientToken);
   }
 
   private find(clientTokenOrToken: string): SimSession {
@@ -168,29 +197,42 @@ export class IrmaServerSimulator {
     return session;
   }
 
-  private async startSession(body: string, contentType: string, authorization?: string): Promise<SimResponse> {
+  private async startSession(
+    body: string,
+    contentType: string,
+    authorization?: string,
+  ): Promise<SimResponse> {
     let parsed: unknown;
     const auth = this.options.requestor;
     if (auth.kind === 'hmac') {
       if (!contentType.startsWith('text/plain')) return error(401, 'UNAUTHORIZED', 'Expected a signed JWT');
       try {
-        const { payload } = await jwtVerify(body.trim(), auth.key, { algorithms: ['HS256'], issuer: auth.requestor, subject: 'verification_request' });
+        const { payload } = await jwtVerify(body.trim(), auth.key, {
+          algorithms: ['HS256'],
+          issuer: auth.requestor,
+          subject: 'verification_request',
+        });
         parsed = payload.sprequest;
       } catch {
         return error(401, 'UNAUTHORIZED', 'Invalid requestor JWT');
       }
     } else {
-      if (auth.kind === 'token' && authorization !== auth.token) return error(403, 'UNAUTHORIZED', 'Unauthorized requestor');
-      if (!contentType.startsWith('application/json')) return error(400, 'MALFORMED_SESSION_REQUEST', 'Expected JSON');
+      if (auth.kind === 'token' && authorization !== auth.token)
+        return error(403, 'UNAUTHORIZED', 'Unauthorized requestor');
+      if (!contentType.startsWith('application/json'))
+        return error(400, 'MALFORMED_SESSION_REQUEST', 'Expected JSON');
       try {
         parsed = JSON.parse(body);
       } catch {
         return error(400, 'MALFORMED_SESSION_REQUEST', 'Malformed JSON');
       }
     }
-    const extended = (parsed && typeof parsed === 'object' && 'request' in parsed ? parsed : { request: parsed }) as ExtendedDisclosureRequest;
+    const extended = (
+      parsed && typeof parsed === 'object' && 'request' in parsed ? parsed : { request: parsed }
+    ) as ExtendedDisclosureRequest;
     const request = extended.request;
-    if (!validDisclosure(request)) return error(400, 'MALFORMED_SESSION_REQUEST', 'Not a valid disclosure request');
+    if (!validDisclosure(request))
+      return error(400, 'MALFORMED_SESSION_REQUEST', 'Not a valid disclosure request');
     const session: SimSession = {
       token: randomBytes(15).toString('base64url').slice(0, 20),
       clientToken: randomBytes(15).toString('base64url').slice(0, 20),
@@ -198,14 +240,25 @@ export class IrmaServerSimulator {
       request,
       status: 'INITIALIZED',
       createdAt: this.now(),
-      timeoutMs: (typeof extended.timeout === 'number' && extended.timeout > 0 ? extended.timeout : DEFAULT_TIMEOUT_S) * 1000,
+      timeoutMs:
+        (typeof extended.timeout === 'number' && extended.timeout > 0
+          ? extended.timeout
+          : DEFAULT_TIMEOUT_S) * 1000,
     };
     this.sessions.set(session.token, session);
     this.byClientToken.set(session.clientToken, session);
     const pkg: SessionPackage = {
       token: session.token,
-      sessionPtr: { u: `${this.options.publicUrl.replace(/\/+$/, '')}/irma/session/${session.clientToken}`, irmaqr: 'disclosing' },
-      frontendRequest: { authorization: session.frontendAuth, minProtocolVersion: '1.0', maxProtocolVersion: '1.1', pairingHint: false },
+      sessionPtr: {
+        u: `${this.options.publicUrl.replace(/\/+$/, '')}/irma/session/${session.clientToken}`,
+        irmaqr: 'disclosing',
+      },
+      frontendRequest: {
+        authorization: session.frontendAuth,
+        minProtocolVersion: '1.0',
+        maxProtocolVersion: '1.1',
+        pairingHint: false,
+      },
     };
     return json(200, pkg);
   }
@@ -245,11 +298,23 @@ export class IrmaServerSimulator {
 
 function validDisclosure(r: unknown): r is DisclosureRequest {
   const req = r as DisclosureRequest | undefined;
-  if (!req || req['@context'] !== 'https://irma.app/ld/request/disclosure/v2' || !Array.isArray(req.disclose) || !req.disclose.length) return false;
+  if (
+    !req ||
+    req['@context'] !== 'https://irma.app/ld/request/disclosure/v2' ||
+    !Array.isArray(req.disclose) ||
+    !req.disclose.length
+  )
+    return false;
   return req.disclose.every(
     (item) =>
       Array.isArray(item) &&
-      item.every((option) => Array.isArray(option) && option.every((a) => ATTRIBUTE_ID.test(typeof a === 'string' ? a : (a as { type: string })?.type ?? ''))),
+      item.every(
+        (option) =>
+          Array.isArray(option) &&
+          option.every((a) =>
+            ATTRIBUTE_ID.test(typeof a === 'string' ? a : ((a as { type: string })?.type ?? '')),
+          ),
+      ),
   );
 }
 

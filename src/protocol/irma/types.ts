@@ -44,18 +44,20 @@ export interface SessionPackage {
   frontendRequest: FrontendSessionRequest;
 }
 
-export const SESSION_STATUSES = ['INITIALIZED', 'PAIRING', 'CONNECTED', 'DONE', 'CANCELLED', 'TIMEOUT'] as const;
+export const SESSION_STATUSES = [
+  'INITIALIZED',
+  'PAIRING',
+  'CONNECTED',
+  'DONE',
+  'CANCELLED',
+  'TIMEOUT',
+] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly SessionStatus[] = ['DONE', 'CANCELLED', 'TIMEOUT'];
 
 export type ProofStatus =
-  | 'VALID'
-  | 'INVALID'
-  | 'INVALID_TIMESTAMP'
-  | 'UNMATCHED_REQUEST'
-  | 'MISSING_ATTRIBUTES'
-  | 'EXPIRED';
+  'VALID' | 'INVALID' | 'INVALID_TIMESTAMP' | 'UNMATCHED_REQUEST' | 'MISSING_ATTRIBUTES' | 'EXPIRED';
 
 export interface DisclosedAttribute {
   id: string;

@@ -88,10 +88,18 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * Checks the keys of one upload at time `nowMs`; the first problem found is returned with the index of
  * the key it concerns, so the app (and its developer) knows exactly what was wrong.
  */
-export function checkUploadKeys(keys: readonly UploadedKey[], nowMs: number, rules: UploadRules = DEFAULT_UPLOAD_RULES): UploadCheck {
+export function checkUploadKeys(
+  keys: readonly UploadedKey[],
+  nowMs: number,
+  rules: UploadRules = DEFAULT_UPLOAD_RULES,
+): UploadCheck {
   if (keys.length === 0) return { ok: false, reason: 'no-keys', detail: 'An upload needs at least one key.' };
   if (keys.length > rules.maxKeys) {
-    return { ok: false, reason: 'too-many-keys', detail: `At most ${rules.maxKeys} keys per upload; got ${keys.length}.` };
+    return {
+      ok: false,
+      reason: 'too-many-keys',
+      detail: `At most ${rules.maxKeys} keys per upload; got ${keys.length}.`,
+    };
   }
   const nowInterval = enIntervalNumberFromMs(nowMs);
   const todayStart = Math.floor(nowInterval / TEK_ROLLING_PERIOD) * TEK_ROLLING_PERIOD;
@@ -99,25 +107,42 @@ export function checkUploadKeys(keys: readonly UploadedKey[], nowMs: number, rul
   const checked: CheckedKey[] = [];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
-    const refuse = (reason: KeyRefusalReason, detail: string): UploadCheck => ({ ok: false, reason, keyIndex: i, detail: `keys[${i}]: ${detail}` });
+    const refuse = (reason: KeyRefusalReason, detail: string): UploadCheck => ({
+      ok: false,
+      reason,
+      keyIndex: i,
+      detail: `keys[${i}]: ${detail}`,
+    });
     const data = typeof k.key === 'string' && BASE64.test(k.key) ? Buffer.from(k.key, 'base64') : null;
-    if (!data || data.length !== KEY_LENGTH) return refuse('bad-key-data', `key must be ${KEY_LENGTH} bytes in base64.`);
+    if (!data || data.length !== KEY_LENGTH)
+      return refuse('bad-key-data', `key must be ${KEY_LENGTH} bytes in base64.`);
     if (!Number.isInteger(k.rollingPeriod) || k.rollingPeriod < 1 || k.rollingPeriod > TEK_ROLLING_PERIOD) {
       return refuse('bad-rolling-period', `rollingPeriod must be 1..${TEK_ROLLING_PERIOD}.`);
     }
     const start = k.rollingStartIntervalNumber;
     if (!Number.isInteger(start) || start < 0 || start % TEK_ROLLING_PERIOD !== 0) {
-      return refuse('start-not-aligned', 'rollingStartIntervalNumber must be a UTC midnight (a multiple of 144).');
+      return refuse(
+        'start-not-aligned',
+        'rollingStartIntervalNumber must be a UTC midnight (a multiple of 144).',
+      );
     }
-    if (start > nowInterval) return refuse('start-in-future', 'rollingStartIntervalNumber lies in the future.');
+    if (start > nowInterval)
+      return refuse('start-in-future', 'rollingStartIntervalNumber lies in the future.');
     if (start < oldestStart) return refuse('too-old', `the key is older than ${rules.retentionDays} days.`);
     const trl = k.transmissionRiskLevel;
     if (trl !== undefined && trl !== null && (!Number.isInteger(trl) || trl < 0 || trl > 8)) {
       return refuse('bad-transmission-risk', 'transmissionRiskLevel must be 0..8.');
     }
     const dsos = k.daysSinceOnsetOfSymptoms;
-    if (dsos !== undefined && dsos !== null && (!Number.isInteger(dsos) || Math.abs(dsos) > rules.maxDaysSinceOnset)) {
-      return refuse('bad-days-since-onset', `daysSinceOnsetOfSymptoms must be within ±${rules.maxDaysSinceOnset}.`);
+    if (
+      dsos !== undefined &&
+      dsos !== null &&
+      (!Number.isInteger(dsos) || Math.abs(dsos) > rules.maxDaysSinceOnset)
+    ) {
+      return refuse(
+        'bad-days-since-onset',
+        `daysSinceOnsetOfSymptoms must be within ±${rules.maxDaysSinceOnset}.`,
+      );
     }
     checked.push({
       keyData: data,
@@ -128,12 +153,19 @@ export function checkUploadKeys(keys: readonly UploadedKey[], nowMs: number, rul
     });
   }
   // Aligned starts make "one key per day" the same as "no overlapping validity".
-  const byStart = checked.map((k, i) => ({ k, i })).sort((a, b) => a.k.rollingStartIntervalNumber - b.k.rollingStartIntervalNumber);
+  const byStart = checked
+    .map((k, i) => ({ k, i }))
+    .sort((a, b) => a.k.rollingStartIntervalNumber - b.k.rollingStartIntervalNumber);
   for (let j = 1; j < byStart.length; j++) {
     const prev = byStart[j - 1];
     const cur = byStart[j];
     if (cur.k.rollingStartIntervalNumber < prev.k.rollingStartIntervalNumber + prev.k.rollingPeriod) {
-      return { ok: false, reason: 'overlapping-keys', keyIndex: cur.i, detail: `keys[${cur.i}] overlaps keys[${prev.i}]: at most one key per day.` };
+      return {
+        ok: false,
+        reason: 'overlapping-keys',
+        keyIndex: cur.i,
+        detail: `keys[${cur.i}] overlaps keys[${prev.i}]: at most one key per day.`,
+      };
     }
   }
   return { ok: true, keys: checked };

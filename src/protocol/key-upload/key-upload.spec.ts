@@ -12,7 +12,10 @@ const key = (daysAgo: number, extra: Partial<UploadedKey> = {}): UploadedKey => 
 
 describe('checkUploadKeys', () => {
   it('accepts 14 past days plus today', () => {
-    const sut = checkUploadKeys(Array.from({ length: 15 }, (_, i) => key(i)), now);
+    const sut = checkUploadKeys(
+      Array.from({ length: 15 }, (_, i) => key(i)),
+      now,
+    );
     expect(sut.ok).toBe(true);
   });
 

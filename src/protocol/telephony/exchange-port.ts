@@ -14,7 +14,8 @@ export interface ExchangeCallRef {
 /** How to reach an agent's VoIP client. */
 export type AgentEndpoint = { kind: 'client'; identity: string } | { kind: 'sip'; uri: string };
 
-export type RouteOutcome = { ok: true } | { ok: false; reason: 'not-in-queue' | 'already-taken' | 'exchange-error'; detail?: string };
+export type RouteOutcome =
+  { ok: true } | { ok: false; reason: 'not-in-queue' | 'already-taken' | 'exchange-error'; detail?: string };
 
 /** Outbound port: what the backend asks of the exchange. */
 export interface PhoneExchange {
@@ -23,12 +24,15 @@ export interface PhoneExchange {
    * Connects the queued call to exactly this agent. Exchanges guarantee that only the first request
    * for a call succeeds; the backend also serialises it in the database.
    */
-  routeToAgent(call: ExchangeCallRef, agent: AgentEndpoint, context: { municipalityId: string; sessionId: string }): Promise<RouteOutcome>;
+  routeToAgent(
+    call: ExchangeCallRef,
+    agent: AgentEndpoint,
+    context: { municipalityId: string; sessionId: string },
+  ): Promise<RouteOutcome>;
 }
 
 export type RedeemOutcome =
-  | { ok: true; sessionId: string }
-  | { ok: false; reason: 'wrong-code' | 'rate-limited' | 'closed' };
+  { ok: true; sessionId: string } | { ok: false; reason: 'wrong-code' | 'rate-limited' | 'closed' };
 
 /** Inbound port: what an exchange adapter asks of the backend. */
 export interface CallDesk {
@@ -38,7 +42,11 @@ export interface CallDesk {
    * DTMF code in, session out: the code becomes invalid once used; wrong codes count against the
    * caller (`callerKey` is an opaque, already-hashed caller identifier).
    */
-  redeem(municipalityId: string, dtmf: string, call: { callRef: string; callerKey: string }): Promise<RedeemOutcome>;
+  redeem(
+    municipalityId: string,
+    dtmf: string,
+    call: { callRef: string; callerKey: string },
+  ): Promise<RedeemOutcome>;
   callQueued(municipalityId: string, call: ExchangeCallRef): Promise<void>;
   callConnected(municipalityId: string, callRef: string): Promise<void>;
   /** The call is over (caller or agent hung up, or the exchange gave up): the caller's data goes. */

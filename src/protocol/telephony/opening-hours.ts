@@ -25,7 +25,8 @@ export function openingHoursProblems(hours: OpeningHours): string[] {
     if (!(WEEKDAYS as readonly string[]).includes(day)) problems.push(`unknown day ${day}`);
     for (const r of ranges ?? []) {
       const m = RANGE.exec(r);
-      if (!m || minutes(m[1], m[2]) >= minutes(m[3], m[4])) problems.push(`${day}: "${r}" is not a range HH:MM-HH:MM`);
+      if (!m || minutes(m[1], m[2]) >= minutes(m[3], m[4]))
+        problems.push(`${day}: "${r}" is not a range HH:MM-HH:MM`);
     }
   }
   return problems;
@@ -33,7 +34,13 @@ export function openingHoursProblems(hours: OpeningHours): string[] {
 
 /** Whether the line is open at `at` (wall-clock time in the municipality's zone). */
 export function isOpen(hours: OpeningHours, at: Date): boolean {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: hours.timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: hours.timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
   const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const day = get('weekday').toLowerCase().slice(0, 3) as Weekday;
   const now = minutes(get('hour'), get('minute'));

@@ -7,7 +7,13 @@ import { dialAgent, enqueue, gatherDtmf, say, twiml } from './twiml';
 describe('Twilio request signature', () => {
   // Twilio's published example (security docs / api-snippets).
   const url = 'https://mycompany.com/myapp.php?foo=1&bar=2';
-  const params = { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' };
+  const params = {
+    CallSid: 'CA1234567890ABCDE',
+    Caller: '+14158675309',
+    Digits: '1234',
+    From: '+14158675309',
+    To: '+18005551212',
+  };
 
   it('matches the published example', () => {
     expect(twilioSignature('12345', url, params)).toBe('RSOYDt4T1cUTdK1PDd93/VVr8B8=');
@@ -33,16 +39,25 @@ describe('Twilio request signature', () => {
 describe('TwiML', () => {
   it('builds escaped TwiML that the simulator parses back', () => {
     const xml = twiml(
-      gatherDtmf({ action: 'https://x/g?a=1&b=2', numDigits: 10, timeoutSeconds: 15 }, say('Toets <code> & "enter"')),
+      gatherDtmf(
+        { action: 'https://x/g?a=1&b=2', numDigits: 10, timeoutSeconds: 15 },
+        say('Toets <code> & "enter"'),
+      ),
       enqueue('vb-1', { action: 'https://x/q', waitUrl: 'https://x/w' }),
       dialAgent({ kind: 'client', identity: 'agent-1' }, 'https://x/s'),
     );
-    expect(xml).toContain('<Gather input="dtmf" numDigits="10" timeout="15" action="https://x/g?a=1&amp;b=2"');
+    expect(xml).toContain(
+      '<Gather input="dtmf" numDigits="10" timeout="15" action="https://x/g?a=1&amp;b=2"',
+    );
     const verbs = parseTwiml(xml);
     expect(verbs.map((v) => v.name)).toEqual(['Gather', 'Enqueue', 'Dial']);
     expect(verbs[0].attrs.action).toBe('https://x/g?a=1&b=2');
     expect(verbs[0].children[0].text).toBe('Toets <code> & "enter"');
-    expect(verbs[2].children[0]).toMatchObject({ name: 'Client', text: 'agent-1', attrs: { statusCallback: 'https://x/s' } });
+    expect(verbs[2].children[0]).toMatchObject({
+      name: 'Client',
+      text: 'agent-1',
+      attrs: { statusCallback: 'https://x/s' },
+    });
   });
 });
 
@@ -67,7 +82,9 @@ describe('opening hours', () => {
     expect(isOpen(hours, new Date('2025-01-07T08:00:00Z'))).toBe(false);
   });
   it('names bad ranges and zones', () => {
-    expect(openingHoursProblems({ timeZone: 'Mars/Base', days: { mon: ['17:00-08:00'], xyz: [] } as never })).toHaveLength(3);
+    expect(
+      openingHoursProblems({ timeZone: 'Mars/Base', days: { mon: ['17:00-08:00'], xyz: [] } as never }),
+    ).toHaveLength(3);
     expect(openingHoursProblems(hours)).toEqual([]);
   });
 });

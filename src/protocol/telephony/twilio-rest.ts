@@ -1,6 +1,9 @@
 import type { AgentEndpoint, ExchangeCallRef, PhoneExchange, RouteOutcome } from './exchange-port';
 
-export type FormFetch = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<Response>;
+export type FormFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<Response>;
 
 export interface TwilioAccount {
   accountSid: string;
@@ -19,12 +22,19 @@ export class TwilioExchange implements PhoneExchange {
     private readonly apiBase: string,
     private readonly account: (municipalityId: string) => Promise<TwilioAccount>,
     /** Absolute URL of the TwiML that dials `agent` for this call (signed by Twilio when fetched). */
-    private readonly dialUrl: (ctx: { municipalityId: string; sessionId: string }, agent: AgentEndpoint) => string,
+    private readonly dialUrl: (
+      ctx: { municipalityId: string; sessionId: string },
+      agent: AgentEndpoint,
+    ) => string,
     private readonly fetchFn: FormFetch = (url, init) => fetch(url, init),
   ) {}
 
   /** Dequeues `call` to `agent` (Twilio Queue Members REST API); maps Twilio's refusals to outcomes. */
-  async routeToAgent(call: ExchangeCallRef, agent: AgentEndpoint, ctx: { municipalityId: string; sessionId: string }): Promise<RouteOutcome> {
+  async routeToAgent(
+    call: ExchangeCallRef,
+    agent: AgentEndpoint,
+    ctx: { municipalityId: string; sessionId: string },
+  ): Promise<RouteOutcome> {
     if (!call.queueRef) return { ok: false, reason: 'not-in-queue' };
     const { accountSid, authToken } = await this.account(ctx.municipalityId);
     const url = `${this.apiBase.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Queues/${encodeURIComponent(call.queueRef)}/Members/${encodeURIComponent(call.callRef)}.json`;
@@ -46,7 +56,12 @@ export class TwilioExchange implements PhoneExchange {
     if (res.ok) return { ok: true };
     const body = (await res.json().catch(() => ({}))) as { code?: number; message?: string };
     // 404 / 20404: the call is no longer a member of the queue (someone else got it, or it hung up).
-    if (res.status === 404 || body.code === 20404) return { ok: false, reason: 'already-taken', detail: body.message };
-    return { ok: false, reason: 'exchange-error', detail: `Twilio answered ${res.status}${body.code ? ` (${body.code})` : ''}` };
+    if (res.status === 404 || body.code === 20404)
+      return { ok: false, reason: 'already-taken', detail: body.message };
+    return {
+      ok: false,
+      reason: 'exchange-error',
+      detail: `Twilio answered ${res.status}${body.code ? ` (${body.code})` : ''}`,
+    };
   }
 }

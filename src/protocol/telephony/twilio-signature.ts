@@ -5,7 +5,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * `url` is the exact URL Twilio requested, query string included; form parameters are sorted by
  * name without separators. Spec: twilio.com/docs/usage/webhooks/webhooks-security.
  */
-export function twilioSignature(authToken: string, url: string, params: Record<string, string | string[]>): string {
+export function twilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string | string[]>,
+): string {
   let data = url;
   for (const name of Object.keys(params).sort()) {
     const value = params[name];
@@ -44,6 +48,9 @@ function urlVariants(url: string): string[] {
   }
   const defaultPort = parsed.protocol === 'https:' ? '443' : parsed.protocol === 'http:' ? '80' : '';
   const withPort = parsed.port ? url : url.replace(parsed.host, `${parsed.hostname}:${defaultPort}`);
-  const withoutPort = parsed.port === defaultPort || !parsed.port ? url.replace(`${parsed.hostname}:${defaultPort}`, parsed.hostname) : url;
+  const withoutPort =
+    parsed.port === defaultPort || !parsed.port
+      ? url.replace(`${parsed.hostname}:${defaultPort}`, parsed.hostname)
+      : url;
   return [...new Set([url, withPort, withoutPort])];
 }

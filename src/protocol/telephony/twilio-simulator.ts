@@ -5,10 +5,14 @@
  * REST call, recording every REST request. Only the first dequeue of a call succeeds, as at Twilio.
  */
 import { randomBytes } from 'node:crypto';
-import { twilioSignature } from './twilio-signature';
 import type { FormFetch } from './twilio-rest';
+import { twilioSignature } from './twilio-signature';
 
-export type Deliver = (url: string, form: Record<string, string>, headers: Record<string, string>) => Promise<{ status: number; body: string }>;
+export type Deliver = (
+  url: string,
+  form: Record<string, string>,
+  headers: Record<string, string>,
+) => Promise<{ status: number; body: string }>;
 
 export interface SimCall {
   sid: string;
@@ -52,8 +56,20 @@ export class TwilioSimulator {
   ) {}
 
   /** A caller dials the municipality's number: Twilio posts the incoming-call webhook. */
-  async placeCall(opts: { from: string; to: string; voiceUrl: string; statusCallback?: string }): Promise<SimCall> {
-    const call: SimCall = { sid: `CA${randomBytes(16).toString('hex')}`, from: opts.from, to: opts.to, state: 'ringing', log: [], statusCallback: opts.statusCallback };
+  async placeCall(opts: {
+    from: string;
+    to: string;
+    voiceUrl: string;
+    statusCallback?: string;
+  }): Promise<SimCall> {
+    const call: SimCall = {
+      sid: `CA${randomBytes(16).toString('hex')}`,
+      from: opts.from,
+      to: opts.to,
+      state: 'ringing',
+      log: [],
+      statusCallback: opts.statusCallback,
+    };
     this.calls.set(call.sid, call);
     await this.request(call, opts.voiceUrl, { CallStatus: 'ringing' });
     return call;
@@ -62,7 +78,8 @@ export class TwilioSimulator {
   /** The caller's phone sends DTMF tones while a `<Gather>` listens. */
   async press(callSid: string, digits: string): Promise<void> {
     const call = this.mustGet(callSid);
-    if (call.state !== 'gathering' || !call.gather) throw new Error(`call is not gathering (state ${call.state})`);
+    if (call.state !== 'gathering' || !call.gather)
+      throw new Error(`call is not gathering (state ${call.state})`);
     const { action } = call.gather;
     call.gather = undefined;
     await this.request(call, action, { Digits: digits, CallStatus: 'in-progress' });
@@ -80,8 +97,22 @@ export class TwilioSimulator {
   /** The caller hangs up. */
   async hangup(callSid: string): Promise<void> {
     const call = this.mustGet(callSid);
-    if (call.state === 'queued' && call.enqueueAction) await this.request(call, call.enqueueAction, { QueueResult: 'hangup', QueueSid: call.queueSid ?? '', CallStatus: 'completed' }, true);
-    if (call.state === 'bridged' && call.agentStatusCallback) await this.post(call.agentStatusCallback, this.params(call, { CallStatus: 'completed', CallbackSource: 'call-progress-events', StatusCallbackEvent: 'completed' }));
+    if (call.state === 'queued' && call.enqueueAction)
+      await this.request(
+        call,
+        call.enqueueAction,
+        { QueueResult: 'hangup', QueueSid: call.queueSid ?? '', CallStatus: 'completed' },
+        true,
+      );
+    if (call.state === 'bridged' && call.agentStatusCallback)
+      await this.post(
+        call.agentStatusCallback,
+        this.params(call, {
+          CallStatus: 'completed',
+          CallbackSource: 'call-progress-events',
+          StatusCallbackEvent: 'completed',
+        }),
+      );
     await this.end(call);
   }
 
@@ -89,7 +120,14 @@ export class TwilioSimulator {
   async agentHangup(callSid: string): Promise<void> {
     const call = this.mustGet(callSid);
     if (call.state !== 'bridged' || !call.agentStatusCallback) throw new Error('call is not bridged');
-    await this.post(call.agentStatusCallback, this.params(call, { CallStatus: 'completed', CallbackSource: 'call-progress-events', StatusCallbackEvent: 'completed' }));
+    await this.post(
+      call.agentStatusCallback,
+      this.params(call, {
+        CallStatus: 'completed',
+        CallbackSource: 'call-progress-events',
+        StatusCallbackEvent: 'completed',
+      }),
+    );
     await this.end(call);
   }
 
@@ -107,33 +145,70 @@ export class TwilioSimulator {
       const form = Object.fromEntries(new URLSearchParams(init.body ?? ''));
       const answer = this.rest(init.method, path, init.headers, form);
       this.restCalls.push({ method: init.method, path, form, status: answer.status });
-      return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { 'Content-Type': 'application/json' } });
+      return new Response(JSON.stringify(answer.body), {
+        status: answer.status,
+        headers: { 'Content-Type': 'application/json' },
+      });
     };
   }
 
-  private rest(method: string, path: string, headers: Record<string, string>, form: Record<string, string>): { status: number; body: unknown } {
+  private rest(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    form: Record<string, string>,
+  ): { status: number; body: unknown } {
     const auth = headers.Authorization ?? headers.authorization ?? '';
     const expected = `Basic ${Buffer.from(`${this.account.accountSid}:${this.account.authToken}`).toString('base64')}`;
-    if (auth !== expected) return { status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } };
+    if (auth !== expected)
+      return { status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } };
     const m = /^\/2010-04-01\/Accounts\/([^/]+)\/Queues\/([^/]+)\/Members\/([^/]+)\.json$/.exec(path);
-    if (!m || method !== 'POST' || m[1] !== this.account.accountSid) return { status: 404, body: { code: 20404, message: 'The requested resource was not found', status: 404 } };
+    if (!m || method !== 'POST' || m[1] !== this.account.accountSid)
+      return {
+        status: 404,
+        body: { code: 20404, message: 'The requested resource was not found', status: 404 },
+      };
     const [, , queueSid, callSid] = m;
     const call = this.calls.get(callSid);
     if (!call || call.state !== 'queued' || call.queueSid !== queueSid) {
-      return { status: 404, body: { code: 20404, message: `Call ${callSid} is not a member of queue ${queueSid}`, status: 404 } };
+      return {
+        status: 404,
+        body: { code: 20404, message: `Call ${callSid} is not a member of queue ${queueSid}`, status: 404 },
+      };
     }
     if (!form.Url) return { status: 400, body: { code: 21205, message: 'Url is required', status: 400 } };
     // Dequeued now, so a second request for the same call fails like Twilio's does.
     call.state = 'bridged';
     const work = (async () => {
-      if (call.enqueueAction) await this.request(call, call.enqueueAction, { QueueResult: 'bridged', QueueSid: queueSid, CallStatus: 'in-progress' }, true);
+      if (call.enqueueAction)
+        await this.request(
+          call,
+          call.enqueueAction,
+          { QueueResult: 'bridged', QueueSid: queueSid, CallStatus: 'in-progress' },
+          true,
+        );
       await this.request(call, form.Url, { QueueSid: queueSid, CallStatus: 'in-progress' });
     })();
     this.track(work);
-    return { status: 200, body: { call_sid: callSid, queue_sid: queueSid, position: 1, wait_time: 1, date_enqueued: new Date().toUTCString(), uri: path } };
+    return {
+      status: 200,
+      body: {
+        call_sid: callSid,
+        queue_sid: queueSid,
+        position: 1,
+        wait_time: 1,
+        date_enqueued: new Date().toUTCString(),
+        uri: path,
+      },
+    };
   }
 
-  private async request(call: SimCall, url: string, extra: Record<string, string>, ignoreTwiml = false): Promise<void> {
+  private async request(
+    call: SimCall,
+    url: string,
+    extra: Record<string, string>,
+    ignoreTwiml = false,
+  ): Promise<void> {
     const res = await this.post(url, this.params(call, extra));
     if (ignoreTwiml || call.state === 'ended') return;
     if (res.status !== 200) {
@@ -171,7 +246,16 @@ export class TwilioSimulator {
           call.enqueueAction = verb.attrs.action;
           call.log.push(`enqueue:${verb.text}`);
           // The hold TwiML is not executed in a loop here; one request records the queue.
-          if (verb.attrs.waitUrl) await this.post(verb.attrs.waitUrl, this.params(call, { QueueSid: call.queueSid, QueuePosition: '1', QueueTime: '0', CurrentQueueSize: '1' }));
+          if (verb.attrs.waitUrl)
+            await this.post(
+              verb.attrs.waitUrl,
+              this.params(call, {
+                QueueSid: call.queueSid,
+                QueuePosition: '1',
+                QueueTime: '0',
+                CurrentQueueSize: '1',
+              }),
+            );
           return;
         }
         case 'Dial': {
@@ -182,7 +266,14 @@ export class TwilioSimulator {
           call.log.push(`dial:${call.agent}`);
           call.state = 'bridged';
           if (call.agentStatusCallback) {
-            await this.post(call.agentStatusCallback, this.params(call, { CallStatus: 'in-progress', CallbackSource: 'call-progress-events', StatusCallbackEvent: 'answered' }));
+            await this.post(
+              call.agentStatusCallback,
+              this.params(call, {
+                CallStatus: 'in-progress',
+                CallbackSource: 'call-progress-events',
+                StatusCallbackEvent: 'answered',
+              }),
+            );
           }
           // The call stays bridged until someone hangs up.
           return;
@@ -196,13 +287,18 @@ export class TwilioSimulator {
       }
     }
     // Twilio hangs up when the TwiML runs out.
-    if (call.state !== 'queued' && call.state !== 'bridged' && call.state !== 'gathering') await this.end(call);
+    if (call.state !== 'queued' && call.state !== 'bridged' && call.state !== 'gathering')
+      await this.end(call);
   }
 
   private async end(call: SimCall): Promise<void> {
     if (call.state === 'ended') return;
     call.state = 'ended';
-    if (call.statusCallback) await this.post(call.statusCallback, this.params(call, { CallStatus: 'completed', CallDuration: '42' }));
+    if (call.statusCallback)
+      await this.post(
+        call.statusCallback,
+        this.params(call, { CallStatus: 'completed', CallDuration: '42' }),
+      );
   }
 
   private params(call: SimCall, extra: Record<string, string>): Record<string, string> {
@@ -220,7 +316,11 @@ export class TwilioSimulator {
 
   private post(url: string, form: Record<string, string>): Promise<{ status: number; body: string }> {
     const signature = twilioSignature(this.account.authToken, url, form);
-    return this.deliver(url, form, { 'X-Twilio-Signature': signature, 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': 'TwilioProxy/1.1' });
+    return this.deliver(url, form, {
+      'X-Twilio-Signature': signature,
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'User-Agent': 'TwilioProxy/1.1',
+    });
   }
 
   private track(p: Promise<unknown>): void {
@@ -266,5 +366,8 @@ export function parseTwiml(xml: string): XmlNode[] {
 }
 
 function decode(s: string): string {
-  return s.replace(/&(lt|gt|amp|apos|quot);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e]!);
+  return s.replace(
+    /&(lt|gt|amp|apos|quot);/g,
+    (_, e: string) => ({ lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' })[e]!,
+  );
 }

@@ -1,7 +1,6 @@
-import type { CallDesk } from './exchange-port';
 import { DTMF_LENGTH, isDtmfCode } from './dtmf';
+import type { AgentEndpoint, CallDesk } from './exchange-port';
 import { dialAgent, enqueue, gatherDtmf, hangup, pause, redirect, say, twiml } from './twiml';
-import type { AgentEndpoint } from './exchange-port';
 
 /** Absolute URLs of our Twilio webhooks for one municipality (Twilio signs exactly these). */
 export interface TwilioWebhookUrls {
@@ -23,7 +22,15 @@ export const PROMPTS = {
 } as const;
 
 const ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
-const LEFT_QUEUE = new Set(['hangup', 'leave', 'queue-full', 'error', 'system-error', 'redirected', 'redirected-from-bridged']);
+const LEFT_QUEUE = new Set([
+  'hangup',
+  'leave',
+  'queue-full',
+  'error',
+  'system-error',
+  'redirected',
+  'redirected-from-bridged',
+]);
 
 /**
  * The Twilio call flow, independent of HTTP: each method takes a (signature-checked) webhook's form
@@ -32,7 +39,11 @@ const LEFT_QUEUE = new Set(['hangup', 'leave', 'queue-full', 'error', 'system-er
 export class TwilioVoiceFlow {
   constructor(
     private readonly desk: CallDesk,
-    private readonly opts: { maxAttempts: number; gatherTimeoutSeconds: number; queueName: (municipalityId: string) => string },
+    private readonly opts: {
+      maxAttempts: number;
+      gatherTimeoutSeconds: number;
+      queueName: (municipalityId: string) => string;
+    },
   ) {}
 
   /** Incoming-call webhook: closed message outside opening hours, else ask for the DTMF code. */
@@ -42,12 +53,23 @@ export class TwilioVoiceFlow {
   }
 
   /** `<Gather>` action: `Digits` checked and redeemed; a wrong code is re-prompted, at most `maxAttempts` tries. */
-  async gathered(municipalityId: string, params: Record<string, string>, attempt: number, urls: TwilioWebhookUrls, callerKey: string): Promise<string> {
+  async gathered(
+    municipalityId: string,
+    params: Record<string, string>,
+    attempt: number,
+    urls: TwilioWebhookUrls,
+    callerKey: string,
+  ): Promise<string> {
     const digits = params.Digits ?? '';
     const callRef = params.CallSid ?? '';
-    const outcome = isDtmfCode(digits) ? await this.desk.redeem(municipalityId, digits, { callRef, callerKey }) : ({ ok: false, reason: 'wrong-code' } as const);
+    const outcome = isDtmfCode(digits)
+      ? await this.desk.redeem(municipalityId, digits, { callRef, callerKey })
+      : ({ ok: false, reason: 'wrong-code' } as const);
     if (outcome.ok) {
-      return twiml(say(PROMPTS.verified), enqueue(this.opts.queueName(municipalityId), { action: urls.queueResult(), waitUrl: urls.wait() }));
+      return twiml(
+        say(PROMPTS.verified),
+        enqueue(this.opts.queueName(municipalityId), { action: urls.queueResult(), waitUrl: urls.wait() }),
+      );
     }
     if (outcome.reason === 'closed') return twiml(say(PROMPTS.closed), hangup());
     if (outcome.reason === 'rate-limited') return twiml(say(PROMPTS.limited), hangup());
@@ -57,7 +79,8 @@ export class TwilioVoiceFlow {
 
   /** `waitUrl`: the caller is in the queue; remember its queue so an agent can pull it. */
   async waiting(municipalityId: string, params: Record<string, string>): Promise<string> {
-    if (params.CallSid && params.QueueSid) await this.desk.callQueued(municipalityId, { callRef: params.CallSid, queueRef: params.QueueSid });
+    if (params.CallSid && params.QueueSid)
+      await this.desk.callQueued(municipalityId, { callRef: params.CallSid, queueRef: params.QueueSid });
     return twiml(say(PROMPTS.hold), pause(20));
   }
 
@@ -71,7 +94,8 @@ export class TwilioVoiceFlow {
 
   /** The number's status callback: a finished call ends the session. */
   async status(municipalityId: string, params: Record<string, string>): Promise<void> {
-    if (params.CallSid && ENDED.has(params.CallStatus ?? '')) await this.desk.callEnded(municipalityId, params.CallSid);
+    if (params.CallSid && ENDED.has(params.CallStatus ?? ''))
+      await this.desk.callEnded(municipalityId, params.CallSid);
   }
 
   /** TwiML fetched by Twilio when a caller is pulled to an agent: dial that agent's VoIP client. */
@@ -82,7 +106,10 @@ export class TwilioVoiceFlow {
   /** Status callbacks of the agent leg: answered → connected; ended → the call is over (agent hang-up). */
   async agentStatus(municipalityId: string, callRef: string, params: Record<string, string>): Promise<void> {
     const status = params.CallStatus ?? '';
-    if (status === 'in-progress' || params.CallbackSource === 'call-progress-events' && params.StatusCallbackEvent === 'answered') {
+    if (
+      status === 'in-progress' ||
+      (params.CallbackSource === 'call-progress-events' && params.StatusCallbackEvent === 'answered')
+    ) {
       await this.desk.callConnected(municipalityId, callRef);
     } else if (ENDED.has(status)) {
       await this.desk.callEnded(municipalityId, callRef);
@@ -92,7 +119,14 @@ export class TwilioVoiceFlow {
   private ask(urls: TwilioWebhookUrls, attempt: number, prompt: string): string {
     // Without input Twilio continues after <Gather>: the redirect counts that as a failed try.
     return twiml(
-      gatherDtmf({ action: urls.gather(attempt), numDigits: DTMF_LENGTH, timeoutSeconds: this.opts.gatherTimeoutSeconds }, say(prompt)),
+      gatherDtmf(
+        {
+          action: urls.gather(attempt),
+          numDigits: DTMF_LENGTH,
+          timeoutSeconds: this.opts.gatherTimeoutSeconds,
+        },
+        say(prompt),
+      ),
       redirect(urls.gather(attempt)),
     );
   }

@@ -6,7 +6,10 @@
 export type Verb = string & { readonly __twiml: unique symbol };
 
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+  return s.replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!,
+  );
 }
 
 function el(name: string, attrs: Record<string, string | number | undefined>, inner?: string): Verb {
@@ -28,19 +31,47 @@ export function say(text: string, language = 'nl-NL'): Verb {
 }
 
 /** `<Gather input="dtmf">` around a prompt; Twilio posts `Digits` to `action`, or goes on with the next verb without input. */
-export function gatherDtmf(opts: { action: string; numDigits: number; timeoutSeconds: number }, ...prompt: Verb[]): Verb {
-  return el('Gather', { input: 'dtmf', numDigits: opts.numDigits, timeout: opts.timeoutSeconds, action: opts.action, method: 'POST', actionOnEmptyResult: 'false' }, prompt.join(''));
+export function gatherDtmf(
+  opts: { action: string; numDigits: number; timeoutSeconds: number },
+  ...prompt: Verb[]
+): Verb {
+  return el(
+    'Gather',
+    {
+      input: 'dtmf',
+      numDigits: opts.numDigits,
+      timeout: opts.timeoutSeconds,
+      action: opts.action,
+      method: 'POST',
+      actionOnEmptyResult: 'false',
+    },
+    prompt.join(''),
+  );
 }
 
 /** Puts the caller in the named queue; `action` gets `QueueResult` when the caller leaves it. */
 export function enqueue(queue: string, opts: { action: string; waitUrl: string }): Verb {
-  return el('Enqueue', { action: opts.action, method: 'POST', waitUrl: opts.waitUrl, waitUrlMethod: 'POST' }, escapeXml(queue));
+  return el(
+    'Enqueue',
+    { action: opts.action, method: 'POST', waitUrl: opts.waitUrl, waitUrlMethod: 'POST' },
+    escapeXml(queue),
+  );
 }
 
 /** Connects to a Twilio Client identity (`<Dial><Client>`) or a SIP URI (`<Dial><Sip>`), with agent-leg status callbacks. */
-export function dialAgent(target: { kind: 'client'; identity: string } | { kind: 'sip'; uri: string }, statusCallback: string): Verb {
-  const events = { statusCallbackEvent: 'initiated ringing answered completed', statusCallback, statusCallbackMethod: 'POST' };
-  const inner = target.kind === 'client' ? el('Client', events, escapeXml(target.identity)) : el('Sip', events, escapeXml(target.uri));
+export function dialAgent(
+  target: { kind: 'client'; identity: string } | { kind: 'sip'; uri: string },
+  statusCallback: string,
+): Verb {
+  const events = {
+    statusCallbackEvent: 'initiated ringing answered completed',
+    statusCallback,
+    statusCallbackMethod: 'POST',
+  };
+  const inner =
+    target.kind === 'client'
+      ? el('Client', events, escapeXml(target.identity))
+      : el('Sip', events, escapeXml(target.uri));
   return el('Dial', {}, inner);
 }
 

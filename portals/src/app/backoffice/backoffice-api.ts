@@ -21,6 +21,8 @@ export class BackofficeApi {
   }
 
   submit(id: string, cmsBase64: string): Observable<SubmittedApproval> {
-    return this.http.post<SubmittedApproval>(`${BASE}/requests/${encodeURIComponent(id)}/approval`, { cms: cmsBase64 });
+    return this.http.post<SubmittedApproval>(`${BASE}/requests/${encodeURIComponent(id)}/approval`, {
+      cms: cmsBase64,
+    });
   }
 }

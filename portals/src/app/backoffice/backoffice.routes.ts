@@ -1,6 +1,8 @@
 import { Routes } from '@angular/router';
 
 /** `/backoffice`: the GP backoffice (issue 5): look up a patient's disclosure code and sign it. */
-export const backofficeRoutes: Routes = [{ path: '', loadComponent: () => import('./disclosure-sign').then((m) => m.DisclosureSign) }];
+export const backofficeRoutes: Routes = [
+  { path: '', loadComponent: () => import('./disclosure-sign').then((m) => m.DisclosureSign) },
+];
 
 export default backofficeRoutes;

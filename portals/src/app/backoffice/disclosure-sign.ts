@@ -1,7 +1,13 @@
 import { DatePipe } from '@angular/common';
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { takeUntilDestroyed } from '@angular/core/rxjs-interop';
-import { AbstractControl, NonNullableFormBuilder, ReactiveFormsModule, ValidationErrors, Validators } from '@angular/forms';
+import {
+  AbstractControl,
+  NonNullableFormBuilder,
+  ReactiveFormsModule,
+  ValidationErrors,
+  Validators,
+} from '@angular/forms';
 import { firstValueFrom } from 'rxjs';
 
 import type { ProblemDetails } from '../core/contract';
@@ -19,7 +25,7 @@ import {
   type DisclosureRequestView,
   type SubmittedApproval,
 } from './protocol';
-import { softTokenSigner, smartCardSigner, type ApprovalSigner } from './signers';
+import { smartCardSigner, softTokenSigner, type ApprovalSigner } from './signers';
 
 type SigningMethod = 'soft-token' | 'smart-card';
 
@@ -71,8 +77,12 @@ export class DisclosureSign {
   private readonly fb = inject(NonNullableFormBuilder);
 
   protected readonly title = portalAreas.backoffice.title;
-  protected readonly codeForm = this.fb.group({ code: ['', [Validators.required, Validators.maxLength(200), codeValidator]] });
-  protected readonly tokenForm = this.fb.group({ password: ['', [Validators.required, Validators.maxLength(512)]] });
+  protected readonly codeForm = this.fb.group({
+    code: ['', [Validators.required, Validators.maxLength(200), codeValidator]],
+  });
+  protected readonly tokenForm = this.fb.group({
+    password: ['', [Validators.required, Validators.maxLength(512)]],
+  });
 
   protected readonly step = signal<'code' | 'request' | 'signed'>('code');
   protected readonly request = signal<DisclosureRequestView | null>(null);
@@ -139,7 +149,12 @@ export class DisclosureSign {
     if (this.method() === 'soft-token') {
       this.tokenForm.markAllAsTouched();
       if (!this.file()) {
-        this.problem.set({ type: 'about:blank', title: 'Choose your certificate file', status: 0, detail: 'Select the .p12 or .pfx file with your UZI signature certificate.' });
+        this.problem.set({
+          type: 'about:blank',
+          title: 'Choose your certificate file',
+          status: 0,
+          detail: 'Select the .p12 or .pfx file with your UZI signature certificate.',
+        });
         return;
       }
       if (this.tokenForm.invalid) return;
@@ -178,7 +193,11 @@ export class DisclosureSign {
   private async signer(): Promise<ApprovalSigner> {
     if (this.method() === 'smart-card') return smartCardSigner(this.bridgeUrl);
     const file = this.file()!;
-    return softTokenSigner(file.name, new Uint8Array(await file.arrayBuffer()), this.tokenForm.controls.password.value);
+    return softTokenSigner(
+      file.name,
+      new Uint8Array(await file.arrayBuffer()),
+      this.tokenForm.controls.password.value,
+    );
   }
 
   /** Drops the code and the password as soon as they are no longer needed. */

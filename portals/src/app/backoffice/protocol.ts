@@ -4,16 +4,25 @@
  * shapes, so the relative paths live here only. Everything is re-exported unchanged.
  */
 export {
+  CmsSigningError,
+  Pkcs12Error,
+  bytesToBase64,
+  cryptoKeySigner,
+  fromHex,
+  readPkcs12,
+  signCms,
+  type CmsSigner,
+} from '../../../../src/protocol/cms';
+export {
+  DisclosureInputError,
+  SmartCardBridge,
+  SmartCardBridgeError,
   encodeApproval,
   parseDisclosureCode,
   trustwordsToCode,
   uploadHashFingerprint,
-  DisclosureInputError,
-  SmartCardBridge,
-  SmartCardBridgeError,
   type DisclosureCode,
   type DisclosureRefusalReason,
   type SmartCardCertificate,
 } from '../../../../src/protocol/disclosure';
-export { bytesToBase64, cryptoKeySigner, CmsSigningError, fromHex, Pkcs12Error, readPkcs12, signCms, type CmsSigner } from '../../../../src/protocol/cms';
 export type * from '../../../../src/shared/disclosure-contract';

@@ -3,7 +3,14 @@
  * token opens a PKCS#12 file with WebCrypto in this browser (its private key is imported non-extractable
  * and never leaves the page); the smart-card signer has the local bridge sign with the UZI card.
  */
-import { cryptoKeySigner, readPkcs12, signCms, SmartCardBridge, SmartCardBridgeError, type SmartCardCertificate } from './protocol';
+import {
+  cryptoKeySigner,
+  readPkcs12,
+  signCms,
+  SmartCardBridge,
+  SmartCardBridgeError,
+  type SmartCardCertificate,
+} from './protocol';
 
 export interface ApprovalSigner {
   /** What the GP sees: "certificate file huisarts.p12" or the card's certificate label. */
@@ -13,7 +20,11 @@ export interface ApprovalSigner {
 }
 
 /** Opens a PKCS#12 file (`.p12`/`.pfx`) with its password. Throws `Pkcs12Error` (wrong password, old format, …). */
-export async function softTokenSigner(fileName: string, p12: Uint8Array, password: string): Promise<ApprovalSigner> {
+export async function softTokenSigner(
+  fileName: string,
+  p12: Uint8Array,
+  password: string,
+): Promise<ApprovalSigner> {
   const token = await readPkcs12(p12, password);
   const signer = cryptoKeySigner(token.privateKey, token.certificate, token.chain);
   return {

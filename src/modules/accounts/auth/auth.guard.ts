@@ -1,10 +1,15 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { forbidden, unauthorized } from '../../../common/http/problem';
+import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import type { Role } from '../../../shared/api-contract';
 import { SessionService } from '../session.service';
-import { ALLOW_PENDING_PASSWORD, IS_PUBLIC, REQUIRED_ROLES, type AuthenticatedRequest } from './auth.decorators';
+import {
+  ALLOW_PENDING_PASSWORD,
+  IS_PUBLIC,
+  REQUIRED_ROLES,
+  type AuthenticatedRequest,
+} from './auth.decorators';
 import { sessionCookieName } from './cookies';
 
 /** Global: every route needs a portal session unless marked `@Public()`; `@Roles()` narrows it. */
@@ -21,11 +26,16 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const token = (req.cookies as Record<string, string> | undefined)?.[sessionCookieName(this.config.http.secureCookies)];
+    const token = (req.cookies as Record<string, string> | undefined)?.[
+      sessionCookieName(this.config.http.secureCookies)
+    ];
     const resolved = token ? await this.sessions.resolve(token) : null;
     if (!resolved) throw unauthorized('Your session has ended; sign in again.');
     req.auth = resolved;
-    if (resolved.user.mustChangePassword && !this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD, targets)) {
+    if (
+      resolved.user.mustChangePassword &&
+      !this.reflector.getAllAndOverride<boolean>(ALLOW_PENDING_PASSWORD, targets)
+    ) {
       throw forbidden('Change your temporary password first.', 'password-change-required');
     }
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);

@@ -20,11 +20,17 @@ export class CsrfGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<Request>();
     if (SAFE_METHODS.has(req.method)) return true;
-    if (this.reflector.getAllAndOverride<boolean>(SKIP_CSRF, [context.getHandler(), context.getClass()])) return true;
+    if (this.reflector.getAllAndOverride<boolean>(SKIP_CSRF, [context.getHandler(), context.getClass()]))
+      return true;
     const cookie = (req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE];
     const header = req.header(CSRF_HEADER);
     if (!cookie || !header || !safeEqual(cookie, header)) {
-      throw new ProblemException(403, 'csrf', 'Forbidden', 'Missing or wrong X-XSRF-TOKEN header; reload the page and try again.');
+      throw new ProblemException(
+        403,
+        'csrf',
+        'Forbidden',
+        'Missing or wrong X-XSRF-TOKEN header; reload the page and try again.',
+      );
     }
     return true;
   }

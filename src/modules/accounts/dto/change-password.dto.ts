@@ -10,7 +10,9 @@ export class ChangePasswordDto implements ChangePasswordRequest {
 
   @ApiProperty({ minLength: passwordPolicy.minLength, maxLength: passwordPolicy.maxLength })
   @IsString()
-  @MinLength(passwordPolicy.minLength, { message: `newPassword must be at least ${passwordPolicy.minLength} characters` })
+  @MinLength(passwordPolicy.minLength, {
+    message: `newPassword must be at least ${passwordPolicy.minLength} characters`,
+  })
   @MaxLength(passwordPolicy.maxLength)
   newPassword!: string;
 }

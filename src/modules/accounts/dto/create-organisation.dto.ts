@@ -1,6 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
-import { organisationKinds, type CreateOrganisationRequest, type OrganisationKind } from '../../../shared/api-contract';
+import {
+  organisationKinds,
+  type CreateOrganisationRequest,
+  type OrganisationKind,
+} from '../../../shared/api-contract';
 
 const creatable = organisationKinds.filter((k) => k !== 'platform');
 

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryColumn,
+  type Relation,
+} from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 import type { Role } from '../../../shared/api-contract';
 import { Organisation } from './organisation.entity';

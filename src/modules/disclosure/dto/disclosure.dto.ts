@@ -22,7 +22,10 @@ export class RegisterDisclosureDto implements RegisterDisclosureRequest {
   @Matches(/^\d{6}$/, { message: 'reference must be 6 digits' })
   reference!: string;
 
-  @ApiProperty({ description: 'SHA-256 of the canonical upload (veilig.upload.v1), lower-case hex', example: '377eb184f0644cadb040ccf7064cc7c9fa7e79016f6416d6eab48c3a3aedcd9b' })
+  @ApiProperty({
+    description: 'SHA-256 of the canonical upload (veilig.upload.v1), lower-case hex',
+    example: '377eb184f0644cadb040ccf7064cc7c9fa7e79016f6416d6eab48c3a3aedcd9b',
+  })
   @Matches(/^[0-9a-f]{64}$/, { message: 'uploadHash must be 64 lower-case hex digits' })
   uploadHash!: string;
 }
@@ -59,7 +62,10 @@ export class RequestIdParamDto {
 }
 
 export class LookupDisclosureDto implements LookupDisclosureRequest {
-  @ApiProperty({ description: 'The first 6 digits; the portal keeps the other 4 (they go only into the signed approval)', example: '482913' })
+  @ApiProperty({
+    description: 'The first 6 digits; the portal keeps the other 4 (they go only into the signed approval)',
+    example: '482913',
+  })
   @Matches(/^\d{6}$/, { message: 'reference must be 6 digits' })
   reference!: string;
 }
@@ -94,7 +100,9 @@ export class DisclosureRequestViewDto implements DisclosureRequestView {
 }
 
 export class SubmitApprovalDto implements SubmitApprovalRequest {
-  @ApiProperty({ description: 'Base64 DER CMS SignedData (attached) over the veilig-disclosure-approval/1 text' })
+  @ApiProperty({
+    description: 'Base64 DER CMS SignedData (attached) over the veilig-disclosure-approval/1 text',
+  })
   @MaxLength(MAX_CMS_BASE64)
   @Matches(/^[A-Za-z0-9+/]+={0,2}$/, { message: 'cms must be base64' })
   cms!: string;

@@ -19,10 +19,14 @@ export class RegisterCertificateDto {
   @MaxLength(4096)
   signature!: string;
 
-  @ApiPropertyOptional({ description: 'CALLBACK only: host of the callback URLs (default: the certificate CN)' })
+  @ApiPropertyOptional({
+    description: 'CALLBACK only: host of the callback URLs (default: the certificate CN)',
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9.-]{1,253}$|^[0-9a-fA-F:.]{2,45}$/, { message: 'host must be a host name or an IP address' })
+  @Matches(/^[A-Za-z0-9.-]{1,253}$|^[0-9a-fA-F:.]{2,45}$/, {
+    message: 'host must be a host name or an IP address',
+  })
   host?: string;
 }
 

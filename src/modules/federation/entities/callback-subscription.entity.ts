@@ -1,5 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { randomUUID } from 'node:crypto';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /** A member's callback registration at the gateway (efgs.md §A8): `callbackId` is the member's own name for it. */

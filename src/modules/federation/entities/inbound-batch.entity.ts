@@ -1,5 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { randomUUID } from 'node:crypto';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /** Per-batch download status, as CWA records it (efgs.md §A10). */

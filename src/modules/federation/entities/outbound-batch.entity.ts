@@ -1,5 +1,5 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { randomUUID } from 'node:crypto';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /**

@@ -28,7 +28,12 @@ export class BatchSignatureVerifier {
    * at `now`. Returns the signer, or undefined for every kind of failure: the gateway answers them all
    * alike with 400 "Invalid signature".
    */
-  async verify(batchSignature: string, keys: readonly DiagnosisKey[], signingBytes: Uint8Array, now: Date): Promise<VerifiedBatchSignature | undefined> {
+  async verify(
+    batchSignature: string,
+    keys: readonly DiagnosisKey[],
+    signingBytes: Uint8Array,
+    now: Date,
+  ): Promise<VerifiedBatchSignature | undefined> {
     const cms = decodeBase64Strict(batchSignature.trim());
     if (!cms || cms.length === 0 || cms.length > MAX_SIGNATURE_BYTES) return undefined;
     // verifyCms turns every error into a refusal; a failing registry lookup is ours, not the uploader's,
@@ -44,7 +49,11 @@ export class BatchSignatureVerifier {
         pinned: async (signer) => {
           if (!signer.country) return false;
           try {
-            const lookup = await this.registry.lookup(signer.thumbprintSha256, 'SIGNING', signer.country.toUpperCase());
+            const lookup = await this.registry.lookup(
+              signer.thumbprintSha256,
+              'SIGNING',
+              signer.country.toUpperCase(),
+            );
             return lookup.found && !lookup.revoked;
           } catch (error) {
             lookupError = error instanceof Error ? error : new Error(String(error));

@@ -8,7 +8,13 @@ import type { LookupFunction } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
-import { buildCallbackRequestUrl, checkCallbackUrl, formatUtcDay, parseGatewayBatchTag, type CallbackUrlCheck } from '../../../protocol/efgs';
+import {
+  buildCallbackRequestUrl,
+  checkCallbackUrl,
+  formatUtcDay,
+  parseGatewayBatchTag,
+  type CallbackUrlCheck,
+} from '../../../protocol/efgs';
 import { JOBS } from '../../jobs/job-definitions';
 import { JobRunner } from '../../jobs/job-runner';
 import { CallbackSubscription } from '../entities/callback-subscription.entity';
@@ -51,7 +57,9 @@ export class CallbackService {
 
   /** A country's subscriptions, as `GET /diagnosiskeys/callback` lists them. */
   async list(country: string): Promise<{ callbackId: string; url: string }[]> {
-    const rows = await this.dataSource.getRepository(CallbackSubscription).find({ where: { country }, order: { createdAt: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(CallbackSubscription)
+      .find({ where: { country }, order: { createdAt: 'ASC' } });
     return rows.map((r) => ({ callbackId: r.callbackId, url: r.url }));
   }
 
@@ -66,13 +74,18 @@ export class CallbackService {
     const repo = this.dataSource.getRepository(CallbackSubscription);
     const existing = await repo.findOneBy({ country, callbackId });
     if (existing) await repo.update({ id: existing.id }, { url });
-    else await repo.insert(Object.assign(new CallbackSubscription(), { country, callbackId, url, createdAt: now }));
+    else
+      await repo.insert(
+        Object.assign(new CallbackSubscription(), { country, callbackId, url, createdAt: now }),
+      );
     return true;
   }
 
   /** Deletes a subscription and its pending tasks; false when the country has no such id. */
   async delete(country: string, callbackId: string): Promise<boolean> {
-    const existing = await this.dataSource.getRepository(CallbackSubscription).findOneBy({ country, callbackId });
+    const existing = await this.dataSource
+      .getRepository(CallbackSubscription)
+      .findOneBy({ country, callbackId });
     if (!existing) return false;
     await this.drop(existing.id);
     return true;
@@ -96,7 +109,11 @@ export class CallbackService {
     );
     await this.dataSource.getRepository(CallbackTask).insert(tasks);
     // Deterministic id: every instance may announce, the deliveries for these batches run once.
-    await this.jobs.add(JOBS.federationGatewayCallbacks, {}, { jobId: `efgs-callbacks:${tags.at(-1)}`, attempts: 1 });
+    await this.jobs.add(
+      JOBS.federationGatewayCallbacks,
+      {},
+      { jobId: `efgs-callbacks:${tags.at(-1)}`, attempts: 1 },
+    );
   }
 
   /** Delivers due tasks, per subscription in order; returns how many calls succeeded. */
@@ -113,7 +130,11 @@ export class CallbackService {
         // (the job after batching, the schedule, a second instance) sees it as not due.
         const lease = await taskRepo.update(
           { id: task.id, nextAttemptAt: task.nextAttemptAt, retries: task.retries },
-          { nextAttemptAt: new Date(now.getTime() + 2 * this.config.federation.gateway.callbackTimeoutMs + LEASE_MARGIN_MS) },
+          {
+            nextAttemptAt: new Date(
+              now.getTime() + 2 * this.config.federation.gateway.callbackTimeoutMs + LEASE_MARGIN_MS,
+            ),
+          },
         );
         if (lease.affected !== 1) break;
         const result = await this.call(subscription, task);
@@ -123,10 +144,20 @@ export class CallbackService {
           continue;
         }
         if (result.dropSubscription || task.retries >= callbackMaxRetries) {
-          this.logger.warn({ country: subscription.country, callbackId: subscription.callbackId, error: result.error }, 'callback subscription deleted');
+          this.logger.warn(
+            { country: subscription.country, callbackId: subscription.callbackId, error: result.error },
+            'callback subscription deleted',
+          );
           await this.drop(subscription.id);
         } else {
-          await taskRepo.update({ id: task.id }, { retries: task.retries + 1, nextAttemptAt: new Date(now.getTime() + callbackRetryMs), lastError: result.error.slice(0, 200) });
+          await taskRepo.update(
+            { id: task.id },
+            {
+              retries: task.retries + 1,
+              nextAttemptAt: new Date(now.getTime() + callbackRetryMs),
+              lastError: result.error.slice(0, 200),
+            },
+          );
         }
         break;
       }
@@ -142,23 +173,37 @@ export class CallbackService {
   }
 
   /** URL rules of efgs.md §A8 plus a CALLBACK certificate of `country` registered for the URL's host. */
-  private async checkUrl(url: string, country: string): Promise<CallbackUrlCheck & { thumbprints?: string[] }> {
-    let check = await checkCallbackUrl(url, async (host) => (await lookup(host, { all: true })).map((a) => a.address));
+  private async checkUrl(
+    url: string,
+    country: string,
+  ): Promise<CallbackUrlCheck & { thumbprints?: string[] }> {
+    let check = await checkCallbackUrl(url, async (host) =>
+      (await lookup(host, { all: true })).map((a) => a.address),
+    );
     if (!check.ok && check.reason === PRIVATE_RANGE && this.config.federation.gateway.callbackAllowPrivate) {
       const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
-      const addresses = /^[\d.]+$|:/.test(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+      const addresses = /^[\d.]+$|:/.test(host)
+        ? [host]
+        : (await lookup(host, { all: true })).map((a) => a.address);
       check = { ok: true, url: new URL(url).toString(), host, addresses };
     }
     if (!check.ok) return check;
     const host = check.host.toLowerCase();
-    const thumbprints = (await this.registry.callbackCertificates(country)).filter((c) => c.host === host).map((c) => c.thumbprint);
+    const thumbprints = (await this.registry.callbackCertificates(country))
+      .filter((c) => c.host === host)
+      .map((c) => c.thumbprint);
     if (thumbprints.length === 0) return { ok: false, reason: 'No CALLBACK certificate for this host' };
     return { ...check, thumbprints };
   }
 
   private async call(subscription: CallbackSubscription, task: CallbackTask): Promise<Delivery> {
     const check = await this.checkUrl(subscription.url, subscription.country);
-    if (!check.ok || !check.thumbprints) return { ok: false, dropSubscription: true, error: check.ok ? 'no callback certificate' : check.reason };
+    if (!check.ok || !check.thumbprints)
+      return {
+        ok: false,
+        dropSubscription: true,
+        error: check.ok ? 'no callback certificate' : check.reason,
+      };
     const target = new URL(buildCallbackRequestUrl(subscription.url, task.batchTag, task.batchDay));
     const { callbackTimeoutMs, callbackClient } = this.config.federation.gateway;
     const address = check.addresses[0];
@@ -176,15 +221,26 @@ export class CallbackService {
           rejectUnauthorized: false,
           agent: false,
           lookup: pinnedLookup(address),
-          ...(callbackClient ? { cert: readFileSync(callbackClient.certFile), key: readFileSync(callbackClient.keyFile) } : {}),
+          ...(callbackClient
+            ? { cert: readFileSync(callbackClient.certFile), key: readFileSync(callbackClient.keyFile) }
+            : {}),
         },
         (res) => {
           res.resume();
           const peer = (res.socket as TLSSocket).getPeerCertificate();
           const thumbprint = peer?.raw ? createHash('sha256').update(peer.raw).digest('hex') : '';
-          if (!pinned.has(thumbprint)) return resolve({ ok: false, dropSubscription: false, error: 'callee certificate is not the registered CALLBACK certificate' });
+          if (!pinned.has(thumbprint))
+            return resolve({
+              ok: false,
+              dropSubscription: false,
+              error: 'callee certificate is not the registered CALLBACK certificate',
+            });
           const status = res.statusCode ?? 0;
-          resolve(status >= 200 && status < 300 ? { ok: true } : { ok: false, dropSubscription: false, error: `HTTP ${status}` });
+          resolve(
+            status >= 200 && status < 300
+              ? { ok: true }
+              : { ok: false, dropSubscription: false, error: `HTTP ${status}` },
+          );
         },
       );
       req.on('timeout', () => req.destroy(new Error('timeout')));

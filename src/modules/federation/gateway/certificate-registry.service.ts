@@ -6,7 +6,11 @@ import { Repository } from 'typeorm';
 import { safeEqual } from '../../../common/crypto/tokens';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { Clock } from '../../../infrastructure/clock';
-import { CERTIFICATE_TYPES, type CertificateType, FederationCertificate } from '../entities/federation-certificate.entity';
+import {
+  CERTIFICATE_TYPES,
+  type CertificateType,
+  FederationCertificate,
+} from '../entities/federation-certificate.entity';
 
 export type RegistryLookup = { found: false } | { found: true; revoked: boolean; row: FederationCertificate };
 
@@ -34,12 +38,19 @@ const INTEGRITY_CACHE_SIZE = 1000;
 
 /** Subject `C` of a certificate, from Node's one-attribute-per-line subject text. */
 function subjectCountry(cert: X509Certificate): string | undefined {
-  const countries = cert.subject.split('\n').filter((line) => line.startsWith('C=')).map((line) => line.slice(2).trim().toUpperCase());
+  const countries = cert.subject
+    .split('\n')
+    .filter((line) => line.startsWith('C='))
+    .map((line) => line.slice(2).trim().toUpperCase());
   return countries.length === 1 && /^[A-Z]{2}$/.test(countries[0]) ? countries[0] : undefined;
 }
 
 function subjectCommonName(cert: X509Certificate): string | undefined {
-  return cert.subject.split('\n').find((line) => line.startsWith('CN='))?.slice(3).trim();
+  return cert.subject
+    .split('\n')
+    .find((line) => line.startsWith('CN='))
+    ?.slice(3)
+    .trim();
 }
 
 /** SHA-256 of the certificate DER as 64 lower-case hex: the EFGS thumbprint (efgs.md §A6). */
@@ -78,7 +89,9 @@ export class CertificateRegistry {
   /** Valid, unrevoked CALLBACK certificates of a country (efgs.md §A8): the hosts it may be called at. */
   async callbackCertificates(country: string): Promise<{ host: string; thumbprint: string }[]> {
     const rows = await this.rows.findBy({ type: 'CALLBACK', country, revoked: false });
-    return rows.filter((r) => r.host !== null && this.isGenuine(r)).map((r) => ({ host: r.host!.toLowerCase(), thumbprint: r.thumbprint }));
+    return rows
+      .filter((r) => r.host !== null && this.isGenuine(r))
+      .map((r) => ({ host: r.host!.toLowerCase(), thumbprint: r.thumbprint }));
   }
 
   /**
@@ -86,7 +99,8 @@ export class CertificateRegistry {
    * country, and the trust anchor's signature over the PEM verifies. Operators only; audited by the caller.
    */
   async register(input: RegisterCertificateInput): Promise<FederationCertificate> {
-    if (!CERTIFICATE_TYPES.includes(input.type)) throw new RegistryError(400, `type must be one of ${CERTIFICATE_TYPES.join(', ')}`);
+    if (!CERTIFICATE_TYPES.includes(input.type))
+      throw new RegistryError(400, `type must be one of ${CERTIFICATE_TYPES.join(', ')}`);
     let cert: X509Certificate;
     try {
       cert = new X509Certificate(input.pem);
@@ -95,8 +109,10 @@ export class CertificateRegistry {
     }
     const country = subjectCountry(cert);
     if (!country) throw new RegistryError(400, 'the certificate subject must carry exactly one country (C)');
-    const host = input.type === 'CALLBACK' ? (input.host ?? subjectCommonName(cert))?.toLowerCase() : undefined;
-    if (input.type === 'CALLBACK' && !host) throw new RegistryError(400, 'a CALLBACK certificate needs the host of its callback URLs');
+    const host =
+      input.type === 'CALLBACK' ? (input.host ?? subjectCommonName(cert))?.toLowerCase() : undefined;
+    if (input.type === 'CALLBACK' && !host)
+      throw new RegistryError(400, 'a CALLBACK certificate needs the host of its callback URLs');
     const row = Object.assign(new FederationCertificate(), {
       createdAt: this.clock.now(),
       thumbprint: certificateThumbprint(cert),
@@ -107,8 +123,10 @@ export class CertificateRegistry {
       signature: input.signature,
       rawData: input.pem,
     });
-    if (!this.isGenuine(row)) throw new RegistryError(400, 'the trust anchor signature does not verify over this PEM');
-    if (await this.rows.existsBy({ thumbprint: row.thumbprint, type: row.type })) throw new RegistryError(409, 'this certificate is registered for this role already');
+    if (!this.isGenuine(row))
+      throw new RegistryError(400, 'the trust anchor signature does not verify over this PEM');
+    if (await this.rows.existsBy({ thumbprint: row.thumbprint, type: row.type }))
+      throw new RegistryError(409, 'this certificate is registered for this role already');
     await this.rows.insert(row);
     return row;
   }
@@ -128,7 +146,10 @@ export class CertificateRegistry {
   }
 
   /** PEM and trust-anchor signature of a registered certificate, for the audit endpoint (efgs.md §A9). */
-  async evidence(thumbprint: string, type: CertificateType): Promise<{ pem: string; signature: string } | undefined> {
+  async evidence(
+    thumbprint: string,
+    type: CertificateType,
+  ): Promise<{ pem: string; signature: string } | undefined> {
     const rows = await this.rows.findBy({ thumbprint, type });
     const row = rows.find((r) => this.isGenuine(r));
     return row ? { pem: row.rawData, signature: row.signature } : undefined;
@@ -136,7 +157,9 @@ export class CertificateRegistry {
 
   /** PEM parses, thumbprint and country match the row, and the trust anchor signed exactly this PEM. */
   private isGenuine(row: FederationCertificate): boolean {
-    const cacheKey = createHash('sha256').update(JSON.stringify([row.id, row.thumbprint, row.country, row.signature, row.rawData])).digest('hex');
+    const cacheKey = createHash('sha256')
+      .update(JSON.stringify([row.id, row.thumbprint, row.country, row.signature, row.rawData]))
+      .digest('hex');
     const cached = this.integrity.get(cacheKey);
     if (cached !== undefined) return cached;
     let genuine = false;
@@ -145,12 +168,21 @@ export class CertificateRegistry {
       genuine =
         safeEqual(certificateThumbprint(cert), row.thumbprint) &&
         subjectCountry(cert) === row.country &&
-        verify('sha256', Buffer.from(row.rawData, 'utf8'), this.trustAnchor(), Buffer.from(row.signature, 'base64'));
+        verify(
+          'sha256',
+          Buffer.from(row.rawData, 'utf8'),
+          this.trustAnchor(),
+          Buffer.from(row.signature, 'base64'),
+        );
     } catch {
       genuine = false;
     }
     // Logged once per content, by id only: a failing row is an onboarding or tampering problem.
-    if (!genuine) this.logger.warn({ certificateId: row.id, type: row.type, country: row.country }, 'registry row fails its integrity check; ignored');
+    if (!genuine)
+      this.logger.warn(
+        { certificateId: row.id, type: row.type, country: row.country },
+        'registry row fails its integrity check; ignored',
+      );
     if (this.integrity.size >= INTEGRITY_CACHE_SIZE) this.integrity.clear();
     this.integrity.set(cacheKey, genuine);
     return genuine;
@@ -161,7 +193,9 @@ export class CertificateRegistry {
       const file = this.config.federation.gateway.trustAnchorFile;
       if (!file) throw new Error('FEDERATION_TRUST_ANCHOR is not configured');
       const pem = readFileSync(file, 'utf8');
-      this.anchor = pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
+      this.anchor = pem.includes('BEGIN CERTIFICATE')
+        ? new X509Certificate(pem).publicKey
+        : createPublicKey(pem);
     }
     return this.anchor;
   }

@@ -17,7 +17,8 @@ export interface EfgsRequest extends Request {
   efgsClient?: EfgsClient;
 }
 
-type Identity = { ok: true; thumbprint: string; country: string } | { ok: false; status: 400 | 403; message: string };
+type Identity =
+  { ok: true; thumbprint: string; country: string } | { ok: false; status: 400 | 403; message: string };
 
 /** The client certificate of a direct mTLS connection, if the client presented one. */
 function peerIdentity(req: Request): Identity | undefined {
@@ -25,11 +26,17 @@ function peerIdentity(req: Request): Identity | undefined {
   if (typeof socket.getPeerCertificate !== 'function') return undefined;
   const peer = socket.getPeerCertificate();
   if (!peer?.raw) return undefined;
-  const countries = ([] as string[]).concat((peer.subject as Record<string, string | string[]> | undefined)?.C ?? []);
+  const countries = ([] as string[]).concat(
+    (peer.subject as Record<string, string | string[]> | undefined)?.C ?? [],
+  );
   if (countries.length !== 1 || !/^[A-Z]{2}$/i.test(countries[0])) {
     return { ok: false, status: 400, message: 'Client Certificate must contain country property' };
   }
-  return { ok: true, thumbprint: createHash('sha256').update(peer.raw).digest('hex'), country: countries[0].toUpperCase() };
+  return {
+    ok: true,
+    thumbprint: createHash('sha256').update(peer.raw).digest('hex'),
+    country: countries[0].toUpperCase(),
+  };
 }
 
 /**

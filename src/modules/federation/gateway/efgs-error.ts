@@ -40,16 +40,21 @@ export class EfgsExceptionFilter implements ExceptionFilter {
   }
 
   private toBody(exception: unknown): { status: number; body: Record<string, unknown> } {
-    if (exception instanceof EfgsHttpError) return { status: exception.status, body: exception.body ?? { message: exception.message } };
+    if (exception instanceof EfgsHttpError)
+      return { status: exception.status, body: exception.body ?? { message: exception.message } };
     if (exception instanceof HttpException) {
       const response = exception.getResponse();
       const raw = typeof response === 'string' ? response : (response as { message?: unknown }).message;
-      const message = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
+      const message =
+        typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.map(String).join('; ') : exception.message;
       return { status: exception.getStatus(), body: { message } };
     }
     const bodyError = exception as { type?: string; status?: number } | undefined;
     if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
-      return { status: bodyError.status, body: { message: BODY_PARSER_MESSAGES[bodyError.type ?? ''] ?? 'Bad request' } };
+      return {
+        status: bodyError.status,
+        body: { message: BODY_PARSER_MESSAGES[bodyError.type ?? ''] ?? 'Bad request' },
+      };
     }
     this.logger.error({ err: exception }, 'unhandled error on an EFGS route');
     return { status: 500, body: { message: 'Internal Server Error' } };

@@ -1,18 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull } from 'typeorm';
+import { isUniqueViolation } from '../../../database/errors';
 import { MAX_DOWNLOAD_BATCH_KEYS, nextGatewayBatchTag } from '../../../protocol/efgs';
 import { GatewayBatch } from '../entities/gateway-batch.entity';
 import { GatewayUpload } from '../entities/gateway-upload.entity';
 import { CallbackService } from './callback.service';
-import { isUniqueViolation } from '../../../database/errors';
 
 const MAX_CONFLICTS = 20;
 const LIST_CHANGED = 'the batch list changed during batching';
 
 function isRaceLost(error: unknown): boolean {
   const message = String((error as Error)?.message);
-  return message === LIST_CHANGED || isUniqueViolation(error) || /could not serialize|deadlock|database is locked/i.test(message);
+  return (
+    message === LIST_CHANGED ||
+    isUniqueViolation(error) ||
+    /could not serialize|deadlock|database is locked/i.test(message)
+  );
 }
 
 /** Uploads considered per batch: a batch of ≤ 5,000 keys never needs more than 5,000 uploads. */
@@ -52,7 +56,10 @@ export class GatewayBatchingService {
     }
     if (tags.length) {
       await this.callbacks.announce(tags, now);
-      this.logger.log({ batches: tags.length, first: tags[0], last: tags.at(-1) }, 'download batches created');
+      this.logger.log(
+        { batches: tags.length, first: tags[0], last: tags.at(-1) },
+        'download batches created',
+      );
     }
     return tags;
   }

@@ -59,24 +59,37 @@ export class GatewayDownloadService {
    * next tag or "null". Accept is judged last, when the body is written, as in EFGS (so 404/410 win over 415).
    * @throws EfgsHttpError 400, 404, 410 or 415 with EFGS's messages.
    */
-  async download(client: EfgsClient, date: string, batchTag: string | undefined, accept: string | undefined, now: Date): Promise<DownloadedBatch> {
+  async download(
+    client: EfgsClient,
+    date: string,
+    batchTag: string | undefined,
+    accept: string | undefined,
+    now: Date,
+  ): Promise<DownloadedBatch> {
     const day = this.checkDate(date, now);
     const batches = this.dataSource.getRepository(GatewayBatch);
     let batch: GatewayBatch | null;
     if (batchTag === undefined || batchTag === '') {
-      batch = await batches.findOne({ where: { createdAt: MoreThanOrEqual(day) }, order: { createdAt: 'ASC', id: 'ASC' } });
+      batch = await batches.findOne({
+        where: { createdAt: MoreThanOrEqual(day) },
+        order: { createdAt: 'ASC', id: 'ASC' },
+      });
       if (!batch) throw new EfgsHttpError(404, 'Could not find any batches for given date');
     } else {
       batch = await batches.findOneBy({ tag: batchTag });
       if (!batch) throw new EfgsHttpError(404, 'Could not find batch with given BatchTag');
-      if (batch.createdAt < day) throw new EfgsHttpError(400, 'Given date does not match the requested batch');
+      if (batch.createdAt < day)
+        throw new EfgsHttpError(400, 'Given date does not match the requested batch');
     }
     const uploads = await this.dataSource.getRepository(GatewayUpload).find({
       select: { id: true, country: true, keys: true, keyCount: true },
       where: { batchId: batch.id },
       order: { id: 'ASC' },
     });
-    const served = keysForDownloader(uploads.map((u) => ({ ...u, uploaderCountry: u.country })), client.country);
+    const served = keysForDownloader(
+      uploads.map((u) => ({ ...u, uploaderCountry: u.country })),
+      client.country,
+    );
     const negotiated = negotiateResponseAccept(accept);
     if (!negotiated.ok) throw new EfgsHttpError(negotiated.status, negotiated.message);
     let body: Uint8Array;
@@ -106,16 +119,28 @@ export class GatewayDownloadService {
   async audit(date: string, batchTag: string, now: Date): Promise<AuditEntry[]> {
     const day = this.checkDate(date, now);
     const batch = await this.dataSource.getRepository(GatewayBatch).findOneBy({ tag: batchTag });
-    if (!batch || formatUtcDay(batch.createdAt) !== formatUtcDay(day)) throw new EfgsHttpError(404, 'Batchtag not found');
+    if (!batch || formatUtcDay(batch.createdAt) !== formatUtcDay(day))
+      throw new EfgsHttpError(404, 'Batchtag not found');
     const uploads = await this.dataSource.getRepository(GatewayUpload).find({
-      select: { id: true, country: true, createdAt: true, clientThumbprint: true, signingThumbprint: true, keyCount: true, batchSignature: true },
+      select: {
+        id: true,
+        country: true,
+        createdAt: true,
+        clientThumbprint: true,
+        signingThumbprint: true,
+        keyCount: true,
+        batchSignature: true,
+      },
       where: { batchId: batch.id },
       order: { id: 'ASC' },
     });
     if (uploads.length === 0) throw new EfgsHttpError(404, 'Batchtag not found');
     return Promise.all(
       uploads.map(async (u) => {
-        const [auth, signing] = await Promise.all([this.registry.evidence(u.clientThumbprint, 'AUTHENTICATION'), this.registry.evidence(u.signingThumbprint, 'SIGNING')]);
+        const [auth, signing] = await Promise.all([
+          this.registry.evidence(u.clientThumbprint, 'AUTHENTICATION'),
+          this.registry.evidence(u.signingThumbprint, 'SIGNING'),
+        ]);
         return {
           country: u.country,
           uploadedTime: u.createdAt.toISOString(),

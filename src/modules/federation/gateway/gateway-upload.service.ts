@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { isUniqueViolation } from '../../../database/errors';
 import {
   batchSigningRecords,
   decodeBatch,
-  encodeBatchProtobuf,
   EfgsFormatError,
+  encodeBatchProtobuf,
   MAX_UPLOAD_KEYS,
   negotiateRequestContentType,
   payloadHashOfRecord,
@@ -16,7 +17,6 @@ import { GatewayUpload } from '../entities/gateway-upload.entity';
 import { BatchSignatureVerifier } from './batch-signature.verifier';
 import type { EfgsClient } from './efgs-client.guard';
 import { EfgsHttpError } from './efgs-error';
-import { isUniqueViolation } from '../../../database/errors';
 
 export interface UploadRequest {
   contentType: string | undefined;
@@ -49,10 +49,16 @@ export class GatewayUploadService {
    * @throws EfgsHttpError with EFGS's status and message for every refusal; 207 carries the
    *   `{"201":[…],"409":[…],"500":[]}` index map and means nothing was kept.
    */
-  async upload(client: EfgsClient, request: UploadRequest, now: Date): Promise<{ batchTag: string; keys: number }> {
+  async upload(
+    client: EfgsClient,
+    request: UploadRequest,
+    now: Date,
+  ): Promise<{ batchTag: string; keys: number }> {
     const { batchTag, batchSignature } = request;
-    if (batchTag === undefined || batchTag === '') throw new EfgsHttpError(400, "Missing request header 'batchTag'");
-    if (batchSignature === undefined || batchSignature === '') throw new EfgsHttpError(400, "Missing request header 'batchSignature'");
+    if (batchTag === undefined || batchTag === '')
+      throw new EfgsHttpError(400, "Missing request header 'batchTag'");
+    if (batchSignature === undefined || batchSignature === '')
+      throw new EfgsHttpError(400, "Missing request header 'batchSignature'");
     if (!BATCH_TAG.test(batchTag)) throw new EfgsHttpError(400, 'Invalid batchTag');
 
     const negotiated = negotiateRequestContentType(request.contentType);
@@ -64,11 +70,13 @@ export class GatewayUploadService {
       if (error instanceof EfgsFormatError) throw new EfgsHttpError(400, error.message);
       throw error;
     }
-    if (keys.length === 0) throw new EfgsHttpError(400, 'Validation of diagnosis key failed: The batch contains no keys.');
+    if (keys.length === 0)
+      throw new EfgsHttpError(400, 'Validation of diagnosis key failed: The batch contains no keys.');
     const valid = validateUploadKeys(keys, now);
     if (!valid.ok) throw new EfgsHttpError(400, valid.message);
     if (keys.length > MAX_UPLOAD_KEYS) throw new EfgsHttpError(413, 'Too many diagnosis keys');
-    if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag })) throw new EfgsHttpError(409, 'BatchTag already exists.');
+    if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag }))
+      throw new EfgsHttpError(409, 'BatchTag already exists.');
 
     const { records, bytes } = batchSigningRecords(keys);
     const signer = await this.signatures.verify(batchSignature, keys, bytes, now);
@@ -79,7 +87,8 @@ export class GatewayUploadService {
 
     const hashes = records.map((record) => Buffer.from(payloadHashOfRecord(record), 'hex'));
     const repeated = repeatedIndices(hashes);
-    if (repeated.size > 0) throw partialInsert(hashes.length, new Set([...repeated, ...(await this.knownIndices(hashes))]));
+    if (repeated.size > 0)
+      throw partialInsert(hashes.length, new Set([...repeated, ...(await this.knownIndices(hashes))]));
 
     const upload = Object.assign(new GatewayUpload(), {
       batchTag,
@@ -114,10 +123,13 @@ export class GatewayUploadService {
       // As in EFGS, duplicates show as insert conflicts (§A5): the transaction is gone, so nothing of the
       // upload is kept, and the 207 map names the keys the gateway holds. Checking only on conflict keeps
       // 5,000 index probes off the normal path. A concurrent upload may also have taken the tag (409).
-      if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag })) throw new EfgsHttpError(409, 'BatchTag already exists.');
+      if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag }))
+        throw new EfgsHttpError(409, 'BatchTag already exists.');
       const known = await this.knownIndices(hashes);
       // No key is known any more (retention ran meanwhile): an insert failure, which the member retries.
-      throw known.size > 0 ? partialInsert(hashes.length, known) : partialInsert(hashes.length, new Set(), true);
+      throw known.size > 0
+        ? partialInsert(hashes.length, known)
+        : partialInsert(hashes.length, new Set(), true);
     }
     this.logger.log({ country: client.country, keys: keys.length, format: upload.format }, 'upload accepted');
     return { batchTag, keys: keys.length };
@@ -147,7 +159,9 @@ export class GatewayUploadService {
 
   /** A timestamp as TypeORM stores it: a Date for PostgreSQL, UTC `yyyy-MM-dd HH:mm:ss.SSS` text for SQLite. */
   private sqlTimestamp(date: Date): Date | string {
-    return this.dataSource.options.type === 'postgres' ? date : date.toISOString().replace('T', ' ').replace('Z', '');
+    return this.dataSource.options.type === 'postgres'
+      ? date
+      : date.toISOString().replace('T', ' ').replace('Z', '');
   }
 }
 
@@ -171,5 +185,11 @@ function partialInsert(count: number, conflicts: ReadonlySet<number>, failed = f
   const others: number[] = [];
   for (let i = 0; i < count; i++) if (!conflicts.has(i)) others.push(i);
   const sortedConflicts = [...conflicts].sort((a, b) => a - b);
-  return new EfgsHttpError(207, 'Some keys were not inserted', failed ? { '201': [], '409': sortedConflicts, '500': others } : { '201': others, '409': sortedConflicts, '500': [] });
+  return new EfgsHttpError(
+    207,
+    'Some keys were not inserted',
+    failed
+      ? { '201': [], '409': sortedConflicts, '500': others }
+      : { '201': others, '409': sortedConflicts, '500': [] },
+  );
 }

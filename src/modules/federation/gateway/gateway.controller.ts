@@ -1,9 +1,30 @@
-import { Controller, Delete, Get, Headers, HttpCode, Inject, Options, Param, Post, Put, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Options,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { raw, type RequestHandler, type Response } from 'express';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { Clock } from '../../../infrastructure/clock';
-import { EFGS_OPTIONS_ACCEPT, EFGS_PROTOBUF_MESSAGE, EFGS_PROTOBUF_SCHEMA, efgsContentType } from '../../../protocol/efgs';
+import {
+  EFGS_OPTIONS_ACCEPT,
+  EFGS_PROTOBUF_MESSAGE,
+  EFGS_PROTOBUF_SCHEMA,
+  efgsContentType,
+} from '../../../protocol/efgs';
 import { Public, SkipCsrf } from '../../accounts/auth/auth.decorators';
 import { CallbackService } from './callback.service';
 import { EfgsClientGuard, type EfgsClient, type EfgsRequest } from './efgs-client.guard';
@@ -33,8 +54,14 @@ export function efgsUploadBodyParser(): RequestHandler {
   return (req, res, next) => {
     parse(req, res, (error?: unknown) => {
       if (!error) return next();
-      const known = BODY_ERRORS[(error as { type?: string }).type ?? ''] ?? { status: 400, message: 'Could not read the request body' };
-      res.status(known.status).type('application/json').send(JSON.stringify({ message: known.message }));
+      const known = BODY_ERRORS[(error as { type?: string }).type ?? ''] ?? {
+        status: 400,
+        message: 'Could not read the request body',
+      };
+      res
+        .status(known.status)
+        .type('application/json')
+        .send(JSON.stringify({ message: known.message }));
     });
   };
 }
@@ -81,7 +108,11 @@ export class GatewayController {
     @Res() res: Response,
   ): Promise<void> {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const result = await this.uploads.upload(client(req), { contentType, batchTag, batchSignature, body }, this.clock.now());
+    const result = await this.uploads.upload(
+      client(req),
+      { contentType, batchTag, batchSignature, body },
+      this.clock.now(),
+    );
     res.status(201).setHeader('batchTag', result.batchTag);
     res.end();
   }
@@ -121,8 +152,15 @@ export class GatewayController {
   @Put('callback/:id')
   @HttpCode(200)
   @UseGuards(EfgsClientGuard)
-  async putCallback(@Req() req: EfgsRequest, @Param('id') id: string, @Query('url') url: unknown): Promise<void> {
-    if (typeof url !== 'string' || !(await this.callbacks.put(client(req).country, id, url, this.clock.now()))) {
+  async putCallback(
+    @Req() req: EfgsRequest,
+    @Param('id') id: string,
+    @Query('url') url: unknown,
+  ): Promise<void> {
+    if (
+      typeof url !== 'string' ||
+      !(await this.callbacks.put(client(req).country, id, url, this.clock.now()))
+    ) {
       throw new EfgsHttpError(400, 'Callback URL is invalid');
     }
   }

@@ -60,7 +60,9 @@ export class GatewayRetentionProcessor implements JobHandler {
   async handle(): Promise<void> {
     if (!this.config.federation.gatewayEnabled) return;
     const now = this.clock.now();
-    const cutoff = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - this.config.federation.gateway.retentionDays * DAY_MS);
+    const cutoff = new Date(
+      Math.floor(now.getTime() / DAY_MS) * DAY_MS - this.config.federation.gateway.retentionDays * DAY_MS,
+    );
     const counts = await this.dataSource.transaction(async (em) => ({
       keys: (await em.delete(GatewayKeyHash, { createdAt: LessThan(cutoff) })).affected ?? 0,
       uploads: (await em.delete(GatewayUpload, { createdAt: LessThan(cutoff) })).affected ?? 0,

@@ -11,7 +11,10 @@ const CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384'
  * Loads a PEM certificate and its private key (PKCS#8, PKCS#1 or SEC1) as a CMS signer: RSA with
  * SHA-256, or ECDSA P-256/P-384 (efgs.md §A4.2).
  */
-export async function loadPemSigner(certificatePem: string | Buffer, keyPem: string | Buffer): Promise<CmsSigner> {
+export async function loadPemSigner(
+  certificatePem: string | Buffer,
+  keyPem: string | Buffer,
+): Promise<CmsSigner> {
   const certificate = new X509Certificate(certificatePem);
   const key = createPrivateKey(keyPem);
   const pkcs8 = key.export({ type: 'pkcs8', format: 'der' });
@@ -35,14 +38,20 @@ export class BatchSigner {
 
   /** Signs `keys` as EFGS expects in the `batchSignature` header: base64 of a DER SignedData without eContent. */
   async sign(keys: readonly DiagnosisKey[], now: Date): Promise<string> {
-    const cms = await signCms({ content: batchSigningBytes(keys), signer: await this.load(), detached: true, signingTime: now });
+    const cms = await signCms({
+      content: batchSigningBytes(keys),
+      signer: await this.load(),
+      detached: true,
+      signingTime: now,
+    });
     return bytesToBase64(cms);
   }
 
   private load(): Promise<CmsSigner> {
     if (!this.signer) {
       const { signingCertFile, signingKeyFile } = this.config.federation.member;
-      if (!signingCertFile || !signingKeyFile) return Promise.reject(new Error('FEDERATION_SIGNING_CERT/KEY are not configured'));
+      if (!signingCertFile || !signingKeyFile)
+        return Promise.reject(new Error('FEDERATION_SIGNING_CERT/KEY are not configured'));
       this.signer = loadPemSigner(readFileSync(signingCertFile), readFileSync(signingKeyFile));
       void this.signer.catch(() => (this.signer = undefined));
     }

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
-import { CLIENT_DN_HEADER, CLIENT_SHA256_HEADER, efgsContentType, type EfgsFormat } from '../../../protocol/efgs';
+import {
+  CLIENT_DN_HEADER,
+  CLIENT_SHA256_HEADER,
+  efgsContentType,
+  type EfgsFormat,
+} from '../../../protocol/efgs';
 
 export interface GatewayResponse {
   status: number;
@@ -54,9 +59,19 @@ export class EfgsGatewayClient implements OnModuleDestroy {
   }
 
   /** `POST /diagnosiskeys/upload` with a stored body, its tag and its base64 signature (efgs.md §A1). */
-  upload(body: Buffer, format: EfgsFormat, batchTag: string, batchSignature: string): Promise<GatewayResponse> {
+  upload(
+    body: Buffer,
+    format: EfgsFormat,
+    batchTag: string,
+    batchSignature: string,
+  ): Promise<GatewayResponse> {
     return this.request('POST', '/diagnosiskeys/upload', {
-      headers: { 'Content-Type': efgsContentType(format), Accept: 'application/json', batchTag, batchSignature },
+      headers: {
+        'Content-Type': efgsContentType(format),
+        Accept: 'application/json',
+        batchTag,
+        batchSignature,
+      },
       body,
     });
   }
@@ -76,10 +91,18 @@ export class EfgsGatewayClient implements OnModuleDestroy {
 
   /** `PUT /diagnosiskeys/callback/{id}?url=…` (efgs.md §A8). */
   putCallback(callbackId: string, url: string): Promise<GatewayResponse> {
-    return this.request('PUT', `/diagnosiskeys/callback/${encodeURIComponent(callbackId)}?url=${encodeURIComponent(url)}`, {});
+    return this.request(
+      'PUT',
+      `/diagnosiskeys/callback/${encodeURIComponent(callbackId)}?url=${encodeURIComponent(url)}`,
+      {},
+    );
   }
 
-  private request(method: string, path: string, options: { headers?: Record<string, string>; body?: Buffer }): Promise<GatewayResponse> {
+  private request(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: Buffer },
+  ): Promise<GatewayResponse> {
     const { gatewayUrl } = this.config.federation.member;
     if (!gatewayUrl) return Promise.reject(new Error('FEDERATION_GATEWAY_URL is not configured'));
     const url = new URL(`${gatewayUrl}${path}`);
@@ -88,17 +111,23 @@ export class EfgsGatewayClient implements OnModuleDestroy {
     if (options.body) headers['Content-Length'] = String(options.body.length);
     return new Promise<GatewayResponse>((resolve, reject) => {
       const send = https ? httpsRequest : httpRequest;
-      const req = send(url, { method, headers, timeout: TIMEOUT_MS, ...(https ? { agent: this.tlsAgent() } : {}) }, (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'));
-          else chunks.push(chunk);
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', (error) => reject(new GatewayUnreachableError(error.message)));
-      });
+      const req = send(
+        url,
+        { method, headers, timeout: TIMEOUT_MS, ...(https ? { agent: this.tlsAgent() } : {}) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) req.destroy(new Error('response too large'));
+            else chunks.push(chunk);
+          });
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', (error) => reject(new GatewayUnreachableError(error.message)));
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', (error) => reject(new GatewayUnreachableError(error.message)));
       req.end(options.body);
@@ -110,7 +139,9 @@ export class EfgsGatewayClient implements OnModuleDestroy {
       const { clientCertFile, clientKeyFile, gatewayCaFile } = this.config.federation.member;
       this.agent = new Agent({
         keepAlive: true,
-        ...(clientCertFile && clientKeyFile ? { cert: readFileSync(clientCertFile), key: readFileSync(clientKeyFile) } : {}),
+        ...(clientCertFile && clientKeyFile
+          ? { cert: readFileSync(clientCertFile), key: readFileSync(clientKeyFile) }
+          : {}),
         ...(gatewayCaFile ? { ca: readFileSync(gatewayCaFile) } : {}),
       });
     }

@@ -32,12 +32,22 @@ describe(toEfgsKey.name, () => {
 
     expect(sut.transmissionRiskLevel).toBe(TRL_NOT_PROVIDED);
     expect(sut.daysSinceOnsetOfSymptoms).toBe(3997);
-    expect(decodeDsos(sut.daysSinceOnsetOfSymptoms)).toEqual({ kind: 'unknownStatus', daysSinceSubmission: -3 });
-    expect(sut).toMatchObject({ origin: 'NO', visitedCountries: ['FR', 'DE'], reportType: ReportType.CONFIRMED_TEST });
+    expect(decodeDsos(sut.daysSinceOnsetOfSymptoms)).toEqual({
+      kind: 'unknownStatus',
+      daysSinceSubmission: -3,
+    });
+    expect(sut).toMatchObject({
+      origin: 'NO',
+      visitedCountries: ['FR', 'DE'],
+      reportType: ReportType.CONFIRMED_TEST,
+    });
   });
 
   it('keeps a known DSOS and TRL as they are', () => {
-    expect(toEfgsKey(stored({ daysSinceOnsetOfSymptoms: -2, transmissionRiskLevel: 6 }))).toMatchObject({ daysSinceOnsetOfSymptoms: -2, transmissionRiskLevel: 6 });
+    expect(toEfgsKey(stored({ daysSinceOnsetOfSymptoms: -2, transmissionRiskLevel: 6 }))).toMatchObject({
+      daysSinceOnsetOfSymptoms: -2,
+      transmissionRiskLevel: 6,
+    });
   });
 });
 
@@ -59,12 +69,22 @@ describe(gaenDaysSinceOnset.name, () => {
 describe(toStoredKey.name, () => {
   it('stores a downloaded key for its export region, never to be forwarded, not before its validity plus embargo ended', () => {
     const now = new Date(today * 600_000);
-    const key = toEfgsKey(stored({ rollingStartIntervalNumber: today - DAY_INTERVALS, visitedCountries: ['FR', 'XX'] }));
+    const key = toEfgsKey(
+      stored({ rollingStartIntervalNumber: today - DAY_INTERVALS, visitedCountries: ['FR', 'XX'] }),
+    );
     const kept: KeptKey = { index: 0, key, trlUsable: false, dsos: decodeDsos(key.daysSinceOnsetOfSymptoms) };
 
     const sut = toStoredKey(kept, 'FR', now, 2 * 3_600_000);
 
-    expect(sut).toMatchObject({ region: 'FR', origin: 'NO', source: 'federation', consentToFederation: false, visitedCountries: ['FR'], transmissionRiskLevel: null, daysSinceOnsetOfSymptoms: null });
+    expect(sut).toMatchObject({
+      region: 'FR',
+      origin: 'NO',
+      source: 'federation',
+      consentToFederation: false,
+      visitedCountries: ['FR'],
+      transmissionRiskLevel: null,
+      daysSinceOnsetOfSymptoms: null,
+    });
     expect(sut.availableAt).toEqual(new Date(now.getTime() + 2 * 3_600_000));
   });
 });

@@ -1,5 +1,11 @@
 import { isCountryCode } from '../../../protocol/countries';
-import { encodeDsos, TRL_NOT_PROVIDED, type DiagnosisKey, type DsosMeaning, type KeptKey } from '../../../protocol/efgs';
+import {
+  encodeDsos,
+  TRL_NOT_PROVIDED,
+  type DiagnosisKey,
+  type DsosMeaning,
+  type KeptKey,
+} from '../../../protocol/efgs';
 import type { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
 
 const INTERVAL_MS = 600_000;
@@ -17,7 +23,10 @@ export function toEfgsKey(row: StoredKey): DiagnosisKey {
   if (dsos === null) {
     const keyDay = Math.floor((row.rollingStartIntervalNumber * INTERVAL_MS) / DAY_MS);
     const submissionDay = Math.floor(row.receivedAt.getTime() / DAY_MS);
-    dsos = encodeDsos({ kind: 'unknownStatus', daysSinceSubmission: Math.max(-14, Math.min(0, keyDay - submissionDay)) });
+    dsos = encodeDsos({
+      kind: 'unknownStatus',
+      daysSinceSubmission: Math.max(-14, Math.min(0, keyDay - submissionDay)),
+    });
   }
   return {
     keyData: new Uint8Array(row.keyData),
@@ -38,12 +47,22 @@ export function toEfgsKey(row: StoredKey): DiagnosisKey {
  */
 export function gaenDaysSinceOnset(meaning: DsosMeaning | undefined): number | null {
   if (meaning === undefined) return null;
-  const days = meaning.kind === 'exactOnset' ? meaning.daysSinceOnset : meaning.kind === 'onsetRange' ? meaning.daysSinceLastDayOfInterval : undefined;
+  const days =
+    meaning.kind === 'exactOnset'
+      ? meaning.daysSinceOnset
+      : meaning.kind === 'onsetRange'
+        ? meaning.daysSinceLastDayOfInterval
+        : undefined;
   return days !== undefined && Math.abs(days) <= GAEN_DSOS_MAX ? days : null;
 }
 
 /** A downloaded, screened key as a row of our key store, for the export region of its origin. */
-export function toStoredKey(kept: KeptKey, region: string, now: Date, embargoMs: number): Omit<StoredKey, 'id'> {
+export function toStoredKey(
+  kept: KeptKey,
+  region: string,
+  now: Date,
+  embargoMs: number,
+): Omit<StoredKey, 'id'> {
   const { key } = kept;
   const validUntil = (key.rollingStartIntervalNumber + key.rollingPeriod) * INTERVAL_MS;
   return {

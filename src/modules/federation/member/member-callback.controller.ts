@@ -4,8 +4,8 @@ import { IsString, Matches } from 'class-validator';
 import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { forbidden, notFound } from '../../../common/http/problem';
 import { safeEqual } from '../../../common/crypto/tokens';
+import { forbidden, notFound } from '../../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { CLIENT_SHA256_HEADER, parseClientThumbprintHeader } from '../../../protocol/efgs';
 import { Public, SkipCsrf } from '../../accounts/auth/auth.decorators';
@@ -43,17 +43,22 @@ export class MemberCallbackController {
 
   @Get(MEMBER_CALLBACK_PATH.slice(1))
   @HttpCode(200)
-  @ApiOperation({ summary: 'Gateway callback: a new batch exists (`?batchTag=…&date=yyyy-MM-dd`); queues its download' })
+  @ApiOperation({
+    summary: 'Gateway callback: a new batch exists (`?batchTag=…&date=yyyy-MM-dd`); queues its download',
+  })
   async callback(@Query() query: CallbackQuery, @Req() req: Request): Promise<{ queued: boolean }> {
     if (!this.config.federation.memberEnabled) throw notFound();
     const allowed = this.config.federation.member.callbackThumbprints;
     if (allowed.length > 0) {
       const thumbprint = callerThumbprint(req);
-      if (!thumbprint || !allowed.some((t) => safeEqual(t, thumbprint))) throw forbidden('Unknown callback caller.');
+      if (!thumbprint || !allowed.some((t) => safeEqual(t, thumbprint)))
+        throw forbidden('Unknown callback caller.');
     }
     const data: DownloadJobData = { date: query.date, batchTag: query.batchTag };
     // Deterministic id: a repeated announcement of the same batch is one download.
-    await this.jobs.add(JOBS.federationMemberDownload, data, { jobId: `federation-download:${query.date}:${query.batchTag}` });
+    await this.jobs.add(JOBS.federationMemberDownload, data, {
+      jobId: `federation-download:${query.date}:${query.batchTag}`,
+    });
     return { queued: true };
   }
 }

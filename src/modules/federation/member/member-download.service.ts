@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, Not } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
+import { isUniqueViolation } from '../../../database/errors';
 import { Clock } from '../../../infrastructure/clock';
 import {
   decodeBatch,
@@ -14,7 +15,6 @@ import { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-ke
 import { InboundBatch, type InboundStatus } from '../entities/inbound-batch.entity';
 import { EfgsGatewayClient, type GatewayResponse } from './efgs-gateway.client';
 import { toStoredKey } from './key-mapping';
-import { isUniqueViolation } from '../../../database/errors';
 
 const DAY_MS = 86_400_000;
 /** A day never has this many batches; the bound only stops a gateway that links in a circle. */
@@ -61,7 +61,9 @@ export class MemberDownloadService {
     await this.ensureCallbackSubscription();
     const reports: BatchReport[] = [];
     for (let back = this.config.federation.member.downloadDays; back >= 0; back--) {
-      reports.push(...(await this.walk(formatUtcDay(new Date(now.getTime() - back * DAY_MS)), undefined, now)));
+      reports.push(
+        ...(await this.walk(formatUtcDay(new Date(now.getTime() - back * DAY_MS)), undefined, now)),
+      );
     }
     return reports;
   }
@@ -72,10 +74,14 @@ export class MemberDownloadService {
     if (!callbackUrl) return;
     try {
       const list = await this.client.listCallbacks();
-      const current = list.status === 200 ? (JSON.parse(list.body.toString('utf8')) as { callbackId: string; url: string }[]) : [];
+      const current =
+        list.status === 200
+          ? (JSON.parse(list.body.toString('utf8')) as { callbackId: string; url: string }[])
+          : [];
       if (current.some((c) => c.callbackId === callbackId && c.url === callbackUrl)) return;
       const put = await this.client.putCallback(callbackId, callbackUrl);
-      if (put.status !== 200) this.logger.warn({ status: put.status }, 'gateway refused our callback subscription');
+      if (put.status !== 200)
+        this.logger.warn({ status: put.status }, 'gateway refused our callback subscription');
     } catch (error) {
       // Callbacks only speed things up; the scheduled walk still runs.
       this.logger.warn({ error: (error as Error).message }, 'could not check our callback subscription');
@@ -87,14 +93,19 @@ export class MemberDownloadService {
    * batch. Batches we processed and whose successor we know are hopped over without downloading them; the
    * last known one is fetched again only to learn whether a successor appeared. A 404 ends the walk.
    */
-  async walk(date: string, batchTag: string | undefined, now: Date = this.clock.now()): Promise<BatchReport[]> {
+  async walk(
+    date: string,
+    batchTag: string | undefined,
+    now: Date = this.clock.now(),
+  ): Promise<BatchReport[]> {
     const reports: BatchReport[] = [];
     let tag = batchTag;
     for (let i = 0; i < MAX_BATCHES_PER_WALK; i++) {
       if (tag !== undefined) tag = await this.skipKnown(tag);
       const response = await this.client.download(date, tag);
       if (response.status === 404) break;
-      if (response.status !== 200) throw new Error(`gateway answered ${response.status} to a download of ${date}`);
+      if (response.status !== 200)
+        throw new Error(`gateway answered ${response.status} to a download of ${date}`);
       const served = header(response, 'batchTag') ?? tag;
       if (!served) throw new Error('gateway answered without a batchTag header');
       const next = parseNextBatchTagHeader(header(response, 'nextBatchTag'));
@@ -110,14 +121,23 @@ export class MemberDownloadService {
     const repo = this.dataSource.getRepository(InboundBatch);
     let current = tag;
     for (let hops = 0; hops < MAX_BATCHES_PER_WALK; hops++) {
-      const record = await repo.findOne({ select: { nextBatchTag: true }, where: { batchTag: current, status: Not('ERROR') } });
+      const record = await repo.findOne({
+        select: { nextBatchTag: true },
+        where: { batchTag: current, status: Not('ERROR') },
+      });
       if (!record?.nextBatchTag) return current;
       current = record.nextBatchTag;
     }
     return current;
   }
 
-  private async process(batchTag: string, date: string, next: string | null, response: GatewayResponse, now: Date): Promise<BatchReport> {
+  private async process(
+    batchTag: string,
+    date: string,
+    next: string | null,
+    response: GatewayResponse,
+    now: Date,
+  ): Promise<BatchReport> {
     const repo = this.dataSource.getRepository(InboundBatch);
     const seen = await repo.findOneBy({ batchTag });
     if (seen && seen.status !== 'ERROR') {
@@ -128,20 +148,39 @@ export class MemberDownloadService {
     try {
       keys = decodeBatch(this.config.federation.member.format, response.body).keys;
     } catch (error) {
-      await this.save(seen, { batchTag, requestedDate: date, nextBatchTag: next, status: 'ERROR_WONT_RETRY', lastError: (error as Error).message.slice(0, 200) }, now);
+      await this.save(
+        seen,
+        {
+          batchTag,
+          requestedDate: date,
+          nextBatchTag: next,
+          status: 'ERROR_WONT_RETRY',
+          lastError: (error as Error).message.slice(0, 200),
+        },
+        now,
+      );
       return { batchTag, status: 'ERROR_WONT_RETRY', received: 0, stored: 0 };
     }
     const { kept, dropped } = screenDownloadedKeys(keys);
     const policy = this.config.federation.member.downloadPolicy;
-    const relevant = kept.filter((k) => k.key.origin !== this.country && (policy === 'all' || k.key.visitedCountries.includes(this.country)));
-    const rows = relevant.map((k) => toStoredKey(k, this.regionFor(k.key.origin), now, this.config.keyStore.embargoMs));
+    const relevant = kept.filter(
+      (k) =>
+        k.key.origin !== this.country && (policy === 'all' || k.key.visitedCountries.includes(this.country)),
+    );
+    const rows = relevant.map((k) =>
+      toStoredKey(k, this.regionFor(k.key.origin), now, this.config.keyStore.embargoMs),
+    );
     const status: InboundStatus = dropped.length > 0 ? 'PROCESSED_WITH_ERROR' : 'PROCESSED';
     try {
       const stored = await this.dataSource.transaction(async (em) => {
         const known = new Set<string>();
         for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
           const chunk = rows.slice(i, i + LOOKUP_CHUNK).map((r) => r.keyData);
-          for (const row of await em.find(StoredKey, { select: { keyData: true }, where: { keyData: In(chunk) } })) known.add(Buffer.from(row.keyData).toString('hex'));
+          for (const row of await em.find(StoredKey, {
+            select: { keyData: true },
+            where: { keyData: In(chunk) },
+          }))
+            known.add(Buffer.from(row.keyData).toString('hex'));
         }
         const fresh = rows.filter((r) => {
           const hex = r.keyData.toString('hex');
@@ -149,7 +188,8 @@ export class MemberDownloadService {
           known.add(hex);
           return true;
         });
-        for (let i = 0; i < fresh.length; i += INSERT_CHUNK) await em.insert(StoredKey, fresh.slice(i, i + INSERT_CHUNK));
+        for (let i = 0; i < fresh.length; i += INSERT_CHUNK)
+          await em.insert(StoredKey, fresh.slice(i, i + INSERT_CHUNK));
         const record = {
           batchTag,
           requestedDate: date,
@@ -166,22 +206,40 @@ export class MemberDownloadService {
         else await em.insert(InboundBatch, Object.assign(new InboundBatch(), { ...record, createdAt: now }));
         return fresh.length;
       });
-      this.logger.log({ batchTag, received: keys.length, stored, invalid: dropped.length }, 'gateway batch processed');
+      this.logger.log(
+        { batchTag, received: keys.length, stored, invalid: dropped.length },
+        'gateway batch processed',
+      );
       return { batchTag, status, received: keys.length, stored };
     } catch (error) {
       // Another instance recorded this batch meanwhile: it is done.
       if (isUniqueViolation(error) && (await repo.existsBy({ batchTag, status: Not('ERROR') }))) {
         return { batchTag, status: 'already-processed', received: keys.length, stored: 0 };
       }
-      await this.save(seen, { batchTag, requestedDate: date, nextBatchTag: next, status: 'ERROR', lastError: (error as Error).message.slice(0, 200) }, now);
+      await this.save(
+        seen,
+        {
+          batchTag,
+          requestedDate: date,
+          nextBatchTag: next,
+          status: 'ERROR',
+          lastError: (error as Error).message.slice(0, 200),
+        },
+        now,
+      );
       throw error;
     }
   }
 
-  private async save(seen: InboundBatch | null, fields: Pick<InboundBatch, 'batchTag' | 'requestedDate' | 'nextBatchTag' | 'status' | 'lastError'>, now: Date): Promise<void> {
+  private async save(
+    seen: InboundBatch | null,
+    fields: Pick<InboundBatch, 'batchTag' | 'requestedDate' | 'nextBatchTag' | 'status' | 'lastError'>,
+    now: Date,
+  ): Promise<void> {
     const repo = this.dataSource.getRepository(InboundBatch);
     if (seen) await repo.update({ id: seen.id }, { ...fields, processedAt: now });
-    else await repo.insert(Object.assign(new InboundBatch(), { ...fields, createdAt: now, processedAt: now }));
+    else
+      await repo.insert(Object.assign(new InboundBatch(), { ...fields, createdAt: now, processedAt: now }));
   }
 
   /** Export region for a downloaded key (FEDERATION_EXPORT_REGIONS), by default our home region. */

@@ -4,7 +4,12 @@ import { DataSource, In, LessThanOrEqual } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { dbTypes } from '../../../database/column-types';
 import { Clock } from '../../../infrastructure/clock';
-import { encodeBatchJson, encodeBatchProtobuf, memberBatchTag, rollingStartIntervalWindow } from '../../../protocol/efgs';
+import {
+  encodeBatchJson,
+  encodeBatchProtobuf,
+  memberBatchTag,
+  rollingStartIntervalWindow,
+} from '../../../protocol/efgs';
 import { AuditService } from '../../audit/audit.service';
 import { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
 import { OutboundBatch, type OutboundStatus } from '../entities/outbound-batch.entity';
@@ -36,10 +41,14 @@ export type UploadOutcome =
  * of this very batch can have used it; 207 releases every key the gateway did not already hold (nothing
  * of the upload was kept); 403, 408, 429 and 5xx are retried with the same bytes; any other 4xx is final.
  */
-export function classifyUploadResponse(response: Pick<GatewayResponse, 'status' | 'body'>, keyCount: number): UploadOutcome {
+export function classifyUploadResponse(
+  response: Pick<GatewayResponse, 'status' | 'body'>,
+  keyCount: number,
+): UploadOutcome {
   const { status } = response;
   if (status === 200 || status === 201) return { kind: 'delivered' };
-  if (status === 409) return { kind: 'delivered', note: 'batchTag known to the gateway: an earlier try arrived' };
+  if (status === 409)
+    return { kind: 'delivered', note: 'batchTag known to the gateway: an earlier try arrived' };
   if (status === 207) {
     let map: Record<string, unknown> = {};
     try {
@@ -47,13 +56,18 @@ export function classifyUploadResponse(response: Pick<GatewayResponse, 'status' 
     } catch {
       return { kind: 'retry', error: '207 without a readable index map' };
     }
-    const conflicts = new Set(Array.isArray(map['409']) ? (map['409'] as unknown[]).filter((i): i is number => Number.isInteger(i)) : []);
+    const conflicts = new Set(
+      Array.isArray(map['409'])
+        ? (map['409'] as unknown[]).filter((i): i is number => Number.isInteger(i))
+        : [],
+    );
     if (conflicts.size === 0) return { kind: 'retry', error: '207 without conflicts (insert failures only)' };
     const release: number[] = [];
     for (let i = 0; i < keyCount; i++) if (!conflicts.has(i)) release.push(i);
     return { kind: 'partial', release };
   }
-  if (status === 403 || status === 408 || status === 429 || status >= 500) return { kind: 'retry', error: `HTTP ${status}` };
+  if (status === 403 || status === 408 || status === 429 || status >= 500)
+    return { kind: 'retry', error: `HTTP ${status}` };
   return { kind: 'rejected', error: `HTTP ${status}: ${messageOf(response)}` };
 }
 
@@ -104,7 +118,8 @@ export class MemberUploadService {
    * @returns the tags of the new batches.
    */
   async assemble(now: Date): Promise<string[]> {
-    const { uploadMaxKeys, uploadMinKeys, uploadMaxWaitMs, uploadExpiryMs, format } = this.config.federation.member;
+    const { uploadMaxKeys, uploadMinKeys, uploadMaxWaitMs, uploadExpiryMs, format } =
+      this.config.federation.member;
     const maxEnd = Math.floor((now.getTime() - uploadExpiryMs) / INTERVAL_MS);
     const minStart = rollingStartIntervalWindow(now).min + DAY_INTERVALS;
     const tags: string[] = [];
@@ -114,13 +129,22 @@ export class MemberUploadService {
         .createQueryBuilder('k')
         .leftJoin(OutboundKey, 'o', 'o.diagnosis_key_id = k.id')
         .where('o.diagnosis_key_id IS NULL')
-        .andWhere(`k.source = 'app' AND k.consent_to_federation = ${dbTypes.true} AND k.origin = :country`, { country: this.country })
-        .andWhere('k.rolling_start_interval_number + k.rolling_period <= :maxEnd AND k.rolling_start_interval_number >= :minStart', { maxEnd, minStart })
+        .andWhere(`k.source = 'app' AND k.consent_to_federation = ${dbTypes.true} AND k.origin = :country`, {
+          country: this.country,
+        })
+        .andWhere(
+          'k.rolling_start_interval_number + k.rolling_period <= :maxEnd AND k.rolling_start_interval_number >= :minStart',
+          { maxEnd, minStart },
+        )
         .orderBy('k.id', 'ASC')
         .take(uploadMaxKeys)
         .getMany();
       if (rows.length === 0) break;
-      if (rows.length < uploadMinKeys && now.getTime() - Math.min(...rows.map((r) => r.receivedAt.getTime())) < uploadMaxWaitMs) break;
+      if (
+        rows.length < uploadMinKeys &&
+        now.getTime() - Math.min(...rows.map((r) => r.receivedAt.getTime())) < uploadMaxWaitMs
+      )
+        break;
       const keys = rows.map(toEfgsKey);
       const protobuf = Buffer.from(encodeBatchProtobuf({ keys }));
       const body = format === 'protobuf' ? protobuf : Buffer.from(encodeBatchJson({ keys }), 'utf8');
@@ -142,7 +166,8 @@ export class MemberUploadService {
         await em.insert(OutboundBatch, batch);
         const claims = rows.map((r, position) => ({ diagnosisKeyId: r.id, batchId: batch.id, position }));
         // The primary key on the key id is the claim: a racing run fails here and rolls back entirely.
-        for (let i = 0; i < claims.length; i += INSERT_CHUNK) await em.insert(OutboundKey, claims.slice(i, i + INSERT_CHUNK));
+        for (let i = 0; i < claims.length; i += INSERT_CHUNK)
+          await em.insert(OutboundKey, claims.slice(i, i + INSERT_CHUNK));
       });
       tags.push(batch.batchTag);
       if (rows.length < uploadMaxKeys) break;
@@ -178,43 +203,107 @@ export class MemberUploadService {
   async retry(batchId: string, now: Date): Promise<boolean> {
     const updated = await this.dataSource
       .getRepository(OutboundBatch)
-      .update({ id: batchId, status: In(['failed', 'rejected']) }, { status: 'pending', attempts: 0, nextAttemptAt: now, finishedAt: null });
+      .update(
+        { id: batchId, status: In(['failed', 'rejected']) },
+        { status: 'pending', attempts: 0, nextAttemptAt: now, finishedAt: null },
+      );
     return (updated.affected ?? 0) > 0;
   }
 
-  private async record(batch: OutboundBatch, outcome: UploadOutcome, httpStatus: number | null, now: Date): Promise<OutboundStatus> {
+  private async record(
+    batch: OutboundBatch,
+    outcome: UploadOutcome,
+    httpStatus: number | null,
+    now: Date,
+  ): Promise<OutboundStatus> {
     const attempts = batch.attempts + 1;
     const base = { attempts, lastStatus: httpStatus };
     const log = { batchTag: batch.batchTag, keys: batch.keyCount, httpStatus, attempts };
     switch (outcome.kind) {
       case 'delivered':
-        await this.dataSource.getRepository(OutboundBatch).update({ id: batch.id }, { ...base, status: 'sent', lastError: outcome.note ?? null, finishedAt: now });
+        await this.dataSource
+          .getRepository(OutboundBatch)
+          .update(
+            { id: batch.id },
+            { ...base, status: 'sent', lastError: outcome.note ?? null, finishedAt: now },
+          );
         this.logger.log(log, 'upload batch delivered');
         return 'sent';
       case 'partial':
         await this.dataSource.transaction(async (em) => {
           for (let i = 0; i < outcome.release.length; i += INSERT_CHUNK) {
-            await em.delete(OutboundKey, { batchId: batch.id, position: In(outcome.release.slice(i, i + INSERT_CHUNK)) });
+            await em.delete(OutboundKey, {
+              batchId: batch.id,
+              position: In(outcome.release.slice(i, i + INSERT_CHUNK)),
+            });
           }
-          await em.update(OutboundBatch, { id: batch.id }, { ...base, status: 'partial', lastError: `207: ${outcome.release.length} keys released for a later batch`, finishedAt: now });
+          await em.update(
+            OutboundBatch,
+            { id: batch.id },
+            {
+              ...base,
+              status: 'partial',
+              lastError: `207: ${outcome.release.length} keys released for a later batch`,
+              finishedAt: now,
+            },
+          );
         });
-        this.logger.warn({ ...log, released: outcome.release.length }, 'upload batch partly known to the gateway; the rest goes again');
+        this.logger.warn(
+          { ...log, released: outcome.release.length },
+          'upload batch partly known to the gateway; the rest goes again',
+        );
         return 'partial';
       case 'retry': {
         const gaveUp = attempts >= this.config.federation.member.uploadMaxAttempts;
-        const backoff = Math.min(this.config.federation.member.uploadIntervalMs * 2 ** (attempts - 1), MAX_BACKOFF_MS);
+        const backoff = Math.min(
+          this.config.federation.member.uploadIntervalMs * 2 ** (attempts - 1),
+          MAX_BACKOFF_MS,
+        );
         await this.dataSource.getRepository(OutboundBatch).update(
           { id: batch.id },
-          { ...base, status: gaveUp ? 'failed' : 'pending', lastError: outcome.error.slice(0, 200), nextAttemptAt: new Date(now.getTime() + backoff), finishedAt: gaveUp ? now : null },
+          {
+            ...base,
+            status: gaveUp ? 'failed' : 'pending',
+            lastError: outcome.error.slice(0, 200),
+            nextAttemptAt: new Date(now.getTime() + backoff),
+            finishedAt: gaveUp ? now : null,
+          },
         );
         this.logger.warn({ ...log, error: outcome.error, gaveUp }, 'upload batch not accepted yet');
-        if (gaveUp) await this.audit.record({ kind: 'system' }, { action: 'federation.upload.failed', outcome: 'failure', objectType: 'federation-batch', objectId: batch.id, details: { httpStatus, attempts } });
+        if (gaveUp)
+          await this.audit.record(
+            { kind: 'system' },
+            {
+              action: 'federation.upload.failed',
+              outcome: 'failure',
+              objectType: 'federation-batch',
+              objectId: batch.id,
+              details: { httpStatus, attempts },
+            },
+          );
         return gaveUp ? 'failed' : 'pending';
       }
       case 'rejected':
-        await this.dataSource.getRepository(OutboundBatch).update({ id: batch.id }, { ...base, status: 'rejected', lastError: outcome.error.slice(0, 200), finishedAt: now });
-        this.logger.error({ ...log, error: outcome.error }, 'upload batch rejected by the gateway; not retried');
-        await this.audit.record({ kind: 'system' }, { action: 'federation.upload.rejected', outcome: 'failure', objectType: 'federation-batch', objectId: batch.id, details: { httpStatus, keys: batch.keyCount } });
+        await this.dataSource
+          .getRepository(OutboundBatch)
+          .update(
+            { id: batch.id },
+            { ...base, status: 'rejected', lastError: outcome.error.slice(0, 200), finishedAt: now },
+          );
+        this.logger.error(
+          { ...log, error: outcome.error },
+          'upload batch rejected by the gateway; not retried',
+        );
+        await this.audit.record(
+          { kind: 'system' },
+          {
+            action: 'federation.upload.rejected',
+            outcome: 'failure',
+            objectType: 'federation-batch',
+            objectId: batch.id,
+            details: { httpStatus, keys: batch.keyCount },
+          },
+        );
         return 'rejected';
     }
   }

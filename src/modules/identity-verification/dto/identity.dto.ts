@@ -7,12 +7,18 @@ const BASE64URL_43 = /^[A-Za-z0-9_-]{43}$/;
 
 /** Query of `GET /api/v1/identity/authorize`, opened by the app in the system browser (OAuth 2.0 style, RFC 8252). */
 export class AuthorizeQueryDto {
-  @ApiProperty({ description: 'Registered app redirect URI (IDENTITY_APP_REDIRECT_URIS)', example: 'nl.veilig.app:/identity-callback' })
+  @ApiProperty({
+    description: 'Registered app redirect URI (IDENTITY_APP_REDIRECT_URIS)',
+    example: 'nl.veilig.app:/identity-callback',
+  })
   @IsString()
   @MaxLength(512)
   redirect_uri!: string;
 
-  @ApiProperty({ description: 'S256 challenge of the app\'s PKCE verifier (RFC 7636)', example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' })
+  @ApiProperty({
+    description: "S256 challenge of the app's PKCE verifier (RFC 7636)",
+    example: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+  })
   @Matches(BASE64URL_43, { message: 'code_challenge must be 43 base64url characters' })
   code_challenge!: string;
 
@@ -31,7 +37,7 @@ export class ResultRequestDto {
   @Matches(BASE64URL_43, { message: 'code must be 43 base64url characters' })
   code!: string;
 
-  @ApiProperty({ description: 'The app\'s PKCE code verifier (RFC 7636 §4.1)' })
+  @ApiProperty({ description: "The app's PKCE code verifier (RFC 7636 §4.1)" })
   @Matches(/^[A-Za-z0-9._~-]{43,128}$/, { message: 'codeVerifier must be 43..128 unreserved characters' })
   codeVerifier!: string;
 }

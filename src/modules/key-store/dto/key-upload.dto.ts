@@ -15,12 +15,18 @@ import {
 import type { KeyUploadRequest, UploadedKey } from '../../../protocol/key-upload';
 
 export class UploadedKeyDto implements UploadedKey {
-  @ApiProperty({ description: 'Base64 of the 16-byte Temporary Exposure Key', example: 'dcc0xt0aeC3nqWXaXrkxJQ==' })
+  @ApiProperty({
+    description: 'Base64 of the 16-byte Temporary Exposure Key',
+    example: 'dcc0xt0aeC3nqWXaXrkxJQ==',
+  })
   @IsString()
   @MaxLength(32)
   key!: string;
 
-  @ApiProperty({ description: 'ENIntervalNumber of the key start: a UTC midnight (multiple of 144)', example: 2642976 })
+  @ApiProperty({
+    description: 'ENIntervalNumber of the key start: a UTC midnight (multiple of 144)',
+    example: 2642976,
+  })
   @IsInt()
   rollingStartIntervalNumber!: number;
 
@@ -33,7 +39,11 @@ export class UploadedKeyDto implements UploadedKey {
   @IsInt()
   transmissionRiskLevel?: number;
 
-  @ApiPropertyOptional({ minimum: -14, maximum: 14, description: 'Derived from the verified onset or sample date when absent' })
+  @ApiPropertyOptional({
+    minimum: -14,
+    maximum: 14,
+    description: 'Derived from the verified onset or sample date when absent',
+  })
   @IsOptional()
   @IsInt()
   daysSinceOnsetOfSymptoms?: number;
@@ -48,7 +58,10 @@ export class KeyUploadDto implements KeyUploadRequest {
   @Type(() => UploadedKeyDto)
   keys!: UploadedKeyDto[];
 
-  @ApiPropertyOptional({ example: 'NL', description: 'ISO 3166-1 alpha-2 country of origin; default the home region' })
+  @ApiPropertyOptional({
+    example: 'NL',
+    description: 'ISO 3166-1 alpha-2 country of origin; default the home region',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2)
@@ -73,7 +86,9 @@ export class KeyUploadDto implements KeyUploadRequest {
   @MaxLength(32_768)
   padding?: string;
 
-  @ApiPropertyOptional({ description: 'Proof from a verification flow that does not use a bearer token (e.g. a signed approval)' })
+  @ApiPropertyOptional({
+    description: 'Proof from a verification flow that does not use a bearer token (e.g. a signed approval)',
+  })
   @IsOptional()
   @IsObject()
   verification?: Record<string, unknown>;

@@ -25,16 +25,28 @@ export class PurposeDto {
   @Length(1, 100)
   label!: string;
 
-  @ApiProperty({ example: ['pbdf.gemeente.personalData.bsn', 'pbdf.gemeente.personalData.firstnames', 'pbdf.gemeente.personalData.surname'] })
+  @ApiProperty({
+    example: [
+      'pbdf.gemeente.personalData.bsn',
+      'pbdf.gemeente.personalData.firstnames',
+      'pbdf.gemeente.personalData.surname',
+    ],
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
-  @Matches(ATTRIBUTE_ID, { each: true, message: 'attributes: IRMA attribute ids like pbdf.gemeente.personalData.bsn' })
+  @Matches(ATTRIBUTE_ID, {
+    each: true,
+    message: 'attributes: IRMA attribute ids like pbdf.gemeente.personalData.bsn',
+  })
   attributes!: string[];
 }
 
 export class AgentDialDto {
-  @ApiProperty({ enum: ['client', 'sip'], description: '`client`: Twilio Client identity `agent-<userId>`; `sip`: the template with {agent}.' })
+  @ApiProperty({
+    enum: ['client', 'sip'],
+    description: '`client`: Twilio Client identity `agent-<userId>`; `sip`: the template with {agent}.',
+  })
   @IsIn(['client', 'sip'])
   kind!: 'client' | 'sip';
 
@@ -58,7 +70,10 @@ export class MunicipalitySettingsDto {
   @Type(() => PurposeDto)
   purposes!: PurposeDto[];
 
-  @ApiPropertyOptional({ example: 'https://zaak.example.nl/persoon?bsn={bsn}', description: 'Agent link; {name} = the attribute id’s last part.' })
+  @ApiPropertyOptional({
+    example: 'https://zaak.example.nl/persoon?bsn={bsn}',
+    description: 'Agent link; {name} = the attribute id’s last part.',
+  })
   @IsOptional()
   @Matches(/^https:\/\/[^\s]+$/, { message: 'linkTemplate: an https:// URL' })
   @Length(1, 1000)
@@ -71,7 +86,10 @@ export class MunicipalitySettingsDto {
   @ApiProperty({ example: ['https://www.nijmegen.nl'] })
   @IsArray()
   @ArrayMaxSize(50)
-  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, { each: true, message: 'allowedOrigins: scheme://host[:port], no path' })
+  @Matches(/^https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?$/, {
+    each: true,
+    message: 'allowedOrigins: scheme://host[:port], no path',
+  })
   allowedOrigins!: string[];
 
   @ApiProperty({ type: AgentDialDto })
@@ -79,7 +97,9 @@ export class MunicipalitySettingsDto {
   @Type(() => AgentDialDto)
   agentDial!: AgentDialDto;
 
-  @ApiPropertyOptional({ description: "The municipality's own Twilio account; omit for the platform default." })
+  @ApiPropertyOptional({
+    description: "The municipality's own Twilio account; omit for the platform default.",
+  })
   @IsOptional()
   @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'twilioAccountSid: AC followed by 32 hex digits' })
   twilioAccountSid?: string | null;

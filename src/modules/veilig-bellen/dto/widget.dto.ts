@@ -23,7 +23,9 @@ export class DtmfLookupDto {
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'callRef: 1-64 letters, digits, _.:-' })
   callRef!: string;
 
-  @ApiProperty({ description: 'The calling number or another stable caller id, for rate limiting (not stored).' })
+  @ApiProperty({
+    description: 'The calling number or another stable caller id, for rate limiting (not stored).',
+  })
   @Matches(/^[A-Za-z0-9+_.:-]{1,64}$/, { message: 'caller: 1-64 characters' })
   caller!: string;
 }

@@ -49,7 +49,12 @@ export class CallSession {
   dtmfHmac!: string | null;
 
   /** The IRMA server's requestor session token (never sent to the browser). */
-  @Column({ type: dbTypes.binary, name: 'irma_session', nullable: true, transformer: encryptedJson('vb_call_session.irma_session') })
+  @Column({
+    type: dbTypes.binary,
+    name: 'irma_session',
+    nullable: true,
+    transformer: encryptedJson('vb_call_session.irma_session'),
+  })
   irmaSession!: string | null;
 
   /** Disclosed attribute id → value; only after DONE + VALID. */

@@ -1,4 +1,12 @@
-import { Column, Entity, JoinColumn, OneToOne, PrimaryColumn, UpdateDateColumn, type Relation } from 'typeorm';
+import {
+  Column,
+  Entity,
+  JoinColumn,
+  OneToOne,
+  PrimaryColumn,
+  UpdateDateColumn,
+  type Relation,
+} from 'typeorm';
 import { encryptedJson } from '../../../common/crypto/envelope';
 import { dbTypes } from '../../../database/column-types';
 import type { OpeningHours } from '../../../protocol/telephony/opening-hours';
@@ -49,7 +57,12 @@ export class MunicipalitySettings {
   @Column({ type: 'varchar', length: 64, name: 'twilio_account_sid', nullable: true })
   twilioAccountSid!: string | null;
 
-  @Column({ type: dbTypes.binary, name: 'twilio_auth_token', nullable: true, transformer: encryptedJson('vb_municipality.twilio_auth_token') })
+  @Column({
+    type: dbTypes.binary,
+    name: 'twilio_auth_token',
+    nullable: true,
+    transformer: encryptedJson('vb_municipality.twilio_auth_token'),
+  })
   twilioAuthToken!: string | null;
 
   @Column({ type: 'simple-json', name: 'agent_dial' })

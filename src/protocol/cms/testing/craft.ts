@@ -13,11 +13,18 @@ import { OID } from '../oids';
  * Parses a CMS, lets `mutate` change the pkijs SignedData, and re-encodes it (DER).
  * Spec: RFC 5652 §5.
  */
-export function mutateSignedData(cms: Uint8Array, mutate: (signedData: pkijs.SignedData) => void): Uint8Array {
+export function mutateSignedData(
+  cms: Uint8Array,
+  mutate: (signedData: pkijs.SignedData) => void,
+): Uint8Array {
   const contentInfo = pkijs.ContentInfo.fromBER(bufferSource(cms));
   const signedData = new pkijs.SignedData({ schema: contentInfo.content });
   mutate(signedData);
-  return new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema().toBER(false));
+  return new Uint8Array(
+    new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) })
+      .toSchema()
+      .toBER(false),
+  );
 }
 
 /** Options of `signWithPkijsDefaults`. */
@@ -41,26 +48,51 @@ export async function signWithPkijsDefaults(options: PkijsSignOptions): Promise<
   const crypto = cmsCrypto();
   const cert = parseCertificate(options.certificate);
   const hash = options.hash ?? 'SHA-1';
-  const digest = hash === 'SHA-256' ? await sha256(options.content) : new Uint8Array(await crypto.digest('SHA-1', bufferSource(options.content)));
+  const digest =
+    hash === 'SHA-256'
+      ? await sha256(options.content)
+      : new Uint8Array(await crypto.digest('SHA-1', bufferSource(options.content)));
   const attributes = [
-    new pkijs.Attribute({ type: OID.contentTypeAttr, values: [new asn1js.ObjectIdentifier({ value: OID.data })] }),
-    ...(options.signingTime ? [new pkijs.Attribute({ type: OID.signingTimeAttr, values: [new asn1js.UTCTime({ valueDate: options.signingTime })] })] : []),
-    new pkijs.Attribute({ type: OID.messageDigestAttr, values: [new asn1js.OctetString({ valueHex: digest })] }),
+    new pkijs.Attribute({
+      type: OID.contentTypeAttr,
+      values: [new asn1js.ObjectIdentifier({ value: OID.data })],
+    }),
+    ...(options.signingTime
+      ? [
+          new pkijs.Attribute({
+            type: OID.signingTimeAttr,
+            values: [new asn1js.UTCTime({ valueDate: options.signingTime })],
+          }),
+        ]
+      : []),
+    new pkijs.Attribute({
+      type: OID.messageDigestAttr,
+      values: [new asn1js.OctetString({ valueHex: digest })],
+    }),
   ];
   const signedData = new pkijs.SignedData({
     version: 1,
-    encapContentInfo: new pkijs.EncapsulatedContentInfo({ eContentType: OID.data, eContent: new asn1js.OctetString({ valueHex: bufferSource(options.content) }) }),
+    encapContentInfo: new pkijs.EncapsulatedContentInfo({
+      eContentType: OID.data,
+      eContent: new asn1js.OctetString({ valueHex: bufferSource(options.content) }),
+    }),
     signerInfos: [
       new pkijs.SignerInfo({
         version: 1,
         sid: new pkijs.IssuerAndSerialNumber({ issuer: cert.issuer, serialNumber: cert.serialNumber }),
-        ...(options.signedAttributes === false ? {} : { signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }) }),
+        ...(options.signedAttributes === false
+          ? {}
+          : { signedAttrs: new pkijs.SignedAndUnsignedAttributes({ type: 0, attributes }) }),
       }),
     ],
     certificates: [cert],
   });
   await signedData.sign(options.privateKey, 0, hash, undefined, crypto);
-  return new Uint8Array(new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) }).toSchema().toBER(false));
+  return new Uint8Array(
+    new pkijs.ContentInfo({ contentType: OID.signedData, content: signedData.toSchema(true) })
+      .toSchema()
+      .toBER(false),
+  );
 }
 
 /**

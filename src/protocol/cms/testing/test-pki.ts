@@ -42,7 +42,12 @@ const YEAR = 365 * DAY;
 export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   const params =
     algorithm === 'RSA'
-      ? { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }
+      ? {
+          name: 'RSASSA-PKCS1-v1_5',
+          modulusLength: 2048,
+          publicExponent: new Uint8Array([1, 0, 1]),
+          hash: 'SHA-256',
+        }
       : { name: 'ECDSA', namedCurve: 'P-256' };
   return cmsCrypto().generateKey(params, true, ['sign', 'verify']);
 }
@@ -91,21 +96,61 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
   cert.notBefore = timeOf(spec.notBefore);
   cert.notAfter = timeOf(spec.notAfter);
   await cert.subjectPublicKeyInfo.importKey(spec.keys.publicKey, crypto);
-  const ski = new Uint8Array(await crypto.digest('SHA-1', bufferSource(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)));
+  const ski = new Uint8Array(
+    await crypto.digest(
+      'SHA-1',
+      bufferSource(cert.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView),
+    ),
+  );
   const aki = spec.issuer ? spec.issuer.subjectKeyIdentifier : ski;
 
   const extensions: pkijs.Extension[] = [
-    extension(OID.basicConstraints, true, new asn1js.Sequence({ value: spec.ca ? [new asn1js.Boolean({ value: true }), ...(spec.ca.pathLength !== undefined ? [new asn1js.Integer({ value: spec.ca.pathLength })] : [])] : [] })),
+    extension(
+      OID.basicConstraints,
+      true,
+      new asn1js.Sequence({
+        value: spec.ca
+          ? [
+              new asn1js.Boolean({ value: true }),
+              ...(spec.ca.pathLength !== undefined
+                ? [new asn1js.Integer({ value: spec.ca.pathLength })]
+                : []),
+            ]
+          : [],
+      }),
+    ),
     extension(OID.keyUsage, true, keyUsageBits(spec.keyUsage)),
     extension(OID.subjectKeyIdentifier, false, new asn1js.OctetString({ valueHex: ski })),
-    extension(OID.authorityKeyIdentifier, false, new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: aki })] })),
+    extension(
+      OID.authorityKeyIdentifier,
+      false,
+      new asn1js.Sequence({
+        value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: aki })],
+      }),
+    ),
   ];
   if (spec.extendedKeyUsage?.length) {
-    extensions.push(extension(OID.extKeyUsage, false, new asn1js.Sequence({ value: spec.extendedKeyUsage.map((o) => new asn1js.ObjectIdentifier({ value: o })) })));
+    extensions.push(
+      extension(
+        OID.extKeyUsage,
+        false,
+        new asn1js.Sequence({
+          value: spec.extendedKeyUsage.map((o) => new asn1js.ObjectIdentifier({ value: o })),
+        }),
+      ),
+    );
   }
   if (spec.policies?.length) {
     extensions.push(
-      extension(OID.certificatePolicies, false, new asn1js.Sequence({ value: spec.policies.map((p) => new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: p })] })) })),
+      extension(
+        OID.certificatePolicies,
+        false,
+        new asn1js.Sequence({
+          value: spec.policies.map(
+            (p) => new asn1js.Sequence({ value: [new asn1js.ObjectIdentifier({ value: p })] }),
+          ),
+        }),
+      ),
     );
   }
   if (spec.otherNames?.length) {
@@ -113,16 +158,30 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
       ([typeId, value]) =>
         new asn1js.Constructed({
           idBlock: { tagClass: 3, tagNumber: 0 },
-          value: [new asn1js.ObjectIdentifier({ value: typeId }), new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.IA5String({ value })] })],
+          value: [
+            new asn1js.ObjectIdentifier({ value: typeId }),
+            new asn1js.Constructed({
+              idBlock: { tagClass: 3, tagNumber: 0 },
+              value: [new asn1js.IA5String({ value })],
+            }),
+          ],
         }),
     );
     extensions.push(extension(OID.subjectAltName, false, new asn1js.Sequence({ value: names })));
   }
   if (spec.crlDistributionPoint) {
     // DistributionPoint { distributionPoint [0] { fullName [0] { uniformResourceIdentifier [6] } } }
-    const uri = new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 6 }, valueHex: new TextEncoder().encode(spec.crlDistributionPoint) });
+    const uri = new asn1js.Primitive({
+      idBlock: { tagClass: 3, tagNumber: 6 },
+      valueHex: new TextEncoder().encode(spec.crlDistributionPoint),
+    });
     const point = new asn1js.Sequence({
-      value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [uri] })] })],
+      value: [
+        new asn1js.Constructed({
+          idBlock: { tagClass: 3, tagNumber: 0 },
+          value: [new asn1js.Constructed({ idBlock: { tagClass: 3, tagNumber: 0 }, value: [uri] })],
+        }),
+      ],
     });
     extensions.push(extension(OID.crlDistributionPoints, false, new asn1js.Sequence({ value: [point] })));
   }
@@ -130,7 +189,13 @@ export async function issueCertificate(spec: CertificateSpec): Promise<IssuedCer
 
   await cert.sign(spec.issuer ? spec.issuer.keys.privateKey : spec.keys.privateKey, 'SHA-256', crypto);
   const der = new Uint8Array(cert.toSchema(true).toBER(false));
-  return { der, cert: pkijs.Certificate.fromBER(der), keys: spec.keys, keyAlgorithm: spec.keyAlgorithm, subjectKeyIdentifier: ski };
+  return {
+    der,
+    cert: pkijs.Certificate.fromBER(der),
+    keys: spec.keys,
+    keyAlgorithm: spec.keyAlgorithm,
+    subjectKeyIdentifier: ski,
+  };
 }
 
 /** One revoked certificate for `issueCrl`. */
@@ -154,12 +219,27 @@ export async function issueCrl(options: {
   crl.nextUpdate = timeOf(options.nextUpdate);
   if (options.revoked.length) {
     crl.revokedCertificates = options.revoked.map(
-      (r) => new pkijs.RevokedCertificate({ userCertificate: r.certificate.cert.serialNumber, revocationDate: timeOf(r.revokedAt) }),
+      (r) =>
+        new pkijs.RevokedCertificate({
+          userCertificate: r.certificate.cert.serialNumber,
+          revocationDate: timeOf(r.revokedAt),
+        }),
     );
   }
   crl.crlExtensions = new pkijs.Extensions({
     extensions: [
-      extension(OID.authorityKeyIdentifier, false, new asn1js.Sequence({ value: [new asn1js.Primitive({ idBlock: { tagClass: 3, tagNumber: 0 }, valueHex: options.issuer.subjectKeyIdentifier })] })),
+      extension(
+        OID.authorityKeyIdentifier,
+        false,
+        new asn1js.Sequence({
+          value: [
+            new asn1js.Primitive({
+              idBlock: { tagClass: 3, tagNumber: 0 },
+              valueHex: options.issuer.subjectKeyIdentifier,
+            }),
+          ],
+        }),
+      ),
       extension(OID.crlNumber, false, new asn1js.Integer({ value: options.crlNumber ?? 1 })),
     ],
   });
@@ -168,8 +248,23 @@ export async function issueCrl(options: {
 }
 
 /** Builds the UZI otherName value (uzi.md): `<OID CA>-1-<UZI number>-<card>-<subscriber>-<role>-<AGB>`. */
-export function uziOtherNameValue(fields: { caOid?: string; uziNumber: string; cardType: UziCardType; subscriberNumber?: string; role: string; agbCode?: string }): string {
-  return [fields.caOid ?? OID.uziZorgverlenerCa, '1', fields.uziNumber, fields.cardType, fields.subscriberNumber ?? '90000123', fields.role, fields.agbCode ?? '00000000'].join('-');
+export function uziOtherNameValue(fields: {
+  caOid?: string;
+  uziNumber: string;
+  cardType: UziCardType;
+  subscriberNumber?: string;
+  role: string;
+  agbCode?: string;
+}): string {
+  return [
+    fields.caOid ?? OID.uziZorgverlenerCa,
+    '1',
+    fields.uziNumber,
+    fields.cardType,
+    fields.subscriberNumber ?? '90000123',
+    fields.role,
+    fields.agbCode ?? '00000000',
+  ].join('-');
 }
 
 /** A signing identity of the test PKI. */
@@ -245,18 +340,142 @@ interface Profile {
 }
 
 const PROFILES: readonly Profile[] = [
-  { name: 'huisarts', description: 'huisarts (01.015), Z card signature certificate, RSA-2048', givenName: 'Anna', surname: 'de Vries', title: 'Huisarts', uziNumber: '900000101', role: '01.015', cardType: 'Z', keyAlgorithm: 'RSA' },
-  { name: 'huisartsEcdsa', description: 'huisarts (01.015), Z card signature certificate, ECDSA P-256', givenName: 'Bram', surname: 'Jansen', title: 'Huisarts', uziNumber: '900000102', role: '01.015', cardType: 'Z', keyAlgorithm: 'ECDSA' },
-  { name: 'arts', description: 'arts without specialism (01.000)', givenName: 'Chris', surname: 'Bakker', title: 'Arts', uziNumber: '900000103', role: '01.000', cardType: 'Z', keyAlgorithm: 'RSA' },
-  { name: 'verpleegkundige', description: 'verpleegkundige (30.000)', givenName: 'Dewi', surname: 'Visser', title: 'Verpleegkundige', uziNumber: '900000104', role: '30.000', cardType: 'Z', keyAlgorithm: 'RSA' },
-  { name: 'apotheker', description: 'openbaar apotheker (17.075)', givenName: 'Emre', surname: 'Smit', title: 'Apotheker', uziNumber: '900000105', role: '17.075', cardType: 'Z', keyAlgorithm: 'RSA' },
-  { name: 'dietist', description: 'diëtist (89.000), not article 3', givenName: 'Fleur', surname: 'Meijer', title: 'Diëtist', uziNumber: '900000106', role: '89.000', cardType: 'Z', keyAlgorithm: 'RSA' },
-  { name: 'logopedist', description: 'logopedist (91.000), not article 3', givenName: 'Gijs', surname: 'de Boer', title: 'Logopedist', uziNumber: '900000107', role: '91.000', cardType: 'Z', keyAlgorithm: 'RSA' },
-  { name: 'medewerker', description: 'medewerker op naam, N card (00.000)', givenName: 'Hanna', surname: 'Mulder', title: 'Doktersassistent', uziNumber: '900000108', role: '00.000', cardType: 'N', keyAlgorithm: 'RSA' },
-  { name: 'authentication', description: 'huisarts authentication certificate (digitalSignature only)', givenName: 'Anna', surname: 'de Vries', title: 'Huisarts', uziNumber: '900000101', role: '01.015', cardType: 'Z', keyAlgorithm: 'RSA', kind: 'authentication' },
-  { name: 'expired', description: 'huisarts, certificate expired yesterday', givenName: 'Ivo', surname: 'de Groot', title: 'Huisarts', uziNumber: '900000109', role: '01.015', cardType: 'Z', keyAlgorithm: 'RSA', kind: 'expired' },
-  { name: 'revoked', description: 'huisarts, certificate revoked (listed in the CRL)', givenName: 'Jet', surname: 'Bos', title: 'Huisarts', uziNumber: '900000110', role: '01.015', cardType: 'Z', keyAlgorithm: 'RSA', kind: 'revoked' },
-  { name: 'impostor', description: 'huisarts under an impostor root with the same names', givenName: 'Karel', surname: 'Vos', title: 'Huisarts', uziNumber: '900000111', role: '01.015', cardType: 'Z', keyAlgorithm: 'RSA', kind: 'impostor' },
+  {
+    name: 'huisarts',
+    description: 'huisarts (01.015), Z card signature certificate, RSA-2048',
+    givenName: 'Anna',
+    surname: 'de Vries',
+    title: 'Huisarts',
+    uziNumber: '900000101',
+    role: '01.015',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'huisartsEcdsa',
+    description: 'huisarts (01.015), Z card signature certificate, ECDSA P-256',
+    givenName: 'Bram',
+    surname: 'Jansen',
+    title: 'Huisarts',
+    uziNumber: '900000102',
+    role: '01.015',
+    cardType: 'Z',
+    keyAlgorithm: 'ECDSA',
+  },
+  {
+    name: 'arts',
+    description: 'arts without specialism (01.000)',
+    givenName: 'Chris',
+    surname: 'Bakker',
+    title: 'Arts',
+    uziNumber: '900000103',
+    role: '01.000',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'verpleegkundige',
+    description: 'verpleegkundige (30.000)',
+    givenName: 'Dewi',
+    surname: 'Visser',
+    title: 'Verpleegkundige',
+    uziNumber: '900000104',
+    role: '30.000',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'apotheker',
+    description: 'openbaar apotheker (17.075)',
+    givenName: 'Emre',
+    surname: 'Smit',
+    title: 'Apotheker',
+    uziNumber: '900000105',
+    role: '17.075',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'dietist',
+    description: 'diëtist (89.000), not article 3',
+    givenName: 'Fleur',
+    surname: 'Meijer',
+    title: 'Diëtist',
+    uziNumber: '900000106',
+    role: '89.000',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'logopedist',
+    description: 'logopedist (91.000), not article 3',
+    givenName: 'Gijs',
+    surname: 'de Boer',
+    title: 'Logopedist',
+    uziNumber: '900000107',
+    role: '91.000',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'medewerker',
+    description: 'medewerker op naam, N card (00.000)',
+    givenName: 'Hanna',
+    surname: 'Mulder',
+    title: 'Doktersassistent',
+    uziNumber: '900000108',
+    role: '00.000',
+    cardType: 'N',
+    keyAlgorithm: 'RSA',
+  },
+  {
+    name: 'authentication',
+    description: 'huisarts authentication certificate (digitalSignature only)',
+    givenName: 'Anna',
+    surname: 'de Vries',
+    title: 'Huisarts',
+    uziNumber: '900000101',
+    role: '01.015',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+    kind: 'authentication',
+  },
+  {
+    name: 'expired',
+    description: 'huisarts, certificate expired yesterday',
+    givenName: 'Ivo',
+    surname: 'de Groot',
+    title: 'Huisarts',
+    uziNumber: '900000109',
+    role: '01.015',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+    kind: 'expired',
+  },
+  {
+    name: 'revoked',
+    description: 'huisarts, certificate revoked (listed in the CRL)',
+    givenName: 'Jet',
+    surname: 'Bos',
+    title: 'Huisarts',
+    uziNumber: '900000110',
+    role: '01.015',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+    kind: 'revoked',
+  },
+  {
+    name: 'impostor',
+    description: 'huisarts under an impostor root with the same names',
+    givenName: 'Karel',
+    surname: 'Vos',
+    title: 'Huisarts',
+    uziNumber: '900000111',
+    role: '01.015',
+    cardType: 'Z',
+    keyAlgorithm: 'RSA',
+    kind: 'impostor',
+  },
 ];
 
 const ROOT_NAME: NameSpec = [
@@ -287,7 +506,15 @@ export async function createTestPki(options: TestPkiOptions = {}): Promise<TestP
   const leafKeys = keys.slice(4);
 
   const caUsage: KeyUsageName[] = ['keyCertSign', 'cRLSign'];
-  const root = await issueCertificate({ subject: ROOT_NAME, keys: rootKeys, keyAlgorithm: 'RSA', notBefore: at(-YEAR), notAfter: at(20 * YEAR), ca: {}, keyUsage: caUsage });
+  const root = await issueCertificate({
+    subject: ROOT_NAME,
+    keys: rootKeys,
+    keyAlgorithm: 'RSA',
+    notBefore: at(-YEAR),
+    notAfter: at(20 * YEAR),
+    ca: {},
+    keyUsage: caUsage,
+  });
   const intermediate = await issueCertificate({
     subject: INTERMEDIATE_NAME,
     issuer: root,
@@ -299,7 +526,15 @@ export async function createTestPki(options: TestPkiOptions = {}): Promise<TestP
     keyUsage: caUsage,
     crlDistributionPoint: `${base}/root.crl`,
   });
-  const impostorRoot = await issueCertificate({ subject: ROOT_NAME, keys: impostorRootKeys, keyAlgorithm: 'RSA', notBefore: at(-YEAR), notAfter: at(20 * YEAR), ca: {}, keyUsage: caUsage });
+  const impostorRoot = await issueCertificate({
+    subject: ROOT_NAME,
+    keys: impostorRootKeys,
+    keyAlgorithm: 'RSA',
+    notBefore: at(-YEAR),
+    notAfter: at(20 * YEAR),
+    ca: {},
+    keyUsage: caUsage,
+  });
   const impostorIntermediate = await issueCertificate({
     subject: INTERMEDIATE_NAME,
     issuer: impostorRoot,
@@ -316,7 +551,12 @@ export async function createTestPki(options: TestPkiOptions = {}): Promise<TestP
     const issuer = profile.kind === 'impostor' ? impostorIntermediate : intermediate;
     const authentication = profile.kind === 'authentication';
     const caOid = profile.cardType === 'N' ? OID.uziMedewerkerOpNaamCa : OID.uziZorgverlenerCa;
-    const uziName = uziOtherNameValue({ caOid, uziNumber: profile.uziNumber, cardType: profile.cardType, role: profile.role });
+    const uziName = uziOtherNameValue({
+      caOid,
+      uziNumber: profile.uziNumber,
+      cardType: profile.cardType,
+      role: profile.role,
+    });
     const otherNames: [string, string][] = [[OID.uziOtherName, uziName]];
     if (authentication) otherNames.push([OID.microsoftUpn, `${profile.uziNumber}@90000123`]);
     const notBefore = profile.kind === 'expired' ? at(-3 * YEAR - DAY) : at(-30 * DAY);
@@ -360,7 +600,12 @@ export async function createTestPki(options: TestPkiOptions = {}): Promise<TestP
     thisUpdate: at(-3600_000),
     nextUpdate: at(-3600_000 + crlWindow),
   });
-  const rootCrl = await issueCrl({ issuer: root, revoked: [], thisUpdate: at(-3600_000), nextUpdate: at(-3600_000 + crlWindow) });
+  const rootCrl = await issueCrl({
+    issuer: root,
+    revoked: [],
+    thisUpdate: at(-3600_000),
+    nextUpdate: at(-3600_000 + crlWindow),
+  });
 
   return {
     now,
@@ -400,7 +645,9 @@ function buildName(spec: NameSpec): pkijs.RelativeDistinguishedNames {
             new asn1js.Sequence({
               value: [
                 new asn1js.ObjectIdentifier({ value: NAME_OIDS[name] }),
-                name === 'C' || name === 'serialNumber' ? new asn1js.PrintableString({ value }) : new asn1js.Utf8String({ value }),
+                name === 'C' || name === 'serialNumber'
+                  ? new asn1js.PrintableString({ value })
+                  : new asn1js.Utf8String({ value }),
               ],
             }),
           ],

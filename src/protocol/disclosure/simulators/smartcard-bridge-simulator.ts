@@ -8,16 +8,20 @@
  * Run standalone: `npx tsx src/protocol/disclosure/simulators/smartcard-bridge-simulator.ts --p12 data/pki/huisarts.p12
  * [--password veilig-dev] [--port 8765] [--origin http://localhost:3000]`.
  */
+import * as asn1js from 'asn1js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { decodeDer, childrenOf, oidOf } from '../../cms/asn1';
+import { childrenOf, decodeDer, oidOf } from '../../cms/asn1';
 import { bytesEqual, sha256 } from '../../cms/bytes';
 import { OID } from '../../cms/oids';
 import { base64ToBytes, bytesToBase64 } from '../../cms/pem';
 import { readPkcs12 } from '../../cms/pkcs12';
 import { cryptoKeySigner } from '../../cms/sign';
 import { listen, sendJson, type RunningServer } from '../../identity/simulators/http-server';
-import { SMARTCARD_BRIDGE_PROTOCOL, type BridgeSignRequestJson, type SmartCardBridgeErrorCode } from '../smartcard-bridge';
-import * as asn1js from 'asn1js';
+import {
+  SMARTCARD_BRIDGE_PROTOCOL,
+  type BridgeSignRequestJson,
+  type SmartCardBridgeErrorCode,
+} from '../smartcard-bridge';
 
 /** The simulated card: a signing key and its certificate chain. */
 export interface SimulatedCard {
@@ -58,10 +62,16 @@ export class SmartCardBridgeSimulator {
     const server = await listen(
       async (req, body, res) => {
         const origin = req.headers.origin;
-        if (origin !== undefined ? !options.allowedOrigins.includes(origin) : options.allowWithoutOrigin === false) {
+        if (
+          origin !== undefined
+            ? !options.allowedOrigins.includes(origin)
+            : options.allowWithoutOrigin === false
+        ) {
           return fail(res, 403, 'ORIGIN_NOT_ALLOWED', 'This page may not use the smart-card bridge.');
         }
-        const cors: Record<string, string> = origin ? { 'access-control-allow-origin': origin, vary: 'Origin' } : {};
+        const cors: Record<string, string> = origin
+          ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+          : {};
         if (req.method === 'OPTIONS') {
           res
             .writeHead(204, {
@@ -87,14 +97,45 @@ export class SmartCardBridgeSimulator {
   }
 }
 
-async function route(req: IncomingMessage, body: string, res: ServerResponse, cors: Record<string, string>, options: SmartCardBridgeSimulatorOptions, shown: string[]): Promise<void> {
+async function route(
+  req: IncomingMessage,
+  body: string,
+  res: ServerResponse,
+  cors: Record<string, string>,
+  options: SmartCardBridgeSimulatorOptions,
+  shown: string[],
+): Promise<void> {
   const card = options.card;
   if (req.method === 'GET' && req.url === '/v1/status') {
-    return sendJson(res, 200, { protocol: SMARTCARD_BRIDGE_PROTOCOL, product: 'Veilig smart-card bridge simulator', reader: 'Simulated reader', cardPresent: card !== null }, cors);
+    return sendJson(
+      res,
+      200,
+      {
+        protocol: SMARTCARD_BRIDGE_PROTOCOL,
+        product: 'Veilig smart-card bridge simulator',
+        reader: 'Simulated reader',
+        cardPresent: card !== null,
+      },
+      cors,
+    );
   }
   if (req.method === 'GET' && req.url === '/v1/certificates') {
     if (!card) return fail(res, 409, 'NO_CARD', 'Insert your UZI card.', cors);
-    return sendJson(res, 200, { certificates: [{ id: CERTIFICATE_ID, label: card.label ?? 'Signature certificate', certificate: bytesToBase64(card.certificate), chain: card.chain.map(bytesToBase64) }] }, cors);
+    return sendJson(
+      res,
+      200,
+      {
+        certificates: [
+          {
+            id: CERTIFICATE_ID,
+            label: card.label ?? 'Signature certificate',
+            certificate: bytesToBase64(card.certificate),
+            chain: card.chain.map(bytesToBase64),
+          },
+        ],
+      },
+      cors,
+    );
   }
   if (req.method === 'POST' && req.url === '/v1/sign') {
     if (!card) return fail(res, 409, 'NO_CARD', 'Insert your UZI card.', cors);
@@ -107,12 +148,25 @@ async function route(req: IncomingMessage, body: string, res: ServerResponse, co
       attributes = base64ToBytes(request.signedAttributes);
       content = base64ToBytes(request.content);
     } catch {
-      return fail(res, 400, 'BAD_REQUEST', 'Expected { certificateId, digestAlgorithm: "SHA-256", signedAttributes, content, contentType }.', cors);
+      return fail(
+        res,
+        400,
+        'BAD_REQUEST',
+        'Expected { certificateId, digestAlgorithm: "SHA-256", signedAttributes, content, contentType }.',
+        cors,
+      );
     }
-    if (request.certificateId !== CERTIFICATE_ID) return fail(res, 404, 'UNKNOWN_CERTIFICATE', 'No such certificate on this card.', cors);
+    if (request.certificateId !== CERTIFICATE_ID)
+      return fail(res, 404, 'UNKNOWN_CERTIFICATE', 'No such certificate on this card.', cors);
     const digest = messageDigestOf(attributes);
     if (!digest || !bytesEqual(digest, await sha256(content))) {
-      return fail(res, 400, 'CONTENT_MISMATCH', 'The data to sign does not belong to the content shown; nothing was signed.', cors);
+      return fail(
+        res,
+        400,
+        'CONTENT_MISMATCH',
+        'The data to sign does not belong to the content shown; nothing was signed.',
+        cors,
+      );
     }
     const text = new TextDecoder().decode(content);
     shown.push(text);
@@ -140,14 +194,25 @@ function messageDigestOf(attributes: Uint8Array): Uint8Array | null {
   return null;
 }
 
-function fail(res: ServerResponse, status: number, error: SmartCardBridgeErrorCode, message: string, headers: Record<string, string> = {}): void {
+function fail(
+  res: ServerResponse,
+  status: number,
+  error: SmartCardBridgeErrorCode,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { error, message }, headers);
 }
 
 /** Loads the card from a PKCS#12 file (the dev PKI's `.p12` files). */
 export async function cardFromPkcs12(p12: Uint8Array, password: string): Promise<SimulatedCard> {
   const contents = await readPkcs12(p12, password);
-  return { privateKey: contents.privateKey, certificate: contents.certificate, chain: contents.chain, label: contents.friendlyName };
+  return {
+    privateKey: contents.privateKey,
+    certificate: contents.certificate,
+    chain: contents.chain,
+    label: contents.friendlyName,
+  };
 }
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -157,10 +222,19 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   const { readFile } = await import('node:fs/promises');
   const p12 = arg('p12');
-  if (!p12) throw new Error('usage: --p12 <file.p12> [--password veilig-dev] [--port 8765] [--origin http://localhost:3000]');
+  if (!p12)
+    throw new Error(
+      'usage: --p12 <file.p12> [--password veilig-dev] [--port 8765] [--origin http://localhost:3000]',
+    );
   const card = await cardFromPkcs12(new Uint8Array(await readFile(p12)), arg('password') ?? 'veilig-dev');
-  const simulator = await SmartCardBridgeSimulator.start({ card, allowedOrigins: [arg('origin') ?? 'http://localhost:3000'], port: Number(arg('port') ?? 8765) });
-  console.log(`smart-card bridge simulator on ${simulator.url} (card: ${card.label ?? 'signature certificate'}); Ctrl-C to stop`);
+  const simulator = await SmartCardBridgeSimulator.start({
+    card,
+    allowedOrigins: [arg('origin') ?? 'http://localhost:3000'],
+    port: Number(arg('port') ?? 8765),
+  });
+  console.log(
+    `smart-card bridge simulator on ${simulator.url} (card: ${card.label ?? 'signature certificate'}); Ctrl-C to stop`,
+  );
   // listen() unrefs the server; keep the process alive until interrupted.
   setInterval(() => undefined, 1 << 30);
 }

@@ -10,7 +10,10 @@ export interface RunningServer {
 }
 
 /** Listens on `host:port` (port 0: any free one); unref'd so a forgotten simulator never keeps a process alive. */
-export async function listen(handler: Handler, options: { host?: string; port?: number } = {}): Promise<RunningServer> {
+export async function listen(
+  handler: Handler,
+  options: { host?: string; port?: number } = {},
+): Promise<RunningServer> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => {
@@ -41,6 +44,13 @@ export async function listen(handler: Handler, options: { host?: string; port?: 
 }
 
 /** Writes a JSON answer that no cache keeps. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers }).end(JSON.stringify(body));
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers })
+    .end(JSON.stringify(body));
 }

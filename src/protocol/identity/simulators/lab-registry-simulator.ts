@@ -39,23 +39,28 @@ export class LabRegistrySimulator {
     const server = await listen(
       (req, body, res) => {
         counter.requests++;
-        if (req.method !== 'POST' || req.url !== POSITIVE_TESTS_PATH) return sendJson(res, 404, { error: 'not-found' });
+        if (req.method !== 'POST' || req.url !== POSITIVE_TESTS_PATH)
+          return sendJson(res, 404, { error: 'not-found' });
         const auth = Buffer.from(req.headers.authorization ?? '');
-        if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return sendJson(res, 401, { error: 'unauthorised' });
+        if (auth.length !== expected.length || !timingSafeEqual(auth, expected))
+          return sendJson(res, 401, { error: 'unauthorised' });
         let query: { nationalIdentifier?: unknown; sampledOnOrAfter?: unknown };
         try {
           query = JSON.parse(body) as typeof query;
         } catch {
           return sendJson(res, 400, { error: 'bad-request' });
         }
-        if (typeof query.nationalIdentifier !== 'string' || !isIsoDate(query.sampledOnOrAfter)) return sendJson(res, 400, { error: 'bad-request' });
+        if (typeof query.nationalIdentifier !== 'string' || !isIsoDate(query.sampledOnOrAfter))
+          return sendJson(res, 400, { error: 'bad-request' });
         const person = people(now()).find((p) => p.nationalIdentifier === query.nationalIdentifier);
         if (!person?.lab) return sendJson(res, 404, { error: 'unknown-person' });
         if (person.lab.timeout) return; // held open until close()
         const since = query.sampledOnOrAfter;
         sendJson(res, 200, {
           person: { birthDate: person.lab.birthDate },
-          positiveTests: person.lab.positiveSampleDates.filter((d) => d >= since).map((sampleDate) => ({ sampleDate, testType: 'PCR' })),
+          positiveTests: person.lab.positiveSampleDates
+            .filter((d) => d >= since)
+            .map((sampleDate) => ({ sampleDate, testType: 'PCR' })),
         });
       },
       { host: options.host, port: options.port },

@@ -6,9 +6,9 @@
  * authentication and PKCE (S256 only), RS256-signed ID tokens with nonce, a pairwise `sub` (the
  * pseudonym) and `pid` (the national identifier), and the RFC 9207 `iss` parameter on the redirect.
  */
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type KeyLike } from 'jose';
 import { listen, sendJson, type RunningServer } from './http-server';
 import { testIdentities, type TestIdentity } from './test-identities';
 
@@ -19,7 +19,8 @@ export interface SimulatedClient {
 }
 
 /** Ways the next ID token can be wrong, to prove the client checks it. */
-export type IdTokenTampering = 'wrong-nonce' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'bad-signature';
+export type IdTokenTampering =
+  'wrong-nonce' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'bad-signature';
 
 export interface OidcProviderSimulatorOptions {
   clients: SimulatedClient[];
@@ -73,14 +74,24 @@ export class OidcProviderSimulator {
   static async start(options: OidcProviderSimulatorOptions): Promise<OidcProviderSimulator> {
     const { privateKey, publicKey } = await generateKeyPair('RS256');
     const other = await generateKeyPair('RS256');
-    const sim = new OidcProviderSimulator(options, privateKey, other.privateKey, { ...(await exportJWK(publicKey)), kid: KID, alg: 'RS256', use: 'sig' });
-    sim.server = await listen((req, body, res) => sim.handle(req, body, res), { host: options.host, port: options.port });
+    const sim = new OidcProviderSimulator(options, privateKey, other.privateKey, {
+      ...(await exportJWK(publicKey)),
+      kid: KID,
+      alg: 'RS256',
+      use: 'sig',
+    });
+    sim.server = await listen((req, body, res) => sim.handle(req, body, res), {
+      host: options.host,
+      port: options.port,
+    });
     return sim;
   }
 
   /** The pairwise pseudonym (`sub`) this provider gives a person at a client. */
   subjectOf(nationalIdentifier: string, clientId: string): string {
-    return createHmac('sha256', this.pairwiseSecret).update(`${clientId}\n${nationalIdentifier}`).digest('base64url');
+    return createHmac('sha256', this.pairwiseSecret)
+      .update(`${clientId}\n${nationalIdentifier}`)
+      .digest('base64url');
   }
 
   /** Stops listening. */
@@ -124,17 +135,31 @@ export class OidcProviderSimulator {
     const client = this.options.clients.find((c) => c.clientId === q.get('client_id'));
     const redirectUri = q.get('redirect_uri') ?? '';
     // Without a known client and its registered redirect URI there is nowhere safe to send an error.
-    if (!client || !client.redirectUris.includes(redirectUri)) return page(res, 400, '<h1>Unknown client or redirect URI</h1>');
+    if (!client || !client.redirectUris.includes(redirectUri))
+      return page(res, 400, '<h1>Unknown client or redirect URI</h1>');
     const state = q.get('state') ?? '';
-    const fail = (error: string) => redirect(res, redirectUri, { error, ...(state ? { state } : {}), iss: this.issuer });
+    const fail = (error: string) =>
+      redirect(res, redirectUri, { error, ...(state ? { state } : {}), iss: this.issuer });
     if (q.get('response_type') !== 'code') return fail('unsupported_response_type');
     if (!(q.get('scope') ?? '').split(' ').includes('openid')) return fail('invalid_scope');
-    if (q.get('code_challenge_method') !== 'S256' || !/^[A-Za-z0-9_-]{43}$/.test(q.get('code_challenge') ?? '')) return fail('invalid_request');
+    if (
+      q.get('code_challenge_method') !== 'S256' ||
+      !/^[A-Za-z0-9_-]{43}$/.test(q.get('code_challenge') ?? '')
+    )
+      return fail('invalid_request');
     if (!q.get('nonce')) return fail('invalid_request');
     this.sweep();
     const id = randomBytes(16).toString('base64url');
     const acr = (q.get('acr_values') ?? 'idporten-loa-high').split(' ')[0];
-    this.requests.set(id, { client, redirectUri, state, nonce: q.get('nonce')!, codeChallenge: q.get('code_challenge')!, acr, expiresAt: this.now() + LIFETIME_MS });
+    this.requests.set(id, {
+      client,
+      redirectUri,
+      state,
+      nonce: q.get('nonce')!,
+      codeChallenge: q.get('code_challenge')!,
+      acr,
+      expiresAt: this.now() + LIFETIME_MS,
+    });
     const people = (this.options.people ?? testIdentities)(this.now());
     const forms = people
       .map(
@@ -154,9 +179,17 @@ export class OidcProviderSimulator {
     const request = this.requests.get(id);
     this.requests.delete(id);
     if (!request || request.expiresAt < this.now()) return page(res, 400, '<h1>This login has expired</h1>');
-    const back = (params: Record<string, string>) => redirect(res, request.redirectUri, { ...params, ...(request.state ? { state: request.state } : {}), iss: this.issuer });
-    if (form.get('cancel')) return back({ error: 'access_denied', error_description: 'The user cancelled the login' });
-    const person = (this.options.people ?? testIdentities)(this.now()).find((p) => p.key === form.get('identity'));
+    const back = (params: Record<string, string>) =>
+      redirect(res, request.redirectUri, {
+        ...params,
+        ...(request.state ? { state: request.state } : {}),
+        iss: this.issuer,
+      });
+    if (form.get('cancel'))
+      return back({ error: 'access_denied', error_description: 'The user cancelled the login' });
+    const person = (this.options.people ?? testIdentities)(this.now()).find(
+      (p) => p.key === form.get('identity'),
+    );
     if (!person) return page(res, 400, '<h1>Unknown test identity</h1>');
     const code = randomBytes(32).toString('base64url');
     this.codes.set(code, { ...request, person, expiresAt: this.now() + 60_000 });
@@ -166,7 +199,8 @@ export class OidcProviderSimulator {
   private async token(req: IncomingMessage, form: URLSearchParams, res: ServerResponse): Promise<void> {
     const client = this.authenticateClient(req, form);
     if (!client) return sendJson(res, 401, { error: 'invalid_client' }, { 'www-authenticate': 'Basic' });
-    if (form.get('grant_type') !== 'authorization_code') return sendJson(res, 400, { error: 'unsupported_grant_type' });
+    if (form.get('grant_type') !== 'authorization_code')
+      return sendJson(res, 400, { error: 'unsupported_grant_type' });
     const code = this.codes.get(form.get('code') ?? '');
     this.codes.delete(form.get('code') ?? '');
     const verifier = form.get('code_verifier') ?? '';
@@ -196,7 +230,13 @@ export class OidcProviderSimulator {
       .setIssuedAt(tamper === 'expired' ? nowSec - 600 : nowSec)
       .setExpirationTime(tamper === 'expired' ? nowSec - 300 : nowSec + 120)
       .sign(tamper === 'bad-signature' ? this.otherKey : this.signingKey);
-    sendJson(res, 200, { access_token: randomBytes(32).toString('base64url'), token_type: 'Bearer', expires_in: 120, scope: 'openid', id_token: idToken });
+    sendJson(res, 200, {
+      access_token: randomBytes(32).toString('base64url'),
+      token_type: 'Bearer',
+      expires_in: 120,
+      scope: 'openid',
+      id_token: idToken,
+    });
   }
 
   /** client_secret_basic (RFC 6749 §2.3.1: form-encoded id and secret) or client_secret_post. */
@@ -232,8 +272,14 @@ function redirect(res: ServerResponse, uri: string, params: Record<string, strin
 
 function page(res: ServerResponse, status: number, html: string): void {
   res
-    .writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" })
-    .end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Identity provider (simulator)</title><style>body{font-family:sans-serif;max-width:36rem;margin:2rem auto}button{display:block;width:100%;margin:.3rem 0;padding:.6rem;text-align:left}</style></head><body>${html}</body></html>`);
+    .writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    })
+    .end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Identity provider (simulator)</title><style>body{font-family:sans-serif;max-width:36rem;margin:2rem auto}button{display:block;width:100%;margin:.3rem 0;padding:.6rem;text-align:left}</style></head><body>${html}</body></html>`,
+    );
 }
 
 function esc(s: string): string {
