@@ -4,31 +4,18 @@
  * Runs against the real server (embedded SQLite profile, built portals) from `test/support/app.ts`,
  * so `npm run build:portals` must have run first.
  */
-import { type Browser, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 
-import { startTestServer } from '../support/app';
-import { explainFailure, launchChromium, waitForText } from '../support/browser';
+import { explainFailure, waitForText, withServerAndBrowser } from '../support/browser';
 
-type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 type Credentials = { email: string; password: string };
 
 describe('portal: admin creates a user who must change the temporary password', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = withServerAndBrowser();
 
   it('admin creates a user; the user signs in, changes the password and lands home', async () => {
-    const admin = await server.createAdmin();
-    const context = await browser.newContext({ baseURL: server.baseUrl });
+    const admin = await env.server.createAdmin();
+    const context = await env.browser.newContext({ baseURL: env.server.baseUrl });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     const log: string[] = [];

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, type Page } from 'playwright-core';
+import { type Page } from 'playwright-core';
 
 import { ManualClock } from '../../mobile/clock';
 import { DisclosureFlow, type PendingDisclosure } from '../../mobile/disclosure-flow';
@@ -15,31 +15,18 @@ import { Phone } from '../../mobile/phone';
 import { ApprovalVerifier } from '../../src/modules/disclosure/approval-verifier.service';
 import { pemToDer } from '../../src/protocol/cms';
 import { DAY_MS } from '../../src/protocol/gaen';
-import { createUser, signedInAgent, startTestServer } from '../support/app';
-import { explainFailure, launchChromium, waitForText } from '../support/browser';
-
-type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+import { createUser, signedInAgent } from '../support/app';
+import { explainFailure, waitForText, withServerAndBrowser, type TestServer } from '../support/browser';
 
 describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser, the phone verifies', () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = withServerAndBrowser();
 
   it('a clinician signs the patient code with huisarts.p12; the phone sees a valid approval and uploads', async () => {
     // Under NODE_ENV=test the server makes its development PKI on first use; ask for it now.
-    await server.app.app.get(ApprovalVerifier).ready();
-    const pkiDir = join(server.app.config.dataDir, 'pki');
+    await env.server.app.app.get(ApprovalVerifier).ready();
+    const pkiDir = join(env.server.app.config.dataDir, 'pki');
     const flow = new DisclosureFlow({
-      baseUrl: server.baseUrl,
+      baseUrl: env.server.baseUrl,
       trustedRoots: [pemToDer(readFileSync(join(pkiDir, 'root.pem'), 'utf8'), 'CERTIFICATE')],
     });
     const phone = twoWeekPhone();
@@ -48,8 +35,8 @@ describe('GP backoffice: look up a code, sign with a PKCS#12 file in the browser
       throw new Error(`phone could not start: ${JSON.stringify(started)}`);
     const { pending } = started;
 
-    const gp = await clinician(server);
-    const context = await browser.newContext({ baseURL: server.baseUrl });
+    const gp = await clinician(env.server);
+    const context = await env.browser.newContext({ baseURL: env.server.baseUrl });
     const page = await context.newPage();
     const pageErrors: string[] = [];
     const log: string[] = [];

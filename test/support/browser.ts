@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { startTestServer } from './app';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -32,4 +33,20 @@ export async function explainFailure(page: Page, error: unknown, log: string[]):
   throw new Error(
     `${message}\n\nat ${page.url()}\nscreenshot: ${screenshot}\n--- page text ---\n${text}\n--- browser log ---\n${log.join('\n')}`,
   );
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+/** A test server and Chromium for the tests of one describe block: started before them, closed after. */
+export function withServerAndBrowser(): { server: TestServer; browser: Browser } {
+  const env = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    env.server = await startTestServer();
+    env.browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
