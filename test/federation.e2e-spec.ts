@@ -60,6 +60,10 @@ import { aMeetsB, checkExposure } from './support/gaen';
 import { freshEnv, sharedEnv, testName } from './support/profile';
 import { startTlsIngress, type TlsIngress } from './support/tls-ingress';
 
+/** Status and body of a gateway answer, compared in one assertion. */
+const answer = (res: { status: number; body: unknown }) => ({ status: res.status, body: res.body });
+const NOT_AUTHORIZED = { status: 403, body: { message: 'Client is not authorized to access the service' } };
+
 const PROTOBUF = 'application/protobuf; version=1.0';
 const JSON_V1 = 'application/json; version=1.0';
 // Schedules far apart, so no timer fires during the test; the test drives each step itself.
@@ -487,25 +491,19 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         signature,
         Buffer.from(encodeBatchProtobuf({ keys })),
       );
-      expect({ status: unknown.status, body: unknown.body }).toEqual({
-        status: 403,
-        body: { message: 'Client is not authorized to access the service' },
-      });
+      expect(answer(unknown)).toEqual(NOT_AUTHORIZED);
       const forged = await upload(
         forgedAuth,
         'forged-1',
         signature,
         Buffer.from(encodeBatchProtobuf({ keys })),
       );
-      expect({ status: forged.status, body: forged.body }).toEqual({
-        status: 403,
-        body: { message: 'Client is not authorized to access the service' },
-      });
+      expect(answer(forged)).toEqual(NOT_AUTHORIZED);
       const bare = await gw
         .http()
         .get(`/diagnosiskeys/download/${formatUtcDay(new Date())}`)
         .set('Accept', PROTOBUF);
-      expect({ status: bare.status, body: bare.body }).toEqual({
+      expect(answer(bare)).toEqual({
         status: 403,
         body: { message: 'Forbidden' },
       });
@@ -514,7 +512,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         .get('/diagnosiskeys/callback')
         .set('X-SSL-Client-SHA256', noAuth.thumbprint)
         .set('X-SSL-Client-DN', 'CN=NO authentication');
-      expect({ status: noCountry.status, body: noCountry.body }).toEqual({
+      expect(answer(noCountry)).toEqual({
         status: 400,
         body: { message: 'Client Certificate must contain country property' },
       });
@@ -571,7 +569,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         .get('/diagnosiskeys/callback')
         .set('X-SSL-Client-SHA256', base64Thumbprint)
         .set('X-SSL-Client-DN', revokedAuth.dn);
-      expect({ status: refused.status, body: refused.body }).toEqual({
+      expect(answer(refused)).toEqual({
         status: 403,
         body: { message: 'Client certificate is revoked' },
       });
@@ -592,7 +590,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         await sign(keys, frSign),
         Buffer.from(encodeBatchProtobuf({ keys })),
       );
-      expect({ status: res.status, body: res.body }).toEqual({
+      expect(answer(res)).toEqual({
         status: 400,
         body: { message: 'Invalid signature' },
       });
@@ -604,7 +602,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         await sign(frKeys, frSign),
         Buffer.from(encodeBatchProtobuf({ keys: frKeys })),
       );
-      expect({ status: wrongOrigin.status, body: wrongOrigin.body }).toEqual({
+      expect(answer(wrongOrigin)).toEqual({
         status: 400,
         body: { message: 'One or more keys are not originated from uploader country' },
       });
@@ -620,7 +618,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         signature,
         Buffer.from(encodeBatchProtobuf({ keys: tampered })),
       );
-      expect({ status: res.status, body: res.body }).toEqual({
+      expect(answer(res)).toEqual({
         status: 400,
         body: { message: 'Invalid signature' },
       });
@@ -630,7 +628,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         await sign(keys, unknownAuth),
         Buffer.from(encodeBatchProtobuf({ keys })),
       );
-      expect({ status: unregistered.status, body: unregistered.body }).toEqual({
+      expect(answer(unregistered)).toEqual({
         status: 400,
         body: { message: 'Invalid signature' },
       });
@@ -655,7 +653,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         await sign(freshKeys(1), noSign),
         Buffer.from(encodeBatchProtobuf({ keys: freshKeys(1) })),
       );
-      expect({ status: reused.status, body: reused.body }).toEqual({
+      expect(answer(reused)).toEqual({
         status: 409,
         body: { message: 'BatchTag already exists.' },
       });
@@ -667,7 +665,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         await sign(mixed, noSign),
         Buffer.from(encodeBatchProtobuf({ keys: mixed })),
       );
-      expect({ status: partial.status, body: partial.body }).toEqual({
+      expect(answer(partial)).toEqual({
         status: 207,
         body: { '201': [0, 1], '409': [2, 3], '500': [] },
       });
@@ -688,7 +686,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         await sign(keys, noSign),
         Buffer.from(encodeBatchProtobuf({ keys })),
       );
-      expect({ status: tooMany.status, body: tooMany.body }).toEqual({
+      expect(answer(tooMany)).toEqual({
         status: 413,
         body: { message: 'Too many diagnosis keys' },
       });
@@ -898,7 +896,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       });
       expect(audit.body[0].signingCertificateOperatorSignature).toBe(anchor.sign(noSign.certPem));
       const missing = await get(`/diagnosiskeys/audit/download/${today()}/20200101-9`);
-      expect({ status: missing.status, body: missing.body }).toEqual({
+      expect(answer(missing)).toEqual({
         status: 404,
         body: { message: 'Batchtag not found' },
       });
@@ -939,7 +937,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         .delete('/diagnosiskeys/callback/second')
         .set('X-SSL-Client-SHA256', frAuth.thumbprint)
         .set('X-SSL-Client-DN', frAuth.dn);
-      expect({ status: gone.status, body: gone.body }).toEqual({
+      expect(answer(gone)).toEqual({
         status: 404,
         body: { message: 'Could not find any callback subscription for the given callbackId.' },
       });
