@@ -139,10 +139,13 @@ function servePortals(app: NestExpressApplication): void {
   });
 }
 
-/** Every browser gets a CSRF token cookie on its first request; the portal echoes it in a header. */
+/**
+ * Every browser gets a CSRF token cookie on its first page load (a GET); the portal echoes it in a
+ * header. Apps posting keys or codes never load a page, so they are not handed a cookie per request.
+ */
 function csrfCookie(secure: boolean) {
   return (req: Request, res: Response, next: NextFunction) => {
-    if (!(req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE])
+    if (req.method === 'GET' && !(req.cookies as Record<string, string> | undefined)?.[CSRF_COOKIE])
       setCsrfCookie(res, randomToken(), secure);
     next();
   };

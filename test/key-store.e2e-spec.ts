@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError, toUploadedKeys } from '../mobile/backend-client';
+import { Phone } from '../mobile/phone';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
@@ -32,6 +33,8 @@ describe('exposure key store: upload → aggregation → signed export → downl
     const cases: [string, object, string, number?][] = [
       ['no keys', { keys: [] }, 'validation'],
       ['a short key', { keys: [{ ...good[0], key: 'AAAA' }] }, 'key-bad-key-data', 0],
+      ['a key that is not an object', { keys: [good[0], null] }, 'key-not-a-key', 1],
+      ['an unknown field in a key', { keys: [{ ...good[0], reportType: 1 }] }, 'key-unknown-field', 0],
       [
         'an unaligned start',
         {
@@ -185,5 +188,30 @@ describe('exposure key store: upload → aggregation → signed export → downl
       verificationKeyVersion: 'v1',
       active: true,
     });
+  });
+
+  it('spends a token only with its keys: a refused duplicate leaves it usable, two racing uploads store once', async () => {
+    const before = await storedKeys();
+    const phone = (id: string) => {
+      const p = Phone.create({ id, clock: scenario.clock });
+      for (let d = 1; d <= 3; d++) p.tekAt(scenario.clock.nowMs() - d * 86_400_000);
+      return p.diagnosisKeys({ includeCurrentKey: false });
+    };
+    const { token } = await mint();
+    const dup = (await client
+      .uploadKeys(A.diagnosisKeys(), { uploadToken: token })
+      .catch((e: unknown) => e)) as BackendError;
+    expect(dup.slug).toBe('duplicate-key');
+    expect(await client.uploadKeys(phone('D'), { uploadToken: token })).toBe(3);
+
+    const racing = await mint();
+    const outcomes = await Promise.allSettled([
+      client.uploadKeys(phone('E'), { uploadToken: racing.token }),
+      client.uploadKeys(phone('F'), { uploadToken: racing.token }),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+    expect((refused.reason as BackendError).slug).toBe('upload-token-used');
+    expect(await storedKeys()).toBe(before + 6);
   });
 });

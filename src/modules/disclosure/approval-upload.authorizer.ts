@@ -122,8 +122,8 @@ export class ApprovalUploadAuthorizer implements UploadAuthorizer {
       flow: 'professional-signed',
       reportType: DISCLOSURE_REPORT_TYPE,
       maxKeys: this.options.maxKeys,
-      spend: async (em) => {
-        await this.disclosures.spend(em, requestId);
+      spend: this.disclosures.spendStatement(requestId),
+      alsoInTransaction: async (em) => {
         // Inside the keys' transaction (SQLite serialises transactions, so no second connection here).
         await em.insert(
           AuditEntry,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, LessThan, LessThanOrEqual, type EntityManager } from 'typeorm';
+import { DataSource, In, LessThan, LessThanOrEqual } from 'typeorm';
 import { randomToken, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { conflict, notFound, ProblemException, tooManyRequests } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -18,6 +18,7 @@ import type {
 } from '../../shared/disclosure-contract';
 import type { User } from '../accounts/entities/user.entity';
 import { AuditService, type AuditActor } from '../audit/audit.service';
+import { updateOnce, type SpendStatement } from '../key-store/upload-authorization';
 import { ApprovalVerifier } from './approval-verifier.service';
 import { DisclosureRequest, type DisclosureStatus } from './entities/disclosure-request.entity';
 import { approvalRefused } from './refusals';
@@ -265,14 +266,14 @@ export class DisclosureService {
    * Marks the request used, in the upload's transaction: exactly one upload per approval. Throws 409
    * `disclosure-code-used` when another upload got there first.
    */
-  async spend(em: EntityManager, id: string): Promise<void> {
-    const now = this.clock.now();
-    const result = await em.update(
+  spendStatement(id: string): SpendStatement {
+    return updateOnce(
+      this.dataSource,
       DisclosureRequest,
+      { status: 'used', reference: null, approval: null, expiresAt: this.clock.now() },
       { id, status: 'signed' },
-      { status: 'used', reference: null, approval: null, expiresAt: now },
+      codeUsed,
     );
-    if (result.affected !== 1) throw codeUsed();
   }
 
   /**

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import type { Clock } from '../../infrastructure/clock';
 import {
@@ -10,7 +11,12 @@ import {
   type BlindTokenVerification,
 } from '../../protocol/identity';
 import { daysSinceOnset } from '../../protocol/key-upload';
-import type { UploadAuthorizer, UploadContext, UploadGrant } from '../key-store/upload-authorization';
+import {
+  insertOnce,
+  type UploadAuthorizer,
+  type UploadContext,
+  type UploadGrant,
+} from '../key-store/upload-authorization';
 import { SpentToken } from './entities/spent-token.entity';
 import type { TokenKeysService } from './token-keys.service';
 
@@ -28,6 +34,7 @@ export class BlindTokenUploadAuthorizer implements UploadAuthorizer {
 
   constructor(
     private readonly tokenKeys: TokenKeysService,
+    private readonly dataSource: DataSource,
     private readonly clock: Clock,
   ) {}
 
@@ -91,18 +98,19 @@ export class BlindTokenUploadAuthorizer implements UploadAuthorizer {
       reportType: 1,
       maxKeys: key.maxKeys,
       onsetDayMs,
-      spend: async (em) => {
-        if (await em.existsBy(SpentToken, { tokenHash })) {
-          throw new ProblemException(
+      spend: insertOnce(
+        this.dataSource,
+        SpentToken,
+        { tokenHash, expiresAt: key.notAfter },
+        () =>
+          new ProblemException(
             409,
             'upload-token-used',
             'Upload not authorised',
             'This upload token was already used.',
             { reason: 'token-used' },
-          );
-        }
-        await em.insert(SpentToken, { tokenHash, expiresAt: key.notAfter });
-      },
+          ),
+      ),
     };
   }
 }

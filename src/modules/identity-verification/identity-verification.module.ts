@@ -1,5 +1,6 @@
 import { Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { InjectDataSource, TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../../infrastructure/clock';
 import { AuditModule } from '../audit/audit.module';
 import { JOBS } from '../jobs/job-definitions';
@@ -35,12 +36,13 @@ export class IdentityVerificationModule implements OnModuleInit, OnApplicationBo
   constructor(
     private readonly authorizers: UploadAuthorizers,
     private readonly tokenKeys: TokenKeysService,
+    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
     private readonly jobs: JobRunner,
   ) {}
 
   onModuleInit(): void {
-    this.authorizers.register(new BlindTokenUploadAuthorizer(this.tokenKeys, this.clock));
+    this.authorizers.register(new BlindTokenUploadAuthorizer(this.tokenKeys, this.dataSource, this.clock));
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import { DataSource, In, type EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
@@ -8,7 +13,7 @@ import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
 import { checkUploadKeys, daysSinceOnset, type KeyUploadRequest } from '../../protocol/key-upload';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
-import { UploadAuthorizers } from './upload-authorization';
+import { UploadAuthorizers, type SpendStatement } from './upload-authorization';
 
 const INTERVAL_MS = 600_000;
 
@@ -85,12 +90,18 @@ export class KeyUploadService {
       ),
     }));
     try {
-      // Four round trips: BEGIN, spend the proof, insert the keys, COMMIT. A replayed proof fails at the
-      // spend (refused as such, whatever its keys); a key stored before fails the insert.
-      await this.dataSource.transaction(async (em) => {
-        await grant.spend(em);
-        await insertKeys(em, rows);
-      });
+      // A replayed proof fails at the spend (refused as such, whatever its keys); a key stored before
+      // fails the insert, and the proof stays unspent.
+      if (this.dataSource.options.type === 'postgres' && !grant.alsoInTransaction)
+        await spendAndInsertKeys(this.dataSource, grant.spend, rows);
+      else
+        await this.dataSource.transaction(async (em) => {
+          const [sql, params] = withPlaceholders(em, grant.spend.sql, grant.spend.params);
+          const spent: QueryResult = await em.queryRunner!.query(sql, params, true);
+          if (spent.affected !== 1) throw grant.spend.refusal();
+          await grant.alsoInTransaction?.(em);
+          await insertKeys(em, rows);
+        });
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
       const existing = await this.dataSource
@@ -114,26 +125,78 @@ export class KeyUploadService {
 }
 
 /**
+ * PostgreSQL: the spend and the keys' INSERT as one statement, so an upload is one round trip and one
+ * implicit transaction instead of four (BEGIN, spend, keys, COMMIT). The keys are inserted only when
+ * the spend changed a row; a duplicate key aborts the whole statement, spend included.
+ */
+async function spendAndInsertKeys(
+  dataSource: DataSource,
+  spend: SpendStatement,
+  rows: Omit<DiagnosisKey, 'id'>[],
+): Promise<void> {
+  const params = [...spend.params];
+  // Typed placeholders: in a VALUES list under SELECT, untyped parameters would be resolved as text.
+  const { names, tuples } = keyTuples(
+    dataSource,
+    rows,
+    params,
+    (c, n) => `$${n}::${dataSource.driver.normalizeType(c)}`,
+  );
+  const text =
+    `WITH spent AS (${spend.sql} RETURNING 1), ` +
+    `stored AS (INSERT INTO diagnosis_key (${names}) SELECT * FROM (VALUES ${tuples}) AS k WHERE EXISTS (SELECT 1 FROM spent) RETURNING 1) ` +
+    `SELECT CAST((SELECT COUNT(*) FROM spent) AS integer) AS spent`;
+  // A named statement: each connection parses and plans it once per flow and key count, not per upload.
+  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  const {
+    rows: [result],
+  } = await pool.query<{ spent: number }>({
+    name: `upload-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`,
+    text,
+    values: params,
+  });
+  if (result.spent !== 1) throw spend.refusal();
+}
+
+/**
  * The keys as one multi-row INSERT, each value converted by its column as TypeORM would: its insert
  * builder took a sixth of an upload's CPU (a placeholder lookup per parameter) for the same statement.
  */
 async function insertKeys(em: EntityManager, rows: Omit<DiagnosisKey, 'id'>[]): Promise<void> {
-  const metadata = em.connection.getMetadata(DiagnosisKey);
-  const columns = metadata.columns.filter((c) => !c.isGenerated);
-  const driver = em.connection.driver;
-  const postgres = em.connection.options.type === 'postgres';
   const params: unknown[] = [];
+  const postgres = em.connection.options.type === 'postgres';
+  const { names, tuples } = keyTuples(em.connection, rows, params, (_, n) => (postgres ? `$${n}` : '?'));
+  await em.query(`INSERT INTO diagnosis_key (${names}) VALUES ${tuples}`, params);
+}
+
+/** Column list and VALUES tuples for the keys; appends their parameters to `params`. */
+function keyTuples(
+  dataSource: DataSource,
+  rows: Omit<DiagnosisKey, 'id'>[],
+  params: unknown[],
+  placeholder: (column: ColumnMetadata, n: number) => string,
+): { names: string; tuples: string } {
+  const columns = dataSource.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
+  const driver = dataSource.driver;
   const tuples = rows.map((row) => {
-    const placeholders = columns.map((c) => {
+    const values = columns.map((c) => {
       params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
-      return postgres ? `$${params.length}` : '?';
+      return placeholder(c, params.length);
     });
-    return `(${placeholders.join(', ')})`;
+    return `(${values.join(', ')})`;
   });
-  await em.query(
-    `INSERT INTO ${metadata.tableName} (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`,
-    params,
-  );
+  return { names: columns.map((c) => c.databaseName).join(', '), tuples: tuples.join(', ') };
+}
+
+/** A spend statement for the transaction's database: SQLite takes `?` placeholders, in order of appearance. */
+function withPlaceholders(em: EntityManager, sql: string, params: unknown[]): [string, unknown[]] {
+  if (em.connection.options.type === 'postgres') return [sql, params];
+  const ordered: unknown[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    ordered.push(params[Number(n) - 1]);
+    return '?';
+  });
+  return [text, ordered];
 }
 
 /** DSOS beyond ±14 carries no infectiousness in the v2 model (gaen.md §B7); keep it within the range. */

@@ -19,7 +19,7 @@ export class TokenUploadAuthorizer implements UploadAuthorizer {
       reportType: token.reportType,
       maxKeys: token.maxKeys,
       onsetDayMs: onset ? Date.parse(`${onset}T00:00:00Z`) : undefined,
-      spend: (em) => this.tokens.spend(em, token),
+      spend: this.tokens.spendStatement(token),
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
 import { ProblemException } from '../../common/http/problem';
 import type { CheckedKey, KeyUploadRequest } from '../../protocol/key-upload';
 
@@ -10,8 +10,71 @@ export interface UploadGrant {
   maxKeys: number;
   /** UTC midnight (ms) of symptom onset, or of the sample when onset is unknown. */
   onsetDayMs?: number;
-  /** Marks the proof as used, in the same transaction as the keys (so: spent exactly when stored). */
-  spend(em: EntityManager): Promise<void>;
+  /** Marks the proof as used, together with storing the keys (so: spent exactly when stored). */
+  spend: SpendStatement;
+  /** Other writes that belong with the keys (an audit entry); a grant with them takes a transaction. */
+  alsoInTransaction?(em: EntityManager): Promise<void>;
+}
+
+/**
+ * How a flow spends its proof: one statement that changes one row while the proof is unspent and none
+ * once it was spent (`INSERT … ON CONFLICT DO NOTHING`, `UPDATE … WHERE <unspent>`), with `$1, $2, …`
+ * placeholders. On PostgreSQL the upload runs it and the keys' INSERT as one statement.
+ */
+export interface SpendStatement {
+  sql: string;
+  params: unknown[];
+  /** The refusal when the statement changed no row. */
+  refusal(): ProblemException;
+}
+
+/** A spend that adds `values` as a row of `entity`: a second spend finds its primary key taken. */
+export function insertOnce<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  values: Partial<T>,
+  refusal: () => ProblemException,
+): SpendStatement {
+  const params: unknown[] = [];
+  const columns = bind(dataSource, entity, values, params);
+  return {
+    sql: `INSERT INTO ${dataSource.getMetadata(entity).tableName} (${columns.map(([name]) => name).join(', ')}) VALUES (${columns.map(([, p]) => p).join(', ')}) ON CONFLICT DO NOTHING`,
+    params,
+    refusal,
+  };
+}
+
+/** A spend that sets `set` on the one row of `entity` matching `where` (which must exclude a spent row). */
+export function updateOnce<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  set: Partial<T>,
+  where: Partial<T>,
+  refusal: () => ProblemException,
+): SpendStatement {
+  const params: unknown[] = [];
+  const equals = (values: Partial<T>) =>
+    bind(dataSource, entity, values, params).map(([name, p]) => `${name} = ${p}`);
+  return {
+    sql: `UPDATE ${dataSource.getMetadata(entity).tableName} SET ${equals(set).join(', ')} WHERE ${equals(where).join(' AND ')}`,
+    params,
+    refusal,
+  };
+}
+
+/** Each property's column name and placeholder; its value, converted as TypeORM stores it, joins `params`. */
+function bind<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  entity: EntityTarget<T>,
+  values: Partial<T>,
+  params: unknown[],
+): [string, string][] {
+  const meta = dataSource.getMetadata(entity);
+  return Object.keys(values).map((property) => {
+    const column = meta.findColumnWithPropertyName(property)!;
+    params.push(dataSource.driver.preparePersistentValue(values[property], column));
+    return [column.databaseName, `$${params.length}`];
+  });
 }
 
 export interface UploadContext {

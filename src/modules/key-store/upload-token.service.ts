@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { errors, jwtVerify, SignJWT } from 'jose';
-import { randomUUID } from 'node:crypto';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { LessThan, Repository } from 'typeorm';
 import { ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { UsedUploadToken } from './entities/used-upload-token.entity';
+import { insertOnce, type SpendStatement } from './upload-authorization';
 
 const ISSUER = 'veilig';
 const AUDIENCE = 'veilig:key-upload';
@@ -33,7 +33,7 @@ export interface VerifiedUploadToken extends UploadTokenClaims {
 
 /** Signs an upload token (also used by the upload benchmark, which mints outside the app). */
 export async function signUploadToken(
-  secret: Uint8Array,
+  secret: Uint8Array | KeyObject,
   claims: UploadTokenClaims,
   nowMs: number,
   ttlMs: number,
@@ -61,14 +61,15 @@ export const invalidToken = (detail: string) =>
  */
 @Injectable()
 export class UploadTokenService {
-  private readonly secret: Uint8Array;
+  /** A KeyObject, not bytes: jose would otherwise import the key again for every token. */
+  private readonly secret: KeyObject;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(UsedUploadToken) private readonly used: Repository<UsedUploadToken>,
     private readonly clock: Clock,
   ) {
-    this.secret = new TextEncoder().encode(config.keyStore.uploadTokenSecret);
+    this.secret = createSecretKey(Buffer.from(config.keyStore.uploadTokenSecret, 'utf8'));
   }
 
   /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
@@ -120,23 +121,19 @@ export class UploadTokenService {
   }
 
   /** Spends the token inside the upload's transaction; a second use fails the insert. */
-  async spend(em: EntityManager, token: VerifiedUploadToken): Promise<void> {
-    try {
-      await em.insert(UsedUploadToken, {
-        jti: token.jti,
-        expiresAt: token.expiresAt,
-        usedAt: this.clock.now(),
-      });
-    } catch (e) {
-      if (isUniqueViolation(e))
-        throw new ProblemException(
+  spendStatement(token: VerifiedUploadToken): SpendStatement {
+    return insertOnce(
+      this.used.manager.connection,
+      UsedUploadToken,
+      { jti: token.jti, expiresAt: token.expiresAt, usedAt: this.clock.now() },
+      () =>
+        new ProblemException(
           409,
           'upload-token-used',
           'Upload not authorised',
           'This upload token was already used.',
-        );
-      throw e;
-    }
+        ),
+    );
   }
 
   async purgeExpired(): Promise<number> {

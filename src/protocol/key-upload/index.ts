@@ -69,6 +69,8 @@ export interface CheckedKey {
 export type KeyRefusalReason =
   | 'no-keys'
   | 'too-many-keys'
+  | 'not-a-key'
+  | 'unknown-field'
   | 'bad-key-data'
   | 'bad-rolling-period'
   | 'start-not-aligned'
@@ -81,6 +83,14 @@ export type KeyRefusalReason =
 export type UploadCheck =
   | { ok: true; keys: CheckedKey[] }
   | { ok: false; reason: KeyRefusalReason; keyIndex?: number; detail: string };
+
+const KEY_FIELDS = new Set([
+  'key',
+  'rollingStartIntervalNumber',
+  'rollingPeriod',
+  'transmissionRiskLevel',
+  'daysSinceOnsetOfSymptoms',
+]);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -113,6 +123,11 @@ export function checkUploadKeys(
       keyIndex: i,
       detail: `keys[${i}]: ${detail}`,
     });
+    // The request's JSON as parsed: every entry is checked here, shape included.
+    if (typeof k !== 'object' || k === null || Array.isArray(k))
+      return refuse('not-a-key', 'must be an object.');
+    for (const field in k)
+      if (!KEY_FIELDS.has(field)) return refuse('unknown-field', `unknown field "${field}".`);
     const data = typeof k.key === 'string' && BASE64.test(k.key) ? Buffer.from(k.key, 'base64') : null;
     if (!data || data.length !== KEY_LENGTH)
       return refuse('bad-key-data', `key must be ${KEY_LENGTH} bytes in base64.`);

@@ -22,7 +22,12 @@ describe('checkUploadKeys', () => {
   it.each([
     ['no-keys', [] as UploadedKey[], undefined],
     ['too-many-keys', Array.from({ length: 31 }, (_, i) => key(i % 14)), undefined],
+    ['not-a-key', [key(1), null as unknown as UploadedKey], 1],
+    ['not-a-key', ['AAAA' as unknown as UploadedKey], 0],
+    ['unknown-field', [key(1, { reportType: 1 } as Partial<UploadedKey>)], 0],
     ['bad-key-data', [key(1, { key: 'AAAA' })], 0],
+    ['bad-key-data', [key(1, { key: 7 as unknown as string })], 0],
+    ['bad-rolling-period', [key(1, { rollingPeriod: '144' as unknown as number })], 0],
     ['bad-key-data', [key(1), key(2, { key: '!!!!notbase64!!!!!!!!!!!!!!!' })], 1],
     ['bad-rolling-period', [key(1, { rollingPeriod: 0 })], 0],
     ['start-not-aligned', [key(1, { rollingStartIntervalNumber: today - DAY + 3 })], 0],

@@ -1,42 +1,38 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsInt,
   IsObject,
   IsOptional,
   IsString,
   MaxLength,
-  ValidateNested,
 } from 'class-validator';
 import type { KeyUploadRequest, UploadedKey } from '../../../protocol/key-upload';
 
+/**
+ * One key, for the OpenAPI document. Its checks (shape, unknown fields, ranges, alignment, overlaps) are
+ * `checkUploadKeys`, which names the key of every refusal; a nested class-validator pass over up to 30
+ * keys cost more CPU than storing them.
+ */
 export class UploadedKeyDto implements UploadedKey {
   @ApiProperty({
     description: 'Base64 of the 16-byte Temporary Exposure Key',
     example: 'dcc0xt0aeC3nqWXaXrkxJQ==',
   })
-  @IsString()
-  @MaxLength(32)
   key!: string;
 
   @ApiProperty({
     description: 'ENIntervalNumber of the key start: a UTC midnight (multiple of 144)',
     example: 2642976,
   })
-  @IsInt()
   rollingStartIntervalNumber!: number;
 
   @ApiProperty({ minimum: 1, maximum: 144, example: 144 })
-  @IsInt()
   rollingPeriod!: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 8 })
-  @IsOptional()
-  @IsInt()
   transmissionRiskLevel?: number;
 
   @ApiPropertyOptional({
@@ -44,8 +40,6 @@ export class UploadedKeyDto implements UploadedKey {
     maximum: 14,
     description: 'Derived from the verified onset or sample date when absent',
   })
-  @IsOptional()
-  @IsInt()
   daysSinceOnsetOfSymptoms?: number;
 }
 
@@ -54,8 +48,6 @@ export class KeyUploadDto implements KeyUploadRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(30)
-  @ValidateNested({ each: true })
-  @Type(() => UploadedKeyDto)
   keys!: UploadedKeyDto[];
 
   @ApiPropertyOptional({
