@@ -4,7 +4,6 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -124,10 +123,25 @@ export class KeyUploadService {
   }
 }
 
+/** The columns that differ from key to key within one upload; the others are the upload's. */
+const PER_KEY: ReadonlySet<keyof DiagnosisKey> = new Set<keyof DiagnosisKey>([
+  'keyData',
+  'rollingStartIntervalNumber',
+  'rollingPeriod',
+  'transmissionRiskLevel',
+  'daysSinceOnsetOfSymptoms',
+  'availableAt',
+]);
+
+/** Statement names by statement text (one per flow's spend): the text is long, its hash not free. */
+const statementNames = new Map<string, string>();
+
 /**
  * PostgreSQL: the spend and the keys' INSERT as one statement, so an upload is one round trip and one
  * implicit transaction instead of four (BEGIN, spend, keys, COMMIT). The keys are inserted only when
- * the spend changed a row; a duplicate key aborts the whole statement, spend included.
+ * the spend changed a row; a duplicate key aborts the whole statement, spend included. The per-key
+ * columns travel as arrays (`unnest`), so the statement text does not depend on the number of keys and
+ * is prepared once per connection and flow.
  */
 async function spendAndInsertKeys(
   dataSource: DataSource,
@@ -135,26 +149,33 @@ async function spendAndInsertKeys(
   rows: Omit<DiagnosisKey, 'id'>[],
 ): Promise<void> {
   const params = [...spend.params];
-  // Typed placeholders: in a VALUES list under SELECT, untyped parameters would be resolved as text.
-  const { names, tuples } = keyTuples(
-    dataSource,
-    rows,
-    params,
-    (c, n) => `$${n}::${dataSource.driver.normalizeType(c)}`,
-  );
+  const driver = dataSource.driver;
+  const columns = dataSource.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
+  const perKey = columns.filter((c) => PER_KEY.has(c.propertyName as keyof DiagnosisKey));
+  const perUpload = columns.filter((c) => !PER_KEY.has(c.propertyName as keyof DiagnosisKey));
+  // Typed placeholders: unnest needs array types, and the upload's values are not inferred from the target.
+  const arrays = perKey.map((c) => {
+    params.push(rows.map((row): unknown => driver.preparePersistentValue(c.getEntityValue(row), c)));
+    return `$${params.length}::${driver.normalizeType(c)}[]`;
+  });
+  const scalars = perUpload.map((c) => {
+    params.push(driver.preparePersistentValue(c.getEntityValue(rows[0]), c));
+    return `$${params.length}::${driver.normalizeType(c)}`;
+  });
   const text =
     `WITH spent AS (${spend.sql} RETURNING 1), ` +
-    `stored AS (INSERT INTO diagnosis_key (${names}) SELECT * FROM (VALUES ${tuples}) AS k WHERE EXISTS (SELECT 1 FROM spent) RETURNING 1) ` +
+    `stored AS (INSERT INTO diagnosis_key (${[...perKey, ...perUpload].map((c) => c.databaseName).join(', ')}) ` +
+    `SELECT k.*, ${scalars.join(', ')} FROM unnest(${arrays.join(', ')}) AS k WHERE EXISTS (SELECT 1 FROM spent) RETURNING 1) ` +
     `SELECT CAST((SELECT COUNT(*) FROM spent) AS integer) AS spent`;
-  // A named statement: each connection parses and plans it once per flow and key count, not per upload.
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `upload-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
+    statementNames.set(text, name);
+  }
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
   const {
     rows: [result],
-  } = await pool.query<{ spent: number }>({
-    name: `upload-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`,
-    text,
-    values: params,
-  });
+  } = await pool.query<{ spent: number }>({ name, text, values: params });
   if (result.spent !== 1) throw spend.refusal();
 }
 
@@ -163,29 +184,21 @@ async function spendAndInsertKeys(
  * builder took a sixth of an upload's CPU (a placeholder lookup per parameter) for the same statement.
  */
 async function insertKeys(em: EntityManager, rows: Omit<DiagnosisKey, 'id'>[]): Promise<void> {
-  const params: unknown[] = [];
+  const columns = em.connection.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
+  const driver = em.connection.driver;
   const postgres = em.connection.options.type === 'postgres';
-  const { names, tuples } = keyTuples(em.connection, rows, params, (_, n) => (postgres ? `$${n}` : '?'));
-  await em.query(`INSERT INTO diagnosis_key (${names}) VALUES ${tuples}`, params);
-}
-
-/** Column list and VALUES tuples for the keys; appends their parameters to `params`. */
-function keyTuples(
-  dataSource: DataSource,
-  rows: Omit<DiagnosisKey, 'id'>[],
-  params: unknown[],
-  placeholder: (column: ColumnMetadata, n: number) => string,
-): { names: string; tuples: string } {
-  const columns = dataSource.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
-  const driver = dataSource.driver;
+  const params: unknown[] = [];
   const tuples = rows.map((row) => {
-    const values = columns.map((c) => {
+    const placeholders = columns.map((c) => {
       params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
-      return placeholder(c, params.length);
+      return postgres ? `$${params.length}` : '?';
     });
-    return `(${values.join(', ')})`;
+    return `(${placeholders.join(', ')})`;
   });
-  return { names: columns.map((c) => c.databaseName).join(', '), tuples: tuples.join(', ') };
+  await em.query(
+    `INSERT INTO diagnosis_key (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`,
+    params,
+  );
 }
 
 /** A spend statement for the transaction's database: SQLite takes `?` placeholders, in order of appearance. */
