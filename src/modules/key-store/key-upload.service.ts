@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { Pool } from 'pg';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
+import { queryPrepared } from '../../database/prepared';
 import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
 import { checkUploadKeys, daysSinceOnset, type KeyUploadRequest } from '../../protocol/key-upload';
@@ -172,10 +171,7 @@ async function spendAndInsertKeys(
     name = `upload-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
     statementNames.set(text, name);
   }
-  const pool = (dataSource.driver as PostgresDriver).master as Pool;
-  const {
-    rows: [result],
-  } = await pool.query<{ spent: number }>({ name, text, values: params });
+  const [result] = await queryPrepared<{ spent: number }>(dataSource, name, text, params);
   if (result.spent !== 1) throw spend.refusal();
 }
 

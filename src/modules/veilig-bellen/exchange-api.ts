@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { createHmac } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { notFound, ProblemException, unauthorized } from '../../common/http/problem';
@@ -49,13 +48,9 @@ export class ExchangeApi {
 
   /** Redeems a DTMF code: the session id once; wrong codes count against the caller (429 past the limit). */
   async lookup(municipalityId: string, body: DtmfLookupDto): Promise<{ sessionId: string }> {
-    const callerKey = createHmac('sha256', this.config.veiligBellen.dtmfPepper)
-      .update(`caller:${body.caller}`)
-      .digest('hex')
-      .slice(0, 32);
     const outcome = await this.service.redeem(municipalityId, body.dtmf, {
       callRef: body.callRef,
-      callerKey,
+      callerKey: this.service.callerKey(body.caller),
     });
     if (outcome.ok) return { sessionId: outcome.sessionId };
     if (outcome.reason === 'rate-limited')

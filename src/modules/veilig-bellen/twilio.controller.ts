@@ -1,7 +1,6 @@
 import { Controller, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { createHmac } from 'node:crypto';
 import { notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { verifyTwilioSignature } from '../../protocol/telephony/twilio-signature';
@@ -64,7 +63,7 @@ export class TwilioController {
         params,
         n,
         this.urls(p.municipalityId),
-        this.callerKey(params.From ?? params.CallSid ?? ''),
+        this.service.callerKey(params.From ?? params.CallSid ?? ''),
       ),
     );
   }
@@ -160,13 +159,5 @@ export class TwilioController {
 
   private twiml(res: Response, xml: string): void {
     res.status(200).type('text/xml').send(xml);
-  }
-
-  /** The calling number, keyed and truncated: enough to count attempts, useless to identify anyone. */
-  private callerKey(from: string): string {
-    return createHmac('sha256', this.config.veiligBellen.dtmfPepper)
-      .update(`caller:${from}`)
-      .digest('hex')
-      .slice(0, 32);
   }
 }

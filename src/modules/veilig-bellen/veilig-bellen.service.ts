@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { In, LessThan, Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
 import { conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
+import { queryPrepared } from '../../database/prepared';
 import { Clock } from '../../infrastructure/clock';
 import { RateLimiter } from '../../infrastructure/rate-limiter';
 import { acceptedAttributes, disclosureRequest, telReturnUrl } from '../../protocol/irma/disclosure';
@@ -59,6 +60,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private readonly logger = new Logger('VeiligBellen');
   private readonly followers = new Set<NodeJS.Timeout>();
 
+  /** The DTMF pepper as a key object: imported once, not for every HMAC on the exchange's hot path. */
+  private readonly pepper: KeyObject;
+
   constructor(
     @InjectRepository(CallSession) private readonly sessions: Repository<CallSession>,
     private readonly settings: MunicipalitySettingsService,
@@ -69,7 +73,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.pepper = createSecretKey(Buffer.from(config.veiligBellen.dtmfPepper, 'utf8'));
+  }
 
   private get vb() {
     return this.config.veiligBellen;
@@ -401,7 +407,12 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
 
   /** HMAC-SHA256 of a DTMF code under the configured pepper: what the database stores and indexes. */
   dtmfHmac(dtmf: string): string {
-    return createHmac('sha256', this.vb.dtmfPepper).update(dtmf).digest('hex');
+    return createHmac('sha256', this.pepper).update(dtmf).digest('hex');
+  }
+
+  /** The calling number, keyed and truncated: enough to count wrong codes, useless to identify anyone. */
+  callerKey(caller: string): string {
+    return createHmac('sha256', this.pepper).update(`caller:${caller}`).digest('hex').slice(0, 32);
   }
 
   /**
@@ -505,15 +516,16 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       // losing the last fraction of a second of redemptions only means the caller dials again, so the
       // statement's own transaction skips the WAL flush wait (set_config(…, true) is transaction-local;
       // an fsync costs more than the whole lookup otherwise).
-      const rows = await this.sessions.query<[{ id: string }[], number] | { id: string }[]>(
+      const [row] = await queryPrepared<{ id: string }>(
+        this.sessions.manager.connection,
+        'vb-claim-code',
         `UPDATE vb_call_session SET state = 'called', dtmf_hmac = NULL, call_ref = $1, updated_at = $2, expires_at = $3
          WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed'
            AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
          RETURNING id`,
         [callRef, values.updatedAt, values.expiresAt, hmac, municipalityId],
       );
-      const list = Array.isArray(rows[0]) ? (rows[0] as { id: string }[]) : (rows as { id: string }[]);
-      return list[0]?.id ?? null;
+      return row?.id ?? null;
     }
     const row = await this.sessions.findOne({ where, select: { id: true } });
     if (!row) return null;
