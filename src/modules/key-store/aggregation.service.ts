@@ -8,6 +8,7 @@ import { Clock } from '../../infrastructure/clock';
 import { FileStore } from '../../infrastructure/file-store';
 import {
   DSOS_MISSING,
+  exportBinBuffer,
   FIELD_ABSENT,
   KEY_LENGTH,
   KeyColumns,
@@ -253,6 +254,10 @@ export class AggregationService {
     const startTs = Math.floor(batch.windowStart.getTime() / 1000);
     const endTs = Math.floor(batch.windowEnd.getTime() / 1000);
     const rows: ExportFile[] = [];
+    // One export.bin buffer for all files of the batch: file 2 must not wait for file 1's to be collected.
+    const binBuffer = exportBinBuffer(
+      Math.max(exportMinKeys + PADDING_JITTER, Math.min(keys.count, exportMaxKeysPerFile)),
+    );
     for (let f = 0; f < fileCount; f++) {
       const slice = order.subarray(
         f * exportMaxKeysPerFile,
@@ -280,6 +285,7 @@ export class AggregationService {
         fileKeys,
         signer,
         fileOrder,
+        binBuffer,
       );
       const name = `${batch.region}-${startTs}-${fileEnd}.zip`;
       this.logger.log(

@@ -140,8 +140,22 @@ export async function writeExportFileFromColumns(
   keys: KeyColumns,
   signer: ExportSigner,
   order?: ArrayLike<number>,
+  into?: Buffer,
 ): Promise<Uint8Array> {
-  return signAndZip(encodeExportBinFromColumns(metadata, keys, order), metadata, signer);
+  return signAndZip(encodeExportBinFromColumns(metadata, keys, order, into), metadata, signer);
+}
+
+/** Worst case per key: 2 (tag+len) + 18 (key) + 4 × 11 (varint fields) + 6 (sint32) = 70 bytes. */
+const MAX_KEY_RECORD = 72;
+/** Room for the header and metadata (region, batch numbers, signature infos): far more than they take. */
+const EXPORT_HEAD_ROOM = 4096;
+
+/**
+ * A buffer that `encodeExportBinFromColumns` can encode up to `keyCount` keys into: a job writing several
+ * large files reuses one instead of leaving each file's export.bin for the garbage collector.
+ */
+export function exportBinBuffer(keyCount: number): Buffer {
+  return Buffer.allocUnsafe(EXPORT_HEAD_ROOM + keyCount * MAX_KEY_RECORD);
 }
 
 /**
@@ -152,6 +166,7 @@ export function encodeExportBinFromColumns(
   metadata: ExportMetadata,
   keys: KeyColumns,
   order?: ArrayLike<number>,
+  into?: Buffer,
 ): Uint8Array {
   validateMetadata(metadata);
   const head = ExportProto.TemporaryExposureKeyExport.encode(
@@ -165,12 +180,12 @@ export function encodeExportBinFromColumns(
     }),
   ).finish();
   const count = order ? order.length : keys.count;
-  // Worst case per key: 2 (tag+len) + 18 (key) + 4 × 11 (varint fields) + 6 (sint32) = 70 bytes.
-  const out = Buffer.allocUnsafe(EXPORT_HEADER.length + head.length + count * 72);
+  const size = EXPORT_HEADER.length + head.length + count * MAX_KEY_RECORD;
+  const out = into && into.length >= size ? into : Buffer.allocUnsafe(size);
   out.set(EXPORT_HEADER, 0);
   out.set(head, EXPORT_HEADER.length);
   let pos = EXPORT_HEADER.length + head.length;
-  const body = Buffer.allocUnsafe(72);
+  const body = Buffer.allocUnsafe(MAX_KEY_RECORD);
   for (let n = 0; n < count; n++) {
     const i = order ? order[n] : n;
     let b = 0;
