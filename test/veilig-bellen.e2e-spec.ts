@@ -519,6 +519,10 @@ describe('Veilig bellen exchange API on an internal port', () => {
       });
       expect(invalid.status).toBe(400);
       expect(invalid.headers.get('content-type')).toMatch(/problem\+json/);
+      expect(((await invalid.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+        'extra',
+        'dtmf',
+      ]);
       expect(
         (
           await fetch(`${internal}/lookup`, {

@@ -6,7 +6,7 @@ import { safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { notFound, ProblemException, unauthorized } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
-import { CallEventDto, DtmfLookupDto } from './dto/widget.dto';
+import { CallEventDto, DTMF_LOOKUP_RULES, type DtmfLookupDto } from './dto/widget.dto';
 import { MunicipalitySettingsService } from './municipality-settings.service';
 import { VeiligBellenService } from './veilig-bellen.service';
 
@@ -102,27 +102,50 @@ export class ExchangeApi {
     if (typeof json !== 'object' || json === null || Array.isArray(json))
       throw new ProblemException(400, 'malformed-json', 'Bad request', 'Send a JSON object.');
     const plain = json as Record<string, unknown>;
-    const dto: object =
-      action === 'lookup' ? plainToInstance(DtmfLookupDto, plain) : plainToInstance(CallEventDto, plain);
+    if (action === 'lookup') {
+      send(res, 200, await this.lookup(municipalityId, checkLookup(plain)));
+      return;
+    }
+    const dto = plainToInstance(CallEventDto, plain);
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length) {
-      const list = errors.flatMap((e) =>
-        Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })),
+    if (errors.length)
+      throw invalidRequest(
+        errors.flatMap((e) =>
+          Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })),
+        ),
       );
-      throw new ProblemException(
-        400,
-        'validation',
-        'Invalid request',
-        list.map((e) => `${e.field}: ${e.message}`).join('; '),
-        { errors: list },
-      );
-    }
-    if (action === 'lookup') send(res, 200, await this.lookup(municipalityId, dto as DtmfLookupDto));
-    else {
-      await this.event(municipalityId, dto as CallEventDto);
-      res.writeHead(204).end();
-    }
+    await this.event(municipalityId, dto);
+    res.writeHead(204).end();
   }
+}
+
+/** The lookup body by DTMF_LOOKUP_RULES, as the DTO would check it (whitelist, no extra fields), without class-validator's per-call metadata walk. */
+function checkLookup(plain: Record<string, unknown>): DtmfLookupDto {
+  const rules: Record<string, { pattern: RegExp; message: string }> = DTMF_LOOKUP_RULES;
+  const errors: FieldError[] = [];
+  for (const field of Object.keys(plain))
+    if (!(field in rules)) errors.push({ field, message: `property ${field} should not exist` });
+  for (const [field, rule] of Object.entries(rules)) {
+    const value = plain[field];
+    if (typeof value !== 'string' || !rule.pattern.test(value)) errors.push({ field, message: rule.message });
+  }
+  if (errors.length) throw invalidRequest(errors);
+  return plain as unknown as DtmfLookupDto;
+}
+
+interface FieldError {
+  field: string;
+  message: string;
+}
+
+function invalidRequest(errors: FieldError[]): ProblemException {
+  return new ProblemException(
+    400,
+    'validation',
+    'Invalid request',
+    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    { errors },
+  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {

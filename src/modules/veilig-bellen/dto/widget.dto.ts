@@ -13,20 +13,30 @@ export class StartSessionDto {
   purpose!: string;
 }
 
+/**
+ * The lookup's fields and their rules, shared by the DTO (public route, OpenAPI) and the internal
+ * port's listener, which checks them directly: a caller waits on the line for every lookup.
+ */
+export const DTMF_LOOKUP_RULES = {
+  dtmf: { pattern: /^[0-9]{10}$/, message: 'dtmf: exactly 10 digits' },
+  callRef: { pattern: /^[A-Za-z0-9_.:-]{1,64}$/, message: 'callRef: 1-64 letters, digits, _.:-' },
+  caller: { pattern: /^[A-Za-z0-9+_.:-]{1,64}$/, message: 'caller: 1-64 characters' },
+} as const;
+
 /** POST /api/veilig-bellen/exchange/v1/:municipalityId/lookup (generic exchange API) */
 export class DtmfLookupDto {
   @ApiProperty({ example: '0123456789' })
-  @Matches(/^[0-9]{10}$/, { message: 'dtmf: exactly 10 digits' })
+  @Matches(DTMF_LOOKUP_RULES.dtmf.pattern, { message: DTMF_LOOKUP_RULES.dtmf.message })
   dtmf!: string;
 
   @ApiProperty({ description: 'The exchange’s id of the call (used in later call events).' })
-  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'callRef: 1-64 letters, digits, _.:-' })
+  @Matches(DTMF_LOOKUP_RULES.callRef.pattern, { message: DTMF_LOOKUP_RULES.callRef.message })
   callRef!: string;
 
   @ApiProperty({
     description: 'The calling number or another stable caller id, for rate limiting (not stored).',
   })
-  @Matches(/^[A-Za-z0-9+_.:-]{1,64}$/, { message: 'caller: 1-64 characters' })
+  @Matches(DTMF_LOOKUP_RULES.caller.pattern, { message: DTMF_LOOKUP_RULES.caller.message })
   caller!: string;
 }
 
