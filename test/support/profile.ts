@@ -31,6 +31,10 @@ export async function freshEnv(
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // No embargo after a key's validity, so "all but today's key are ready" holds at any hour; with the
+    // 2 h defaults, yesterday's key would wait until 02:00 UTC. exportableFrom's spec covers the embargo.
+    EXPORT_KEY_EMBARGO_MINUTES: '0',
+    FEDERATION_UPLOAD_EXPIRY_MINUTES: '0',
     ...extra,
   };
   if (!servicesProfile) return env;

@@ -9,11 +9,14 @@ import { isUniqueViolation } from '../../database/errors';
 import { queryPrepared } from '../../database/prepared';
 import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
-import { checkUploadKeys, daysSinceOnset, type KeyUploadRequest } from '../../protocol/key-upload';
+import {
+  checkUploadKeys,
+  daysSinceOnset,
+  exportableFrom,
+  type KeyUploadRequest,
+} from '../../protocol/key-upload';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { UploadAuthorizers, type SpendStatement } from './upload-authorization';
-
-const INTERVAL_MS = 600_000;
 
 /** Validates, authorises and stores one upload of diagnosis keys, all or nothing. */
 @Injectable()
@@ -79,13 +82,7 @@ export class KeyUploadService {
       source: 'app',
       flow: grant.flow,
       receivedAt: now,
-      // Never exported while its RPIs could still be broadcast or matched (validity end + embargo).
-      availableAt: new Date(
-        Math.max(
-          now.getTime(),
-          (k.rollingStartIntervalNumber + k.rollingPeriod) * INTERVAL_MS + this.config.keyStore.embargoMs,
-        ),
-      ),
+      availableAt: exportableFrom(k, now, this.config.keyStore.embargoMs),
     }));
     try {
       // A replayed proof fails at the spend (refused as such, whatever its keys); a key stored before

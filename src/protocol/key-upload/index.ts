@@ -5,7 +5,7 @@
  * no overlapping days.
  */
 import { KEY_LENGTH, TEK_ROLLING_PERIOD } from '../gaen/constants';
-import { enIntervalNumberFromMs } from '../gaen/interval';
+import { enIntervalNumberFromMs, intervalStartMs } from '../gaen/interval';
 
 /** One key as JSON: base64 key data plus GAEN metadata. */
 export interface UploadedKey {
@@ -190,4 +190,17 @@ export function checkUploadKeys(
 export function daysSinceOnset(rollingStartIntervalNumber: number, onsetDayStartMs: number): number {
   const keyDayMs = rollingStartIntervalNumber * 600_000;
   return Math.round((keyDayMs - onsetDayStartMs) / 86_400_000);
+}
+
+/**
+ * When a stored key may first be exported: not while its RPIs can still be broadcast or matched, i.e. after
+ * its validity end plus an embargo (for clock skew and late scans), and never before it was stored.
+ */
+export function exportableFrom(
+  key: { rollingStartIntervalNumber: number; rollingPeriod: number },
+  storedAt: Date,
+  embargoMs: number,
+): Date {
+  const validUntilMs = intervalStartMs(key.rollingStartIntervalNumber + key.rollingPeriod);
+  return new Date(Math.max(storedAt.getTime(), validUntilMs + embargoMs));
 }

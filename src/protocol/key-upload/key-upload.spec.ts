@@ -1,4 +1,4 @@
-import { checkUploadKeys, daysSinceOnset, type UploadedKey } from './index';
+import { checkUploadKeys, daysSinceOnset, exportableFrom, type UploadedKey } from './index';
 
 const DAY = 144;
 const now = Date.UTC(2026, 10, 25, 12, 0);
@@ -46,5 +46,19 @@ describe('daysSinceOnset', () => {
   it('counts whole days from onset to the key day', () => {
     expect(daysSinceOnset(today - 2 * DAY, Date.UTC(2026, 10, 25))).toBe(-2);
     expect(daysSinceOnset(today, Date.UTC(2026, 10, 22))).toBe(3);
+  });
+});
+
+describe('exportableFrom', () => {
+  const embargo = 2 * 3_600_000;
+  const yesterday = { rollingStartIntervalNumber: today - DAY, rollingPeriod: 144 };
+  it('holds a key until its validity end plus the embargo', () => {
+    const storedAt = new Date(today * 600_000 + 60_000);
+    expect(exportableFrom(yesterday, storedAt, embargo)).toEqual(new Date(today * 600_000 + embargo));
+    expect(exportableFrom({ ...yesterday, rollingPeriod: 72 }, storedAt, 0)).toEqual(storedAt);
+  });
+  it('never before the key was stored', () => {
+    const storedAt = new Date(today * 600_000 + 3 * 3_600_000);
+    expect(exportableFrom(yesterday, storedAt, embargo)).toEqual(storedAt);
   });
 });

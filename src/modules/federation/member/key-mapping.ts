@@ -6,6 +6,7 @@ import {
   type DsosMeaning,
   type KeptKey,
 } from '../../../protocol/efgs';
+import { exportableFrom } from '../../../protocol/key-upload';
 import type { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
 
 const INTERVAL_MS = 600_000;
@@ -64,7 +65,6 @@ export function toStoredKey(
   embargoMs: number,
 ): Omit<StoredKey, 'id'> {
   const { key } = kept;
-  const validUntil = (key.rollingStartIntervalNumber + key.rollingPeriod) * INTERVAL_MS;
   return {
     keyData: Buffer.from(key.keyData),
     rollingStartIntervalNumber: key.rollingStartIntervalNumber,
@@ -80,6 +80,6 @@ export function toStoredKey(
     source: 'federation',
     flow: 'efgs',
     receivedAt: now,
-    availableAt: new Date(Math.max(now.getTime(), validUntil + embargoMs)),
+    availableAt: exportableFrom(key, now, embargoMs),
   };
 }
