@@ -9,9 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createEcdsaSigner, KeyColumns, writeExportFileFromColumns } from '../src/protocol/gaen';
 import { machineLine, printResult } from './report';
-import { freshDatabase, ROOT } from './support';
+import { builtModule, freshDatabase, ROOT } from './support';
 
 export async function run(args: string[]): Promise<void> {
   const total = Number(args.find((a) => a.startsWith('--keys='))?.split('=')[1] ?? 1_000_000);
@@ -25,6 +24,11 @@ export async function run(args: string[]): Promise<void> {
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
   };
+
+  // The cycle and the floor both run the compiled code.
+  const { createEcdsaSigner, KeyColumns, writeExportFileFromColumns } = (await import(
+    builtModule('protocol/gaen/index.js')
+  )) as typeof import('../src/protocol/gaen');
 
   // Schema via the app's migrations (the worker boots the app), then seed keys with one SQL statement.
   const migrate = spawnSync(process.execPath, ['dist/src/cli.js', 'migrate'], {

@@ -18,7 +18,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,7 +36,7 @@ import {
 } from '../src/protocol/efgs';
 import { countryCertificate, createTrustAnchor, type TestCertificate } from '../test/support/federation-pki';
 import { machineLine, printResult } from './report';
-import { freshDatabase, ROOT, startServer } from './support';
+import { builtModule, freshDatabase, ROOT, startServer } from './support';
 
 const KEYS_PER_UPLOAD = 5000;
 const DAY_INTERVALS = 144;
@@ -221,10 +221,7 @@ export async function run(args: string[]): Promise<void> {
   const batches = Number(args.find((a) => a.startsWith('--batches='))?.split('=')[1] ?? (quick ? 20 : 100));
   const floorRuns = quick ? 5 : 20;
   console.log(machineLine());
-  if (!existsSync(join(ROOT, 'dist/src/modules/federation/federation.module.js'))) {
-    const built = spawnSync('npm', ['run', 'build:server'], { cwd: ROOT, stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('build failed');
-  }
+  builtModule('modules/federation/federation.module.js');
   const dir = mkdtempSync(join(tmpdir(), 'veilig-bench-federation-'));
   const databaseUrl = args.includes('--postgres')
     ? await freshDatabase('veilig_bench_federation')

@@ -19,14 +19,23 @@ export async function freshDatabase(name: string): Promise<string> {
   return url.toString();
 }
 
-/** Starts `node dist/src/main.js` (building it first if needed) and waits for /health/ready. */
-export async function startServer(
-  env: Record<string, string>,
-): Promise<{ baseUrl: string; child: ChildProcess; stop(): Promise<void> }> {
+/**
+ * Path of a module of the server build (dist/src/…), building it first when missing: benchmarks measure the
+ * compiled code that production runs (tsx turns every imported constant into a getter call).
+ */
+export function builtModule(path: string): string {
   if (!existsSync(join(ROOT, 'dist/src/main.js'))) {
     const built = spawnSync('npm', ['run', 'build:server'], { cwd: ROOT, stdio: 'inherit' });
     if (built.status !== 0) throw new Error('build failed');
   }
+  return join(ROOT, 'dist/src', path);
+}
+
+/** Starts `node dist/src/main.js` (building it first if needed) and waits for /health/ready. */
+export async function startServer(
+  env: Record<string, string>,
+): Promise<{ baseUrl: string; child: ChildProcess; stop(): Promise<void> }> {
+  builtModule('main.js');
   const port = 38000 + Math.floor(Math.random() * 1000);
   // BENCH_SERVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the server under load.
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];

@@ -9,7 +9,7 @@ import { createCipheriv } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-// Narrow imports: worker threads load this module, and the barrel would pull in protobufjs and fflate.
+// Narrow imports: worker threads load this module, and the barrel would pull in protobufjs.
 import { KEY_LENGTH, TEK_ROLLING_PERIOD } from '../../src/protocol/gaen/constants';
 import { writePaddedData } from '../../src/protocol/gaen/crypto';
 import { HKDF_INFO_RPIK, hkdfSha256Tek } from '../../src/protocol/gaen/hkdf';

@@ -63,7 +63,7 @@ async function expectCode(promise: Promise<unknown>, code: ExportFileErrorCode):
   await expect(promise).rejects.toMatchObject({ code });
 }
 
-/** Builds a zip by hand so tests can produce what fflate never would. */
+/** Builds a zip by hand so tests can produce what writeZip never would. */
 function handZip(
   entries: { name: string; data: Uint8Array; declaredSize?: number; stored?: boolean }[],
   trailer: Uint8Array = new Uint8Array(0),

@@ -185,37 +185,74 @@ export function encodeExportBinFromColumns(
   out.set(EXPORT_HEADER, 0);
   out.set(head, EXPORT_HEADER.length);
   let pos = EXPORT_HEADER.length + head.length;
-  const body = Buffer.allocUnsafe(MAX_KEY_RECORD);
-  for (let n = 0; n < count; n++) {
-    const i = order ? order[n] : n;
-    let b = 0;
-    body[b++] = 0x0a; // 1: key_data
-    body[b++] = KEY_LENGTH;
-    body.set(keys.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH), b);
-    b += KEY_LENGTH;
+  if (!order) return out.subarray(0, encodeKeys(keys, 0, count, out, pos));
+  // A shuffled order reads the columns at random, and the encoder's dependent stores serialise those
+  // misses: gathering a block into small columns first lets them overlap (500,000 keys: 380 → 200 ms).
+  const block = KeyColumns.allocate(Math.min(GATHER_BLOCK, count));
+  for (let from = 0; from < count; from += GATHER_BLOCK) {
+    const n = Math.min(GATHER_BLOCK, count - from);
+    gatherKeys(keys, order, from, n, block);
+    pos = encodeKeys(block, from, n, out, pos);
+  }
+  return out.subarray(0, pos);
+}
+
+const GATHER_BLOCK = 4096;
+
+/** Copies the keys at `order[from, from + n)` into `block`'s first n slots. */
+function gatherKeys(
+  keys: KeyColumns,
+  order: ArrayLike<number>,
+  from: number,
+  n: number,
+  block: KeyColumns,
+): void {
+  for (let j = 0; j < n; j++) {
+    const i = order[from + j];
+    for (let b = 0, src = i * KEY_LENGTH, dst = j * KEY_LENGTH; b < KEY_LENGTH; b++)
+      block.keyData[dst + b] = keys.keyData[src + b];
+    block.rollingStartIntervalNumber[j] = keys.rollingStartIntervalNumber[i];
+    block.rollingPeriod[j] = keys.rollingPeriod[i];
+    block.transmissionRiskLevel[j] = keys.transmissionRiskLevel[i];
+    block.reportType[j] = keys.reportType[i];
+    block.daysSinceOnsetOfSymptoms[j] = keys.daysSinceOnsetOfSymptoms[i];
+    block.variantOfConcern[j] = keys.variantOfConcern[i];
+  }
+}
+
+/**
+ * Writes keys 0..n-1 of `keys` as `keys` entries (field 7) at `pos`; returns the new end. `first` numbers
+ * them in errors.
+ */
+function encodeKeys(keys: KeyColumns, first: number, n: number, out: Buffer, pos: number): number {
+  for (let i = 0; i < n; i++) {
     const rsin = keys.rollingStartIntervalNumber[i];
     const period = keys.rollingPeriod[i];
     if (rsin < 0 || period < 1 || period > TEK_ROLLING_PERIOD)
-      throw new RangeError(`key ${i}: rolling start or period out of range`);
+      throw new RangeError(`key ${first + i}: rolling start or period out of range`);
+    out[pos] = 0x3a; // 7: keys (length-delimited; a key is < 128 bytes, so its length takes one byte)
+    const start = pos + 2;
+    let b = start;
+    out[b++] = 0x0a; // 1: key_data
+    out[b++] = KEY_LENGTH;
+    for (let k = 0, src = i * KEY_LENGTH; k < KEY_LENGTH; k++) out[b++] = keys.keyData[src + k];
     const trl = keys.transmissionRiskLevel[i];
-    if (trl !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x10, trl); // 2: transmission_risk_level
-    b = writeInt32Field(body, b, 0x18, rsin); // 3: rolling_start_interval_number
-    b = writeInt32Field(body, b, 0x20, period); // 4: rolling_period
+    if (trl !== FIELD_ABSENT) b = writeInt32Field(out, b, 0x10, trl); // 2: transmission_risk_level
+    b = writeInt32Field(out, b, 0x18, rsin); // 3: rolling_start_interval_number
+    b = writeInt32Field(out, b, 0x20, period); // 4: rolling_period
     const reportType = keys.reportType[i];
-    if (reportType !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x28, reportType); // 5: report_type
+    if (reportType !== FIELD_ABSENT) b = writeInt32Field(out, b, 0x28, reportType); // 5: report_type
     const dsos = keys.daysSinceOnsetOfSymptoms[i];
     if (dsos !== DSOS_MISSING) {
-      body[b++] = 0x30; // 6: days_since_onset_of_symptoms, sint32 (zig-zag)
-      b = writeVarint32(body, b, ((dsos << 1) ^ (dsos >> 31)) >>> 0);
+      out[b++] = 0x30; // 6: days_since_onset_of_symptoms, sint32 (zig-zag)
+      b = writeVarint32(out, b, ((dsos << 1) ^ (dsos >> 31)) >>> 0);
     }
     const voc = keys.variantOfConcern[i];
-    if (voc !== FIELD_ABSENT) b = writeInt32Field(body, b, 0x40, voc); // 8: variant_of_concern
-    out[pos++] = 0x3a; // 7: keys (length-delimited; a key is < 128 bytes)
-    out[pos++] = b;
-    body.copy(out, pos, 0, b);
-    pos += b;
+    if (voc !== FIELD_ABSENT) b = writeInt32Field(out, b, 0x40, voc); // 8: variant_of_concern
+    out[pos + 1] = b - start;
+    pos = b;
   }
-  return out.subarray(0, pos);
+  return pos;
 }
 
 function writeInt32Field(buf: Buffer, at: number, tag: number, value: number): number {
