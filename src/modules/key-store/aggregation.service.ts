@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
+import { escapeLiteral, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { copyFixedRecords } from '../../database/copy-binary';
 import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { FileStore } from '../../infrastructure/file-store';
@@ -10,10 +13,11 @@ import {
   DSOS_MISSING,
   exportBinBuffer,
   FIELD_ABSENT,
-  KEY_LENGTH,
   KeyColumns,
   writeExportFileFromColumns,
 } from '../../protocol/gaen';
+// From its module, not the barrel: the compiled barrel re-exports through getters, a call per use in hot loops.
+import { KEY_LENGTH } from '../../protocol/gaen/constants';
 import { DeterministicRandom } from './deterministic-random';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
@@ -22,8 +26,6 @@ import { ExportSigningService } from './export-signing.service';
 
 /** Rows per page when reading keys row by row (SQLite). */
 const PAGE = 50_000;
-/** Ids per packed chunk when reading keys from PostgreSQL. */
-const ID_CHUNK = 25_000;
 /** ENS adds 0..100 to the padding target so the file size does not give the minimum away. */
 const PADDING_JITTER = 101;
 
@@ -42,14 +44,6 @@ interface RawKeyRow {
   trl: number | null;
   report_type: number;
   dsos: number | null;
-}
-
-/** What a region's window (start, end] holds: the key count and the id span to read it by. */
-interface WindowStats {
-  count: number;
-  firstAvailable: Date | null;
-  lowId: number;
-  highId: number;
 }
 
 /**
@@ -89,13 +83,13 @@ export class AggregationService {
       const started = performance.now();
       const previous = await batches.findOne({ where: { region }, order: { windowEnd: 'DESC' } });
       if (previous && previous.windowEnd >= windowEnd) continue;
-      const stats = await this.windowStats(region, previous?.windowEnd ?? null, windowEnd);
-      if (stats.count === 0) continue;
+      const firstAvailable = await this.firstAvailable(region, previous?.windowEnd ?? null, windowEnd);
+      if (!firstAvailable) continue;
       // A region's first window starts just before its first key, so its files say when keys began.
-      const windowStart = previous?.windowEnd ?? new Date(stats.firstAvailable!.getTime() - 1);
-      const batch = await this.openBatch(region, windowStart, windowEnd, stats.count);
+      const windowStart = previous?.windowEnd ?? new Date(firstAvailable.getTime() - 1);
+      const batch = await this.openBatch(region, windowStart, windowEnd);
       if (!batch) continue;
-      const keys = await this.readWindow(batch, stats);
+      const keys = await this.readWindow(batch);
       this.logger.log(
         { region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) },
         'keys read for export',
@@ -121,12 +115,7 @@ export class AggregationService {
    * Opens the region's next batch in the chain; null when another instance opened one first (the unique
    * (region, window start) or (region, window end) refuses the second) or the chain moved on meanwhile.
    */
-  private async openBatch(
-    region: string,
-    windowStart: Date,
-    windowEnd: Date,
-    keyCount: number,
-  ): Promise<ExportBatch | null> {
+  private async openBatch(region: string, windowStart: Date, windowEnd: Date): Promise<ExportBatch | null> {
     try {
       return await this.dataSource.transaction(async (em) => {
         const previous = await em.findOne(ExportBatch, { where: { region }, order: { windowEnd: 'DESC' } });
@@ -136,7 +125,7 @@ export class AggregationService {
           windowStart,
           windowEnd,
           status: 'pending',
-          keyCount,
+          keyCount: 0, // counted when the batch completes
           createdAt: this.clock.now(),
           completedAt: null,
         });
@@ -149,27 +138,19 @@ export class AggregationService {
     }
   }
 
-  /** Count, first availability and id span of the region's keys with `available_at` in (start, end]. */
-  private async windowStats(region: string, start: Date | null, end: Date): Promise<WindowStats> {
+  /** When the region's first key with `available_at` in (start, end] became available (one index probe), or null. */
+  private async firstAvailable(region: string, start: Date | null, end: Date): Promise<Date | null> {
     const { sql, params } = this.windowFilter(region, start, end);
-    const [row] = await this.dataSource.query<
-      { n: string | number; first: Date | string | null; lo: number | null; hi: number | null }[]
-    >(
-      `SELECT COUNT(*) AS n, MIN(available_at) AS first, MIN(id) AS lo, MAX(id) AS hi FROM diagnosis_key WHERE ${sql}`,
+    const [row] = await this.dataSource.query<{ first: Date | string | null }[]>(
+      `SELECT MIN(available_at) AS first FROM diagnosis_key WHERE ${sql}`,
       params,
     );
     const availableAt = this.dataSource
       .getRepository(DiagnosisKey)
       .metadata.findColumnWithPropertyName('availableAt')!;
-    return {
-      count: Number(row.n),
-      firstAvailable:
-        row.first === null
-          ? null
-          : (this.dataSource.driver.prepareHydratedValue(row.first, availableAt) as Date),
-      lowId: row.lo ?? 0,
-      highId: row.hi ?? 0,
-    };
+    return row.first === null
+      ? null
+      : (this.dataSource.driver.prepareHydratedValue(row.first, availableAt) as Date);
   }
 
   private windowFilter(region: string, start: Date | null, end: Date): { sql: string; params: unknown[] } {
@@ -188,36 +169,25 @@ export class AggregationService {
   }
 
   /** Reads the keys of the batch's window into columns. */
-  private async readWindow(batch: ExportBatch, stats: WindowStats): Promise<BatchKeys> {
-    const keys = new GrowingBatchKeys(stats.count);
-    const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
+  private async readWindow(batch: ExportBatch): Promise<BatchKeys> {
+    const keys = new GrowingBatchKeys();
     if (this.dataSource.options.type === 'postgres') {
-      // Each chunk of ids comes back as one base64 string of fixed-size records (key, then the integers
-      // as int4send big-endian bytes): no row object per key, and one aggregate per chunk rather than
-      // one per column. Absent optional fields come as the columns' sentinels.
-      const sql =
-        `SELECT CAST(COUNT(*) AS integer) AS n, encode(string_agg(key_data || int4send(id) || int4send(rolling_start_interval_number) || ` +
-        `int4send(rolling_period) || int4send(COALESCE(transmission_risk_level, ${FIELD_ABSENT})) || int4send(report_type) || ` +
-        `int4send(COALESCE(days_since_onset, CAST(${DSOS_MISSING} AS integer))), ''::bytea), 'base64') AS records ` +
-        // OFFSET 0 keeps the id range as the inner scan (primary key), whatever the statistics say: a
-        // freshly loaded table would otherwise be read by the window's index once per chunk.
-        `FROM (SELECT * FROM diagnosis_key WHERE id > $${params.length + 1} AND id <= $${params.length + 2} OFFSET 0) chunk WHERE ${filter}`;
-      const fetch = (from: number) =>
-        this.dataSource.query<PackedKeyChunk[]>(sql, [...params, from, from + ID_CHUNK]);
-      // Two chunks in flight: the database reads the next one while this process unpacks the current.
-      let next: Promise<PackedKeyChunk[]> | null = stats.count > 0 ? fetch(stats.lowId - 1) : null;
-      try {
-        for (let from = stats.lowId - 1; next; from += ID_CHUNK) {
-          const current = next;
-          next = from + ID_CHUNK < stats.highId ? fetch(from + ID_CHUNK) : null;
-          const [chunk] = await current;
-          if (chunk.n > 0) keys.appendPacked(chunk);
-        }
-      } finally {
-        // After a failure, the chunk still in flight must not become an unhandled rejection.
-        void next?.catch(() => undefined);
-      }
+      // One binary COPY of fixed-size records (the key, then the integers as int4send big-endian bytes):
+      // no row object per key and no text encoding on either side. Absent optional fields come as the
+      // columns' sentinels. COPY takes no parameters, hence the quoted literals.
+      const window =
+        `region = ${escapeLiteral(batch.region)} AND available_at > ${escapeLiteral(batch.windowStart.toISOString())} ` +
+        `AND available_at <= ${escapeLiteral(batch.windowEnd.toISOString())}`;
+      await copyFixedRecords(
+        (this.dataSource.driver as PostgresDriver).master as Pool,
+        `SELECT key_data || int4send(id) || int4send(rolling_start_interval_number) || int4send(rolling_period) || ` +
+          `int4send(COALESCE(transmission_risk_level, ${FIELD_ABSENT})) || int4send(report_type) || ` +
+          `int4send(COALESCE(days_since_onset, CAST(${DSOS_MISSING} AS integer))) FROM diagnosis_key WHERE ${window}`,
+        RECORD_LENGTH,
+        (records, at) => keys.appendRecord(records, at),
+      );
     } else {
+      const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
       const sql = `SELECT ${KEY_COLUMNS_SQL} FROM diagnosis_key WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`;
       for (let lastId = 0; ;) {
         const rows = await this.dataSource.query<RawKeyRow[]>(sql, [...params, lastId, PAGE]);
@@ -233,12 +203,7 @@ export class AggregationService {
   private async produceFiles(batch: ExportBatch, read?: BatchKeys): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
     let phase = performance.now();
-    const { cols: keys, byId } =
-      read ??
-      (await this.readWindow(
-        batch,
-        await this.windowStats(batch.region, batch.windowStart, batch.windowEnd),
-      ));
+    const { cols: keys, byId } = read ?? (await this.readWindow(batch));
     if (!read)
       this.logger.log(
         { batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) },
@@ -335,12 +300,6 @@ export class AggregationService {
 const KEY_COLUMNS_SQL =
   'id, key_data, rolling_start_interval_number AS rsin, rolling_period AS period, transmission_risk_level AS trl, report_type, days_since_onset AS dsos';
 
-/** One chunk of keys from PostgreSQL as packed records (see readWindow). */
-interface PackedKeyChunk {
-  n: number;
-  records: string;
-}
-
 /** A packed record: the 16-byte key, then id, rolling start, period, risk, report type and onset (int32 BE). */
 const RECORD_LENGTH = KEY_LENGTH + 6 * 4;
 
@@ -355,11 +314,10 @@ class GrowingBatchKeys {
   count = 0;
   private cols: KeyColumns;
   private ids: Int32Array;
-  private records = Buffer.alloc(0);
 
-  constructor(expected = 1024) {
-    this.cols = KeyColumns.allocate(Math.max(1, expected));
-    this.ids = new Int32Array(Math.max(1, expected));
+  constructor(capacity = 16_384) {
+    this.cols = KeyColumns.allocate(capacity);
+    this.ids = new Int32Array(capacity);
   }
 
   append(rows: RawKeyRow[]): void {
@@ -378,26 +336,18 @@ class GrowingBatchKeys {
     }
   }
 
-  appendPacked(chunk: PackedKeyChunk): void {
-    const n = chunk.n;
-    if (this.count + n > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + n));
-    // Decoded into one reused buffer: a fresh Buffer per chunk left the heap fragmented (+10–20 MB RSS).
-    const size = n * RECORD_LENGTH;
-    if (this.records.length < size) this.records = Buffer.allocUnsafe(size);
-    const records = this.records;
-    if (records.write(chunk.records, 0, 'base64') !== size)
-      throw new Error('diagnosis_key holds a key that is not 16 bytes long');
+  /** One packed record (see RECORD_LENGTH) at `at`. */
+  appendRecord(records: Buffer, at: number): void {
+    if (this.count === this.cols.count) this.grow(this.cols.count * 2);
+    const n = this.count++;
     const c = this.cols;
-    for (let r = 0, at = this.count, o = 0; r < n; r++, at++, o += RECORD_LENGTH) {
-      for (let b = 0, k = at * KEY_LENGTH; b < KEY_LENGTH; b++) c.keyData[k + b] = records[o + b];
-      this.ids[at] = records.readInt32BE(o + 16);
-      c.rollingStartIntervalNumber[at] = records.readInt32BE(o + 20);
-      c.rollingPeriod[at] = records.readInt32BE(o + 24);
-      c.transmissionRiskLevel[at] = records.readInt32BE(o + 28);
-      c.reportType[at] = records.readInt32BE(o + 32);
-      c.daysSinceOnsetOfSymptoms[at] = records.readInt32BE(o + 36);
-    }
-    this.count += n;
+    for (let b = 0, k = n * KEY_LENGTH; b < KEY_LENGTH; b++) c.keyData[k + b] = records[at + b];
+    this.ids[n] = records.readInt32BE(at + 16);
+    c.rollingStartIntervalNumber[n] = records.readInt32BE(at + 20);
+    c.rollingPeriod[n] = records.readInt32BE(at + 24);
+    c.transmissionRiskLevel[n] = records.readInt32BE(at + 28);
+    c.reportType[n] = records.readInt32BE(at + 32);
+    c.daysSinceOnsetOfSymptoms[n] = records.readInt32BE(at + 36);
   }
 
   done(): BatchKeys {
