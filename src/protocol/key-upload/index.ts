@@ -4,7 +4,7 @@
  * Rules follow the Google reference server (gaen.md §B6) but are stricter: aligned daily keys only and
  * no overlapping days.
  */
-import { KEY_LENGTH, TEK_ROLLING_PERIOD } from '../gaen/constants';
+import { DAY_MS, KEY_LENGTH, TEK_ROLLING_PERIOD } from '../gaen/constants';
 import { enIntervalNumberFromMs, intervalStartMs } from '../gaen/interval';
 
 /** One key as JSON: base64 key data plus GAEN metadata. */
@@ -188,8 +188,7 @@ export function checkUploadKeys(
 
 /** Whole days from the symptom-onset (or sample) day to the key's day, as GAEN's DSOS (gaen.md §B7). */
 export function daysSinceOnset(rollingStartIntervalNumber: number, onsetDayStartMs: number): number {
-  const keyDayMs = rollingStartIntervalNumber * 600_000;
-  return Math.round((keyDayMs - onsetDayStartMs) / 86_400_000);
+  return Math.round((intervalStartMs(rollingStartIntervalNumber) - onsetDayStartMs) / DAY_MS);
 }
 
 /**

@@ -6,11 +6,10 @@ import {
   type DsosMeaning,
   type KeptKey,
 } from '../../../protocol/efgs';
+import { DAY_MS, INTERVAL_MS } from '../../../protocol/gaen/constants';
 import { exportableFrom } from '../../../protocol/key-upload';
 import type { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
 
-const INTERVAL_MS = 600_000;
-const DAY_MS = 86_400_000;
 /** DSOS range the GAEN v2 infectiousness model uses (gaen.md §B7); beyond it a phone treats DSOS as missing. */
 const GAEN_DSOS_MAX = 14;
 
