@@ -1,5 +1,4 @@
-import type { Pool } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
+import type { Connection, Pool, Submittable } from 'pg';
 
 /** Start of a binary COPY stream: signature, flags, header extension length (PostgreSQL docs, "COPY", binary format). */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -8,77 +7,187 @@ const HEADER_LENGTH = SIGNATURE.length + 4 + 4;
 const TUPLE_HEAD = 2 + 4;
 /** The trailer: a field count of -1. */
 const TRAILER = 0xffff;
+/** Backend message types (PostgreSQL docs, "Message Formats"). */
+const COPY_DATA = 0x64; // 'd'
+const COPY_DONE = 0x63; // 'c'
+const ERROR_RESPONSE = 0x45; // 'E'
+/** A message's type byte and int32 length. */
+const MESSAGE_HEAD = 1 + 4;
 
 /**
- * Streams `COPY (query) TO STDOUT (FORMAT binary)` for a query whose only column is a non-null bytea of
- * `recordLength` bytes, calling `onRecord(buffer, offset)` per row: no row objects, no text decoding.
- * `query` goes into COPY as text (COPY takes no parameters): quote its values with pg's `escapeLiteral`.
+ * Receives `count` records; record r starts at `first + r * stride` in `records` (a run of one network read,
+ * so the consumer loops without a call per row). The buffer is only valid during the call.
+ */
+export type OnRecords = (records: Buffer, first: number, count: number, stride: number) => void;
+
+/**
+ * Runs `COPY (query) TO STDOUT (FORMAT binary)` for a query whose only column is a non-null bytea of
+ * `recordLength` bytes and hands the rows over in runs: no row objects, no text decoding, no buffer per
+ * message. `query` goes into COPY as text (COPY takes no parameters): quote its values with pg's
+ * `escapeLiteral`.
  * @returns the number of records.
  */
 export async function copyFixedRecords(
   pool: Pool,
   query: string,
   recordLength: number,
-  onRecord: (records: Buffer, offset: number) => void,
+  onRecords: OnRecords,
 ): Promise<number> {
   const client = await pool.connect();
-  let failed: unknown;
+  let failed: Error | undefined;
   try {
-    const stream = client.query(copyTo(`COPY (${query}) TO STDOUT (FORMAT binary)`));
-    return await readFixedRecords(stream, recordLength, onRecord);
+    const copy = new FixedRecordCopyOut(`COPY (${query}) TO STDOUT (FORMAT binary)`, recordLength, onRecords);
+    void client.query(copy);
+    return await copy.result;
   } catch (e) {
-    failed = e;
+    failed = e instanceof Error ? e : new Error(String(e));
     throw e;
   } finally {
-    // A connection left mid-COPY cannot be reused.
-    client.release(failed instanceof Error ? failed : undefined);
+    // A connection that failed mid-COPY is closed rather than reused.
+    client.release(failed);
   }
 }
 
-/** Parses a binary COPY stream of one fixed-length bytea column, however its chunks split it. */
-export async function readFixedRecords(
-  chunks: AsyncIterable<Buffer>,
-  recordLength: number,
-  onRecord: (records: Buffer, offset: number) => void,
-): Promise<number> {
-  const tuple = TUPLE_HEAD + recordLength;
-  let carry: Buffer = Buffer.alloc(0);
-  let headerRead = false;
-  let ended = false;
-  let count = 0;
-  for await (const chunk of chunks) {
-    // A tuple or the header may straddle chunks: the unread tail is prepended to the next one.
-    const data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-    let at = 0;
-    if (!headerRead) {
-      if (data.length < HEADER_LENGTH) {
-        carry = data;
-        continue;
-      }
-      if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
-        throw new Error('COPY stream is not in binary format');
-      at = HEADER_LENGTH + data.readUInt32BE(SIGNATURE.length + 4);
-      if (data.length < at) {
-        carry = data;
-        continue;
-      }
-      headerRead = true;
-    }
-    while (!ended && data.length - at >= 2) {
-      if (data.readUInt16BE(at) === TRAILER) {
-        ended = true;
-        at += 2;
-        break;
-      }
-      if (data.length - at < tuple) break;
-      if (data.readUInt16BE(at) !== 1 || data.readInt32BE(at + 2) !== recordLength)
-        throw new Error(`COPY row ${count} is not one bytea of ${recordLength} bytes`);
-      onRecord(data, at + TUPLE_HEAD);
-      count++;
-      at += tuple;
-    }
-    carry = data.subarray(at);
+/**
+ * A COPY out read straight from the connection's socket while it lasts. PostgreSQL sends each row as one
+ * CopyData message (the stream header travels with the first row, the trailer on its own), so a read of
+ * the socket holds runs of equal row messages, handed over in place; anything else takes the slow path.
+ * At CopyDone or an ErrorResponse the socket goes back to pg's parser, which finishes the query.
+ */
+export class FixedRecordCopyOut implements Submittable {
+  readonly result: Promise<number>;
+  private resolve!: (count: number) => void;
+  private reject!: (e: Error) => void;
+  private socket!: NodeJS.EventEmitter;
+  private pgOnData!: (chunk: Buffer) => void;
+  private readonly onData: (chunk: Buffer) => void;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly tuple: number;
+  private readonly rowMessage: number;
+  private headerRead = false;
+  private ended = false;
+  private count = 0;
+  private settled = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly recordLength: number,
+    private readonly onRecords: OnRecords,
+  ) {
+    this.onData = (chunk) => this.read(chunk);
+    this.tuple = TUPLE_HEAD + recordLength;
+    this.rowMessage = MESSAGE_HEAD + this.tuple;
+    this.result = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
-  if (!ended || carry.length > 0) throw new Error('COPY stream ended without its trailer');
-  return count;
+
+  submit(connection: Connection): void {
+    this.socket = (connection as unknown as { stream: NodeJS.EventEmitter }).stream;
+    const listeners = this.socket.listeners('data');
+    if (listeners.length !== 1) throw new Error('unexpected data listeners on the PostgreSQL socket');
+    this.pgOnData = listeners[0] as (chunk: Buffer) => void;
+    this.socket.removeListener('data', this.pgOnData);
+    this.socket.on('data', this.onData);
+    connection.query(this.text);
+  }
+
+  handleError(error: Error): void {
+    this.settle(error);
+  }
+
+  handleReadyForQuery(): void {
+    this.settle(this.ended ? null : new Error('COPY ended without its trailer'));
+  }
+
+  handleCommandComplete(): void {}
+
+  private read(chunk: Buffer): void {
+    try {
+      this.readMessages(chunk);
+    } catch (e) {
+      // The connection is closed by the caller (released with the error); pg's parser never sees the rest.
+      this.socket.removeListener('data', this.onData);
+      this.settle(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private readMessages(chunk: Buffer): void {
+    const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const { rowMessage, recordLength } = this;
+    let at = 0;
+    for (;;) {
+      // Fast path: consecutive row messages ('d', length, field count 1, field length).
+      const run = at;
+      if (this.headerRead && !this.ended)
+        while (
+          data.length - at >= rowMessage &&
+          data[at] === COPY_DATA &&
+          data.readInt32BE(at + 1) === rowMessage - 1 &&
+          data.readUInt16BE(at + MESSAGE_HEAD) === 1 &&
+          data.readInt32BE(at + MESSAGE_HEAD + 2) === recordLength
+        )
+          at += rowMessage;
+      const rows = (at - run) / rowMessage;
+      if (rows > 0) {
+        this.onRecords(data, run + MESSAGE_HEAD + TUPLE_HEAD, rows, rowMessage);
+        this.count += rows;
+      }
+      if (data.length - at < MESSAGE_HEAD) break;
+      const type = data[at];
+      const length = data.readInt32BE(at + 1);
+      if (type === ERROR_RESPONSE) return this.detach(data.subarray(at));
+      if (data.length - at < 1 + length) break;
+      const next = at + 1 + length;
+      if (type === COPY_DATA) this.copyData(data.subarray(at + MESSAGE_HEAD, next));
+      else if (type === COPY_DONE) return this.detach(data.subarray(next));
+      // CopyOutResponse, notices and parameter changes carry nothing for us.
+      at = next;
+    }
+    this.pending = data.subarray(at);
+  }
+
+  /** A CopyData message off the fast path: the header with the first row, the trailer, or a stray row. */
+  private copyData(payload: Buffer): void {
+    let at = 0;
+    if (!this.headerRead) {
+      if (payload.length < HEADER_LENGTH || !payload.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+        throw new Error('COPY stream is not in binary format');
+      at = HEADER_LENGTH + payload.readUInt32BE(SIGNATURE.length + 4);
+      this.headerRead = true;
+    }
+    while (at < payload.length) {
+      if (this.ended) throw new Error('COPY data after the trailer');
+      if (payload.length - at >= 2 && payload.readUInt16BE(at) === TRAILER) {
+        this.ended = true;
+        at += 2;
+        continue;
+      }
+      if (
+        payload.length - at < this.tuple ||
+        payload.readUInt16BE(at) !== 1 ||
+        payload.readInt32BE(at + 2) !== this.recordLength
+      )
+        throw new Error(`COPY row ${this.count} is not one bytea of ${this.recordLength} bytes`);
+      this.onRecords(payload, at + TUPLE_HEAD, 1, this.tuple);
+      this.count++;
+      at += this.tuple;
+    }
+  }
+
+  /** Gives the socket back to pg's parser, with what is left of this read. */
+  private detach(rest: Buffer): void {
+    this.socket.removeListener('data', this.onData);
+    this.socket.on('data', this.pgOnData);
+    this.pending = Buffer.alloc(0);
+    if (rest.length > 0) this.pgOnData(rest);
+  }
+
+  private settle(error: Error | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (error) this.reject(error);
+    else this.resolve(this.count);
+  }
 }

@@ -184,7 +184,7 @@ export class AggregationService {
           `int4send(COALESCE(transmission_risk_level, ${FIELD_ABSENT})) || int4send(report_type) || ` +
           `int4send(COALESCE(days_since_onset, CAST(${DSOS_MISSING} AS integer))) FROM diagnosis_key WHERE ${window}`,
         RECORD_LENGTH,
-        (records, at) => keys.appendRecord(records, at),
+        (records, first, count, stride) => keys.appendRecords(records, first, count, stride),
       );
     } else {
       const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
@@ -336,18 +336,22 @@ class GrowingBatchKeys {
     }
   }
 
-  /** One packed record (see RECORD_LENGTH) at `at`. */
-  appendRecord(records: Buffer, at: number): void {
-    if (this.count === this.cols.count) this.grow(this.cols.count * 2);
-    const n = this.count++;
+  /** `count` packed records (see RECORD_LENGTH), the first at `first`, one every `stride` bytes. */
+  appendRecords(records: Buffer, first: number, count: number, stride: number): void {
+    if (this.count + count > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + count));
     const c = this.cols;
-    for (let b = 0, k = n * KEY_LENGTH; b < KEY_LENGTH; b++) c.keyData[k + b] = records[at + b];
-    this.ids[n] = records.readInt32BE(at + 16);
-    c.rollingStartIntervalNumber[n] = records.readInt32BE(at + 20);
-    c.rollingPeriod[n] = records.readInt32BE(at + 24);
-    c.transmissionRiskLevel[n] = records.readInt32BE(at + 28);
-    c.reportType[n] = records.readInt32BE(at + 32);
-    c.daysSinceOnsetOfSymptoms[n] = records.readInt32BE(at + 36);
+    const ids = this.ids;
+    let n = this.count;
+    for (let r = 0, at = first; r < count; r++, at += stride, n++) {
+      for (let b = 0, k = n * KEY_LENGTH; b < KEY_LENGTH; b++) c.keyData[k + b] = records[at + b];
+      ids[n] = int32At(records, at + 16);
+      c.rollingStartIntervalNumber[n] = int32At(records, at + 20);
+      c.rollingPeriod[n] = int32At(records, at + 24);
+      c.transmissionRiskLevel[n] = int32At(records, at + 28);
+      c.reportType[n] = int32At(records, at + 32);
+      c.daysSinceOnsetOfSymptoms[n] = int32At(records, at + 36);
+    }
+    this.count = n;
   }
 
   done(): BatchKeys {
@@ -390,6 +394,11 @@ class GrowingBatchKeys {
     this.cols = next;
     this.ids = ids;
   }
+}
+
+/** Big-endian int32 without Buffer's range checks (the caller stays inside the record). */
+function int32At(b: Buffer, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
 export function exportStorageKey(region: string, name: string): string {
