@@ -8,8 +8,9 @@ import { ExportFile } from '../src/modules/key-store/entities/export-file.entity
 import { ExportSigningService } from '../src/modules/key-store/export-signing.service';
 import { PurgeKeysProcessor } from '../src/modules/key-store/key-store.processors';
 import { readExportFile } from '../src/protocol/gaen';
-import { startApp, type TestApp } from './support/app';
+import { binaryBody, startApp, type TestApp } from './support/app';
 import { freshEnv, servicesProfile, testName } from './support/profile';
+import { startS3Simulator } from './support/s3-simulator';
 
 const DAY_INTERVALS = 144;
 
@@ -115,6 +116,24 @@ describe('aggregation cycle', () => {
     const exported = (await exportedKeys(a)).filter((k) => ready.has(k) || later.has(k));
     expect(new Set(exported).size).toBe(27);
     expect(exported).toHaveLength(27);
+  });
+
+  it('keeps the export files in an S3-compatible store when one is configured, and serves them from it', async () => {
+    const s3 = await startS3Simulator();
+    try {
+      const [a] = await instances(1, s3.env);
+      const seeded = await seedKeys(a, 60);
+      await a.app.get(AggregationService).runCycle(new Date());
+      const [file] = await a.app.get(DataSource).getRepository(ExportFile).find();
+      expect([...s3.objects.keys()]).toEqual([exportStorageKey('NL', file.name)]);
+      expect((await exportedKeys(a)).filter((k) => seeded.has(k))).toHaveLength(60);
+      const download = await a.http().get(`/api/v1/exports/NL/${file.name}`).buffer(true).parse(binaryBody);
+      expect(download.status).toBe(200);
+      expect(download.body).toEqual(s3.objects.get(exportStorageKey('NL', file.name)));
+    } finally {
+      await Promise.all(apps.splice(0).map((t) => t.close()));
+      await s3.close();
+    }
   });
 
   it("retention deletes old keys, files and batches, but keeps each region's newest batch", async () => {

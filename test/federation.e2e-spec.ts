@@ -48,7 +48,7 @@ import {
   type DiagnosisKey,
 } from '../src/protocol/efgs';
 import { validKeyAt } from './fixtures/efgs/diagnosis-keys';
-import { ensurePlatformAdmin, signedInAgent, startApp, type TestApp } from './support/app';
+import { binaryBody, ensurePlatformAdmin, signedInAgent, startApp, type TestApp } from './support/app';
 import {
   countryCertificate,
   createTrustAnchor,
@@ -799,11 +799,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       const first = await get(`/diagnosiskeys/download/${today()}`)
         .set('Accept', PROTOBUF)
         .buffer(true)
-        .parse((res, cb) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+        .parse(binaryBody);
       expect(first.status).toBe(200);
       expect(first.headers).toMatchObject({
         'content-type': PROTOBUF,

@@ -11,7 +11,7 @@ import { federationConfig } from '../modules/federation/federation.config';
 import { identityVerificationConfig } from '../modules/identity-verification/identity-verification.config';
 import { keyStoreConfig } from '../modules/key-store/key-store.config';
 import { veiligBellenConfig } from '../modules/veilig-bellen/veilig-bellen.config';
-import { coreEnv, databaseEnv, redisEnv } from './core.config';
+import { coreEnv, databaseEnv, redisEnv, storageEnv } from './core.config';
 import { metaOf, type ConfigSection, type EnvShape } from './env';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,11 +33,14 @@ export const envSchemaParts: { title: string; shape: EnvShape }[] = [
   { title: 'Core', shape: coreEnv },
   { title: 'Database', shape: databaseEnv },
   { title: 'Redis and jobs', shape: redisEnv },
+  { title: 'File storage', shape: storageEnv },
   ...sections.map((s) => ({ title: s.title, shape: s.shape })),
 ];
 
 const envSchema = z.object(Object.assign({}, ...envSchemaParts.map((p) => p.shape)) as EnvShape);
-type CoreEnv = z.output<z.ZodObject<typeof coreEnv & typeof databaseEnv & typeof redisEnv>>;
+type CoreEnv = z.output<
+  z.ZodObject<typeof coreEnv & typeof databaseEnv & typeof redisEnv & typeof storageEnv>
+>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -80,6 +83,9 @@ function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined
   if (env.DATABASE_SSL === 'verify-full' && !env.DATABASE_CA_FILE) {
     problems.push('DATABASE_CA_FILE: required when DATABASE_SSL=verify-full');
   }
+  const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
+  if (s3.some(Boolean) && !s3.every(Boolean))
+    problems.push('S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set all or none');
   if (env.NODE_ENV === 'production') {
     if (raw.DEMO_SIMULATORS === undefined || env.DEMO_SIMULATORS) {
       problems.push(
@@ -135,6 +141,17 @@ function coreConfig(env: CoreEnv) {
           migrationsRun: env.DATABASE_MIGRATIONS_RUN,
         },
     redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    files: env.S3_ENDPOINT
+      ? {
+          kind: 's3' as const,
+          endpoint: env.S3_ENDPOINT,
+          bucket: env.S3_BUCKET!,
+          region: env.S3_REGION,
+          prefix: env.S3_PREFIX,
+          accessKeyId: env.S3_ACCESS_KEY_ID!,
+          secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+        }
+      : { kind: 'local' as const, dir: resolve(dataDir, 'files') },
     jobs: { worker: env.JOBS_WORKER },
   };
 }

@@ -67,3 +67,25 @@ export const redisEnv = {
     .default('veilig')
     .describe('Key prefix in Redis (lets several deployments or test runs share one server).'),
 };
+
+export const storageEnv = {
+  S3_ENDPOINT: z
+    .url()
+    .optional()
+    .describe(
+      'S3-compatible object store for export files (several instances share them), e.g. `https://s3.eu-west-1.amazonaws.com`; path-style requests. Unset: files under DATA_DIR.',
+    ),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional()
+    .describe('Bucket for S3_ENDPOINT.'),
+  S3_REGION: z.string().default('us-east-1').describe('Region the S3 requests are signed for (SigV4).'),
+  S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with /')
+    .default('')
+    .describe('Key prefix inside the bucket, e.g. `veilig/`.'),
+  S3_ACCESS_KEY_ID: z.string().optional().describe('Access key for S3_ENDPOINT.'),
+  S3_SECRET_ACCESS_KEY: z.string().optional().describe('Secret key for S3_ENDPOINT (never logged).'),
+};

@@ -1,11 +1,10 @@
 import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { join } from 'node:path';
 import { CrossOriginRoutes } from '../common/http/cross-origin';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG } from '../config/app-config';
 import { Clock, SystemClock } from './clock';
-import { FileStore, LocalFileStore } from './file-store';
+import { FileStore, LocalFileStore, S3FileStore } from './file-store';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter';
 import { createRedis, REDIS } from './redis';
 
@@ -29,7 +28,8 @@ import { createRedis, REDIS } from './redis';
     {
       provide: FileStore,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new LocalFileStore(join(config.dataDir, 'files')),
+      useFactory: ({ files }: AppConfig) =>
+        files.kind === 's3' ? new S3FileStore(files) : new LocalFileStore(files.dir),
     },
   ],
   exports: [Clock, REDIS, RateLimiter, FileStore, CrossOriginRoutes],

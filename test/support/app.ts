@@ -2,7 +2,7 @@
  * Boots the real application for e2e tests (supertest) and browser tests (a listening server).
  */
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import request from 'supertest';
+import request, { type Test } from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
 import { createApp } from '../../src/app.factory';
 import type { AppModuleOptions } from '../../src/app.module';
@@ -115,3 +115,11 @@ export async function startTestServer() {
     },
   };
 }
+
+/** Keeps a binary answer as one Buffer: `.buffer(true).parse(binaryBody)` on a supertest request. */
+export const binaryBody: Exclude<Parameters<Test['parse']>[0], (text: string) => unknown> = (res, done) => {
+  const stream = res as unknown as NodeJS.ReadableStream; // in Node, superagent hands over the message
+  const chunks: Buffer[] = [];
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => done(null, Buffer.concat(chunks)));
+};

@@ -1,0 +1,84 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/** Credentials and region for an S3-compatible store. */
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+}
+
+/** A request to sign: its method, URL (path already percent-encoded), extra headers and payload hash. */
+export interface S3Request {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  /** Hex SHA-256 of the body (of the empty string when there is none). */
+  payloadSha256: string;
+}
+
+export const EMPTY_SHA256 = createHash('sha256').update('').digest('hex');
+
+/**
+ * The headers that authenticate `request` with AWS Signature Version 4 in the Authorization header, for
+ * service `s3` (AWS docs, "Authenticating Requests: Using the Authorization Header"): the request's own
+ * headers plus host, x-amz-date, x-amz-content-sha256 and authorization. All headers are signed.
+ */
+export function signS3Request(
+  request: S3Request,
+  credentials: S3Credentials,
+  now: Date,
+): Record<string, string> {
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, ''); // YYYYMMDDTHHMMSSZ
+  const day = amzDate.slice(0, 8);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
+  headers.host = request.url.host;
+  headers['x-amz-date'] = amzDate;
+  headers['x-amz-content-sha256'] = request.payloadSha256;
+  const names = Object.keys(headers).sort();
+  const canonicalRequest = [
+    request.method,
+    request.url.pathname,
+    canonicalQuery(request.url.searchParams),
+    ...names.map((n) => `${n}:${headers[n].trim().replace(/\s+/g, ' ')}`),
+    '',
+    names.join(';'),
+    request.payloadSha256,
+  ].join('\n');
+  const scope = `${day}/${credentials.region}/s3/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
+  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
+  for (const part of [credentials.region, 's3', 'aws4_request']) key = hmac(key, part);
+  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  return {
+    ...headers,
+    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope},SignedHeaders=${names.join(';')},Signature=${signature}`,
+  };
+}
+
+/** A path segment percent-encoded as SigV4 wants it: everything but unreserved characters (RFC 3986). */
+export function encodeSegment(segment: string): string {
+  return encodeURIComponent(segment).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+function canonicalQuery(params: URLSearchParams): string {
+  return [...params]
+    .map(([k, v]) => [encodeSegment(k), encodeSegment(v)])
+    .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function hmac(key: string | Buffer, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest();
+}
