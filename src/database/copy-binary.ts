@@ -137,6 +137,7 @@ export class FixedRecordCopyOut implements Submittable {
       if (data.length - at < MESSAGE_HEAD) break;
       const type = data[at];
       const length = data.readInt32BE(at + 1);
+      if (length < 4) throw new Error('malformed message in the COPY stream');
       if (type === ERROR_RESPONSE) return this.detach(data.subarray(at));
       if (data.length - at < 1 + length) break;
       const next = at + 1 + length;
