@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Post, UseFilters, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomInt } from 'node:crypto';
 import { badRequest } from '../../common/http/problem';
@@ -7,7 +7,7 @@ import { checkUploadKeys } from '../../protocol/key-upload';
 import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
 import { KeyUploadDto, KeyUploadResponseDto } from './dto/key-upload.dto';
 import { KeyUploadService } from './key-upload.service';
-import { PaddedProblemFilter, PaddingInterceptor } from './response-padding';
+import { PaddedProblemFilter, responsePadding } from './response-padding';
 
 export const KEY_UPLOAD_PATH = '/api/v1/diagnosis-keys';
 /** A full upload (30 keys, metadata, padding) is far below this; anything larger is not an app. */
@@ -16,7 +16,6 @@ export const KEY_UPLOAD_BODY_LIMIT = '64kb';
 @ApiTags('key store')
 @Public()
 @SkipCsrf()
-@UseInterceptors(PaddingInterceptor)
 @UseFilters(PaddedProblemFilter)
 @Controller()
 export class KeyUploadController {
@@ -46,16 +45,16 @@ export class KeyUploadController {
     @Body() body: KeyUploadDto,
     @Headers('authorization') authorization: string | undefined,
     @Headers('x-chaff') chaff: string | undefined,
-  ): Promise<{ insertedKeys: number }> {
+  ): Promise<KeyUploadResponseDto> {
     const started = performance.now();
     if (chaff) return this.decoy(body, started);
     const inserted = await this.uploads.upload(body, authorization);
     this.typicalMs = this.typicalMs * 0.9 + (performance.now() - started) * 0.1;
-    return { insertedKeys: inserted };
+    return { insertedKeys: inserted, padding: responsePadding() };
   }
 
   /** Same checks on the keys, same status and shape, about the same time; nothing is stored. */
-  private async decoy(body: KeyUploadDto, started: number): Promise<{ insertedKeys: number }> {
+  private async decoy(body: KeyUploadDto, started: number): Promise<KeyUploadResponseDto> {
     const checked = checkUploadKeys(body.keys, this.clock.now().getTime());
     if (!checked.ok)
       throw badRequest(`key-${checked.reason}`, checked.detail, {
@@ -64,6 +63,6 @@ export class KeyUploadController {
       });
     const wait = this.typicalMs * (0.8 + randomInt(0, 400) / 1000) - (performance.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    return { insertedKeys: checked.keys.length };
+    return { insertedKeys: checked.keys.length, padding: responsePadding() };
   }
 }
