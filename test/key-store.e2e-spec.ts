@@ -70,6 +70,13 @@ describe('exposure key store: upload → aggregation → signed export → downl
       ],
       ['a country that is not ISO', { keys: good.slice(0, 2), visitedCountries: ['XX'] }, 'bad-country'],
       ['an unknown field', { keys: good.slice(0, 2), admin: true }, 'validation'],
+      ['keys that are not a list', { keys: 'all of them' }, 'validation'],
+      ['a padding that is not text', { keys: good.slice(0, 2), padding: 5 }, 'validation'],
+      [
+        'a consent that is not a boolean',
+        { keys: good.slice(0, 2), consentToFederation: 'yes' },
+        'validation',
+      ],
       ['31 keys', { keys: Array.from({ length: 31 }, () => good[0]) }, 'validation'],
     ];
     for (const [label, body, slug, keyIndex] of cases) {

@@ -1,7 +1,24 @@
 import { ValidationError, ValidationPipe } from '@nestjs/common';
 import { ProblemException } from './problem';
 
-function flatten(errors: ValidationError[], parent = ''): { field: string; message: string }[] {
+/** One refused field of a request body. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The 400 problem+json of every refused request body: one `errors` entry per field. */
+export function validationProblem(errors: FieldError[]): ProblemException {
+  return new ProblemException(
+    400,
+    'validation',
+    'Invalid request',
+    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
+    { errors },
+  );
+}
+
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((message) => ({ field, message }));
@@ -16,17 +33,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     stopAtFirstError: false,
-    exceptionFactory: (errors) => {
-      const list = flatten(errors);
-      return new ProblemException(
-        400,
-        'validation',
-        'Invalid request',
-        list.map((e) => `${e.field}: ${e.message}`).join('; '),
-        {
-          errors: list,
-        },
-      );
-    },
+    exceptionFactory: (errors) => validationProblem(flatten(errors)),
   });
 }

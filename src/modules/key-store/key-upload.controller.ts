@@ -1,11 +1,11 @@
 import { Body, Controller, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomInt } from 'node:crypto';
 import { badRequest } from '../../common/http/problem';
 import { Clock } from '../../infrastructure/clock';
-import { checkUploadKeys } from '../../protocol/key-upload';
+import { checkUploadKeys, type KeyUploadRequest } from '../../protocol/key-upload';
 import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
-import { KeyUploadDto, KeyUploadResponseDto } from './dto/key-upload.dto';
+import { checkKeyUploadBody, KeyUploadDto, KeyUploadResponseDto } from './dto/key-upload.dto';
 import { KeyUploadService } from './key-upload.service';
 import { PaddedProblemFilter, responsePadding } from './response-padding';
 
@@ -40,13 +40,16 @@ export class KeyUploadController {
     required: false,
     description: 'Marks a decoy upload: answered like a real one, nothing stored',
   })
+  @ApiBody({ type: KeyUploadDto })
   @ApiOkResponse({ type: KeyUploadResponseDto })
   async upload(
-    @Body() body: KeyUploadDto,
+    // Not a DTO class, so the global ValidationPipe leaves it to checkKeyUploadBody.
+    @Body() raw: unknown,
     @Headers('authorization') authorization: string | undefined,
     @Headers('x-chaff') chaff: string | undefined,
   ): Promise<KeyUploadResponseDto> {
     const started = performance.now();
+    const body = checkKeyUploadBody(raw);
     if (chaff) return this.decoy(body, started);
     const inserted = await this.uploads.upload(body, authorization);
     this.typicalMs = this.typicalMs * 0.9 + (performance.now() - started) * 0.1;
@@ -54,7 +57,7 @@ export class KeyUploadController {
   }
 
   /** Same checks on the keys, same status and shape, about the same time; nothing is stored. */
-  private async decoy(body: KeyUploadDto, started: number): Promise<KeyUploadResponseDto> {
+  private async decoy(body: KeyUploadRequest, started: number): Promise<KeyUploadResponseDto> {
     const checked = checkUploadKeys(body.keys, this.clock.now().getTime());
     if (!checked.ok)
       throw badRequest(`key-${checked.reason}`, checked.detail, {

@@ -4,6 +4,7 @@ import { validate } from 'class-validator';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { notFound, ProblemException, unauthorized } from '../../common/http/problem';
+import { validationProblem, type FieldError } from '../../common/http/validation';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { CallEventDto, DTMF_LOOKUP_RULES, type DtmfLookupDto } from './dto/widget.dto';
@@ -109,7 +110,7 @@ export class ExchangeApi {
     const dto = plainToInstance(CallEventDto, plain);
     const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length)
-      throw invalidRequest(
+      throw validationProblem(
         errors.flatMap((e) =>
           Object.values(e.constraints ?? {}).map((message) => ({ field: e.property, message })),
         ),
@@ -129,23 +130,8 @@ function checkLookup(plain: Record<string, unknown>): DtmfLookupDto {
     const value = plain[field];
     if (typeof value !== 'string' || !rule.pattern.test(value)) errors.push({ field, message: rule.message });
   }
-  if (errors.length) throw invalidRequest(errors);
+  if (errors.length) throw validationProblem(errors);
   return plain as unknown as DtmfLookupDto;
-}
-
-interface FieldError {
-  field: string;
-  message: string;
-}
-
-function invalidRequest(errors: FieldError[]): ProblemException {
-  return new ProblemException(
-    400,
-    'validation',
-    'Invalid request',
-    errors.map((e) => `${e.field}: ${e.message}`).join('; '),
-    { errors },
-  );
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
