@@ -13,16 +13,17 @@ import {
   DSOS_MISSING,
   exportBinBuffer,
   FIELD_ABSENT,
+  KEY_LENGTH,
   KeyColumns,
+  writeExportFileFromBlocks,
   writeExportFileFromColumns,
 } from '../../protocol/gaen';
-// From its module, not the barrel: the compiled barrel re-exports through getters, a call per use in hot loops.
-import { KEY_LENGTH } from '../../protocol/gaen/constants';
 import { DeterministicRandom } from './deterministic-random';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
 import { ExportFile } from './entities/export-file.entity';
 import { ExportSigningService } from './export-signing.service';
+import { KEY_RECORD_LENGTH, PackedKeys } from './packed-keys';
 
 /** Rows per page when reading keys row by row (SQLite). */
 const PAGE = 50_000;
@@ -91,7 +92,7 @@ export class AggregationService {
       if (!batch) continue;
       const keys = await this.readWindow(batch);
       this.logger.log(
-        { region, batchId: batch.id, keys: keys.cols.count, ms: Math.round(performance.now() - started) },
+        { region, batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - started) },
         'keys read for export',
       );
       reports.push(await this.produceFiles(batch, keys));
@@ -168,9 +169,9 @@ export class AggregationService {
     return { sql, params };
   }
 
-  /** Reads the keys of the batch's window into columns. */
-  private async readWindow(batch: ExportBatch): Promise<BatchKeys> {
-    const keys = new GrowingBatchKeys();
+  /** Reads the keys of the batch's window as packed records. */
+  private async readWindow(batch: ExportBatch): Promise<PackedKeys> {
+    const keys = new PackedKeys();
     if (this.dataSource.options.type === 'postgres') {
       // One binary COPY of fixed-size records (the key, then the integers as int4send big-endian bytes):
       // no row object per key and no text encoding on either side. Absent optional fields come as the
@@ -183,8 +184,8 @@ export class AggregationService {
         `SELECT key_data || int4send(id) || int4send(rolling_start_interval_number) || int4send(rolling_period) || ` +
           `int4send(COALESCE(transmission_risk_level, ${FIELD_ABSENT})) || int4send(report_type) || ` +
           `int4send(COALESCE(days_since_onset, CAST(${DSOS_MISSING} AS integer))) FROM diagnosis_key WHERE ${window}`,
-        RECORD_LENGTH,
-        (records, first, count, stride) => keys.appendRecords(records, first, count, stride),
+        KEY_RECORD_LENGTH,
+        (records, first, count, stride) => keys.append(records, first, count, stride),
       );
     } else {
       const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
@@ -192,18 +193,27 @@ export class AggregationService {
       for (let lastId = 0; ;) {
         const rows = await this.dataSource.query<RawKeyRow[]>(sql, [...params, lastId, PAGE]);
         if (rows.length === 0) break;
-        keys.append(rows);
+        for (const k of rows)
+          keys.appendFields({
+            id: k.id,
+            keyData: k.key_data,
+            rollingStartIntervalNumber: k.rsin,
+            rollingPeriod: k.period,
+            transmissionRiskLevel: k.trl ?? FIELD_ABSENT,
+            reportType: k.report_type,
+            daysSinceOnset: k.dsos ?? DSOS_MISSING,
+          });
         lastId = rows[rows.length - 1].id;
       }
     }
-    return keys.done();
+    return keys;
   }
 
   /** Writes the batch's files; a resumed batch reads its window's keys again first. */
-  private async produceFiles(batch: ExportBatch, read?: BatchKeys): Promise<CycleReport> {
+  private async produceFiles(batch: ExportBatch, read?: PackedKeys): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
     let phase = performance.now();
-    const { cols: keys, byId } = read ?? (await this.readWindow(batch));
+    const keys = read ?? (await this.readWindow(batch));
     if (!read)
       this.logger.log(
         { batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) },
@@ -212,7 +222,7 @@ export class AggregationService {
     phase = performance.now();
     const rng = new DeterministicRandom(paddingSecret, `export-batch:${batch.id}`);
     // Shuffle from id order, so a resumed batch gets the very same files' key sets.
-    const order = shuffleInPlace(byId, rng);
+    const order = shuffleInPlace(keys.indicesById(), rng);
     // No keys (they were purged before a resumed batch was finished): the batch completes without files.
     const fileCount = Math.ceil(keys.count / exportMaxKeysPerFile);
     const signer = this.signing.signer();
@@ -228,30 +238,34 @@ export class AggregationService {
         f * exportMaxKeysPerFile,
         Math.min(keys.count, (f + 1) * exportMaxKeysPerFile),
       );
-      // Columns and an order, never an object per key: flat memory for files of 500,000 keys.
-      let fileKeys: KeyColumns = keys;
-      let fileOrder: Uint32Array | undefined = slice;
-      if (slice.length < exportMinKeys) {
-        fileKeys = withPadding(keys, slice, exportMinKeys + rng.int(PADDING_JITTER), rng);
-        fileOrder = undefined;
-      }
-      const fileKeyCount = fileOrder ? fileOrder.length : fileKeys.count;
+      // Packed records gathered in the file's order, never an object per key: flat memory for files of
+      // 500,000 keys. A small file is padded up to the minimum.
+      const padded = slice.length < exportMinKeys;
+      const fileKeyCount = padded ? exportMinKeys + rng.int(PADDING_JITTER) : slice.length;
       // Android tells files apart by (start, end, batch_num): give each file of a cycle its own end.
       const fileEnd = endTs + f;
-      const zip = await writeExportFileFromColumns(
-        {
-          startTimestamp: startTs,
-          endTimestamp: fileEnd,
-          region: batch.region,
-          batchNum: 1,
-          batchSize: 1,
-          signatureInfos: [this.signing.activeInfo()],
-        },
-        fileKeys,
-        signer,
-        fileOrder,
-        binBuffer,
-      );
+      const metadata = {
+        startTimestamp: startTs,
+        endTimestamp: fileEnd,
+        region: batch.region,
+        batchNum: 1,
+        batchSize: 1,
+        signatureInfos: [this.signing.activeInfo()],
+      };
+      const zip = padded
+        ? await writeExportFileFromColumns(
+            metadata,
+            withPadding(keys.columns(slice), fileKeyCount, rng),
+            signer,
+            undefined,
+            binBuffer,
+          )
+        : await writeExportFileFromBlocks(
+            metadata,
+            { count: slice.length, fill: (from, n, block) => keys.gather(slice, from, n, block) },
+            signer,
+            binBuffer,
+          );
       const name = `${batch.region}-${startTs}-${fileEnd}.zip`;
       this.logger.log(
         {
@@ -300,107 +314,6 @@ export class AggregationService {
 const KEY_COLUMNS_SQL =
   'id, key_data, rolling_start_interval_number AS rsin, rolling_period AS period, transmission_risk_level AS trl, report_type, days_since_onset AS dsos';
 
-/** A packed record: the 16-byte key, then id, rolling start, period, risk, report type and onset (int32 BE). */
-const RECORD_LENGTH = KEY_LENGTH + 6 * 4;
-
-/** A batch's keys in columns, and their positions in id order (the order every run shuffles from). */
-interface BatchKeys {
-  cols: KeyColumns;
-  byId: Uint32Array;
-}
-
-/** Collects raw key rows into columns that grow by doubling: a million keys take ~40 MB. */
-class GrowingBatchKeys {
-  count = 0;
-  private cols: KeyColumns;
-  private ids: Int32Array;
-
-  constructor(capacity = 16_384) {
-    this.cols = KeyColumns.allocate(capacity);
-    this.ids = new Int32Array(capacity);
-  }
-
-  append(rows: RawKeyRow[]): void {
-    if (this.count + rows.length > this.cols.count)
-      this.grow(Math.max(this.cols.count * 2, this.count + rows.length));
-    const c = this.cols;
-    for (const k of rows) {
-      const n = this.count++;
-      this.ids[n] = k.id;
-      c.keyData.set(k.key_data, n * KEY_LENGTH);
-      c.rollingStartIntervalNumber[n] = k.rsin;
-      c.rollingPeriod[n] = k.period;
-      c.transmissionRiskLevel[n] = k.trl ?? FIELD_ABSENT;
-      c.reportType[n] = k.report_type;
-      c.daysSinceOnsetOfSymptoms[n] = k.dsos ?? DSOS_MISSING;
-    }
-  }
-
-  /** `count` packed records (see RECORD_LENGTH), the first at `first`, one every `stride` bytes. */
-  appendRecords(records: Buffer, first: number, count: number, stride: number): void {
-    if (this.count + count > this.cols.count) this.grow(Math.max(this.cols.count * 2, this.count + count));
-    const c = this.cols;
-    const ids = this.ids;
-    let n = this.count;
-    for (let r = 0, at = first; r < count; r++, at += stride, n++) {
-      for (let b = 0, k = n * KEY_LENGTH; b < KEY_LENGTH; b++) c.keyData[k + b] = records[at + b];
-      ids[n] = int32At(records, at + 16);
-      c.rollingStartIntervalNumber[n] = int32At(records, at + 20);
-      c.rollingPeriod[n] = int32At(records, at + 24);
-      c.transmissionRiskLevel[n] = int32At(records, at + 28);
-      c.reportType[n] = int32At(records, at + 32);
-      c.daysSinceOnsetOfSymptoms[n] = int32At(records, at + 36);
-    }
-    this.count = n;
-  }
-
-  done(): BatchKeys {
-    const n = this.count;
-    const c = this.cols;
-    const cols = new KeyColumns(
-      n,
-      c.keyData.subarray(0, n * KEY_LENGTH),
-      c.rollingStartIntervalNumber.subarray(0, n),
-      c.rollingPeriod.subarray(0, n),
-      c.transmissionRiskLevel.subarray(0, n),
-      c.reportType.subarray(0, n),
-      c.daysSinceOnsetOfSymptoms.subarray(0, n),
-      c.variantOfConcern.subarray(0, n),
-    );
-    const ids = this.ids.subarray(0, n);
-    const byId = new Uint32Array(n);
-    let ascending = true;
-    for (let i = 0; i < n; i++) {
-      byId[i] = i;
-      if (i > 0 && ids[i] < ids[i - 1]) ascending = false;
-    }
-    // Both readers return keys in id order; sorting is only a safeguard.
-    if (!ascending) byId.sort((a, b) => ids[a] - ids[b]);
-    return { cols, byId };
-  }
-
-  private grow(capacity: number): void {
-    const next = KeyColumns.allocate(capacity);
-    const c = this.cols;
-    next.keyData.set(c.keyData);
-    next.rollingStartIntervalNumber.set(c.rollingStartIntervalNumber);
-    next.rollingPeriod.set(c.rollingPeriod);
-    next.transmissionRiskLevel.set(c.transmissionRiskLevel);
-    next.reportType.set(c.reportType);
-    next.daysSinceOnsetOfSymptoms.set(c.daysSinceOnsetOfSymptoms);
-    next.variantOfConcern.set(c.variantOfConcern);
-    const ids = new Int32Array(capacity);
-    ids.set(this.ids);
-    this.cols = next;
-    this.ids = ids;
-  }
-}
-
-/** Big-endian int32 without Buffer's range checks (the caller stays inside the record). */
-function int32At(b: Buffer, at: number): number {
-  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-}
-
 export function exportStorageKey(region: string, name: string): string {
   return `exports/${region}/${name}`;
 }
@@ -409,26 +322,21 @@ export function exportStorageKey(region: string, name: string): string {
  * The file's real keys followed by generated ones up to `target`; each generated key copies the metadata
  * of a random real key of the same file, so padding cannot be told apart.
  */
-function withPadding(
-  keys: KeyColumns,
-  slice: Uint32Array,
-  target: number,
-  rng: DeterministicRandom,
-): KeyColumns {
+function withPadding(real: KeyColumns, target: number, rng: DeterministicRandom): KeyColumns {
   const out = KeyColumns.allocate(target);
   for (let n = 0; n < target; n++) {
-    const real = n < slice.length;
-    const i = real ? slice[n] : slice[rng.int(slice.length)];
+    const isReal = n < real.count;
+    const i = isReal ? n : rng.int(real.count);
     out.keyData.set(
-      real ? keys.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH) : rng.bytes(KEY_LENGTH),
+      isReal ? real.keyData.subarray(i * KEY_LENGTH, (i + 1) * KEY_LENGTH) : rng.bytes(KEY_LENGTH),
       n * KEY_LENGTH,
     );
-    out.rollingStartIntervalNumber[n] = keys.rollingStartIntervalNumber[i]!;
-    out.rollingPeriod[n] = keys.rollingPeriod[i]!;
-    out.transmissionRiskLevel[n] = keys.transmissionRiskLevel[i]!;
-    out.reportType[n] = keys.reportType[i]!;
-    out.daysSinceOnsetOfSymptoms[n] = keys.daysSinceOnsetOfSymptoms[i]!;
-    out.variantOfConcern[n] = keys.variantOfConcern[i]!;
+    out.rollingStartIntervalNumber[n] = real.rollingStartIntervalNumber[i]!;
+    out.rollingPeriod[n] = real.rollingPeriod[i]!;
+    out.transmissionRiskLevel[n] = real.transmissionRiskLevel[i]!;
+    out.reportType[n] = real.reportType[i]!;
+    out.daysSinceOnsetOfSymptoms[n] = real.daysSinceOnsetOfSymptoms[i]!;
+    out.variantOfConcern[n] = real.variantOfConcern[i]!;
   }
   return out;
 }

@@ -9,6 +9,7 @@ import {
   createEcdsaSigner,
   decodeExportBinUnverified,
   encodeExportBin,
+  encodeExportBinFromBlocks,
   encodeExportBinFromColumns,
   openExportFile,
   readExportFile,
@@ -17,7 +18,7 @@ import {
   type ExportContent,
   type ExportVerificationKey,
 } from './export-file';
-import { DSOS_MISSING, KeyColumns, ReportType, type TemporaryExposureKey } from './keys';
+import { DSOS_MISSING, FIELD_ABSENT, KeyColumns, ReportType, type TemporaryExposureKey } from './keys';
 import { ExportProto } from './proto';
 import { crc32, readZip, writeZip } from './zip';
 
@@ -404,6 +405,30 @@ describe('encodeExportBinFromColumns', () => {
     expect(Buffer.from(sut)).toEqual(
       Buffer.from(encodeExportBin({ metadata, keys: [keys[2], keys[0], keys[1]] }, { sortKeys: false })),
     );
+  });
+
+  it('writes the same bytes from a block source as from columns', () => {
+    const cols = KeyColumns.fromKeys(keys);
+    const order = [2, 0, 1];
+    const requested: [number, number][] = [];
+    const sut = encodeExportBinFromBlocks(metadata, {
+      count: 3,
+      fill: (from, n, block) => {
+        requested.push([from, n]);
+        for (let j = 0; j < n; j++) {
+          const k = keys[order[from + j]];
+          block.keyData.set(k.keyData, j * 16);
+          block.rollingStartIntervalNumber[j] = k.rollingStartIntervalNumber;
+          block.rollingPeriod[j] = k.rollingPeriod;
+          block.transmissionRiskLevel[j] = k.transmissionRiskLevel ?? FIELD_ABSENT;
+          block.reportType[j] = k.reportType ?? FIELD_ABSENT;
+          block.daysSinceOnsetOfSymptoms[j] = k.daysSinceOnsetOfSymptoms ?? DSOS_MISSING;
+          block.variantOfConcern[j] = k.variantOfConcern ?? FIELD_ABSENT;
+        }
+      },
+    });
+    expect(requested).toEqual([[0, 3]]);
+    expect(Buffer.from(sut)).toEqual(Buffer.from(encodeExportBinFromColumns(metadata, cols, order)));
   });
 
   it('round-trips through the reader', async () => {

@@ -145,6 +145,26 @@ export async function writeExportFileFromColumns(
   return signAndZip(encodeExportBinFromColumns(metadata, keys, order, into), metadata, signer);
 }
 
+/**
+ * Keys for the block writer: `count` keys that the writer asks for in blocks, into reused columns. A caller
+ * whose keys are not in columns (the aggregation job reads packed records) gathers them itself.
+ */
+export interface KeyBlockSource {
+  count: number;
+  /** Copies keys from..from+n-1 into `block`'s first n slots (its absent fields are preset). */
+  fill(from: number, n: number, block: KeyColumns): void;
+}
+
+/** Writes a signed export.zip from a block source, like writeExportFileFromColumns (gaen.md §B5). */
+export async function writeExportFileFromBlocks(
+  metadata: ExportMetadata,
+  source: KeyBlockSource,
+  signer: ExportSigner,
+  into?: Buffer,
+): Promise<Uint8Array> {
+  return signAndZip(encodeExportBinFromBlocks(metadata, source, into), metadata, signer);
+}
+
 /** Worst case per key: 2 (tag+len) + 18 (key) + 4 × 11 (varint fields) + 6 (sint32) = 70 bytes. */
 const MAX_KEY_RECORD = 72;
 /** Room for the header and metadata (region, batch numbers, signature infos): far more than they take. */
@@ -168,6 +188,44 @@ export function encodeExportBinFromColumns(
   order?: ArrayLike<number>,
   into?: Buffer,
 ): Uint8Array {
+  if (!order) {
+    const { out, pos } = startExportBin(metadata, keys.count, into);
+    return out.subarray(0, encodeKeys(keys, 0, keys.count, out, pos));
+  }
+  // A shuffled order reads the columns at random, and the encoder's dependent stores serialise those
+  // misses: gathering a block into small columns first lets them overlap (500,000 keys: 380 → 200 ms).
+  const source = {
+    count: order.length,
+    fill: (from: number, n: number, block: KeyColumns) => gatherKeys(keys, order, from, n, block),
+  };
+  return encodeExportBinFromBlocks(metadata, source, into);
+}
+
+/** Encodes export.bin from a block source; byte-identical to encodeExportBinFromColumns for the same keys. */
+export function encodeExportBinFromBlocks(
+  metadata: ExportMetadata,
+  source: KeyBlockSource,
+  into?: Buffer,
+): Uint8Array {
+  const { count } = source;
+  const start = startExportBin(metadata, count, into);
+  const out = start.out;
+  let pos = start.pos;
+  const block = KeyColumns.allocate(Math.min(GATHER_BLOCK, count));
+  for (let from = 0; from < count; from += GATHER_BLOCK) {
+    const n = Math.min(GATHER_BLOCK, count - from);
+    source.fill(from, n, block);
+    pos = encodeKeys(block, from, n, out, pos);
+  }
+  return out.subarray(0, pos);
+}
+
+/** A buffer for export.bin of `count` keys (`into` when it is large enough) with header and metadata written. */
+function startExportBin(
+  metadata: ExportMetadata,
+  count: number,
+  into: Buffer | undefined,
+): { out: Buffer; pos: number } {
   validateMetadata(metadata);
   const head = ExportProto.TemporaryExposureKeyExport.encode(
     ExportProto.TemporaryExposureKeyExport.fromObject({
@@ -179,22 +237,11 @@ export function encodeExportBinFromColumns(
       signatureInfos: metadata.signatureInfos.map(toProtoInfo),
     }),
   ).finish();
-  const count = order ? order.length : keys.count;
   const size = EXPORT_HEADER.length + head.length + count * MAX_KEY_RECORD;
   const out = into && into.length >= size ? into : Buffer.allocUnsafe(size);
   out.set(EXPORT_HEADER, 0);
   out.set(head, EXPORT_HEADER.length);
-  let pos = EXPORT_HEADER.length + head.length;
-  if (!order) return out.subarray(0, encodeKeys(keys, 0, count, out, pos));
-  // A shuffled order reads the columns at random, and the encoder's dependent stores serialise those
-  // misses: gathering a block into small columns first lets them overlap (500,000 keys: 380 → 200 ms).
-  const block = KeyColumns.allocate(Math.min(GATHER_BLOCK, count));
-  for (let from = 0; from < count; from += GATHER_BLOCK) {
-    const n = Math.min(GATHER_BLOCK, count - from);
-    gatherKeys(keys, order, from, n, block);
-    pos = encodeKeys(block, from, n, out, pos);
-  }
-  return out.subarray(0, pos);
+  return { out, pos: EXPORT_HEADER.length + head.length };
 }
 
 const GATHER_BLOCK = 4096;
