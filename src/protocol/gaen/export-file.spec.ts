@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -441,5 +441,38 @@ describe('encodeExportBinFromColumns', () => {
     const read = await readExportFile(zip, [{ ...metadata.signatureInfos[0], publicKey }]);
     expect(read.keys.count).toBe(3);
     expect(Array.from(read.keys.daysSinceOnsetOfSymptoms)).toEqual([-3, DSOS_MISSING, 4000]);
+  });
+
+  it('deflates a large export.bin in pieces to the bytes of a one-shot zip', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const many = KeyColumns.allocate(60_000); // ~2.2 MB of export.bin: three pieces
+    for (let i = 0; i < many.count; i++) {
+      many.keyData.set(randomBytes(16), i * 16);
+      many.rollingStartIntervalNumber[i] = 2_830_000 + (i % 14) * 144;
+      many.rollingPeriod[i] = 144;
+      many.reportType[i] = 1;
+    }
+    const order = Array.from({ length: many.count }, (_, i) => (i * 7919) % many.count);
+    const sign = createEcdsaSigner(privateKey, metadata.signatureInfos[0]);
+    const zip = await writeExportFileFromColumns(metadata, many, sign, order);
+
+    const read = await readExportFile(zip, [{ ...metadata.signatureInfos[0], publicKey }]);
+    expect(read.keys.count).toBe(many.count);
+    const exportBin = encodeExportBinFromColumns(metadata, many, order);
+    const entries = readZip(zip, [
+      { name: 'export.bin', maxBytes: 1 << 23 },
+      { name: 'export.sig', maxBytes: 1 << 16 },
+    ]);
+    // Compared with equals(): toEqual walks megabytes element by element.
+    expect(Buffer.from(entries.get('export.bin')!).equals(exportBin)).toBe(true);
+    // Same compressed bytes as deflating export.bin at once: the zip is the one writeZip makes.
+    const oneShot = writeZip(
+      [
+        { name: 'export.bin', data: exportBin },
+        { name: 'export.sig', data: entries.get('export.sig')! },
+      ],
+      new Date(metadata.endTimestamp * 1000),
+    );
+    expect(oneShot.equals(zip)).toBe(true);
   });
 });

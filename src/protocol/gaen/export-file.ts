@@ -13,7 +13,7 @@ import { ExportFileError } from './errors';
 import { decodeKeys, EXPORT_HEADER, indexExportBin, type ExportBinIndex } from './export-decoder';
 import { DSOS_MISSING, FIELD_ABSENT, KeyColumns, type TemporaryExposureKey } from './keys';
 import { ExportProto } from './proto';
-import { readZip, writeZip } from './zip';
+import { PieceDeflater, readZip, writeZip } from './zip';
 
 /** OID of ecdsa-with-SHA256, the only signature algorithm we write and accept (gaen.md §B5). */
 export const ECDSA_P256_SHA256_OID = '1.2.840.10045.4.3.2';
@@ -142,7 +142,7 @@ export async function writeExportFileFromColumns(
   order?: ArrayLike<number>,
   into?: Buffer,
 ): Promise<Uint8Array> {
-  return signAndZip(encodeExportBinFromColumns(metadata, keys, order, into), metadata, signer);
+  return writeExportFileFromBlocks(metadata, columnSource(keys, order), signer, into);
 }
 
 /**
@@ -155,20 +155,30 @@ export interface KeyBlockSource {
   fill(from: number, n: number, block: KeyColumns): void;
 }
 
-/** Writes a signed export.zip from a block source, like writeExportFileFromColumns (gaen.md §B5). */
+/**
+ * Writes a signed export.zip from a block source, like writeExportFileFromColumns. export.bin is deflated
+ * on the thread pool piece by piece while the next keys are encoded, so encoding costs almost no time of
+ * its own: compression is the larger part (gaen.md §B5).
+ */
 export async function writeExportFileFromBlocks(
   metadata: ExportMetadata,
   source: KeyBlockSource,
   signer: ExportSigner,
   into?: Buffer,
 ): Promise<Uint8Array> {
-  return signAndZip(encodeExportBinFromBlocks(metadata, source, into), metadata, signer);
+  const deflater = new PieceDeflater();
+  const pieces = encodeInPieces(metadata, source, into);
+  let step = pieces.next();
+  for (; !step.done; step = pieces.next()) await deflater.write(step.value);
+  return signAndZip(step.value, metadata, signer, deflater);
 }
 
 /** Worst case per key: 2 (tag+len) + 18 (key) + 4 × 11 (varint fields) + 6 (sint32) = 70 bytes. */
 const MAX_KEY_RECORD = 72;
 /** Room for the header and metadata (region, batch numbers, signature infos): far more than they take. */
 const EXPORT_HEAD_ROOM = 4096;
+/** Bytes of export.bin handed to the deflater at a time (~28,000 keys). */
+const DEFLATE_PIECE = 1 << 20;
 
 /**
  * A buffer that `encodeExportBinFromColumns` can encode up to `keyCount` keys into: a job writing several
@@ -188,17 +198,7 @@ export function encodeExportBinFromColumns(
   order?: ArrayLike<number>,
   into?: Buffer,
 ): Uint8Array {
-  if (!order) {
-    const { out, pos } = startExportBin(metadata, keys.count, into);
-    return out.subarray(0, encodeKeys(keys, 0, keys.count, out, pos));
-  }
-  // A shuffled order reads the columns at random, and the encoder's dependent stores serialise those
-  // misses: gathering a block into small columns first lets them overlap (500,000 keys: 380 → 200 ms).
-  const source = {
-    count: order.length,
-    fill: (from: number, n: number, block: KeyColumns) => gatherKeys(keys, order, from, n, block),
-  };
-  return encodeExportBinFromBlocks(metadata, source, into);
+  return encodeExportBinFromBlocks(metadata, columnSource(keys, order), into);
 }
 
 /** Encodes export.bin from a block source; byte-identical to encodeExportBinFromColumns for the same keys. */
@@ -207,25 +207,21 @@ export function encodeExportBinFromBlocks(
   source: KeyBlockSource,
   into?: Buffer,
 ): Uint8Array {
-  const { count } = source;
-  const start = startExportBin(metadata, count, into);
-  const out = start.out;
-  let pos = start.pos;
-  const block = KeyColumns.allocate(Math.min(GATHER_BLOCK, count));
-  for (let from = 0; from < count; from += GATHER_BLOCK) {
-    const n = Math.min(GATHER_BLOCK, count - from);
-    source.fill(from, n, block);
-    pos = encodeKeys(block, from, n, out, pos);
-  }
-  return out.subarray(0, pos);
+  const pieces = encodeInPieces(metadata, source, into);
+  let step = pieces.next();
+  while (!step.done) step = pieces.next();
+  return step.value;
 }
 
-/** A buffer for export.bin of `count` keys (`into` when it is large enough) with header and metadata written. */
-function startExportBin(
+/**
+ * Encodes export.bin block by block into one buffer (`into` when it is large enough), yielding what was
+ * written since the last piece every DEFLATE_PIECE bytes and at the end; returns the whole export.bin.
+ */
+function* encodeInPieces(
   metadata: ExportMetadata,
-  count: number,
+  source: KeyBlockSource,
   into: Buffer | undefined,
-): { out: Buffer; pos: number } {
+): Generator<Uint8Array, Uint8Array> {
   validateMetadata(metadata);
   const head = ExportProto.TemporaryExposureKeyExport.encode(
     ExportProto.TemporaryExposureKeyExport.fromObject({
@@ -237,11 +233,47 @@ function startExportBin(
       signatureInfos: metadata.signatureInfos.map(toProtoInfo),
     }),
   ).finish();
+  const { count } = source;
   const size = EXPORT_HEADER.length + head.length + count * MAX_KEY_RECORD;
   const out = into && into.length >= size ? into : Buffer.allocUnsafe(size);
   out.set(EXPORT_HEADER, 0);
   out.set(head, EXPORT_HEADER.length);
-  return { out, pos: EXPORT_HEADER.length + head.length };
+  let pos = EXPORT_HEADER.length + head.length;
+  let piece = 0;
+  const block = KeyColumns.allocate(Math.min(GATHER_BLOCK, count));
+  for (let from = 0; from < count; from += GATHER_BLOCK) {
+    const n = Math.min(GATHER_BLOCK, count - from);
+    source.fill(from, n, block);
+    pos = encodeKeys(block, from, n, out, pos);
+    if (pos - piece >= DEFLATE_PIECE) {
+      yield out.subarray(piece, pos);
+      piece = pos;
+    }
+  }
+  yield out.subarray(piece, pos);
+  return out.subarray(0, pos);
+}
+
+/** Columns as a block source: ranges copied as they are, or gathered in a shuffled order. */
+function columnSource(keys: KeyColumns, order: ArrayLike<number> | undefined): KeyBlockSource {
+  if (order) {
+    // A shuffled order reads the columns at random, and the encoder's dependent stores serialise those
+    // misses: gathering a block into small columns first lets them overlap (500,000 keys: 380 → 200 ms).
+    return { count: order.length, fill: (from, n, block) => gatherKeys(keys, order, from, n, block) };
+  }
+  return {
+    count: keys.count,
+    fill: (from, n, block) => {
+      const to = from + n;
+      block.keyData.set(keys.keyData.subarray(from * KEY_LENGTH, to * KEY_LENGTH));
+      block.rollingStartIntervalNumber.set(keys.rollingStartIntervalNumber.subarray(from, to));
+      block.rollingPeriod.set(keys.rollingPeriod.subarray(from, to));
+      block.transmissionRiskLevel.set(keys.transmissionRiskLevel.subarray(from, to));
+      block.reportType.set(keys.reportType.subarray(from, to));
+      block.daysSinceOnsetOfSymptoms.set(keys.daysSinceOnsetOfSymptoms.subarray(from, to));
+      block.variantOfConcern.set(keys.variantOfConcern.subarray(from, to));
+    },
+  };
 }
 
 const GATHER_BLOCK = 4096;
@@ -326,10 +358,15 @@ function writeVarint32(buf: Buffer, at: number, value: number): number {
   return at;
 }
 
+/**
+ * Signs export.bin and zips it with export.sig. When export.bin is being deflated on the thread pool
+ * already, the signature is computed meanwhile.
+ */
 async function signAndZip(
   exportBin: Uint8Array,
   metadata: ExportMetadata,
   signer: ExportSigner,
+  deflating?: PieceDeflater,
 ): Promise<Uint8Array> {
   const signatures = await signer(exportBin);
   if (!signatures.length) throw new Error('signer returned no signature');
@@ -349,7 +386,7 @@ async function signAndZip(
   const exportSig = ExportProto.TEKSignatureList.encode(list).finish();
   return writeZip(
     [
-      { name: EXPORT_BIN, data: exportBin },
+      { name: EXPORT_BIN, data: exportBin, deflated: await deflating?.end() },
       { name: EXPORT_SIG, data: exportSig },
     ],
     new Date(metadata.endTimestamp * 1000),

@@ -3,7 +3,7 @@
  * is strict because an export file comes from the network: it must account for every byte, never trust the
  * declared sizes, and stop inflating as soon as an entry outgrows its cap.
  */
-import { deflateRawSync, inflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
+import { createDeflateRaw, deflateRawSync, inflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
 
 import { ExportFileError } from './errors';
 
@@ -29,6 +29,55 @@ export interface ExpectedEntry {
 export interface ZipEntryInput {
   name: string;
   data: Uint8Array;
+  /** `data` already raw-deflated (by a PieceDeflater); deflated here when absent. */
+  deflated?: DeflatedData;
+}
+
+/** Raw-deflated data in pieces, with the CRC-32 of the data. */
+export interface DeflatedData {
+  pieces: readonly Uint8Array[];
+  crc: number;
+}
+
+/** Deflate level of export files: zlib's default, as ENS (Go's archive/zip) writes them. */
+const DEFLATE_LEVEL = 6;
+
+/**
+ * Raw deflate on the thread pool that takes its input piece by piece while the caller is still producing
+ * it, so producing and compressing overlap on two cores. Compressing the same bytes in pieces gives the
+ * same output as compressing them at once.
+ */
+export class PieceDeflater {
+  private readonly out: Buffer[] = [];
+  private readonly stream = createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: 1 << 22 });
+  private readonly done: Promise<readonly Uint8Array[]>;
+  private crc = 0;
+
+  constructor() {
+    this.done = new Promise((resolve, reject) => {
+      this.stream.on('data', (chunk: Buffer) => this.out.push(chunk));
+      this.stream.once('end', () => resolve(this.out));
+      this.stream.once('error', reject);
+    });
+    this.done.catch(() => undefined); // observed by end(); a failure must not go unhandled before that
+  }
+
+  /**
+   * Queues a piece (kept by reference: it must not change afterwards) and lets the event loop turn once,
+   * so the thread pool moves on to the next queued piece while the caller produces more.
+   */
+  async write(piece: Uint8Array): Promise<void> {
+    if (piece.length === 0) return;
+    this.stream.write(piece);
+    this.crc = zlibCrc32(piece, this.crc);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** The deflated data, once all input is compressed. */
+  async end(): Promise<DeflatedData> {
+    this.stream.end();
+    return { pieces: await this.done, crc: this.crc >>> 0 };
+  }
 }
 
 /**
@@ -44,7 +93,10 @@ export function writeZip(entries: ZipEntryInput[], mtime: Date): Buffer {
   for (const e of entries) {
     const name = Buffer.from(e.name, 'ascii');
     // One output chunk of the deflate bound: zlib returns it as is, instead of concatenating 16 KiB chunks.
-    const body = deflateRawSync(e.data, { level: 6, chunkSize: Math.max(64, deflateBound(e.data.length)) });
+    const body = e.deflated?.pieces ?? [
+      deflateRawSync(e.data, { level: DEFLATE_LEVEL, chunkSize: Math.max(64, deflateBound(e.data.length)) }),
+    ];
+    const bodyLength = body.reduce((n, b) => n + b.length, 0);
     // Local header and central entry share the fields from "version needed" to the name length.
     const fields = Buffer.alloc(26);
     fields.writeUInt16LE(20, 0); // version needed: 2.0 (deflate)
@@ -52,8 +104,8 @@ export function writeZip(entries: ZipEntryInput[], mtime: Date): Buffer {
     fields.writeUInt16LE(8, 4); // method: deflate
     fields.writeUInt16LE(time, 6);
     fields.writeUInt16LE(date, 8);
-    fields.writeUInt32LE(crc32(e.data), 10);
-    fields.writeUInt32LE(body.length, 14);
+    fields.writeUInt32LE(e.deflated?.crc ?? crc32(e.data), 10);
+    fields.writeUInt32LE(bodyLength, 14);
     fields.writeUInt32LE(e.data.length, 18);
     fields.writeUInt16LE(name.length, 22);
     const local = Buffer.alloc(4);
@@ -64,9 +116,9 @@ export function writeZip(entries: ZipEntryInput[], mtime: Date): Buffer {
     fields.copy(entry, 6);
     entry.writeUInt32LE(offset, 42);
     name.copy(entry, 46);
-    parts.push(local, fields, name, body);
+    parts.push(local, fields, name, ...body);
     central.push(entry);
-    offset += LOCAL_MIN + name.length + body.length;
+    offset += LOCAL_MIN + name.length + bodyLength;
   }
   const directory = Buffer.concat(central);
   const end = Buffer.alloc(EOCD_MIN);
