@@ -42,7 +42,7 @@ export async function run(args: string[]): Promise<void> {
   const seedStart = performance.now();
   await db.query(
     `INSERT INTO diagnosis_key (key_data, rolling_start_interval_number, rolling_period, report_type, days_since_onset, origin, region, visited_countries, consent_to_federation, source, flow, received_at, available_at)
-     SELECT decode(md5(random()::text || g::text), 'hex'), (floor(extract(epoch from now()) / 86400)::int - 1 - g % 13) * 144, 144, 1, g % 7, 'NL', 'NL', '[]', false, 'app', 'bench', now(), now() - interval '1 hour'
+     SELECT decode(md5(random()::text || g::text), 'hex'), (floor(extract(epoch from now()) / 86400)::int - 1 - g % 13) * 144, 144, 1, g % 7, 'NL', 'NL', '[]', false, 'app', 'bench', now(), now() - interval '2 hours' + g * interval '4 milliseconds'
      FROM generate_series(1, $1) g ON CONFLICT DO NOTHING`,
     [total],
   );

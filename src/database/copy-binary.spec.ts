@@ -46,7 +46,7 @@ describe(FixedRecordCopyOut.name, () => {
   const records = Array.from({ length: 50 }, (_, i) => Buffer.alloc(40, i));
   const afterCopy = Buffer.concat([message('C', Buffer.from('COPY 50\0')), message('Z', Buffer.from('I'))]);
 
-  it.each([1, 7, 51, 1000, 100_000])(
+  it.each([1, 3, 7, 50, 51, 56, 1000, 100_000])(
     'reads every row and hands the rest back to pg, however the socket splits it (reads of %i bytes)',
     async (size) => {
       const { stream, connection, toPg, sent } = fakeConnection();

@@ -13,6 +13,7 @@ const COPY_DONE = 0x63; // 'c'
 const ERROR_RESPONSE = 0x45; // 'E'
 /** A message's type byte and int32 length. */
 const MESSAGE_HEAD = 1 + 4;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Receives `count` records; record r starts at `first + r * stride` in `records` (a run of one network read,
@@ -61,7 +62,7 @@ export class FixedRecordCopyOut implements Submittable {
   private socket!: NodeJS.EventEmitter;
   private pgOnData!: (chunk: Buffer) => void;
   private readonly onData: (chunk: Buffer) => void;
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   private readonly tuple: number;
   private readonly rowMessage: number;
   private headerRead = false;
@@ -114,7 +115,23 @@ export class FixedRecordCopyOut implements Submittable {
   }
 
   private readMessages(chunk: Buffer): void {
-    const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : chunk;
+    const pending = this.pending;
+    if (pending.length > 0) {
+      // A row straddles two reads: complete that one message rather than copy the whole read behind it.
+      const head =
+        pending.length >= MESSAGE_HEAD
+          ? pending
+          : Buffer.concat([pending, chunk.subarray(0, MESSAGE_HEAD - pending.length)]);
+      if (head.length >= MESSAGE_HEAD && head[0] === COPY_DATA) {
+        const rest = 1 + head.readInt32BE(1) - pending.length;
+        if (rest > 0 && rest <= chunk.length) {
+          this.pending = EMPTY;
+          this.copyData(Buffer.concat([pending, chunk.subarray(0, rest)]).subarray(MESSAGE_HEAD));
+          return this.readMessages(chunk.subarray(rest));
+        }
+      }
+    }
+    const data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
     const { rowMessage, recordLength } = this;
     let at = 0;
     for (;;) {
@@ -181,7 +198,7 @@ export class FixedRecordCopyOut implements Submittable {
   private detach(rest: Buffer): void {
     this.socket.removeListener('data', this.onData);
     this.socket.on('data', this.pgOnData);
-    this.pending = Buffer.alloc(0);
+    this.pending = EMPTY;
     if (rest.length > 0) this.pgOnData(rest);
   }
 

@@ -35,11 +35,12 @@ function copyRows(ids: number[], head: number, stride: number): Buffer {
 describe('PackedKeys', () => {
   it('keeps COPY rows across chunk boundaries and gathers them in any order', () => {
     const sut = new PackedKeys();
+    const writer = sut.writer();
     const ids = Array.from({ length: 70_000 }, (_, i) => i + 1); // more than one chunk of 65,536
     // Runs as the COPY reader hands them over: odd offsets, message headers between records.
     for (let from = 0; from < ids.length; from += 1_301) {
       const run = ids.slice(from, from + 1_301);
-      sut.append(copyRows(run, 7, 51), 7, run.length, 51);
+      writer.append(copyRows(run, 7, 51), 7, run.length, 51);
     }
     expect(sut.count).toBe(70_000);
     const order = [69_999, 0, 65_536, 65_535, 12_345];
@@ -58,22 +59,36 @@ describe('PackedKeys', () => {
 
   it('takes records packed back to back and single rows from their fields alike', () => {
     const packed = new PackedKeys();
-    packed.append(copyRows([1, 2, 3], 0, KEY_RECORD_LENGTH), 0, 3, KEY_RECORD_LENGTH);
+    packed.writer().append(copyRows([1, 2, 3], 0, KEY_RECORD_LENGTH), 0, 3, KEY_RECORD_LENGTH);
     const rows = new PackedKeys();
-    [1, 2, 3].forEach((id) => rows.appendFields(fields(id)));
+    const writer = rows.writer();
+    [1, 2, 3].forEach((id) => writer.appendFields(fields(id)));
     const a = packed.columns([0, 1, 2]);
     const b = rows.columns([0, 1, 2]);
     expect(a).toEqual(b);
     expect(a).toBeInstanceOf(KeyColumns);
   });
 
-  it('lists keys in id order, sorting when they arrived out of order', () => {
+  it('lists keys in id order, writer after writer, sorting when they arrived out of order', () => {
     const inOrder = new PackedKeys();
-    [3, 5, 9].forEach((id) => inOrder.appendFields(fields(id)));
-    expect(Array.from(inOrder.indicesById())).toEqual([0, 1, 2]);
+    const first = inOrder.writer();
+    const second = inOrder.writer();
+    [70_001, 70_002].forEach((id) => second.appendFields(fields(id)));
+    [3, 5, 9].forEach((id) => first.appendFields(fields(id)));
+    // The second writer's records sit in an earlier chunk, yet the first writer's keys come first.
+    const slots = inOrder.slotsById();
+    expect(inOrder.columns(slots).rollingStartIntervalNumber).toEqual(
+      Int32Array.from([3, 5, 9, 70_001, 70_002], (id) => fields(id).rollingStartIntervalNumber),
+    );
 
+    // Out of order, with ids that differ in both 16-bit digits: sorted by id.
+    const ids = [9, 70_000, 3, 1 << 20, 65_536, 5, 65_535];
     const shuffled = new PackedKeys();
-    [9, 3, 5].forEach((id) => shuffled.appendFields(fields(id)));
-    expect(Array.from(shuffled.indicesById())).toEqual([1, 2, 0]);
+    const writer = shuffled.writer();
+    ids.forEach((id) => writer.appendFields(fields(id)));
+    const sorted = shuffled.columns(shuffled.slotsById()).rollingStartIntervalNumber;
+    expect(Array.from(sorted)).toEqual(
+      [...ids].sort((a, b) => a - b).map((id) => fields(id).rollingStartIntervalNumber),
+    );
   });
 });
