@@ -167,9 +167,13 @@ export async function writeExportFileFromBlocks(
   into?: Buffer,
 ): Promise<Uint8Array> {
   const deflater = new PieceDeflater();
-  const pieces = encodeInPieces(metadata, source, into);
-  let step = pieces.next();
-  for (; !step.done; step = pieces.next()) await deflater.write(step.value);
+  const blocks = encodeInBlocks(metadata, source, into);
+  let step = blocks.next();
+  for (; !step.done; step = blocks.next()) {
+    deflater.offer(step.value);
+    // A turn of the event loop after each block: the deflater takes the next piece as soon as it is idle.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
   return signAndZip(step.value, metadata, signer, deflater);
 }
 
@@ -177,8 +181,6 @@ export async function writeExportFileFromBlocks(
 const MAX_KEY_RECORD = 72;
 /** Room for the header and metadata (region, batch numbers, signature infos): far more than they take. */
 const EXPORT_HEAD_ROOM = 4096;
-/** Bytes of export.bin handed to the deflater at a time (~28,000 keys). */
-const DEFLATE_PIECE = 1 << 20;
 
 /**
  * A buffer that `encodeExportBinFromColumns` can encode up to `keyCount` keys into: a job writing several
@@ -207,17 +209,17 @@ export function encodeExportBinFromBlocks(
   source: KeyBlockSource,
   into?: Buffer,
 ): Uint8Array {
-  const pieces = encodeInPieces(metadata, source, into);
-  let step = pieces.next();
-  while (!step.done) step = pieces.next();
+  const blocks = encodeInBlocks(metadata, source, into);
+  let step = blocks.next();
+  while (!step.done) step = blocks.next();
   return step.value;
 }
 
 /**
- * Encodes export.bin block by block into one buffer (`into` when it is large enough), yielding what was
- * written since the last piece every DEFLATE_PIECE bytes and at the end; returns the whole export.bin.
+ * Encodes export.bin block by block into one buffer (`into` when it is large enough), yielding export.bin
+ * as written so far after each block; returns the whole export.bin.
  */
-function* encodeInPieces(
+function* encodeInBlocks(
   metadata: ExportMetadata,
   source: KeyBlockSource,
   into: Buffer | undefined,
@@ -239,18 +241,13 @@ function* encodeInPieces(
   out.set(EXPORT_HEADER, 0);
   out.set(head, EXPORT_HEADER.length);
   let pos = EXPORT_HEADER.length + head.length;
-  let piece = 0;
   const block = KeyColumns.allocate(Math.min(GATHER_BLOCK, count));
   for (let from = 0; from < count; from += GATHER_BLOCK) {
     const n = Math.min(GATHER_BLOCK, count - from);
     source.fill(from, n, block);
     pos = encodeKeys(block, from, n, out, pos);
-    if (pos - piece >= DEFLATE_PIECE) {
-      yield out.subarray(piece, pos);
-      piece = pos;
-    }
+    yield out.subarray(0, pos);
   }
-  yield out.subarray(piece, pos);
   return out.subarray(0, pos);
 }
 
@@ -386,7 +383,7 @@ async function signAndZip(
   const exportSig = ExportProto.TEKSignatureList.encode(list).finish();
   return writeZip(
     [
-      { name: EXPORT_BIN, data: exportBin, deflated: await deflating?.end() },
+      { name: EXPORT_BIN, data: exportBin, deflated: await deflating?.end(exportBin) },
       { name: EXPORT_SIG, data: exportSig },
     ],
     new Date(metadata.endTimestamp * 1000),

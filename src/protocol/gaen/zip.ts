@@ -43,15 +43,18 @@ export interface DeflatedData {
 const DEFLATE_LEVEL = 6;
 
 /**
- * Raw deflate on the thread pool that takes its input piece by piece while the caller is still producing
- * it, so producing and compressing overlap on two cores. Compressing the same bytes in pieces gives the
- * same output as compressing them at once.
+ * Raw deflate on the thread pool of data that is still being written, so producing and compressing overlap
+ * on two cores. The producer offers everything written so far, as often as it likes; whenever the deflater
+ * is idle it takes all that is new in one go. Taking larger pieces matters: the thread pool waits for the
+ * event loop between pieces. Compressing the same bytes in pieces gives the same output as at once.
  */
 export class PieceDeflater {
   private readonly out: Buffer[] = [];
   private readonly stream = createDeflateRaw({ level: DEFLATE_LEVEL, chunkSize: 1 << 22 });
   private readonly done: Promise<readonly Uint8Array[]>;
   private crc = 0;
+  private taken = 0;
+  private busy = false;
 
   constructor() {
     this.done = new Promise((resolve, reject) => {
@@ -62,21 +65,25 @@ export class PieceDeflater {
     this.done.catch(() => undefined); // observed by end(); a failure must not go unhandled before that
   }
 
-  /**
-   * Queues a piece (kept by reference: it must not change afterwards) and lets the event loop turn once,
-   * so the thread pool moves on to the next queued piece while the caller produces more.
-   */
-  async write(piece: Uint8Array): Promise<void> {
-    if (piece.length === 0) return;
-    this.stream.write(piece);
-    this.crc = zlibCrc32(piece, this.crc);
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  /** Offers the data written so far: it only grows, and what was offered must not change afterwards. */
+  offer(soFar: Uint8Array): void {
+    if (this.busy || soFar.length <= this.taken) return;
+    this.busy = true;
+    this.take(soFar, () => (this.busy = false));
   }
 
-  /** The deflated data, once all input is compressed. */
-  async end(): Promise<DeflatedData> {
+  /** The deflated data, once all of `whole` is compressed. */
+  async end(whole: Uint8Array): Promise<DeflatedData> {
+    if (whole.length > this.taken) this.take(whole);
     this.stream.end();
     return { pieces: await this.done, crc: this.crc >>> 0 };
+  }
+
+  private take(soFar: Uint8Array, taken?: () => void): void {
+    const piece = soFar.subarray(this.taken);
+    this.taken = soFar.length;
+    this.crc = zlibCrc32(piece, this.crc);
+    this.stream.write(piece, taken);
   }
 }
 
