@@ -1,11 +1,11 @@
 /**
  * Aggregation cycle: N ready keys in PostgreSQL → claimed, shuffled, padded, signed export files on disk.
- * Floor: protobuf encoding + zip + ECDSA signing of the same number of keys in a tight loop (the
- * writer alone), measured in the same run.
+ * Floor: protobuf encoding + zip + ECDSA signing of the same keys, in the same files and order, in a tight
+ * loop (the writer alone), measured in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -14,7 +14,6 @@ import { builtModule, freshDatabase, ROOT } from './support';
 
 export async function run(args: string[]): Promise<void> {
   const total = Number(args.find((a) => a.startsWith('--keys='))?.split('=')[1] ?? 1_000_000);
-  const perFile = 500_000;
   console.log(machineLine());
   const url = await freshDatabase('veilig_bench_aggregation');
   const env = {
@@ -26,7 +25,7 @@ export async function run(args: string[]): Promise<void> {
   };
 
   // The cycle and the floor both run the compiled code.
-  const { createEcdsaSigner, KeyColumns, writeExportFileFromColumns } = (await import(
+  const { createEcdsaSigner, decodeExportBinUnverified, readZip, writeExportFileFromColumns } = (await import(
     builtModule('protocol/gaen/index.js')
   )) as typeof import('../src/protocol/gaen');
 
@@ -76,21 +75,25 @@ export async function run(args: string[]): Promise<void> {
     reports: { realKeys: number; files: number }[];
   };
 
-  // Floor: the writer alone over the same number of keys, in files of the same size.
+  // Floor: the writer alone over the very keys the cycle exported, file by file and in the same order (so the
+  // deflate sees the same data), in a tight loop. The files are decoded before the clock starts.
+  const exportDir = join(env.DATA_DIR, 'files', 'exports', 'NL');
+  const files = readdirSync(exportDir)
+    .sort()
+    .map((name) => {
+      const zip = readFileSync(join(exportDir, name));
+      const exportBin = readZip(zip, [
+        { name: 'export.bin', maxBytes: 1 << 26 },
+        { name: 'export.sig', maxBytes: 1 << 16 },
+      ]).get('export.bin')!;
+      return decodeExportBinUnverified(exportBin).keys;
+    });
+  const exported = files.reduce((n, keys) => n + keys.count, 0);
+  if (exported !== seeded) throw new Error(`the cycle exported ${exported} keys, not ${seeded}`);
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const signer = createEcdsaSigner(privateKey, { verificationKeyId: '204', verificationKeyVersion: 'v1' });
-  const today = Math.floor(Date.now() / 86_400_000) * 144;
   const floorStart = performance.now();
-  for (let done = 0; done < seeded; done += perFile) {
-    const n = Math.min(perFile, seeded - done);
-    const keys = KeyColumns.allocate(n);
-    keys.keyData.set(randomBytes(n * 16));
-    for (let i = 0; i < n; i++) {
-      keys.rollingStartIntervalNumber[i] = today - 144 * (1 + (i % 13));
-      keys.rollingPeriod[i] = 144;
-      keys.reportType[i] = 1;
-      keys.daysSinceOnsetOfSymptoms[i] = i % 7;
-    }
+  for (const keys of files) {
     await writeExportFileFromColumns(
       {
         startTimestamp: 1,
