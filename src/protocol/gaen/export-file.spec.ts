@@ -443,6 +443,15 @@ describe('encodeExportBinFromColumns', () => {
     expect(Array.from(read.keys.daysSinceOnsetOfSymptoms)).toEqual([-3, DSOS_MISSING, 4000]);
   });
 
+  it('refuses a key out of range from columns, naming it', async () => {
+    const cols = KeyColumns.fromKeys(keys);
+    cols.rollingPeriod[1] = 0;
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    await expect(
+      writeExportFileFromColumns(metadata, cols, createEcdsaSigner(privateKey, metadata.signatureInfos[0])),
+    ).rejects.toThrow(/key 1: rolling start or period out of range/);
+  });
+
   it('deflates a large export.bin in pieces to the bytes of a one-shot zip', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const many = KeyColumns.allocate(60_000); // ~2.2 MB of export.bin: three pieces

@@ -167,14 +167,19 @@ export async function writeExportFileFromBlocks(
   into?: Buffer,
 ): Promise<Uint8Array> {
   const deflater = new PieceDeflater();
-  const blocks = encodeInBlocks(metadata, source, into);
-  let step = blocks.next();
-  for (; !step.done; step = blocks.next()) {
-    deflater.offer(step.value);
-    // A turn of the event loop after each block: the deflater takes the next piece as soon as it is idle.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+  try {
+    const blocks = encodeInBlocks(metadata, source, into);
+    let step = blocks.next();
+    for (; !step.done; step = blocks.next()) {
+      deflater.offer(step.value);
+      // A turn of the event loop after each block: the deflater takes the next piece as soon as it is idle.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return await signAndZip(step.value, metadata, signer, deflater);
+  } catch (e) {
+    deflater.abort();
+    throw e;
   }
-  return signAndZip(step.value, metadata, signer, deflater);
 }
 
 /** Worst case per key: 2 (tag+len) + 18 (key) + 4 × 11 (varint fields) + 6 (sint32) = 70 bytes. */

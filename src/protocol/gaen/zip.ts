@@ -79,6 +79,11 @@ export class PieceDeflater {
     return { pieces: await this.done, crc: this.crc >>> 0 };
   }
 
+  /** Frees the stream when the data will not be finished (the producer failed). */
+  abort(): void {
+    this.stream.destroy();
+  }
+
   private take(soFar: Uint8Array, taken?: () => void): void {
     const piece = soFar.subarray(this.taken);
     this.taken = soFar.length;
