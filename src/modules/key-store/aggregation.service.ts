@@ -86,7 +86,8 @@ export class AggregationService {
       const started = performance.now();
       const previous = await batches.findOne({ where: { region }, order: { windowEnd: 'DESC' } });
       if (previous && previous.windowEnd >= windowEnd) continue;
-      const firstAvailable = await this.firstAvailable(region, previous?.windowEnd ?? null, windowEnd);
+      const firstAvailable = (await this.availableRange(region, previous?.windowEnd ?? null, windowEnd))
+        ?.first;
       if (!firstAvailable) continue;
       // A region's first window starts just before its first key, so its files say when keys began.
       const windowStart = previous?.windowEnd ?? new Date(firstAvailable.getTime() - 1);
@@ -139,11 +140,6 @@ export class AggregationService {
       if (isUniqueViolation(e)) return null;
       throw e;
     }
-  }
-
-  /** When the region's first key with `available_at` in (start, end] became available (one index probe), or null. */
-  private async firstAvailable(region: string, start: Date | null, end: Date): Promise<Date | null> {
-    return (await this.availableRange(region, start, end))?.first ?? null;
   }
 
   /** When the first and the last key with `available_at` in (start, end] became available (two index probes). */

@@ -125,6 +125,8 @@ export class KeyRecordWriter {
   count = 0;
   /** This writer's chunks (indices into the batch's chunk list), in order; all full but the last. */
   readonly chunkIndices: number[] = [];
+  /** appendFields' scratch record. */
+  private record?: Buffer;
 
   constructor(private readonly chunks: DataView[]) {}
 
@@ -151,7 +153,7 @@ export class KeyRecordWriter {
 
   /** Appends one key from its fields (the SQLite reader, row by row). */
   appendFields(k: KeyRecordFields): void {
-    const record = Buffer.allocUnsafe(KEY_RECORD_LENGTH);
+    const record = (this.record ??= Buffer.alloc(KEY_RECORD_LENGTH));
     record.set(k.keyData, 0);
     record.writeInt32BE(k.id, 16);
     record.writeInt32BE(k.rollingStartIntervalNumber, 20);

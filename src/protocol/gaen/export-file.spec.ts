@@ -18,7 +18,7 @@ import {
   type ExportContent,
   type ExportVerificationKey,
 } from './export-file';
-import { DSOS_MISSING, FIELD_ABSENT, KeyColumns, ReportType, type TemporaryExposureKey } from './keys';
+import { DSOS_MISSING, KeyColumns, ReportType, type TemporaryExposureKey } from './keys';
 import { ExportProto } from './proto';
 import { crc32, readZip, writeZip } from './zip';
 
@@ -410,21 +410,13 @@ describe('encodeExportBinFromColumns', () => {
   it('writes the same bytes from a block source as from columns', () => {
     const cols = KeyColumns.fromKeys(keys);
     const order = [2, 0, 1];
+    const ordered = KeyColumns.fromKeys(order.map((i) => keys[i]));
     const requested: [number, number][] = [];
     const sut = encodeExportBinFromBlocks(metadata, {
       count: 3,
       fill: (from, n, block) => {
         requested.push([from, n]);
-        for (let j = 0; j < n; j++) {
-          const k = keys[order[from + j]];
-          block.keyData.set(k.keyData, j * 16);
-          block.rollingStartIntervalNumber[j] = k.rollingStartIntervalNumber;
-          block.rollingPeriod[j] = k.rollingPeriod;
-          block.transmissionRiskLevel[j] = k.transmissionRiskLevel ?? FIELD_ABSENT;
-          block.reportType[j] = k.reportType ?? FIELD_ABSENT;
-          block.daysSinceOnsetOfSymptoms[j] = k.daysSinceOnsetOfSymptoms ?? DSOS_MISSING;
-          block.variantOfConcern[j] = k.variantOfConcern ?? FIELD_ABSENT;
-        }
+        ordered.copyRange(from, n, block);
       },
     });
     expect(requested).toEqual([[0, 3]]);

@@ -83,6 +83,18 @@ export class KeyColumns {
     return cols;
   }
 
+  /** Copies keys from..from+n-1 into the first n slots of `target`. */
+  copyRange(from: number, n: number, target: KeyColumns): void {
+    const to = from + n;
+    target.keyData.set(this.keyData.subarray(from * KEY_LENGTH, to * KEY_LENGTH));
+    target.rollingStartIntervalNumber.set(this.rollingStartIntervalNumber.subarray(from, to));
+    target.rollingPeriod.set(this.rollingPeriod.subarray(from, to));
+    target.transmissionRiskLevel.set(this.transmissionRiskLevel.subarray(from, to));
+    target.reportType.set(this.reportType.subarray(from, to));
+    target.daysSinceOnsetOfSymptoms.set(this.daysSinceOnsetOfSymptoms.subarray(from, to));
+    target.variantOfConcern.set(this.variantOfConcern.subarray(from, to));
+  }
+
   /** The first `count` keys, sharing memory with these columns. */
   view(count: number): KeyColumns {
     if (count > this.count) throw new RangeError('view larger than the columns');
