@@ -1,6 +1,6 @@
 /** Helpers for benchmarks that need the built server, a fresh PostgreSQL database or a load generator. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -70,6 +70,14 @@ export async function startServer(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc; undefined where there is no /proc. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks (USER_HZ = 100)
 }
 
 export interface LoadResult {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { signUploadToken } from '../src/modules/key-store/upload-token.service';
 import { machineLine, printResult } from './report';
-import { freshDatabase, httpRequest, runLoad, startServer } from './support';
+import { freshDatabase, httpRequest, processCpuMs, runLoad, startServer } from './support';
 
 const SECRET = 'bench-upload-token-secret-0123456789abcdef';
 const DAY = 144;
@@ -57,7 +57,9 @@ export async function run(args: string[]): Promise<void> {
       return res.status === 200;
     };
     await runLoad(300, concurrency, (i) => send(total + i)); // warm-up
+    const cpuBefore = processCpuMs(server.child.pid);
     const result = await runLoad(total, concurrency, send);
+    const cpuAfter = processCpuMs(server.child.pid);
 
     // Floor: the same 14 rows per "upload" with bare multi-row INSERTs over a pool of the same size.
     const pool = new Pool({ connectionString: url, max: 16 });
@@ -97,6 +99,8 @@ export async function run(args: string[]): Promise<void> {
     console.log(
       `  upload latency p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms; failures ${result.failures}; concurrency ${concurrency}`,
     );
+    if (cpuBefore !== undefined && cpuAfter !== undefined)
+      console.log(`  server CPU ${((cpuAfter - cpuBefore) / total).toFixed(3)} ms per upload`);
     console.log(`  floor latency p50 ${floor.p50.toFixed(1)} ms, p99 ${floor.p99.toFixed(1)} ms`);
   } finally {
     await server.stop();

@@ -12,12 +12,18 @@ import { join } from 'node:path';
 import { AppModule, type AppModuleOptions } from './app.module';
 import { randomToken } from './common/crypto/tokens';
 import { CrossOriginRoutes } from './common/http/cross-origin';
+import { MachineRoutes } from './common/http/machine-routes';
 import { ProblemDetailsFilter } from './common/http/problem.filter';
 import { createValidationPipe } from './common/http/validation';
 import { QuietStartupLogger } from './common/quiet-logger';
 import type { AppConfig } from './config/app-config';
 import { CSRF_COOKIE, setCsrfCookie } from './modules/accounts/auth/cookies';
-import { EFGS_UPLOAD_PATH, efgsUploadBodyParser } from './modules/federation/gateway/gateway.controller';
+import {
+  EFGS_PREFIX,
+  EFGS_UPLOAD_PATH,
+  efgsUploadBodyParser,
+} from './modules/federation/gateway/gateway.controller';
+import { MEMBER_CALLBACK_PATH } from './modules/federation/member/member-callback.controller';
 import { METRICS, type Metrics } from './modules/health/metrics';
 import { KEY_UPLOAD_BODY_LIMIT, KEY_UPLOAD_PATH } from './modules/key-store/key-upload.controller';
 import { useNodeCrypto } from './protocol/cms/node-backend';
@@ -29,6 +35,17 @@ export const repoRoot = __dirname.includes(`${'/'}dist${'/'}`)
 
 /** Paths the Angular router owns; everything else that is not API falls through to 404. */
 const SPA_PATHS = /^\/(?:$|login|change-password|admin|backoffice|console)(?:\/|$)/;
+
+/** Called by phones, phone exchanges and other backends, never by a page (see MachineRoutes). */
+const MACHINE_ROUTES = [
+  KEY_UPLOAD_PATH,
+  '/api/v1/exports/',
+  '/.well-known/veilig/',
+  `${EFGS_PREFIX}/`,
+  MEMBER_CALLBACK_PATH,
+  `${MEMBER_CALLBACK_PATH}/`,
+  '/api/veilig-bellen/exchange/',
+];
 
 /** Builds and configures the whole application; used by main.ts, the CLI and the e2e tests. */
 export async function createApp(
@@ -68,36 +85,40 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.set('etag', false);
   const metrics = app.get<Metrics>(METRICS);
   app.use(requestMetrics(metrics));
+  const machine = new MachineRoutes(MACHINE_ROUTES, { strictTransportSecurity: config.http.secureCookies });
   app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          // The GP portal signs through a local smart-card bridge (docs/smartcard-bridge.md).
-          connectSrc: ["'self'", new URL(config.disclosure.smartCardBridgeUrl).origin],
-          frameAncestors: ["'none'"],
-          formAction: ["'self'"],
-          // Only over HTTPS; on plain-HTTP hosts it would break every script and style load.
-          upgradeInsecureRequests: config.http.secureCookies ? [] : null,
+    machine.securityHeaders(
+      helmet({
+        contentSecurityPolicy: {
+          directives: {
+            defaultSrc: ["'self'"],
+            scriptSrc: ["'self'"],
+            styleSrc: ["'self'", "'unsafe-inline'"],
+            imgSrc: ["'self'", 'data:'],
+            // The GP portal signs through a local smart-card bridge (docs/smartcard-bridge.md).
+            connectSrc: ["'self'", new URL(config.disclosure.smartCardBridgeUrl).origin],
+            frameAncestors: ["'none'"],
+            formAction: ["'self'"],
+            // Only over HTTPS; on plain-HTTP hosts it would break every script and style load.
+            upgradeInsecureRequests: config.http.secureCookies ? [] : null,
+          },
         },
-      },
-      strictTransportSecurity: config.http.secureCookies,
-    }),
+        strictTransportSecurity: config.http.secureCookies,
+      }),
+    ),
   );
-  app.use(cookieParser());
+  app.use(machine.browserOnly(cookieParser()));
   // Routes with a tighter body limit parse first; the general parser then skips the parsed body.
   app.use(KEY_UPLOAD_PATH, json({ limit: KEY_UPLOAD_BODY_LIMIT }));
   app.use(EFGS_UPLOAD_PATH, efgsUploadBodyParser());
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });
-  app.use(csrfCookie(config.http.secureCookies));
+  app.use(machine.browserOnly(csrfCookie(config.http.secureCookies)));
   // Global allow-list with credentials; routes registered in CrossOriginRoutes (the Veilig bellen
   // widget) get their own per-tenant allow-list without credentials.
   const crossOrigin = app.get(CrossOriginRoutes);
   app.enableCors((req: Request, cb: CorsOptionsCallback) => {
+    if (machine.matches(req.url)) return cb(null, { origin: false });
     crossOrigin.corsOptions(req, config.http.corsOrigins).then(
       (o) => cb(null, o),
       (err: Error) => cb(err, {}),

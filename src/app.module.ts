@@ -1,4 +1,4 @@
-import { DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
+import { DynamicModule, Module, RequestMethod, type ModuleMetadata } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { loggerParams } from './common/logging';
 import type { AppConfig } from './config/app-config';
@@ -14,6 +14,7 @@ import { IdentityVerificationModule } from './modules/identity-verification/iden
 import type { JobDefinition } from './modules/jobs/job-definitions';
 import { JobsModule } from './modules/jobs/jobs.module';
 import { KeyStoreModule } from './modules/key-store/key-store.module';
+import { KEY_UPLOAD_PATH } from './modules/key-store/key-upload.controller';
 import { VeiligBellenModule } from './modules/veilig-bellen/veilig-bellen.module';
 
 export interface AppModuleOptions {
@@ -29,7 +30,11 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
+        // No access log line per key upload: it would record when an infected person's phone reached
+        // us. The upload logs its flow and key count without request data; metrics count the answers.
+        LoggerModule.forRoot(
+          loggerParams(config, [{ method: RequestMethod.POST, path: KEY_UPLOAD_PATH.slice(1) }]),
+        ),
         DatabaseModule,
         InfrastructureModule,
         JobsModule.forRoot({ extraJobs: options.extraJobs }),

@@ -28,6 +28,19 @@ describe('HTTP surface', () => {
     expect(res.headers['x-powered-by']).toBeUndefined();
   });
 
+  it('answers machine routes without cookies, credentialed CORS or the page policy', async () => {
+    const page = await t.http().get('/api/auth/csrf').set('Origin', 'https://evil.example');
+    expect(page.headers['set-cookie']).toBeDefined();
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    // An export index goes through CDNs: a Set-Cookie would stop caching or share one CSRF token.
+    const index = await t.http().get('/api/v1/exports/NL/index.json').set('Origin', 'https://evil.example');
+    expect(index.status).toBe(200);
+    expect(index.headers['set-cookie']).toBeUndefined();
+    expect(index.headers['access-control-allow-credentials']).toBeUndefined();
+    expect(index.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it.each([
     [
       'malformed JSON',

@@ -1,3 +1,4 @@
+import type { RouteInfo } from '@nestjs/common/interfaces';
 import type { Params } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -5,10 +6,11 @@ import type { AppConfig } from '../config/app-config';
 
 /**
  * JSON logs without personal data: no bodies, no query strings (codes and tokens travel there), and
- * credentials redacted from headers.
+ * credentials redacted from headers. `unlogged` routes get no access log line at all.
  */
-export function loggerParams(config: AppConfig): Params {
+export function loggerParams(config: AppConfig, unlogged: RouteInfo[] = []): Params {
   return {
+    exclude: unlogged,
     pinoHttp: {
       level: config.logLevel,
       genReqId: (req: IncomingMessage) => {
