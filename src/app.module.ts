@@ -39,9 +39,10 @@ export class AppModule {
         InfrastructureModule,
         JobsModule.forRoot({ extraJobs: options.extraJobs }),
         AuditModule,
+        // Express tries routes in registration order, which follows this list: the busiest first.
+        KeyStoreModule,
         HealthModule,
         AccountsModule,
-        KeyStoreModule,
         VeiligBellenModule,
         FederationModule,
         IdentityVerificationModule,

@@ -1,6 +1,8 @@
+import { SignJWT } from 'jose';
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError, toUploadedKeys } from '../mobile/backend-client';
 import { Phone } from '../mobile/phone';
+import { APP_CONFIG, type AppConfig } from '../src/config/app-config';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
@@ -114,6 +116,29 @@ describe('exposure key store: upload → aggregation → signed export → downl
     await expect(client.uploadKeys(keys, { uploadToken: fewer.token })).rejects.toMatchObject({
       status: 400,
     });
+    // Signed with the platform's secret, but not an upload token as minted.
+    const secret = new TextEncoder().encode(t.app.get<AppConfig>(APP_CONFIG).keyStore.uploadTokenSecret);
+    const now = Math.floor(Date.now() / 1000);
+    const forged = (alg: string, set: (jwt: SignJWT) => SignJWT) =>
+      set(
+        new SignJWT({ ...claims })
+          .setProtectedHeader({ alg })
+          .setIssuedAt(now)
+          .setExpirationTime(now + 600),
+      ).sign(secret);
+    for (const token of [
+      await forged('HS256', (j) => j.setIssuer('veilig').setAudience('someone-else').setJti('j1')),
+      await forged('HS256', (j) => j.setIssuer('veilig').setAudience('veilig:key-upload')),
+      await forged('HS512', (j) => j.setIssuer('veilig').setAudience('veilig:key-upload').setJti('j2')),
+      await forged('HS256', (j) =>
+        j
+          .setIssuer('veilig')
+          .setAudience('veilig:key-upload')
+          .setJti('j3')
+          .setNotBefore(now + 300),
+      ),
+    ])
+      await expect(client.uploadKeys(keys, { uploadToken: token })).rejects.toMatchObject({ status: 401 });
     expect(await storedKeys()).toBe(0);
   });
 

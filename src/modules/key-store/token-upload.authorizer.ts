@@ -12,7 +12,7 @@ export class TokenUploadAuthorizer implements UploadAuthorizer {
   }
 
   async authorize(ctx: UploadContext): Promise<UploadGrant> {
-    const token = await this.tokens.verify(ctx.authorization!.replace(/^Bearer\s+/i, ''));
+    const token = this.tokens.verify(ctx.authorization!.replace(/^Bearer\s+/i, ''));
     const onset = token.onsetDate ?? token.sampleDate;
     return {
       flow: token.flow,

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import { LessThan, Repository } from 'typeorm';
+import { verifyHs256 } from '../../common/crypto/hs256-jws';
 import { ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { Clock } from '../../infrastructure/clock';
@@ -81,43 +82,41 @@ export class UploadTokenService {
   }
 
   /** Checks signature, issuer, audience, expiry and claim shapes; does not spend the token. */
-  async verify(token: string): Promise<VerifiedUploadToken> {
-    try {
-      const { payload } = await jwtVerify(token, this.secret, {
-        issuer: ISSUER,
-        audience: AUDIENCE,
-        algorithms: ['HS256'],
-        currentDate: this.clock.now(),
-        requiredClaims: ['jti', 'exp', 'iat'],
-      });
-      const { flow, reportType, maxKeys, onsetDate, sampleDate, jti, exp } = payload as Record<
-        string,
-        unknown
-      >;
-      const day = (v: unknown) => v === undefined || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v));
-      if (
-        typeof flow !== 'string' ||
-        typeof reportType !== 'number' ||
-        typeof maxKeys !== 'number' ||
-        !day(onsetDate) ||
-        !day(sampleDate)
-      ) {
-        throw invalidToken('The upload token lacks required claims.');
-      }
-      return {
-        flow,
-        reportType,
-        maxKeys,
-        onsetDate: onsetDate as string | undefined,
-        sampleDate: sampleDate as string | undefined,
-        jti: jti as string,
-        expiresAt: new Date((exp as number) * 1000),
-      };
-    } catch (e) {
-      if (e instanceof ProblemException) throw e;
-      if (e instanceof errors.JWTExpired) throw invalidToken('The upload token has expired; verify again.');
+  verify(token: string): VerifiedUploadToken {
+    const claims = verifyHs256(token, this.secret);
+    if (!claims) throw invalidToken('The upload token is not valid.');
+    const { iss, aud, exp, iat, nbf, jti, flow, reportType, maxKeys, onsetDate, sampleDate } = claims;
+    const nowSec = Math.floor(this.clock.now().getTime() / 1000);
+    const audiences = Array.isArray(aud) ? (aud as unknown[]) : [aud];
+    if (
+      iss !== ISSUER ||
+      !audiences.includes(AUDIENCE) ||
+      typeof exp !== 'number' ||
+      typeof iat !== 'number' ||
+      (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSec)) ||
+      typeof jti !== 'string' ||
+      jti.length === 0
+    )
       throw invalidToken('The upload token is not valid.');
-    }
+    if (exp <= nowSec) throw invalidToken('The upload token has expired; verify again.');
+    const day = (v: unknown) => v === undefined || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v));
+    if (
+      typeof flow !== 'string' ||
+      typeof reportType !== 'number' ||
+      typeof maxKeys !== 'number' ||
+      !day(onsetDate) ||
+      !day(sampleDate)
+    )
+      throw invalidToken('The upload token lacks required claims.');
+    return {
+      flow,
+      reportType,
+      maxKeys,
+      onsetDate: onsetDate as string | undefined,
+      sampleDate: sampleDate as string | undefined,
+      jti,
+      expiresAt: new Date(exp * 1000),
+    };
   }
 
   /** Spends the token inside the upload's transaction; a second use fails the insert. */
