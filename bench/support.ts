@@ -87,6 +87,28 @@ export interface LoadResult {
   p50: number;
   p99: number;
   failures: number;
+  /** Every job's duration (ms), sorted. */
+  latencies: number[];
+}
+
+/** One result for several loads run apart (e.g. rounds interleaved with a floor's). */
+export function combineLoads(results: LoadResult[]): LoadResult {
+  const count = results.reduce((n, r) => n + r.count, 0);
+  const seconds = results.reduce((n, r) => n + r.seconds, 0);
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return {
+    count,
+    seconds,
+    perSecond: count / seconds,
+    ...percentiles(latencies),
+    failures: results.reduce((n, r) => n + r.failures, 0),
+    latencies,
+  };
+}
+
+function percentiles(sorted: number[]): { p50: number; p99: number } {
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+  return { p50: pct(0.5), p99: pct(0.99) };
 }
 
 /** Runs `jobs` with at most `concurrency` in flight; each job resolves to true on success. */
@@ -111,8 +133,14 @@ export async function runLoad(
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { count: total, seconds, perSecond: total / seconds, p50: pct(0.5), p99: pct(0.99), failures };
+  return {
+    count: total,
+    seconds,
+    perSecond: total / seconds,
+    ...percentiles(latencies),
+    failures,
+    latencies,
+  };
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });

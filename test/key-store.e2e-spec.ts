@@ -246,4 +246,49 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect((refused.reason as BackendError).slug).toBe('upload-token-used');
     expect(await storedKeys()).toBe(before + 6);
   });
+
+  it('settles each of many concurrent uploads on its own, though they share statements', async () => {
+    const before = await storedKeys();
+    const dataSource = t.app.get(DataSource);
+    const postgres = dataSource.options.type === 'postgres';
+    const pool = (dataSource.driver as unknown as { master: { query(q: unknown): unknown } }).master;
+    const queries = postgres ? jest.spyOn(pool, 'query') : undefined;
+    const phone = (id: string) => {
+      const p = Phone.create({ id, clock: scenario.clock });
+      for (let d = 1; d <= 2; d++) p.tekAt(scenario.clock.nowMs() - d * 86_400_000);
+      return p.diagnosisKeys({ includeCurrentKey: false });
+    };
+    const earlier = phone('earlier');
+    await client.uploadKeys(earlier, { uploadToken: (await mint()).token });
+    const shared = await mint();
+    const twice = phone('twice');
+    // Tokens and keys first, so that the uploads leave together.
+    const burst: [string, ReturnType<typeof phone>, string][] = [];
+    for (let i = 0; i < 30; i++) burst.push(['stored', phone(`burst-${i}`), (await mint()).token]);
+    burst.splice(5, 0, ['key stored before', earlier, (await mint()).token]);
+    burst.splice(10, 0, ['same keys', twice, (await mint()).token]);
+    burst.splice(15, 0, ['same keys', twice, (await mint()).token]);
+    burst.splice(20, 0, ['same token', phone('token-1'), shared.token]);
+    burst.splice(25, 0, ['same token', phone('token-2'), shared.token]);
+    const uploads = burst.map(
+      ([label, keys, token]) => [label, client.uploadKeys(keys, { uploadToken: token })] as const,
+    );
+    const outcomes = await Promise.allSettled(uploads.map(([, p]) => p));
+    const slugs = (label: string) =>
+      outcomes
+        .filter((_, i) => uploads[i][0] === label)
+        .map((o) => (o.status === 'fulfilled' ? 'stored' : (o.reason as BackendError).slug))
+        .sort();
+    expect(slugs('stored')).toEqual(Array(30).fill('stored'));
+    expect(slugs('key stored before')).toEqual(['duplicate-key']);
+    expect(slugs('same keys')).toEqual(['duplicate-key', 'stored']);
+    expect(slugs('same token')).toEqual(['stored', 'upload-token-used']);
+    expect(await storedKeys()).toBe(before + 33 * 2);
+    // On PostgreSQL, uploads that arrive while earlier statements run go together.
+    if (queries) {
+      const shared = queries.mock.calls.filter(([q]) => (q as { text?: string }).text?.includes(' s2 AS ('));
+      expect(shared.length).toBeGreaterThan(0);
+      queries.mockRestore();
+    }
+  });
 });

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createHash } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
-import { queryPrepared } from '../../database/prepared';
 import { Clock } from '../../infrastructure/clock';
 import { isCountryCode } from '../../protocol/countries';
 import {
@@ -16,19 +14,31 @@ import {
   type KeyUploadRequest,
 } from '../../protocol/key-upload';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
-import { UploadAuthorizers, type SpendStatement } from './upload-authorization';
+import { UploadAuthorizers } from './upload-authorization';
+import { PostgresUploadStore, type KeyRow } from './upload-statements';
 
 /** Validates, authorises and stores one upload of diagnosis keys, all or nothing. */
 @Injectable()
 export class KeyUploadService {
   private readonly logger = new Logger('KeyStore');
 
+  /** PostgreSQL: uploads go as few statements as the load allows (see PostgresUploadStore). */
+  private readonly postgres?: PostgresUploadStore;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly authorizers: UploadAuthorizers,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    if (config.database.kind === 'postgres')
+      // A quarter of the pool: the rest stays free for other requests, and uploads that arrive
+      // meanwhile share the next statement.
+      this.postgres = new PostgresUploadStore(
+        dataSource,
+        Math.max(1, Math.floor(config.database.poolSize / 4)),
+      );
+  }
 
   /**
    * Checks every key and country, verifies the proof with the flow that applies, then stores the keys
@@ -87,8 +97,7 @@ export class KeyUploadService {
     try {
       // A replayed proof fails at the spend (refused as such, whatever its keys); a key stored before
       // fails the insert, and the proof stays unspent.
-      if (this.dataSource.options.type === 'postgres' && !grant.alsoInTransaction)
-        await spendAndInsertKeys(this.dataSource, grant.spend, rows);
+      if (this.postgres && !grant.alsoInTransaction) await this.postgres.store({ spend: grant.spend, rows });
       else
         await this.dataSource.transaction(async (em) => {
           const [sql, params] = withPlaceholders(em, grant.spend.sql, grant.spend.params);
@@ -119,64 +128,11 @@ export class KeyUploadService {
   }
 }
 
-/** The columns that differ from key to key within one upload; the others are the upload's. */
-const PER_KEY: ReadonlySet<keyof DiagnosisKey> = new Set<keyof DiagnosisKey>([
-  'keyData',
-  'rollingStartIntervalNumber',
-  'rollingPeriod',
-  'transmissionRiskLevel',
-  'daysSinceOnsetOfSymptoms',
-  'availableAt',
-]);
-
-/** Statement names by statement text (one per flow's spend): the text is long, its hash not free. */
-const statementNames = new Map<string, string>();
-
-/**
- * PostgreSQL: the spend and the keys' INSERT as one statement, so an upload is one round trip and one
- * implicit transaction instead of four (BEGIN, spend, keys, COMMIT). The keys are inserted only when
- * the spend changed a row; a duplicate key aborts the whole statement, spend included. The per-key
- * columns travel as arrays (`unnest`), so the statement text does not depend on the number of keys and
- * is prepared once per connection and flow.
- */
-async function spendAndInsertKeys(
-  dataSource: DataSource,
-  spend: SpendStatement,
-  rows: Omit<DiagnosisKey, 'id'>[],
-): Promise<void> {
-  const params = [...spend.params];
-  const driver = dataSource.driver;
-  const columns = dataSource.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
-  const perKey = columns.filter((c) => PER_KEY.has(c.propertyName as keyof DiagnosisKey));
-  const perUpload = columns.filter((c) => !PER_KEY.has(c.propertyName as keyof DiagnosisKey));
-  // Typed placeholders: unnest needs array types, and the upload's values are not inferred from the target.
-  const arrays = perKey.map((c) => {
-    params.push(rows.map((row): unknown => driver.preparePersistentValue(c.getEntityValue(row), c)));
-    return `$${params.length}::${driver.normalizeType(c)}[]`;
-  });
-  const scalars = perUpload.map((c) => {
-    params.push(driver.preparePersistentValue(c.getEntityValue(rows[0]), c));
-    return `$${params.length}::${driver.normalizeType(c)}`;
-  });
-  const text =
-    `WITH spent AS (${spend.sql} RETURNING 1), ` +
-    `stored AS (INSERT INTO diagnosis_key (${[...perKey, ...perUpload].map((c) => c.databaseName).join(', ')}) ` +
-    `SELECT k.*, ${scalars.join(', ')} FROM unnest(${arrays.join(', ')}) AS k WHERE EXISTS (SELECT 1 FROM spent) RETURNING 1) ` +
-    `SELECT CAST((SELECT COUNT(*) FROM spent) AS integer) AS spent`;
-  let name = statementNames.get(text);
-  if (!name) {
-    name = `upload-${createHash('sha256').update(text).digest('base64url').slice(0, 22)}`;
-    statementNames.set(text, name);
-  }
-  const [result] = await queryPrepared<{ spent: number }>(dataSource, name, text, params);
-  if (result.spent !== 1) throw spend.refusal();
-}
-
 /**
  * The keys as one multi-row INSERT, each value converted by its column as TypeORM would: its insert
  * builder took a sixth of an upload's CPU (a placeholder lookup per parameter) for the same statement.
  */
-async function insertKeys(em: EntityManager, rows: Omit<DiagnosisKey, 'id'>[]): Promise<void> {
+async function insertKeys(em: EntityManager, rows: KeyRow[]): Promise<void> {
   const columns = em.connection.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
   const driver = em.connection.driver;
   const postgres = em.connection.options.type === 'postgres';
