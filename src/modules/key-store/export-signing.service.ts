@@ -27,6 +27,8 @@ export interface PublishedSigningKey {
 export class ExportSigningService implements OnModuleInit {
   private readonly logger = new Logger('ExportSigning');
   private keys: { version: string; privateKey: KeyObject; publicKey: KeyObject }[] = [];
+  /** Built once: every app fetches it, and PEM encoding is not free. */
+  private publishedKeys: PublishedSigningKey[] = [];
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
@@ -49,6 +51,13 @@ export class ExportSigningService implements OnModuleInit {
       }
       return { version: k.version, privateKey, publicKey: createPublicKey(privateKey) };
     });
+    this.publishedKeys = this.keys.map((k) => ({
+      verificationKeyId: signing.keyId,
+      verificationKeyVersion: k.version,
+      signatureAlgorithm: ECDSA_P256_SHA256_OID,
+      publicKey: k.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      active: k.version === signing.activeVersion,
+    }));
   }
 
   /** SignatureInfo of the key that signs new exports. */
@@ -68,12 +77,6 @@ export class ExportSigningService implements OnModuleInit {
 
   /** Every configured public key, for apps and other countries (published at a well-known URL). */
   published(): PublishedSigningKey[] {
-    return this.keys.map((k) => ({
-      verificationKeyId: this.config.keyStore.signing.keyId,
-      verificationKeyVersion: k.version,
-      signatureAlgorithm: ECDSA_P256_SHA256_OID,
-      publicKey: k.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      active: k.version === this.config.keyStore.signing.activeVersion,
-    }));
+    return this.publishedKeys;
   }
 }

@@ -31,13 +31,7 @@ export class KeyUploadService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    if (config.database.kind === 'postgres')
-      // A quarter of the pool: the rest stays free for other requests, and uploads that arrive
-      // meanwhile share the next statement.
-      this.postgres = new PostgresUploadStore(
-        dataSource,
-        Math.max(1, Math.floor(config.database.poolSize / 4)),
-      );
+    if (config.database.kind === 'postgres') this.postgres = new PostgresUploadStore(dataSource);
   }
 
   /**
