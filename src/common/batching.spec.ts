@@ -58,4 +58,12 @@ describe('Batcher', () => {
       { status: 'rejected', reason: new Error('connection lost') },
     ]);
   });
+
+  it('rejects an item its batch returned no result for, instead of leaving it waiting', async () => {
+    const short = new Batcher<number, number>(
+      async (items) => items.slice(1).map((n) => ({ status: 'fulfilled', value: n })),
+      { maxInFlight: 1, maxBatch: 10 },
+    );
+    await expect(short.submit(1)).rejects.toThrow('no result');
+  });
 });

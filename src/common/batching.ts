@@ -34,8 +34,8 @@ export class Batcher<I, O> {
         done();
         batch.forEach((w, i) => {
           const result = results[i];
-          if (result.status === 'fulfilled') w.resolve(result.value);
-          else w.reject(result.reason);
+          if (result?.status === 'fulfilled') w.resolve(result.value);
+          else w.reject(result ? result.reason : new Error('the batch returned no result for this item'));
         });
       },
       (error: unknown) => {

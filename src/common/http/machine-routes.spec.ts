@@ -6,10 +6,12 @@ describe('MachineRoutes', () => {
     strictTransportSecurity: true,
   });
 
-  it('matches exact paths and prefixes, ignoring the query', () => {
+  it('matches exact paths and prefixes as Express routes them, ignoring the query', () => {
     expect(routes.matches('/api/v1/diagnosis-keys')).toBe(true);
     expect(routes.matches('/api/v1/diagnosis-keys?x=1')).toBe(true);
     expect(routes.matches('/api/v1/exports/NL/index.json')).toBe(true);
+    expect(routes.matches('/API/V1/Diagnosis-Keys/')).toBe(true);
+    expect(routes.matches('/API/v1/EXPORTS/NL/index.json')).toBe(true);
     expect(routes.matches('/api/v1/diagnosis-keys/extra')).toBe(false);
     expect(routes.matches('/api/v1/exports')).toBe(false);
     expect(routes.matches('/api/auth/me')).toBe(false);

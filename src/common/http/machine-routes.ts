@@ -20,8 +20,8 @@ export class MachineRoutes {
 
   /** `paths`: exact paths, or prefixes when they end in `/`. */
   constructor(paths: readonly string[], options: { strictTransportSecurity: boolean }) {
-    this.exact = new Set(paths.filter((p) => !p.endsWith('/')));
-    this.prefixes = paths.filter((p) => p.endsWith('/'));
+    this.exact = new Set(paths.filter((p) => !p.endsWith('/')).map((p) => p.toLowerCase()));
+    this.prefixes = paths.filter((p) => p.endsWith('/')).map((p) => p.toLowerCase());
     this.headers = [
       ['X-Content-Type-Options', 'nosniff'],
       // Nothing here is meant to render: no sources, no framing.
@@ -34,11 +34,15 @@ export class MachineRoutes {
     ];
   }
 
+  /** As Express routes: case-insensitive, an exact path also with a trailing slash. */
   matches(url: string | undefined): boolean {
     if (!url) return false;
     const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
-    return this.exact.has(path) || this.prefixes.some((p) => path.startsWith(p));
+    const path = (query < 0 ? url : url.slice(0, query)).toLowerCase();
+    return (
+      this.exact.has(path.endsWith('/') ? path.slice(0, -1) : path) ||
+      this.prefixes.some((p) => path.startsWith(p))
+    );
   }
 
   /** Runs `middleware` for every route but these. */

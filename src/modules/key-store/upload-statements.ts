@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
 import { Batcher } from '../../common/batching';
-import { isUniqueViolation } from '../../database/errors';
+import { isConcurrencyFailure, isUniqueViolation } from '../../database/errors';
 import { queryPrepared } from '../../database/prepared';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import type { SpendStatement } from './upload-authorization';
@@ -28,7 +28,7 @@ const PER_KEY: ReadonlySet<keyof DiagnosisKey> = new Set<keyof DiagnosisKey>([
 /** At most this many uploads share one statement. */
 const MAX_UPLOADS_PER_STATEMENT = 16;
 /**
- * Statements at a time per instance: while one commits, the next collects uploads. More in flight only
+ * Statements at a time per instance and flow: while one commits, the next collects uploads. More in flight only
  * makes batches smaller; in the upload benchmark (32 concurrent uploads) two carried 5.4 uploads per
  * transaction where four carried 3.3, for about a tenth less server CPU per upload.
  */
@@ -71,28 +71,57 @@ export class PostgresUploadStore {
     return batcher.submit(upload);
   }
 
-  private async storeBatch(uploads: PendingUpload[]): Promise<PromiseSettledResult<void>[]> {
-    let spent: number[];
+  /** `keysChecked`: none of these uploads holds a key stored before (a retry after looking). */
+  private async storeBatch(
+    uploads: PendingUpload[],
+    keysChecked = false,
+  ): Promise<PromiseSettledResult<void>[]> {
     try {
-      spent = await this.run(uploads);
+      const spent = await this.run(uploads);
+      return uploads.map((upload, i) =>
+        spent.includes(i + 1)
+          ? { status: 'fulfilled', value: undefined }
+          : { status: 'rejected', reason: upload.spend.refusal() },
+      );
     } catch (e) {
-      if (!isUniqueViolation(e) || uploads.length === 1) throw e;
-      // A key stored before (or twice in this batch) aborts the whole statement, every spend with it;
-      // storing each upload alone tells whose key it was.
-      const results: PromiseSettledResult<void>[] = [];
-      for (const upload of uploads) {
-        const [result] = await this.storeBatch([upload]).catch(
-          (reason: unknown): PromiseSettledResult<void>[] => [{ status: 'rejected', reason }],
-        );
-        results.push(result);
+      if (uploads.length === 1 || !(isUniqueViolation(e) || isConcurrencyFailure(e))) throw e;
+      // A key stored before aborts the whole statement, every spend with it. Exported keys are public, so
+      // one token could do this again and again: refuse the uploads that hold one, store the rest together.
+      if (isUniqueViolation(e) && !keysChecked) {
+        const stored = await this.storedKeys(uploads);
+        const holds = uploads.map((u) => u.rows.some((r) => stored.has(r.keyData.toString('hex'))));
+        if (holds.some(Boolean)) {
+          const rest = uploads.filter((_, i) => !holds[i]);
+          const restResults =
+            rest.length > 0 ? await this.settled(this.storeBatch(rest, true), rest.length) : [];
+          return holds.map((held) => (held ? { status: 'rejected', reason: e } : restResults.shift()!));
+        }
       }
+      // Keys shared within the batch, a race with another statement, or a deadlock: each upload alone.
+      const results: PromiseSettledResult<void>[] = [];
+      for (const upload of uploads) results.push(...(await this.settled(this.storeBatch([upload], true), 1)));
       return results;
     }
-    return uploads.map((upload, i) =>
-      spent.includes(i + 1)
-        ? { status: 'fulfilled', value: undefined }
-        : { status: 'rejected', reason: upload.spend.refusal() },
+  }
+
+  /** The batch's results, or its error as every upload's. */
+  private settled(
+    results: Promise<PromiseSettledResult<void>[]>,
+    count: number,
+  ): Promise<PromiseSettledResult<void>[]> {
+    return results.catch((reason: unknown) =>
+      Array.from({ length: count }, () => ({ status: 'rejected', reason }) as const),
     );
+  }
+
+  /** Which of these uploads' keys are stored already (hex). */
+  private async storedKeys(uploads: PendingUpload[]): Promise<Set<string>> {
+    const keys = uploads.flatMap((u) => u.rows.map((r) => r.keyData));
+    const rows: { key_data: Buffer }[] = await this.dataSource.query(
+      'SELECT key_data FROM diagnosis_key WHERE key_data = ANY($1::bytea[])',
+      [keys],
+    );
+    return new Set(rows.map((r) => r.key_data.toString('hex')));
   }
 
   /** Runs the statement for these uploads; returns the (1-based) numbers of those whose spend held. */
