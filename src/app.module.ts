@@ -31,7 +31,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         // No access log line per key upload: it would record when an infected person's phone reached
-        // us. The upload logs its flow and key count without request data; metrics count the answers.
+        // us. Metrics count the answers and the keys stored per flow.
         LoggerModule.forRoot(
           loggerParams(config, [{ method: RequestMethod.POST, path: KEY_UPLOAD_PATH.slice(1) }]),
         ),

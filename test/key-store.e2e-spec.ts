@@ -180,6 +180,9 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(await storedKeys()).toBe(keys.length);
     const stored = await t.app.get(DataSource).getRepository(DiagnosisKey).find();
     expect(new Set(stored.map((k) => k.daysSinceOnsetOfSymptoms))).not.toContain(null);
+    // Counted per flow, not logged per upload.
+    const metrics = await t.http().get('/metrics').expect(200);
+    expect(metrics.text).toContain(`veilig_diagnosis_keys_stored_total{flow="test"} ${keys.length}`);
   });
 
   it('exports ready keys in a signed, padded file; B who met A is notified, C is not', async () => {

@@ -17,7 +17,15 @@ export function createMetrics() {
     labelNames: ['job', 'outcome'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, jobRuns };
+  // Counted, not logged one by one: a log line per upload would record when an infected person's phone
+  // reached us.
+  const keysStored = new Counter({
+    name: 'veilig_diagnosis_keys_stored_total',
+    help: 'Diagnosis keys stored from app uploads, by verification flow',
+    labelNames: ['flow'] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, jobRuns, keysStored };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

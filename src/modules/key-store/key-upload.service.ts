@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager } from 'typeorm';
 import type { QueryResult } from 'typeorm/query-runner/QueryResult';
@@ -13,6 +13,7 @@ import {
   exportableFrom,
   type KeyUploadRequest,
 } from '../../protocol/key-upload';
+import { METRICS, type Metrics } from '../health/metrics';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { UploadAuthorizers } from './upload-authorization';
 import { PostgresUploadStore, type KeyRow } from './upload-statements';
@@ -20,8 +21,6 @@ import { PostgresUploadStore, type KeyRow } from './upload-statements';
 /** Validates, authorises and stores one upload of diagnosis keys, all or nothing. */
 @Injectable()
 export class KeyUploadService {
-  private readonly logger = new Logger('KeyStore');
-
   /** PostgreSQL: uploads go as few statements as the load allows (see PostgresUploadStore). */
   private readonly postgres?: PostgresUploadStore;
 
@@ -30,6 +29,7 @@ export class KeyUploadService {
     private readonly authorizers: UploadAuthorizers,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {
     if (config.database.kind === 'postgres') this.postgres = new PostgresUploadStore(dataSource);
   }
@@ -117,7 +117,7 @@ export class KeyUploadService {
         },
       );
     }
-    this.logger.log({ flow: grant.flow, keys: rows.length }, 'diagnosis keys stored');
+    this.metrics.keysStored.inc({ flow: grant.flow }, rows.length);
     return rows.length;
   }
 }
