@@ -25,6 +25,12 @@ describe('exposure key store: upload → aggregation → signed export → downl
     t.app.get(UploadTokenService).mint({ ...claims, ...c }, ttlMs);
   const storedKeys = () => t.app.get(DataSource).getRepository(DiagnosisKey).count();
   const raw = () => t.http().post('/api/v1/diagnosis-keys');
+  /** The keys of a new phone that has been on for the last `days` days. */
+  const keysOfPhone = (id: string, days: number) => {
+    const p = Phone.create({ id, clock: scenario.clock });
+    for (let d = 1; d <= days; d++) p.tekAt(scenario.clock.nowMs() - d * 86_400_000);
+    return p.diagnosisKeys({ includeCurrentKey: false });
+  };
 
   beforeAll(async () => {
     t = await startApp({ listen: true });
@@ -232,11 +238,7 @@ describe('exposure key store: upload → aggregation → signed export → downl
 
   it('spends a token only with its keys: a refused duplicate leaves it usable, two racing uploads store once', async () => {
     const before = await storedKeys();
-    const phone = (id: string) => {
-      const p = Phone.create({ id, clock: scenario.clock });
-      for (let d = 1; d <= 3; d++) p.tekAt(scenario.clock.nowMs() - d * 86_400_000);
-      return p.diagnosisKeys({ includeCurrentKey: false });
-    };
+    const phone = (id: string) => keysOfPhone(id, 3);
     const { token } = await mint();
     const dup = (await client
       .uploadKeys(A.diagnosisKeys(), { uploadToken: token })
@@ -258,11 +260,7 @@ describe('exposure key store: upload → aggregation → signed export → downl
   // Whether these share statements depends on timing; the next test makes them share for certain.
   it('settles each of many concurrent uploads on its own', async () => {
     const before = await storedKeys();
-    const phone = (id: string) => {
-      const p = Phone.create({ id, clock: scenario.clock });
-      for (let d = 1; d <= 2; d++) p.tekAt(scenario.clock.nowMs() - d * 86_400_000);
-      return p.diagnosisKeys({ includeCurrentKey: false });
-    };
+    const phone = (id: string) => keysOfPhone(id, 2);
     const earlier = phone('earlier');
     await client.uploadKeys(earlier, { uploadToken: (await mint()).token });
     const shared = await mint();
