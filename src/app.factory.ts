@@ -43,7 +43,6 @@ const MACHINE_ROUTES = [
   '/.well-known/veilig/',
   `${EFGS_PREFIX}/`,
   MEMBER_CALLBACK_PATH,
-  `${MEMBER_CALLBACK_PATH}/`,
   '/api/veilig-bellen/exchange/',
 ];
 
