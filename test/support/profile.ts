@@ -12,10 +12,14 @@ export const servicesProfile = process.env.VEILIG_TEST_PROFILE === 'services';
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REDIS_TEST_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-/** A name unique to the calling test file (and an optional suffix for several apps in one file). */
+/**
+ * A name unique to the calling test file (and an optional suffix for several apps in one file).
+ * `VEILIG_TEST_DB_TAG` sets checkouts that share one PostgreSQL server apart.
+ */
 export function testName(suffix = ''): string {
   const file = basename(expect.getState().testPath ?? 'adhoc').replace(/\.(e2e|browser)-spec\.ts$/, '');
-  return `veilig_${file}${suffix ? `_${suffix}` : ''}`
+  const tag = process.env.VEILIG_TEST_DB_TAG ? `${process.env.VEILIG_TEST_DB_TAG}_` : '';
+  return `veilig_${tag}${file}${suffix ? `_${suffix}` : ''}`
     .replace(/[^a-z0-9_]/gi, '_')
     .toLowerCase()
     .slice(0, 60);
