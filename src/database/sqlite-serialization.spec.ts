@@ -12,7 +12,7 @@ const committedRows = async (file: string) => {
     readonly: true,
   }).initialize();
   try {
-    return ((await reader.query('SELECT count(*) AS n FROM t')) as { n: number }[])[0].n;
+    return (await reader.query<{ n: number }[]>('SELECT count(*) AS n FROM t'))[0].n;
   } finally {
     await reader.destroy();
   }
