@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './app-config';
 
+const problems = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+};
+
 describe('file storage configuration', () => {
   const s3 = {
     S3_ENDPOINT: 'https://s3.example.test',
@@ -26,14 +35,6 @@ describe('file storage configuration', () => {
   });
 
   it('names what is missing or malformed in an S3 configuration', () => {
-    const problems = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-        return [];
-      } catch (e) {
-        return (e as ConfigError).problems;
-      }
-    };
     expect(problems({ S3_ENDPOINT: s3.S3_ENDPOINT })).toEqual([
       'S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set all or none',
     ]);
@@ -45,14 +46,6 @@ describe('file storage configuration', () => {
 });
 
 describe('production configuration', () => {
-  const problems = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (e) {
-      return (e as ConfigError).problems;
-    }
-  };
   const production = { NODE_ENV: 'production', DEMO_SIMULATORS: 'false', DATABASE_URL: 'postgres://x@y/z' };
   const about = (found: string[], name: string) => found.filter((p) => p.startsWith(`${name}:`));
 
