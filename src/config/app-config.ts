@@ -169,7 +169,7 @@ function coreConfig(env: CoreEnv) {
           secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
         }
       : { kind: 'local' as const, dir: resolve(dataDir, 'files') },
-    jobs: { worker: env.JOBS_WORKER },
+    jobs: { worker: env.JOBS_WORKER, scheduleCheckMs: env.JOBS_SCHEDULE_CHECK_SECONDS * 1000 },
   };
 }
 

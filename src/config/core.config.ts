@@ -37,6 +37,9 @@ export const coreEnv = {
     'When set, GET /metrics requires `Authorization: Bearer <token>`. Required in production.',
   ),
   JOBS_WORKER: envBool(true).describe('Process background jobs in this instance (false: only enqueue).'),
+  JOBS_SCHEDULE_CHECK_SECONDS: envInt(30, 1, 3600).describe(
+    'Bull: how often each instance registers its job schedules again, should Redis have lost them (restarted empty).',
+  ),
 };
 
 export const databaseEnv = {
