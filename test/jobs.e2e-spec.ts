@@ -88,7 +88,7 @@ describe('jobs', () => {
     async () => {
       const redis = await startRedisServer();
       try {
-        const env = {
+        const env: Record<string, string> = {
           ...(await freshEnv(testName('restore'), { JOBS_SCHEDULE_CHECK_SECONDS: '1' })),
           REDIS_URL: redis.url,
         };
