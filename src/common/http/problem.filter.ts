@@ -32,8 +32,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    this.send(exception, ctx.getRequest<Request>(), ctx.getResponse<Response>());
+  }
+
+  /** Answers with the problem for `exception`; also for Express error middleware (body parsers). */
+  send(exception: unknown, req: Request, res: Response): void {
     if (res.headersSent) return;
     const instance = req.originalUrl?.split('?')[0];
     const body = this.decorate(this.toProblem(exception, instance));
