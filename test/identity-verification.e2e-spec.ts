@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError } from '../mobile/backend-client';
 import { ManualClock } from '../mobile/clock';
@@ -5,6 +6,8 @@ import { IdentityVerificationFlow, type UploadAuthorization } from '../mobile/id
 import { Phone } from '../mobile/phone';
 import { loadConfig } from '../src/config/app-config';
 import { AuditEntry } from '../src/modules/audit/entities/audit-entry.entity';
+import { VerificationRecord } from '../src/modules/identity-verification/entities/verification-record.entity';
+import { IdentityPurgeProcessor } from '../src/modules/identity-verification/identity-purge.processor';
 import { IdentitySimulators } from '../src/modules/identity-verification/identity-verification.gateways';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
@@ -13,7 +16,7 @@ import { IDENTITY_REFUSALS, infectiousnessOf, isoDay, type IdentityRefusal } fro
 import type { IdTokenTampering } from '../src/protocol/identity/simulators/oidc-provider-simulator';
 import { testIdentities, type TestIdentityKey } from '../src/protocol/identity/simulators/test-identities';
 import { startApp, type TestApp } from './support/app';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import {
   APP_REDIRECT_URI,
   browse,
@@ -87,7 +90,22 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(stored).toHaveLength(uploaded.keys.length);
     expect(new Set(stored.map((k) => k.reportType))).toEqual(new Set([ReportType.CONFIRMED_TEST]));
 
-    const reports = await t.app.get(AggregationService).runCycle(new Date());
+    // Nothing stored pairs the upload with the login by time: both are kept to the hour only.
+    const hour = 3_600_000;
+    const verifiedAt = await t.app.get(DataSource).getRepository(VerificationRecord).find();
+    expect(verifiedAt.length).toBeGreaterThan(0);
+    for (const v of verifiedAt) expect(v.verifiedAt.getTime() % hour).toBe(0);
+    for (const k of stored) {
+      expect(k.receivedAt.getTime() % hour).toBe(0);
+      // Either the end of the upload's hour or a time that follows from the key alone.
+      const validUntil = (k.rollingStartIntervalNumber + k.rollingPeriod) * 600_000;
+      const receipt = k.receivedAt.getTime();
+      expect([receipt, receipt + hour, validUntil + t.config.keyStore.embargoMs]).toContain(
+        k.availableAt.getTime(),
+      );
+    }
+
+    const reports = await t.app.get(AggregationService).runCycle(afterThisHour());
     expect(reports[0].realKeys).toBe(uploaded.keys.length - 1); // today's key waits for a later cycle
 
     const forB = await checkExposure(backend, B, 'NL');
@@ -213,8 +231,9 @@ describe('identity-based verification: eID login → lab registry → blind-sign
       'identity-blocked',
       'too-many-verifications',
     ]);
+    // Counted from the end of the hour the oldest verification is stored under: 24 to 25 hours.
     expect(err.problem.retryAfterSeconds).toBeGreaterThan(23 * 3600);
-    expect(err.problem.retryAfterSeconds).toBeLessThanOrEqual(24 * 3600);
+    expect(err.problem.retryAfterSeconds).toBeLessThanOrEqual(25 * 3600);
     expect(sims.lab.requests).toBe(asked);
     // Another person is not affected.
     await expect(verify('positive-2')).resolves.toMatchObject({
@@ -341,6 +360,21 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     for (const s of seen) {
       const blinded = /"blindedMessage":"([^"]+)"/.exec(s)?.[1] ?? /"blindSignature":"([^"]+)"/.exec(s)?.[1];
       if (blinded) expect(dump).not.toContain(blinded);
+    }
+  });
+
+  it('leaves a finished login readable nowhere in the SQLite files once the purge job ran (secure_delete, WAL truncated)', async () => {
+    if (t.config.database.kind !== 'sqlite') return; // PostgreSQL: dead tuples until vacuum, see the docs
+    const f = flow();
+    const pending = f.begin({ identityLookup: true });
+    await f.complete(pending, await browse(pending.authorizationUrl, 'positive-3', base));
+    const challenge = new URL(pending.authorizationUrl).searchParams.get('code_challenge')!;
+    expect(await t.app.get(DataSource).query('PRAGMA secure_delete')).toEqual([{ secure_delete: 1 }]);
+    await t.app.get(IdentityPurgeProcessor).handle();
+    const file = t.config.database.file;
+    for (const path of [file, `${file}-wal`]) {
+      const bytes = await readFile(path).catch(() => Buffer.alloc(0));
+      expect(bytes.includes(Buffer.from(challenge))).toBe(false);
     }
   });
 

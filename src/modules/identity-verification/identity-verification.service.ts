@@ -28,6 +28,11 @@ import { LabRegistryGateway, OidcGateway, OidcLoginError } from './identity-veri
 import { TokenKeysService, toPublished } from './token-keys.service';
 
 const DAY_MS = 86_400_000;
+/**
+ * Verification times are stored to the hour (docs/identity-verification.md, "Time"): the limit needs no
+ * more, and a finer time would pair a person's verification with the upload that follows it.
+ */
+const VERIFICATION_TIME_RESOLUTION_MS = 3_600_000;
 
 type Outcome =
   | { outcome: 'verified'; sampleDate: string; tokenKeyId: string }
@@ -252,10 +257,14 @@ export class IdentityVerificationService {
   async purge(): Promise<{ logins: number; verifications: number; tokenKeys: number; spentTokens: number }> {
     const now = this.clock.now();
     const logins = (await this.logins.delete({ expiresAt: LessThan(now) })).affected ?? 0;
-    const windowStart = new Date(now.getTime() - this.config.identity.limit.windowMs);
-    const verifications = (await this.records.delete({ verifiedAt: LessThan(windowStart) })).affected ?? 0;
+    const verifications =
+      (await this.records.delete({ verifiedAt: LessThan(this.windowStart(now.getTime())) })).affected ?? 0;
     const spentTokens =
       (await this.dataSource.getRepository(SpentToken).delete({ expiresAt: LessThan(now) })).affected ?? 0;
+    // SQLite keeps earlier versions of changed pages in its write-ahead log until a checkpoint resets it;
+    // truncating it here bounds how long a deleted login stays readable there to one purge interval.
+    if (this.dataSource.options.type === 'better-sqlite3')
+      await this.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
     return { logins, verifications, tokenKeys: await this.tokenKeys.purgeExpired(), spentTokens };
   }
 
@@ -323,12 +332,12 @@ export class IdentityVerificationService {
     const key = await this.tokenKeys.keyFor(eligibility.sampleDate);
     try {
       await this.dataSource.transaction(async (em) => {
-        await em.insert(VerificationRecord, { subjectHash, verifiedAt: new Date(now) });
+        await em.insert(VerificationRecord, { subjectHash, verifiedAt: verificationHour(now) });
         // Counted after the insert, inside the transaction: two logins racing both see each other and
         // are refused, rather than both slipping under the limit.
         const count = await em.countBy(VerificationRecord, {
           subjectHash,
-          verifiedAt: MoreThan(new Date(now - this.config.identity.limit.windowMs)),
+          verifiedAt: MoreThan(this.windowStart(now)),
         });
         if (count > this.config.identity.limit.maxVerifications) throw new BlockedError();
       });
@@ -345,18 +354,32 @@ export class IdentityVerificationService {
     const now = this.clock.now().getTime();
     const { maxVerifications, windowMs } = this.config.identity.limit;
     const recent = await this.records.find({
-      where: { subjectHash, verifiedAt: MoreThan(new Date(now - windowMs)) },
+      where: { subjectHash, verifiedAt: MoreThan(this.windowStart(now)) },
       order: { verifiedAt: 'DESC' },
       take: maxVerifications,
     });
     if (recent.length < maxVerifications) return null;
-    // Free again when the oldest of the last N verifications leaves the window.
-    const oldest = recent[recent.length - 1].verifiedAt.getTime();
+    // Free again when the oldest of the last N verifications leaves the window, counted from the end
+    // of its hour.
+    const oldestHourEnd = recent[recent.length - 1].verifiedAt.getTime() + VERIFICATION_TIME_RESOLUTION_MS;
     return {
       outcome: 'identity-blocked',
-      retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)),
+      retryAfterSeconds: Math.max(1, Math.ceil((oldestHourEnd + windowMs - now) / 1000)),
     };
   }
+
+  /**
+   * Verifications stored after this still count. A stored hour stands for any moment in it, so each one
+   * counts until the window has passed since the end of its hour: never less than the window.
+   */
+  private windowStart(nowMs: number): Date {
+    return new Date(nowMs - this.config.identity.limit.windowMs - VERIFICATION_TIME_RESOLUTION_MS);
+  }
+}
+
+/** The start of the hour of `ms`, as a verification time is stored. */
+function verificationHour(ms: number): Date {
+  return new Date(Math.floor(ms / VERIFICATION_TIME_RESOLUTION_MS) * VERIFICATION_TIME_RESOLUTION_MS);
 }
 
 class BlockedError extends Error {}

@@ -11,6 +11,7 @@ import {
   checkUploadKeys,
   daysSinceOnset,
   exportableFrom,
+  receiptTime,
   type KeyUploadRequest,
 } from '../../protocol/key-upload';
 import { METRICS, type Metrics } from '../health/metrics';
@@ -85,7 +86,7 @@ export class KeyUploadService {
       consentToFederation: body.consentToFederation === true,
       source: 'app',
       flow: grant.flow,
-      receivedAt: now,
+      receivedAt: receiptTime(now),
       availableAt: exportableFrom(k, now, this.config.keyStore.embargoMs),
     }));
     try {

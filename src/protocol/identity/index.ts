@@ -9,4 +9,5 @@ export * from './lab-registry';
 export * from './pkce';
 export * from './refusals';
 export * from './rules';
+export * from './token-key-encoding';
 export * from './upload-token';
