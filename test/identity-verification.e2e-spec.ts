@@ -151,8 +151,11 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     'wrong-issuer',
     'expired',
     'bad-signature',
+    'stale-auth-time',
+    'low-acr',
+    'no-acr',
   ] as IdTokenTampering[])(
-    'refuses a login whose ID token has %s (checked by the OIDC client library)',
+    'refuses a login whose ID token has %s (checked by the OIDC client library, or ours for auth_time and acr)',
     async (tampering) => {
       sims.idp.tamperNextIdToken = tampering;
       const err = await refusal('positive-2');
@@ -418,5 +421,13 @@ describe('identity-based verification in the embedded demo', () => {
     expect(() => loadConfig({ ...prod, IDENTITY_OIDC_ISSUER: 'http://idp.example' })).toThrow(
       /IDENTITY_OIDC_ISSUER: production requires https/,
     );
+    expect(() => loadConfig(prod)).toThrow(/IDENTITY_OIDC_MIN_ACR: production requires a minimum/);
+    expect(() => loadConfig({ ...prod, IDENTITY_OIDC_MIN_ACR: 'idporten-loa-medium' })).toThrow(
+      /IDENTITY_OIDC_MIN_ACR: must be one of IDENTITY_OIDC_ACR_LEVELS/,
+    );
+    // private_key_jwt needs no client secret, but a key.
+    const keyless = { ...prod, IDENTITY_OIDC_CLIENT_AUTH: 'private_key_jwt' };
+    expect(() => loadConfig(keyless)).toThrow(/IDENTITY_OIDC_CLIENT_KEY: required/);
+    expect(() => loadConfig(keyless)).not.toThrow(/IDENTITY_OIDC_CLIENT_SECRET/);
   });
 });

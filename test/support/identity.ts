@@ -32,6 +32,7 @@ export async function startIdentitySimulators(): Promise<IdentitySims> {
       IDENTITY_OIDC_ISSUER: idp.issuer,
       IDENTITY_OIDC_CLIENT_ID: OIDC_CLIENT.clientId,
       IDENTITY_OIDC_CLIENT_SECRET: OIDC_CLIENT.clientSecret,
+      IDENTITY_OIDC_MIN_ACR: 'idporten-loa-substantial',
       LAB_REGISTRY_URL: lab.url,
       LAB_REGISTRY_API_KEY: LAB_API_KEY,
       LAB_REGISTRY_TIMEOUT_MS: '700',

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHmac, randomUUID } from 'node:crypto';
-import { DataSource, LessThan, MoreThan, Repository } from 'typeorm';
+import type { IdTokenClaims } from 'openid-client';
+import { DataSource, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
 import { badRequest, conflict, ProblemException, tooManyRequests } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -147,8 +148,10 @@ export class IdentityVerificationService {
   }
 
   /**
-   * The identity provider's redirect: validates the login, checks the person, records the outcome and
-   * returns the app's redirect URI with a one-time result code. Throws only when the login is unknown.
+   * The identity provider's redirect: validates the login, checks the person and records the outcome.
+   * Returns where the browser goes next: the provider's end-session endpoint when it offers one (it comes
+   * back to `afterLogout`), else the app's redirect URI with a one-time result code. Throws only when the
+   * login is unknown.
    */
   async completeLogin(params: CallbackParams): Promise<string> {
     const now = this.clock.now();
@@ -156,14 +159,18 @@ export class IdentityVerificationService {
     if (!login || login.outcome !== null || login.expiresAt <= now) {
       throw refusal('identity-login-failed', { reason: 'unknown-login' });
     }
-    const result = await this.decide(login, params);
-    const resultCode = randomToken();
+    const { idToken, ...result } = await this.decide(login, params);
+    const logoutState = randomToken();
+    const logoutUrl = idToken ? await this.oidc.endSessionUrl(idToken, logoutState).catch(() => null) : null;
+    const resultCode = logoutUrl ? null : randomToken();
     await this.logins.update(
       { id: login.id },
       {
+        // Once the provider answered, the state is spent: the row is found again only by the logout's.
+        stateHash: sha256Hex(logoutState),
         nonce: '',
         codeVerifier: '',
-        resultCodeHash: sha256Hex(resultCode),
+        resultCodeHash: resultCode ? sha256Hex(resultCode) : null,
         outcome: result.outcome,
         reason: result.outcome === 'verified' ? null : (result.reason ?? null),
         sampleDate: result.outcome === 'verified' ? result.sampleDate : null,
@@ -189,10 +196,29 @@ export class IdentityVerificationService {
         },
       },
     );
-    const back = new URL(login.appRedirectUri);
-    back.searchParams.set('code', resultCode);
-    if (login.appState) back.searchParams.set('state', login.appState);
-    return back.toString();
+    return logoutUrl ?? appRedirect(login, resultCode!);
+  }
+
+  /**
+   * The provider's return after its logout (RP-Initiated Logout 1.0 §3): hands the app its one-time
+   * result code for the login decided before. Throws when the state names no such login.
+   */
+  async afterLogout(state: string | undefined): Promise<string> {
+    const login = state ? await this.logins.findOneBy({ stateHash: sha256Hex(state) }) : null;
+    if (
+      !login ||
+      login.outcome === null ||
+      login.resultCodeHash !== null ||
+      login.expiresAt <= this.clock.now()
+    )
+      throw refusal('identity-login-failed', { reason: 'unknown-login' });
+    const resultCode = randomToken();
+    const issued = await this.logins.update(
+      { id: login.id, resultCodeHash: IsNull() },
+      { resultCodeHash: sha256Hex(resultCode) },
+    );
+    if (!issued.affected) throw refusal('identity-login-failed', { reason: 'unknown-login' });
+    return appRedirect(login, resultCode);
   }
 
   /**
@@ -275,22 +301,29 @@ export class IdentityVerificationService {
     return login;
   }
 
-  private async decide(login: IdentityLogin, params: CallbackParams): Promise<Outcome> {
+  /** The outcome of a login, with the ID token when the provider authenticated someone (for the logout). */
+  private async decide(
+    login: IdentityLogin,
+    params: CallbackParams,
+  ): Promise<Outcome & { idToken?: string }> {
     if (params.error)
       return {
         outcome: 'identity-login-failed',
         reason: params.error === 'access_denied' ? 'login-cancelled' : 'login-failed',
       };
     if (!params.code || !params.state) return { outcome: 'identity-login-failed', reason: 'login-failed' };
-    let sub: string;
-    let identifier: unknown;
+    let claims: IdTokenClaims;
+    let idToken: string;
     try {
-      const claims = await this.oidc.callback(
+      ({ claims, idToken } = await this.oidc.callback(
         { code: params.code, state: params.state, ...(params.iss ? { iss: params.iss } : {}) },
-        { state: params.state, nonce: login.nonce, codeVerifier: login.codeVerifier },
-      );
-      sub = claims.sub;
-      identifier = claims[this.config.identity.oidc.identifierClaim];
+        {
+          state: params.state,
+          nonce: login.nonce,
+          codeVerifier: login.codeVerifier,
+          authenticatedSince: new Date(login.expiresAt.getTime() - this.config.identity.loginTtlMs),
+        },
+      ));
     } catch (e) {
       // The message says which check failed (nonce, aud, signature, …); it carries no personal data.
       this.logger.warn(
@@ -299,6 +332,13 @@ export class IdentityVerificationService {
       );
       return { outcome: 'identity-login-failed', reason: 'login-failed' };
     }
+    return { ...(await this.checkPerson(claims)), idToken };
+  }
+
+  /** The person behind validated claims: the limit, then the lab registry and the rules. */
+  private async checkPerson(claims: IdTokenClaims): Promise<Outcome> {
+    const sub = claims.sub;
+    const identifier = claims[this.config.identity.oidc.identifierClaim];
     if (typeof identifier !== 'string' || !identifier || !sub) {
       this.logger.warn('ID token lacks the national identifier or the pseudonym');
       return { outcome: 'identity-login-failed', reason: 'login-failed' };
@@ -383,3 +423,11 @@ function verificationHour(ms: number): Date {
 }
 
 class BlockedError extends Error {}
+
+/** The app's redirect URI with the one-time result code (and the app's state). */
+function appRedirect(login: IdentityLogin, resultCode: string): string {
+  const back = new URL(login.appRedirectUri);
+  back.searchParams.set('code', resultCode);
+  if (login.appState) back.searchParams.set('state', login.appState);
+  return back.toString();
+}
