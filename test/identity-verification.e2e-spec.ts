@@ -12,10 +12,18 @@ import { IdentitySimulators } from '../src/modules/identity-verification/identit
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { DAY_MS, Infectiousness, ReportType } from '../src/protocol/gaen';
-import { IDENTITY_REFUSALS, infectiousnessOf, isoDay, type IdentityRefusal } from '../src/protocol/identity';
+import {
+  IDENTITY_REFUSALS,
+  infectiousnessOf,
+  isoDay,
+  tokenMessage,
+  type IdentityRefusal,
+  type PublishedTokenKey,
+} from '../src/protocol/identity';
 import type { IdTokenTampering } from '../src/protocol/identity/simulators/oidc-provider-simulator';
 import { testIdentities, type TestIdentityKey } from '../src/protocol/identity/simulators/test-identities';
 import { startApp, type TestApp } from './support/app';
+import { blindRsaTs } from './support/blindrsa';
 import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import {
   APP_REDIRECT_URI,
@@ -223,6 +231,44 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(replay).toMatchObject({ status: 409, slug: 'upload-token-used' });
   });
 
+  it("interoperates with Cloudflare's blindrsa-ts: its blinded token, signed by us, finalises and uploads; our phone's tokens verify with it", async () => {
+    const pending = flow().begin({ identityLookup: true });
+    const code = new URL(await browse(pending.authorizationUrl, 'positive-3', base)).searchParams.get(
+      'code',
+    )!;
+    const proof = { code, codeVerifier: pending.codeVerifier };
+    const post = <T>(path: string, body: object) =>
+      backend.json<T>(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const { tokenKey } = await post<{ tokenKey: PublishedTokenKey }>('/api/v1/identity/verification', proof);
+    // The library prepares (32 random bytes first, RFC 9474 §4.1) and blinds our token message.
+    const blinded = await blindRsaTs.blind(tokenKey, tokenMessage(tokenKey.keyId));
+    const { blindSignature } = await post<{ blindSignature: string }>('/api/v1/identity/blind-signature', {
+      ...proof,
+      keyId: tokenKey.keyId,
+      blindedMessage: blinded.blindedMessage,
+    });
+    const { signature } = await blindRsaTs.finalize(tokenKey, blinded.prepared, blindSignature, blinded.inv);
+    const E = Phone.create({ id: 'E', clock: new ManualClock(Date.now()) });
+    for (let day = 0; day < 3; day++) E.tekAt(Date.now() - day * DAY_MS);
+    const verification = {
+      type: 'identity-blind-token',
+      keyId: tokenKey.keyId,
+      token: blinded.prepared,
+      signature,
+    };
+    await expect(backend.uploadKeys(E.diagnosisKeys(), { verification })).resolves.toBe(3);
+
+    const ours = await verify('positive-3');
+    await expect(blindRsaTs.verify(tokenKey, ours.token, ours.signature)).resolves.toBe(true);
+    const forged = Buffer.from(ours.signature, 'base64url');
+    forged[10] ^= 1;
+    await expect(blindRsaTs.verify(tokenKey, ours.token, forged.toString('base64url'))).resolves.toBe(false);
+  });
+
   it('refuses a fourth verification within 24 h (blocked), without asking the lab registry', async () => {
     // `positive` verified once in the first test.
     await verify('positive');
@@ -370,7 +416,10 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     if (t.config.database.kind !== 'sqlite') return; // PostgreSQL: dead tuples until vacuum, see the docs
     const f = flow();
     const pending = f.begin({ identityLookup: true });
-    await f.complete(pending, await browse(pending.authorizationUrl, 'positive-3', base));
+    // A refusal: its login is deleted when the app fetches it.
+    await expect(
+      f.complete(pending, await browse(pending.authorizationUrl, 'negative', base)),
+    ).rejects.toThrow();
     const challenge = new URL(pending.authorizationUrl).searchParams.get('code_challenge')!;
     expect(await t.app.get(DataSource).query('PRAGMA secure_delete')).toEqual([{ secure_delete: 1 }]);
     await t.app.get(IdentityPurgeProcessor).handle();
