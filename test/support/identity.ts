@@ -55,7 +55,11 @@ export class TestBrowser {
   readonly visited: string[] = [];
   private readonly cookies = new Map<string, Map<string, string>>();
 
-  constructor(private readonly appOrigin: string) {}
+  constructor(
+    private readonly appOrigin: string,
+    /** Where the login returns to the app; an http (loopback) one is delivered to the app's listener. */
+    private readonly appRedirectUri = APP_REDIRECT_URI,
+  ) {}
 
   /** Opens `url` and returns the URL that leaves for the app's redirect URI. */
   async open(
@@ -66,7 +70,10 @@ export class TestBrowser {
     let next = url;
     let init: RequestInit = {};
     for (let hop = 0; hop < 20; hop++) {
-      if (next.startsWith(APP_REDIRECT_URI)) return next;
+      if (next.startsWith(this.appRedirectUri)) {
+        if (next.startsWith('http')) await this.fetch(next, {});
+        return next;
+      }
       const target = next.startsWith(PUBLIC_URL) ? this.appOrigin + next.slice(PUBLIC_URL.length) : next;
       const res = await this.fetch(target, init);
       init = {};
