@@ -68,7 +68,10 @@ describe('exportableFrom', () => {
 });
 
 describe('receiptTime', () => {
-  it('keeps only the hour', () => {
+  it('keeps only the period, an hour by default', () => {
+    expect(receiptTime(new Date('2026-11-25T10:59:59.999Z'), 6 * 3_600_000)).toEqual(
+      new Date('2026-11-25T06:00:00Z'),
+    );
     expect(receiptTime(new Date('2026-11-25T10:59:59.999Z'))).toEqual(new Date('2026-11-25T10:00:00Z'));
     expect(receiptTime(new Date('2026-11-25T11:00:00Z'))).toEqual(new Date('2026-11-25T11:00:00Z'));
   });
