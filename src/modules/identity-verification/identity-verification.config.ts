@@ -2,7 +2,14 @@ import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseKeyring } from '../../common/crypto/envelope';
-import { defineConfigSection, envInt, envList, envSecret } from '../../config/env';
+import {
+  defineConfigSection,
+  envBool,
+  envInt,
+  envList,
+  envOptionalSecret,
+  envSecret,
+} from '../../config/env';
 
 // Development defaults only: production refuses them (see envSecret).
 const DEV_CLIENT_SECRET = 'dev-only-oidc-client-secret-change-me-0000';
@@ -33,13 +40,10 @@ export const identityVerificationConfig = defineConfigSection({
       .describe(
         'Client authentication at the token endpoint: `client_secret_basic`, or `private_key_jwt` (RFC 7523, recommended by ID-porten) with IDENTITY_OIDC_CLIENT_KEY.',
       ),
-    IDENTITY_OIDC_CLIENT_SECRET: z
-      .string()
-      .min(16)
-      .optional()
-      .describe(
-        'Client secret for client_secret_basic; production must set its own (a development value is used otherwise).',
-      ),
+    IDENTITY_OIDC_CLIENT_SECRET: envOptionalSecret(
+      'Client secret for client_secret_basic; production must set its own (a development value is used otherwise).',
+      16,
+    ),
     IDENTITY_OIDC_CLIENT_KEY: z
       .string()
       .optional()
@@ -71,13 +75,9 @@ export const identityVerificationConfig = defineConfigSection({
       .describe(
         "Lowest acceptable level of IDENTITY_OIDC_ACR_LEVELS: requested as `acr_values`, and the ID token's `acr` must be it or a higher one. Required in production.",
       ),
-    IDENTITY_OIDC_LOGOUT: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((v) => v === 'true')
-      .describe(
-        'After each verification, log the user out at the identity provider (RP-initiated logout) when it offers an end_session_endpoint, so the next verification in that browser is a new login.',
-      ),
+    IDENTITY_OIDC_LOGOUT: envBool(true).describe(
+      'After each verification, log the user out at the identity provider (RP-initiated logout) when it offers an end_session_endpoint, so the next verification in that browser is a new login.',
+    ),
     IDENTITY_OIDC_TIMEOUT_MS: envInt(5000, 100, 60_000).describe(
       'Timeout of each request to the identity provider (discovery, JWKS, token).',
     ),
