@@ -347,13 +347,13 @@ describe('identity-based verification: eID login → lab registry → blind-sign
       }),
     ).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
 
-    const unknown = await fetch(`${base}/api/v1/identity/callback?code=abc&state=never-issued`, {
-      redirect: 'manual',
-    });
-    expect([unknown.status, ((await unknown.json()) as { reason: string }).reason]).toEqual([
-      401,
-      'unknown-login',
-    ]);
+    for (const path of ['callback?code=abc&state=never-issued', 'logged-out?state=never-issued']) {
+      const unknown = await fetch(`${base}/api/v1/identity/${path}`, { redirect: 'manual' });
+      expect([unknown.status, ((await unknown.json()) as { reason: string }).reason]).toEqual([
+        401,
+        'unknown-login',
+      ]);
+    }
   });
 
   it('keeps no identifier: the audit log records verifications without one, and neither identifier nor pseudonym appears anywhere in the database', async () => {

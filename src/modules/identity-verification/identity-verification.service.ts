@@ -30,7 +30,7 @@ import { TokenKeysService, toPublished } from './token-keys.service';
 
 const DAY_MS = 86_400_000;
 /**
- * Verification times are stored to the hour (docs/identity-verification.md, "Time"): the limit needs no
+ * Verification times are stored to the hour (docs/identity-verification.md, "Time and the anonymity set"): the limit needs no
  * more, and a finer time would pair a person's verification with the upload that follows it.
  */
 const VERIFICATION_TIME_RESOLUTION_MS = 3_600_000;
@@ -205,14 +205,10 @@ export class IdentityVerificationService {
    */
   async afterLogout(state: string | undefined): Promise<string> {
     const login = state ? await this.logins.findOneBy({ stateHash: sha256Hex(state) }) : null;
-    if (
-      !login ||
-      login.outcome === null ||
-      login.resultCodeHash !== null ||
-      login.expiresAt <= this.clock.now()
-    )
+    if (!login || login.outcome === null || login.expiresAt <= this.clock.now())
       throw refusal('identity-login-failed', { reason: 'unknown-login' });
     const resultCode = randomToken();
+    // Once only: a second return with the same state finds the code already issued.
     const issued = await this.logins.update(
       { id: login.id, resultCodeHash: IsNull() },
       { resultCodeHash: sha256Hex(resultCode) },
