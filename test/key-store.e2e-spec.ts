@@ -11,7 +11,7 @@ import { PostgresUploadStore } from '../src/modules/key-store/upload-statements'
 import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
 import { readExportFile } from '../src/protocol/gaen';
 import { startApp, type TestApp } from './support/app';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import { servicesProfile } from './support/profile';
 
 const claims: UploadTokenClaims = { flow: 'test', reportType: 1, maxKeys: 30 };
@@ -228,14 +228,14 @@ describe('exposure key store: upload → aggregation → signed export → downl
   });
 
   it('exports ready keys in a signed, padded file; B who met A is notified, C is not', async () => {
-    const reports = await t.app.get(AggregationService).runCycle(new Date());
+    const reports = await t.app.get(AggregationService).runCycle(afterThisHour());
     expect(reports).toHaveLength(1);
     // Today's key is still being broadcast: it waits for a later cycle.
     expect(reports[0].realKeys).toBe(13);
     // Keys are counted when published, never when uploaded (that would tell real uploads from decoys).
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/veilig_diagnosis_keys_exported_total\{region="NL"\} \d+/);
-    expect(await t.app.get(AggregationService).runCycle(new Date())).toEqual([]);
+    expect(await t.app.get(AggregationService).runCycle(afterThisHour())).toEqual([]);
 
     const index = await client.exportIndex('NL');
     expect(index).toHaveLength(1);

@@ -35,6 +35,9 @@ export const keyStoreConfig = defineConfigSection({
     EXPORT_SETTLE_SECONDS: envInt(60, 0, 3600).describe(
       'A cycle exports keys that became available up to this long before it runs, so an upload still being committed is never skipped; keep it above the longest upload transaction.',
     ),
+    KEY_RECEIPT_RESOLUTION_MINUTES: envInt(60, 1, 24 * 60).describe(
+      'Uploaded keys store their receipt time only to this many minutes (a divisor of 1440) and are exported from the end of that period: coarser hides the upload among more others, and delays exports by up to as long.',
+    ),
     EXPORT_KEY_EMBARGO_MINUTES: envInt(120, 0, 24 * 60).describe(
       'A key is exported only this long after its rolling period ended (GAEN matches RPIs ±2 h).',
     ),
@@ -64,6 +67,8 @@ export const keyStoreConfig = defineConfigSection({
   },
   check: (env, core) => {
     const problems: string[] = [];
+    if ((24 * 60) % env.KEY_RECEIPT_RESOLUTION_MINUTES !== 0)
+      problems.push('KEY_RECEIPT_RESOLUTION_MINUTES: must divide a day (1440 minutes)');
     if (core.isProduction && !env.EXPORT_SIGNING_KEYS)
       problems.push('EXPORT_SIGNING_KEYS: production needs configured export signing keys');
     const versions = env.EXPORT_SIGNING_KEYS?.split(',').map((p) => p.split('=')[0]) ?? [];
@@ -89,6 +94,7 @@ export const keyStoreConfig = defineConfigSection({
       exportMinKeys: env.EXPORT_MIN_KEYS,
       exportMaxKeysPerFile: env.EXPORT_MAX_KEYS_PER_FILE,
       embargoMs: env.EXPORT_KEY_EMBARGO_MINUTES * 60_000,
+      receiptResolutionMs: env.KEY_RECEIPT_RESOLUTION_MINUTES * 60_000,
       settleMs: env.EXPORT_SETTLE_SECONDS * 1000,
       signing: {
         keyId: env.EXPORT_SIGNING_KEY_ID,
