@@ -254,12 +254,24 @@ describe('exposure key store: upload → aggregation → signed export → downl
 
   it('serves the index briefly cacheable and files immutable, with ETags', async () => {
     const index = await t.http().get('/api/v1/exports/NL/index.json').expect(200);
-    expect(index.headers['cache-control']).toMatch(/max-age=300/);
-    await t.http().get('/api/v1/exports/NL/index.json').set('If-None-Match', index.headers.etag).expect(304);
+    expect(index.headers['cache-control']).toBe('public, max-age=300, stale-while-revalidate=300');
+    const indexPath = '/api/v1/exports/NL/index.json';
+    const conditional = (path: string, headers: Record<string, string>) => t.http().get(path).set(headers);
+    await conditional(indexPath, { 'If-None-Match': index.headers.etag }).expect(304);
+    await conditional(indexPath, { 'If-None-Match': `"other", W/${index.headers.etag}` }).expect(304);
+    await conditional(indexPath, { 'If-None-Match': '"other"' }).expect(200);
+    await conditional(indexPath, { 'If-Modified-Since': index.headers['last-modified'] }).expect(304);
+    const before = new Date(Date.parse(index.headers['last-modified']) - 1000).toUTCString();
+    await conditional(indexPath, { 'If-Modified-Since': before }).expect(200);
     const name = index.body.files[0].name as string;
     const file = await t.http().get(`/api/v1/exports/NL/${name}`).expect(200);
     expect(file.headers['cache-control']).toBe('public, max-age=1209600, immutable');
-    await t.http().get(`/api/v1/exports/NL/${name}`).set('If-None-Match', file.headers.etag).expect(304);
+    expect(file.headers.etag).toBe(`"${index.body.files[0].sha256}"`);
+    expect(file.headers['last-modified']).toBe(index.headers['last-modified']);
+    await conditional(`/api/v1/exports/NL/${name}`, { 'If-None-Match': file.headers.etag }).expect(304);
+    await conditional(`/api/v1/exports/NL/${name}`, {
+      'If-Modified-Since': file.headers['last-modified'],
+    }).expect(304);
     expect(
       (await t.http().get(`/api/v1/exports/NL/index.json?after=${name}`).expect(200)).body.files,
     ).toEqual([]);

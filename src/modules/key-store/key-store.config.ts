@@ -64,6 +64,18 @@ export const keyStoreConfig = defineConfigSection({
     EXPORT_INDEX_MAX_AGE_SECONDS: envInt(300, 0, 86400).describe(
       'Cache lifetime of the export index (files are immutable).',
     ),
+    EXPORT_INDEX_STALE_SECONDS: envInt(300, 0, 86400).describe(
+      'How long after its max-age a cache may still serve the index while it fetches a fresh one (`stale-while-revalidate`).',
+    ),
+    EXPORT_FILES_URL: z
+      .url()
+      .optional()
+      .describe(
+        'Public base URL (a CDN or public bucket) that serves the export files as `<base>/exports/<region>/<name>`: the index lists these URLs and the file route redirects there. Unset with S3: redirects to presigned URLs.',
+      ),
+    EXPORT_PRESIGNED_URL_SECONDS: envInt(3600, 60, 7 * 86400).describe(
+      'With S3 and no EXPORT_FILES_URL: lifetime of the presigned URL an export file request is redirected to.',
+    ),
   },
   check: (env, core) => {
     const problems: string[] = [];
@@ -104,6 +116,9 @@ export const keyStoreConfig = defineConfigSection({
       paddingSecret: env.EXPORT_PADDING_SECRET,
       retentionDays: env.KEY_RETENTION_DAYS,
       indexMaxAgeSeconds: env.EXPORT_INDEX_MAX_AGE_SECONDS,
+      indexStaleSeconds: env.EXPORT_INDEX_STALE_SECONDS,
+      filesUrl: env.EXPORT_FILES_URL?.replace(/\/$/, ''),
+      presignedUrlSeconds: env.EXPORT_PRESIGNED_URL_SECONDS,
     };
   },
 });
