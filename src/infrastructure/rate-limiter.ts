@@ -18,6 +18,11 @@ export interface RateLimitResult {
  */
 export abstract class RateLimiter {
   abstract consume(key: string, rule: RateLimitRule): Promise<RateLimitResult>;
+  /**
+   * Gives back one unit consumed in the current window (a reservation that turned out not to count,
+   * e.g. a code that was right). Never below zero, never into a new window.
+   */
+  abstract refund(key: string): Promise<void>;
 }
 
 export class MemoryRateLimiter extends RateLimiter {
@@ -41,6 +46,11 @@ export class MemoryRateLimiter extends RateLimiter {
       remaining: Math.max(0, rule.limit - w.count),
       retryAfterMs: w.resetAt - now,
     };
+  }
+
+  async refund(key: string): Promise<void> {
+    const w = this.windows.get(key);
+    if (w && w.resetAt > this.now() && w.count > 0) w.count--;
   }
 
   private sweep(now: number): void {
@@ -68,5 +78,15 @@ export class RedisRateLimiter extends RateLimiter {
       retryAfterMs = rule.windowMs;
     }
     return { allowed: count <= rule.limit, remaining: Math.max(0, rule.limit - count), retryAfterMs };
+  }
+
+  async refund(key: string): Promise<void> {
+    // Atomic, and only while the window's key exists: a DECR on an expired key would create one
+    // without expiry.
+    await this.redis.eval(
+      `if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then return redis.call('DECR', KEYS[1]) end return 0`,
+      1,
+      `${this.prefix}:rl:${key}`,
+    );
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { IrmaRequestorClient, type RequestorAuth } from '../../protocol/irma/requestor-client';
 import { IrmaServerSimulator } from '../../protocol/irma/simulator';
-import type { AgentEndpoint, PhoneExchange } from '../../protocol/telephony/exchange-port';
+import type { PhoneExchange } from '../../protocol/telephony/exchange-port';
 import { TwilioExchange } from '../../protocol/telephony/twilio-rest';
 import { TwilioSimulator } from '../../protocol/telephony/twilio-simulator';
 import { MunicipalitySettingsService } from './municipality-settings.service';
@@ -68,8 +68,8 @@ export class ExchangeGateway {
     this.twilio = new TwilioExchange(
       tw.apiUrl,
       (municipalityId) => settings.twilioAccount(municipalityId),
-      (ctx, agent) =>
-        `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}&agent=${encodeURIComponent(encodeAgent(agent))}`,
+      (ctx) =>
+        `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}`,
       tw.simulated ? (u, init) => sims.twilio!.fetchFor(tw.apiUrl)(u, init) : undefined,
     );
   }
@@ -82,15 +82,4 @@ export class ExchangeGateway {
 /** Public base URL of a municipality's Twilio webhooks (what Twilio requests and signs). */
 export function twilioBase(config: AppConfig, municipalityId: string): string {
   return `${config.http.publicUrl}/api/veilig-bellen/exchange/twilio/${municipalityId}`;
-}
-
-export function encodeAgent(agent: AgentEndpoint): string {
-  return agent.kind === 'client' ? `client:${agent.identity}` : `sip:${agent.uri}`;
-}
-
-export function decodeAgent(value: string): AgentEndpoint | null {
-  if (value.startsWith('client:') && /^[A-Za-z0-9_.-]{1,121}$/.test(value.slice(7)))
-    return { kind: 'client', identity: value.slice(7) };
-  if (value.startsWith('sip:sip:')) return { kind: 'sip', uri: value.slice(4) };
-  return null;
 }

@@ -16,6 +16,7 @@ import { drawDtmfCode } from '../../protocol/telephony/dtmf';
 import type {
   AgentEndpoint,
   CallDesk,
+  CallPhase,
   ExchangeCallRef,
   RedeemOutcome,
 } from '../../protocol/telephony/exchange-port';
@@ -43,7 +44,13 @@ export interface StartedSession {
   expiresAt: string;
 }
 
-const LIVE_FOR_CONSOLE: CallState[] = ['called', 'assigned', 'connected'];
+const LIVE_FOR_CONSOLE: CallState[] = ['waiting', 'assigned', 'ringing', 'connected'];
+const CONSOLE_STATES: Record<CallPhase, ConsoleCall['state']> = {
+  waiting: 'waiting',
+  assigned: 'taken',
+  ringing: 'ringing',
+  connected: 'connected',
+};
 const WRONG_CODE_WINDOW_MS = 15 * 60_000;
 /** Margin past the IRMA session timeout for the last status poll. */
 const FOLLOW_MARGIN_MS = 30_000;
@@ -136,6 +143,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       callRef: null,
       queueRef: null,
       agentUserId: null,
+      queuedAt: null,
       createdAt: now,
       updatedAt: now,
       expiresAt: new Date(now.getTime() + this.vb.irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS),
@@ -205,19 +213,25 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   }
 
   /**
-   * DTMF code in, session out. Attempts count per caller (rate limited); the code is invalidated in
-   * the same conditional update that moves the session to `called`, so it works exactly once.
+   * DTMF code in, session out. Wrong codes count per caller (rate limited); the code is invalidated in
+   * the same conditional update that moves the session to `waiting`, so it works exactly once.
    */
   async redeem(
     municipalityId: string,
     dtmf: string,
     call: { callRef: string; callerKey: string },
   ): Promise<RedeemOutcome> {
-    const budget = await this.rateLimiter.consume(`vb:dtmf:${municipalityId}:${call.callerKey}`, {
+    // Every attempt reserves one wrong code atomically (so parallel guesses cannot exceed the limit);
+    // a right code gives it back, so only wrong codes count.
+    const budgetKey = `vb:dtmf:${municipalityId}:${call.callerKey}`;
+    const budget = await this.rateLimiter.consume(budgetKey, {
       limit: this.vb.wrongCodesPerCaller,
       windowMs: WRONG_CODE_WINDOW_MS,
     });
-    if (!budget.allowed) return { ok: false, reason: 'rate-limited' };
+    if (!budget.allowed) {
+      await this.rateLimiter.refund(budgetKey);
+      return { ok: false, reason: 'rate-limited' };
+    }
     const hmac = this.dtmfHmac(dtmf);
     let sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
     if (!sessionId) {
@@ -237,28 +251,59 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       );
       return { ok: false, reason: 'wrong-code' };
     }
+    await this.rateLimiter.refund(budgetKey);
     await this.bus.publish(municipalityId);
     // No audit entry per successful lookup: it would double the hot path's writes (and wait for a WAL
     // flush); the session start, the take and the end are audited, and so are refused codes.
     return { ok: true, sessionId };
   }
 
-  /** The caller is in the exchange's queue: remember the queue so an agent can pull the call. */
-  async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<void> {
-    const res = await this.sessions.update(
-      { organisationId: municipalityId, callRef: call.callRef },
-      { queueRef: call.queueRef, updatedAt: this.clock.now() },
-    );
-    if (res.affected) await this.bus.publish(municipalityId);
+  /**
+   * The caller waits in the exchange's queue (on entering it and on every hold loop): remember the
+   * queue so an agent can pull the call. False when the session is gone (ended, or past its age).
+   */
+  async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<boolean> {
+    if (!call.callRef) return false;
+    const row = await this.sessions.findOne({
+      where: { organisationId: municipalityId, callRef: call.callRef },
+      select: { id: true, queueRef: true },
+    });
+    if (!row) return false;
+    if (row.queueRef !== call.queueRef) {
+      await this.sessions.update({ id: row.id }, { queueRef: call.queueRef, updatedAt: this.clock.now() });
+      await this.bus.publish(municipalityId);
+    }
+    return true;
   }
 
-  /** An agent's phone answered the pulled call. */
+  /** The assigned agent's phone rings. */
+  async agentRinging(municipalityId: string, callRef: string): Promise<void> {
+    await this.advance(municipalityId, callRef, ['assigned'], { state: 'ringing' });
+  }
+
+  /** The assigned agent answered the pulled call. */
   async callConnected(municipalityId: string, callRef: string): Promise<void> {
-    const res = await this.sessions.update(
-      { organisationId: municipalityId, callRef, state: In(['called', 'assigned']) },
-      { state: 'connected', updatedAt: this.clock.now() },
-    );
-    if (res.affected) await this.bus.publish(municipalityId);
+    await this.advance(municipalityId, callRef, ['assigned', 'ringing'], { state: 'connected' });
+  }
+
+  /**
+   * The assigned agent did not answer: the call is `waiting` again for every agent, at the front of
+   * the console (it keeps its first queue time), until its maximum age or the caller hangs up.
+   */
+  async agentMissed(municipalityId: string, callRef: string): Promise<boolean> {
+    if (
+      await this.advance(municipalityId, callRef, ['assigned', 'ringing'], {
+        state: 'waiting',
+        agentUserId: null,
+      })
+    ) {
+      await this.audit.record(
+        { kind: 'exchange' },
+        { action: 'vb.call.not-answered', outcome: 'failure', organisationId: municipalityId },
+      );
+      return true;
+    }
+    return (await this.sessions.countBy({ organisationId: municipalityId, callRef })) > 0;
   }
 
   /** The call is over: the caller's data is deleted now. */
@@ -286,7 +331,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       this.settings.find(agent.organisationId),
       this.sessions.find({
         where: { organisationId: agent.organisationId, state: In(LIVE_FOR_CONSOLE) },
-        order: { updatedAt: 'ASC' },
+        order: { queuedAt: 'ASC', createdAt: 'ASC' },
       }),
     ]);
     return rows.map((row) => this.toConsoleCall(row, agent, settings));
@@ -301,7 +346,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     if (!settings) throw notFound('No such call.');
     const now = this.clock.now();
     const claimed = await this.sessions.update(
-      { id: sessionId, organisationId: agent.organisationId, state: 'called' },
+      { id: sessionId, organisationId: agent.organisationId, state: 'waiting' },
       { state: 'assigned', agentUserId: agent.id, updatedAt: now },
     );
     const row = await this.sessions.findOneBy({ id: sessionId, organisationId: agent.organisationId });
@@ -312,14 +357,18 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     }
     const outcome = await this.exchange
       .for(agent.organisationId)
-      .routeToAgent({ callRef: row.callRef ?? '', queueRef: row.queueRef }, agentEndpoint(settings, agent), {
-        municipalityId: agent.organisationId,
-        sessionId,
-      });
+      .routeToAgent(
+        { callRef: row.callRef ?? '', queueRef: row.queueRef },
+        agentEndpoint(settings, agent.id),
+        {
+          municipalityId: agent.organisationId,
+          sessionId,
+        },
+      );
     if (!outcome.ok) {
       await this.sessions.update(
         { id: sessionId, agentUserId: agent.id, state: 'assigned' },
-        { state: 'called', agentUserId: null, updatedAt: this.clock.now() },
+        { state: 'waiting', agentUserId: null, updatedAt: this.clock.now() },
       );
       await this.bus.publish(agent.organisationId);
       await this.audit.record(this.actor(agent), {
@@ -350,16 +399,23 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     return this.toConsoleCall({ ...row, state: 'assigned', agentUserId: agent.id }, agent, settings);
   }
 
-  /** The agent closes a call in the console (e.g. after hanging up): the caller's data is deleted. */
+  /**
+   * The agent closes a call in the console: the caller's data is deleted and the exchange hangs the
+   * call up (if it still runs; the exchange's own end-of-call events then find nothing).
+   */
   async end(agent: User, sessionId: string): Promise<void> {
     const row = await this.sessions.findOne({
       where: { id: sessionId, organisationId: agent.organisationId },
-      select: { id: true, agentUserId: true },
+      select: { id: true, agentUserId: true, callRef: true, queueRef: true },
     });
     if (!row) throw notFound('No such call.');
     if (row.agentUserId && row.agentUserId !== agent.id)
       throw forbidden('Another agent has this call.', 'call-taken');
     await this.sessions.delete({ id: sessionId, organisationId: agent.organisationId });
+    if (row.callRef)
+      await this.exchange
+        .for(agent.organisationId)
+        .hangUp({ callRef: row.callRef, queueRef: row.queueRef }, { municipalityId: agent.organisationId });
     await this.audit.record(this.actor(agent), {
       action: 'vb.call.ended',
       outcome: 'success',
@@ -369,10 +425,10 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     await this.bus.publish(agent.organisationId);
   }
 
-  /** Called by the TwiML dial webhook: the agent a session was assigned to (for the `<Dial>`). */
+  /** Called by the TwiML dial webhook: the agent a session is assigned to now (for the `<Dial>`). */
   async assignedAgent(municipalityId: string, sessionId: string): Promise<string | null> {
     const row = await this.sessions.findOne({
-      where: { id: sessionId, organisationId: municipalityId },
+      where: { id: sessionId, organisationId: municipalityId, state: In(['assigned', 'ringing']) },
       select: { id: true, agentUserId: true },
     });
     return row?.agentUserId ?? null;
@@ -413,6 +469,21 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   /** The calling number, keyed and truncated: enough to count wrong codes, useless to identify anyone. */
   callerKey(caller: string): string {
     return createHmac('sha256', this.pepper).update(`caller:${caller}`).digest('hex').slice(0, 32);
+  }
+
+  /** Moves a live call from one of `from` to a new phase; true when it did. */
+  private async advance(
+    municipalityId: string,
+    callRef: string,
+    from: CallPhase[],
+    values: Partial<CallSession>,
+  ): Promise<boolean> {
+    const res = await this.sessions.update(
+      { organisationId: municipalityId, callRef, state: In(from) },
+      { ...values, updatedAt: this.clock.now() },
+    );
+    if (res.affected) await this.bus.publish(municipalityId);
+    return !!res.affected;
   }
 
   /**
@@ -504,9 +575,10 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private async claimCode(municipalityId: string, hmac: string, callRef: string): Promise<string | null> {
     const now = this.clock.now();
     const values = {
-      state: 'called' as const,
+      state: 'waiting' as const,
       dtmfHmac: null,
       callRef,
+      queuedAt: now,
       updatedAt: now,
       expiresAt: new Date(now.getTime() + this.vb.maxAgeMs),
     };
@@ -519,7 +591,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       const [row] = await queryPrepared<{ id: string }>(
         this.sessions.manager.connection,
         'vb-claim-code',
-        `UPDATE vb_call_session SET state = 'called', dtmf_hmac = NULL, call_ref = $1, updated_at = $2, expires_at = $3
+        `UPDATE vb_call_session SET state = 'waiting', dtmf_hmac = NULL, call_ref = $1, queued_at = $2, updated_at = $2, expires_at = $3
          WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed'
            AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
          RETURNING id`,
@@ -552,7 +624,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private toConsoleCall(row: CallSession, agent: User, settings: MunicipalitySettings | null): ConsoleCall {
     const purpose = settings?.purposes.find((p) => p.key === row.purpose);
     // Once an agent has the call, the others no longer need to see who is calling.
-    const visible = row.state === 'called' || row.agentUserId === agent.id;
+    const visible = row.state === 'waiting' || row.agentUserId === agent.id;
     const attributes = visible
       ? Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value }))
       : [];
@@ -560,7 +632,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       id: row.id,
       purpose: row.purpose,
       purposeLabel: purpose?.label ?? row.purpose,
-      state: row.state === 'called' ? 'waiting' : row.state === 'assigned' ? 'taken' : 'connected',
+      state: CONSOLE_STATES[row.state as CallPhase],
       takenByMe: row.agentUserId === agent.id,
       attributes,
       externalLink: externalLink(settings?.linkTemplate ?? null, attributes),
@@ -594,9 +666,10 @@ function toWidgetState(s: CallSession): { state: WidgetState; reason?: string } 
       return { state: 'waiting' };
     case 'disclosed':
       return { state: 'disclosed' };
-    case 'called':
-      return { state: 'called' };
+    case 'waiting':
     case 'assigned':
+    case 'ringing':
+      return { state: 'called' };
     case 'connected':
       return { state: 'connected' };
     default:
@@ -604,8 +677,17 @@ function toWidgetState(s: CallSession): { state: WidgetState; reason?: string } 
   }
 }
 
-function agentEndpoint(settings: MunicipalitySettings, agent: User): AgentEndpoint {
-  const identity = `agent-${agent.id}`;
+/**
+ * The agent's VoIP identity: `agent_` and the user id's hex digits. Twilio Client identities may use
+ * only letters, digits and underscores in the Voice SDKs (twilio.com/docs/voice/twiml/client).
+ */
+export function agentIdentity(userId: string): string {
+  return `agent_${userId.replace(/-/g, '')}`;
+}
+
+/** How the exchange reaches an agent of this municipality: its Twilio Client identity, or SIP. */
+export function agentEndpoint(settings: MunicipalitySettings, agentUserId: string): AgentEndpoint {
+  const identity = agentIdentity(agentUserId);
   return settings.agentDial.kind === 'sip'
     ? { kind: 'sip', uri: settings.agentDial.uriTemplate.replace('{agent}', identity) }
     : { kind: 'client', identity };
