@@ -633,6 +633,45 @@ describe('Veilig bellen', () => {
     expect(site.text).toContain('src="/widget/veilig-bellen.js"');
   });
 
+  it("streams the demo IRMA server's status events to the widget, across origins", async () => {
+    const start = await startWidgetSession(t, nijmegen.id).expect(201);
+    const frontend = `/sim/irma/irma/session/${clientTokenOf(start.body.sessionPtr)}/frontend/statusevents`;
+    // yivi-frontend's event source sends Authorization and Cache-Control: the preflight must allow both.
+    const preflight = await t
+      .http()
+      .options(frontend)
+      .set('Origin', GEMEENTE_ORIGIN)
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization,cache-control');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(GEMEENTE_ORIGIN);
+    expect(preflight.headers['access-control-allow-headers']?.toLowerCase()).toContain('cache-control');
+    const port = (t.app.getHttpServer().address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}${frontend}`, {
+      headers: {
+        Origin: GEMEENTE_ORIGIN,
+        Accept: 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Authorization: start.body.frontendRequest.authorization,
+      },
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (marker: string) => {
+      while (!text.includes(marker)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${marker}: ${text}`);
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil('event: open');
+    sims.irma!.disclose(clientTokenOf(start.body.sessionPtr), CITIZEN);
+    await readUntil('"DONE"');
+    expect(text).toContain('data: {"status":"DONE","nextSession":null}');
+    await reader.cancel();
+  });
+
   it('deletes caller data after the maximum age, whatever happened, and then lets the caller go', async () => {
     const s = await disclosedSession();
     const call = await callIn(s.dtmf);
@@ -726,6 +765,14 @@ describe('Veilig bellen exchange API on an internal port', () => {
         ).status,
       ).toBe(204);
       expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
+      // An exchange asking to keep a call that is over is told to let the caller go.
+      const missed = await fetch(`${internal}/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ event: 'missed', callRef: 'connect-7' }),
+      });
+      expect(missed.status).toBe(404);
+      expect(((await missed.json()) as { type: string }).type).toMatch(/call-ended$/);
     } finally {
       await t.close();
     }

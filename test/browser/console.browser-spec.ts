@@ -143,14 +143,15 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
       await agent1.screenshot({ path: `${shots}/console.png`, fullPage: true });
     }
 
-    // Agent 1 takes it; agent 2 sees it taken; Twilio bridges the caller to agent 1's client.
+    // Agent 1 takes it; agent 2 sees it taken; Twilio rings agent 1's client, agent 1 answers.
     await agent1.getByTestId('take-call').click();
     await agent1.getByTestId('end-call').waitFor();
     await agent2.getByTestId('taken-by-other').waitFor({ timeout: 10_000 });
     if (shots) await agent2.screenshot({ path: `${shots}/console-taken.png`, fullPage: true });
     expect(await agent2.getByTestId('take-call').count()).toBe(0);
     await sims.twilio!.settled();
-    expect(call.agent).toBe(`client:agent-${m.agents[0].id}`);
+    expect(call.agent).toBe(`client:agent_${m.agents[0].id.replace(/-/g, '')}`);
+    await sims.twilio!.agentAnswers(call.sid);
     await citizen.locator('[data-testid="vb-state"][data-state="connected"]').waitFor({ timeout: 10_000 });
 
     // The call ends: the entry disappears in both consoles, the widget says so, the data is gone.

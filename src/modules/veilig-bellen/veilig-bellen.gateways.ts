@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { IrmaRequestorClient, type RequestorAuth } from '../../protocol/irma/requestor-client';
 import { IrmaServerSimulator } from '../../protocol/irma/simulator';
+import type { SessionResult } from '../../protocol/irma/types';
 import type { PhoneExchange } from '../../protocol/telephony/exchange-port';
 import { TwilioExchange } from '../../protocol/telephony/twilio-rest';
 import { TwilioSimulator } from '../../protocol/telephony/twilio-simulator';
@@ -22,12 +23,27 @@ export function requestorAuth(config: AppConfig['veiligBellen']['irma']): Reques
 export class VeiligBellenSimulators {
   irma: IrmaServerSimulator | null;
   twilio: TwilioSimulator | null;
+  /** How the simulated IRMA server reaches a `callbackUrl` (tests route it through supertest). */
+  postIrmaCallback: (url: string, result: SessionResult) => Promise<void>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.postIrmaCallback = async (url, result) => {
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(result),
+      });
+    };
     const vb = config.veiligBellen;
+    // Like `irma server --sse` with `allow_unsigned_callbacks`, so every status-update mode works in the demo.
     this.irma =
       vb.irma.simulated && vb.irma.url
-        ? new IrmaServerSimulator({ publicUrl: vb.irma.url, requestor: requestorAuth(vb.irma) })
+        ? new IrmaServerSimulator({
+            publicUrl: vb.irma.url,
+            requestor: requestorAuth(vb.irma),
+            sse: true,
+            postCallback: (url, result) => this.postIrmaCallback(url, result),
+          })
         : null;
     this.twilio =
       vb.twilio.simulated && vb.twilio.accountSid

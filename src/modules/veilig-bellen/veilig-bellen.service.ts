@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { In, LessThan, Repository } from 'typeorm';
-import { randomToken, sha256Hex } from '../../common/crypto/tokens';
+import { randomToken, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
@@ -11,7 +11,11 @@ import { Clock } from '../../infrastructure/clock';
 import { RateLimiter } from '../../infrastructure/rate-limiter';
 import { acceptedAttributes, disclosureRequest, telReturnUrl } from '../../protocol/irma/disclosure';
 import { IrmaError } from '../../protocol/irma/requestor-client';
-import type { FrontendSessionRequest, SessionPointer } from '../../protocol/irma/types';
+import {
+  TERMINAL_STATUSES,
+  type FrontendSessionRequest,
+  type SessionPointer,
+} from '../../protocol/irma/types';
 import { drawDtmfCode } from '../../protocol/telephony/dtmf';
 import type {
   AgentEndpoint,
@@ -66,6 +70,7 @@ const sessionEnded = () =>
 export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private readonly logger = new Logger('VeiligBellen');
   private readonly followers = new Set<NodeJS.Timeout>();
+  private readonly streams = new Set<AbortController>();
 
   /** The DTMF pepper as a key object: imported once, not for every HMAC on the exchange's hot path. */
   private readonly pepper: KeyObject;
@@ -153,6 +158,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       pkg = await client.startSession({
         timeout: this.vb.irma.sessionSeconds,
         request: disclosureRequest(purpose.attributes, telReturnUrl(settings.phoneNumber, dtmf)),
+        ...(this.vb.irma.statusUpdates === 'callback'
+          ? { callbackUrl: this.irmaCallbackUrl(session.id) }
+          : {}),
       });
     } catch (err) {
       await this.sessions.delete({ id: session.id });
@@ -179,7 +187,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
         details: { purpose: purpose.key },
       },
     );
-    this.follow(session.id);
+    this.follow(session.id, pkg.token);
     return {
       sessionPtr: pkg.sessionPtr,
       frontendRequest: pkg.frontendRequest,
@@ -202,6 +210,16 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     if (!session) throw sessionEnded();
     if (session.state === 'pending') session = (await this.settle(session)) ?? session;
     return toWidgetState(session);
+  }
+
+  /**
+   * The IRMA server's `callbackUrl` request: the session has finished. The body is not trusted (nor
+   * needed); the URL's MAC proves we made it, and the outcome is read from the IRMA server itself.
+   */
+  async irmaCallback(sessionId: string, mac: string): Promise<void> {
+    if (!safeEqual(mac, this.irmaCallbackMac(sessionId))) throw notFound();
+    const session = await this.sessions.findOneBy({ id: sessionId, state: 'pending' });
+    if (session) await this.settle(session);
   }
 
   // ---- CallDesk: the phone exchange's side ----
@@ -459,6 +477,8 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   onModuleDestroy(): void {
     for (const t of this.followers) clearTimeout(t);
     this.followers.clear();
+    for (const stream of this.streams) stream.abort();
+    this.streams.clear();
   }
 
   /** HMAC-SHA256 of a DTMF code under the configured pepper: what the database stores and indexes. */
@@ -487,27 +507,62 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   }
 
   /**
-   * Polls the IRMA session (bounded by its timeout) so a disclosure is noticed without the widget;
-   * the widget's status requests and the exchange's lookups also settle it, so any instance can.
+   * Follows the IRMA session until it ends (bounded by its timeout), so a disclosure is noticed
+   * without the widget: by polling every VEILIG_BELLEN_IRMA_POLL_MS, or, with status events or
+   * callbacks, by those plus a slow safety-net poll; a failing event stream falls back to polling.
+   * The widget's status requests and the exchange's lookups also settle a session, so any instance can.
    */
-  private follow(sessionId: string): void {
-    const deadline = Date.now() + this.vb.irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS;
+  private follow(sessionId: string, irmaToken: string): void {
+    const irma = this.vb.irma;
+    const deadline = Date.now() + irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS;
+    let interval = irma.statusUpdates === 'poll' ? irma.pollMs : irma.fallbackPollMs;
+    let timer: NodeJS.Timeout | undefined;
+    const check = async (): Promise<boolean> => {
+      const row = await this.sessions.findOneBy({ id: sessionId });
+      if (!row || row.state !== 'pending') return false;
+      return (await this.settle(row))?.state === 'pending' && Date.now() < deadline;
+    };
     const tick = () => {
-      const timer = setTimeout(() => {
-        this.followers.delete(timer);
-        void (async () => {
-          const row = await this.sessions.findOneBy({ id: sessionId });
-          if (!row || row.state !== 'pending') return;
-          const settled = await this.settle(row);
-          if (settled?.state === 'pending' && Date.now() < deadline) tick();
-        })().catch((err: Error) =>
-          this.logger.warn({ err: err.message }, 'following an IRMA session failed'),
-        );
-      }, this.vb.irma.pollMs);
+      timer = setTimeout(() => {
+        this.followers.delete(timer!);
+        void check()
+          .then((pending) => (pending ? tick() : stream?.abort()))
+          .catch((err: Error) => this.logger.warn({ err: err.message }, 'following an IRMA session failed'));
+      }, interval);
       timer.unref();
       this.followers.add(timer);
     };
+    const stream = irma.statusUpdates === 'events' ? new AbortController() : undefined;
+    if (stream) {
+      this.streams.add(stream);
+      const stop = setTimeout(() => stream.abort(), deadline - Date.now());
+      stop.unref();
+      void (async () => {
+        for await (const status of this.irma.client!.statusEvents(irmaToken, stream.signal))
+          if (TERMINAL_STATUSES.includes(status)) await check();
+      })()
+        .catch((err: Error) => {
+          if (stream.signal.aborted) return;
+          // No event stream (irma server without --sse, a proxy that cuts it): poll as usual.
+          this.logger.warn({ err: err.message }, 'IRMA status events failed; polling');
+          interval = irma.pollMs;
+          if (timer) clearTimeout(timer);
+          tick();
+        })
+        .finally(() => {
+          clearTimeout(stop);
+          this.streams.delete(stream);
+        });
+    }
     tick();
+  }
+
+  private irmaCallbackMac(sessionId: string): string {
+    return createHmac('sha256', this.pepper).update(`irma-callback:${sessionId}`).digest('base64url');
+  }
+
+  private irmaCallbackUrl(sessionId: string): string {
+    return `${this.config.http.publicUrl}/api/veilig-bellen/irma/sessions/${sessionId}/finished/${this.irmaCallbackMac(sessionId)}`;
   }
 
   /**
