@@ -10,7 +10,8 @@ import { Federation1764500000000 } from './1764500000000-federation';
 import { FederationKeyHashBytes1764500000001 } from './1764500000001-federation-key-hash-bytes';
 import { Disclosure1764600000000 } from './1764600000000-disclosure';
 import { ExportWindows1764700000000 } from './1764700000000-export-windows';
-import { VeiligBellenCallPhases1764800000000 } from './1764800000000-veilig-bellen-call-phases';
+import { WriteProbe1764800000000 } from './1764800000000-write-probe';
+import { VeiligBellenCallPhases1764900000000 } from './1764900000000-veilig-bellen-call-phases';
 
 export const migrations = [
   AccountsAndAudit1764000000000,
@@ -21,5 +22,6 @@ export const migrations = [
   FederationKeyHashBytes1764500000001,
   Disclosure1764600000000,
   ExportWindows1764700000000,
-  VeiligBellenCallPhases1764800000000,
+  WriteProbe1764800000000,
+  VeiligBellenCallPhases1764900000000,
 ];

@@ -79,7 +79,12 @@ export class JobsModule {
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) =>
             config.redis
-              ? new BullJobRunner(config.redis.url, config.redis.prefix, config.jobs.worker)
+              ? new BullJobRunner(
+                  config.redis.url,
+                  config.redis.prefix,
+                  config.jobs.worker,
+                  config.jobs.scheduleCheckMs,
+                )
               : new InProcessJobRunner(),
         },
         JobsExplorer,

@@ -7,8 +7,8 @@
 import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypesFor } from '../column-types';
 
-export class VeiligBellenCallPhases1764800000000 implements MigrationInterface {
-  name = 'VeiligBellenCallPhases1764800000000';
+export class VeiligBellenCallPhases1764900000000 implements MigrationInterface {
+  name = 'VeiligBellenCallPhases1764900000000';
 
   async up(qr: QueryRunner): Promise<void> {
     const types = columnTypesFor(qr);
