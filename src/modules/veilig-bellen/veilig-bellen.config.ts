@@ -45,7 +45,7 @@ export const veiligBellenConfig = defineConfigSection({
       .describe(
         "How the backend learns a disclosure is done: `poll` the session status every VEILIG_BELLEN_IRMA_POLL_MS; `events`: the IRMA server's server-sent events (`irma server --sse`); `callback`: the IRMA server POSTs to our callback URL (needs its `jwt_privkey` or `allow_unsigned_callbacks`). With `events` or `callback` the backend still polls every VEILIG_BELLEN_IRMA_FALLBACK_POLL_MS, and falls back to VEILIG_BELLEN_IRMA_POLL_MS when the event stream fails.",
       ),
-    VEILIG_BELLEN_IRMA_FALLBACK_POLL_MS: envInt(10_000, 1000, 120_000).describe(
+    VEILIG_BELLEN_IRMA_FALLBACK_POLL_MS: envInt(30_000, 1000, 300_000).describe(
       'Safety-net polling interval while IRMA status events or callbacks are in use.',
     ),
     VEILIG_BELLEN_CALL_WITHIN_MINUTES: envInt(10, 1, 60).describe(
