@@ -291,6 +291,37 @@ describe('Veilig bellen', () => {
     await sims.twilio!.hangup(laterCall.sid);
   });
 
+  it('keeps the caller when a dequeue went through but its answer was lost', async () => {
+    const s = await disclosedSession();
+    const call = await callIn(s.dtmf);
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const [entry] = await consoleCalls(a1);
+    // Twilio carries out the dequeue, but our request times out before the answer arrives.
+    const twilio = sims.twilio!;
+    const fetchFor = twilio.fetchFor.bind(twilio);
+    const spy = jest.spyOn(twilio, 'fetchFor').mockImplementationOnce((base) => async (url, init) => {
+      await fetchFor(base)(url, init);
+      throw new Error('The operation was aborted due to timeout');
+    });
+    try {
+      const take = await takeCall(a1, entry.id);
+      expect(take.status).toBe(502);
+      expect(take.body.type).toMatch(/exchange-error$/);
+    } finally {
+      spy.mockRestore();
+    }
+    await twilio.settled();
+    // Nobody is assigned any more: the dial TwiML puts the caller back in the queue, not an error.
+    expect(call.state).toBe('queued');
+    expect(twilio.webhooks.filter((w) => w.status >= 300)).toEqual([]);
+    expect(webhooksOf(call.sid).slice(-3)).toEqual(['queue-result:redirected', 'agent-dial', 'wait']);
+    expect((await consoleCalls(a1))[0]).toMatchObject({ id: entry.id, state: 'waiting' });
+    await takeCall(a1, entry.id).expect(200);
+    await twilio.settled();
+    expect(call.state).toBe('dialling');
+    await twilio.hangup(call.sid);
+  });
+
   it('hangs the caller up when the agent closes the call in the console', async () => {
     const s = await disclosedSession();
     const call = await callIn(s.dtmf);

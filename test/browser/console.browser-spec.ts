@@ -9,6 +9,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { getExpectedTwilioSignature } from 'twilio';
 import { VeiligBellenSimulators } from '../../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { startApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
@@ -86,6 +87,7 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     });
 
     const sims = t.app.get(VeiligBellenSimulators);
+    sims.twilio!.sign = getExpectedTwilioSignature;
     const citizenErrors: string[] = [];
     const agentErrors: string[] = [];
     const citizen = await (await browser.newContext()).newPage();
@@ -112,6 +114,9 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     const [clientToken] = sims.irma!.pending();
     sims.irma!.disclose(clientToken, CITIZEN);
     await citizen.locator('[data-testid="vb-state"][data-state="disclosed"]').waitFor({ timeout: 10_000 });
+    // yivi-frontend followed the session by status events across origins, without falling back to polling.
+    expect(sims.irma!.requestCounts.get('GET irma/frontend/statusevents')).toBeGreaterThanOrEqual(1);
+    expect(sims.irma!.requestCounts.get('GET irma/frontend/status') ?? 0).toBe(0);
 
     // The app dials tel:<number>,<code>; Twilio gathers the tones and queues the caller.
     const call = await sims.twilio!.placeCall({

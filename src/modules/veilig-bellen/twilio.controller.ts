@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { notFound, ProblemException } from '../../common/http/problem';
+import { ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { verifyTwilioSignature } from '../../protocol/telephony/twilio-signature';
 import {
@@ -101,9 +101,12 @@ export class TwilioController {
     @Res() res: Response,
   ): Promise<void> {
     const { ctx, params, settings } = await this.verify(p.municipalityId, req);
-    const agentUserId = sessionId ? await this.service.assignedAgent(p.municipalityId, sessionId) : null;
-    if (!agentUserId) throw notFound('No such assignment.');
-    this.twiml(res, this.flow.agentDial(ctx, agentEndpoint(settings, agentUserId), params.CallSid ?? ''));
+    const assignment = /^[0-9a-f-]{36}$/.test(sessionId ?? '')
+      ? await this.service.assignment(p.municipalityId, sessionId)
+      : null;
+    const agent = assignment?.agentUserId ? agentEndpoint(settings, assignment.agentUserId) : null;
+    // An answer for every case: an error status would make Twilio drop the caller.
+    this.twiml(res, await this.flow.agentDial(ctx, agent, params.CallSid ?? '', assignment !== null));
   }
 
   /** `<Dial action>`: the agent leg has ended (answered and hung up, or not answered at all). */

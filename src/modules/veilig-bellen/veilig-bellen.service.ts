@@ -443,13 +443,20 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     await this.bus.publish(agent.organisationId);
   }
 
-  /** Called by the TwiML dial webhook: the agent a session is assigned to now (for the `<Dial>`). */
-  async assignedAgent(municipalityId: string, sessionId: string): Promise<string | null> {
+  /**
+   * Called by the TwiML dial webhook: the agent a session is assigned to now (for the `<Dial>`);
+   * `null` agent when it is not assigned (any more), `null` when the session is gone.
+   */
+  async assignment(
+    municipalityId: string,
+    sessionId: string,
+  ): Promise<{ agentUserId: string | null } | null> {
     const row = await this.sessions.findOne({
-      where: { id: sessionId, organisationId: municipalityId, state: In(['assigned', 'ringing']) },
-      select: { id: true, agentUserId: true },
+      where: { id: sessionId, organisationId: municipalityId },
+      select: { id: true, state: true, agentUserId: true },
     });
-    return row?.agentUserId ?? null;
+    if (!row) return null;
+    return { agentUserId: row.state === 'assigned' || row.state === 'ringing' ? row.agentUserId : null };
   }
 
   // ---- Data lifetime ----
@@ -539,7 +546,8 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       stop.unref();
       void (async () => {
         for await (const status of this.irma.client!.statusEvents(irmaToken, stream.signal))
-          if (TERMINAL_STATUSES.includes(status)) await check();
+          if (TERMINAL_STATUSES.includes(status)) return void (await check());
+        if (!stream.signal.aborted) throw new Error('the event stream ended early');
       })()
         .catch((err: Error) => {
           if (stream.signal.aborted) return;

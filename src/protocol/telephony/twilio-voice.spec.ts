@@ -151,12 +151,12 @@ describe('TwilioVoiceFlow', () => {
     expect(verbs(xml)).toEqual(answer);
   });
 
-  it('rings the assigned agent for 20 s with progress callbacks, as the twilio library renders it', () => {
+  it('rings the assigned agent for 20 s with progress callbacks, as the twilio library renders it', async () => {
     for (const agent of [
       { kind: 'client', identity: 'agent_0123abcd' },
       { kind: 'sip', uri: 'sip:agent_0123abcd@pbx.gemeente.nl' },
     ] as const) {
-      const xml = flow().agentDial(ctx, agent, 'CA1');
+      const xml = await flow().agentDial(ctx, agent, 'CA1', true);
       const r = new VoiceResponse();
       r.say(voice, DUTCH_PROMPTS.connecting);
       const dial = r.dial({ action: urls.dialResult(), method: 'POST', timeout: 20 });
@@ -171,6 +171,16 @@ describe('TwilioVoiceFlow', () => {
       else dial.sip(events, agent.uri);
       expect(shape(xml)).toEqual(shape(r.toString()));
     }
+  });
+
+  it('puts a live call without an assigned agent back in the queue, and lets a gone one go', async () => {
+    const d = desk();
+    const requeued = await flow(d).agentDial(ctx, null, 'CA1', true);
+    expect(d.agentMissed).toHaveBeenCalledWith('m1', 'CA1');
+    expect(shape(requeued)).toEqual(shape(libraryEnqueue(DUTCH_PROMPTS.hold)));
+    const gone = await flow(d).agentDial(ctx, null, 'CA1', false);
+    expect(gone).toContain(DUTCH_PROMPTS.released);
+    expect(verbs(gone)).toEqual(['Say', 'Hangup']);
   });
 
   it('moves the call along on the agent leg and ends it only on the Dial action', async () => {

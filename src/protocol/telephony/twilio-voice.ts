@@ -165,8 +165,22 @@ export class TwilioVoiceFlow {
       await this.desk.callEnded(municipalityId, params.CallSid);
   }
 
-  /** TwiML fetched by Twilio after our Queue Members request: ring the assigned agent's VoIP client. */
-  agentDial(ctx: TwilioCallContext, agent: AgentEndpoint, callRef: string): string {
+  /**
+   * TwiML fetched by Twilio after our Queue Members request: ring the assigned agent's VoIP client.
+   * Without an assigned agent (the take was undone, e.g. after a REST timeout that Twilio still
+   * carried out), a live call goes back to the queue and a call that is no longer ours is let go.
+   */
+  async agentDial(
+    ctx: TwilioCallContext,
+    agent: AgentEndpoint | null,
+    callRef: string,
+    live: boolean,
+  ): Promise<string> {
+    if (!agent) {
+      if (live && (await this.desk.agentMissed(ctx.municipalityId, callRef)))
+        return this.enqueue(ctx, 'hold');
+      return this.goodbye(ctx, 'released');
+    }
     return twiml(
       this.speak(ctx, 'connecting'),
       dialAgent(agent, {
