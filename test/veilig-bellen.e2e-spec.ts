@@ -662,6 +662,26 @@ describe('Veilig bellen', () => {
     expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'disclosed' });
     const site = await t.http().get(`/sim/demo/site?municipality=${nijmegen.id}&purpose=afval`).expect(200);
     expect(site.text).toContain('src="/widget/veilig-bellen.js"');
+    // The demo phone: call with the code, then play the agent's phone once an agent takes it.
+    await t
+      .http()
+      .post('/sim/demo/call')
+      .type('form')
+      .send({ municipalityId: nijmegen.id, from: '+31600000777', code: start.body.dtmf })
+      .expect(303);
+    const call = [...sims.twilio!.calls.values()].find((c) => c.from === '+31600000777')!;
+    expect(call.state).toBe('queued');
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const entry = (await consoleCalls(a1)).find((c) => c.state === 'waiting' && c.attributes.length)!;
+    await takeCall(a1, entry.id).expect(200);
+    await sims.twilio!.settled();
+    expect((await t.http().get('/sim/demo').expect(200)).text).toContain('Agent answers');
+    await t.http().post('/sim/demo/answer').type('form').send({ callSid: call.sid }).expect(303);
+    expect(call.state).toBe('bridged');
+    await t.http().post('/sim/demo/agent-hangup').type('form').send({ callSid: call.sid }).expect(303);
+    expect(call.state).toBe('ended');
+    await t.http().post('/sim/demo/answer').type('form').send({ callSid: 'CA-unknown' }).expect(303);
+    await t.http().post('/sim/demo/no-such-action').type('form').send({ callSid: call.sid }).expect(404);
   });
 
   it("streams the demo IRMA server's status events to the widget, across origins", async () => {

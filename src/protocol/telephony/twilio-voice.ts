@@ -28,6 +28,7 @@ export const TWILIO_VOICES: Record<string, readonly string[]> = {
   ],
 };
 
+/** Speech for municipalities that chose none: a Dutch voice Twilio lists for nl-NL. */
 export const DEFAULT_SPEECH = { voice: 'Polly.Lotte', language: 'nl-NL' } as const;
 
 /** A municipality's speech: voice and language for `<Say>`, and its prompt texts and recordings. */
