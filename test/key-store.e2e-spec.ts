@@ -153,6 +153,22 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(await storedKeys()).toBe(0);
   });
 
+  it("pads the body parser's refusals like every other answer of the upload route", async () => {
+    const tooLarge = await raw()
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ keys: [], padding: 'x'.repeat(70_000) }));
+    const malformed = await raw().set('Content-Type', 'application/json').send('{"keys": [');
+    for (const [res, status, type] of [
+      [tooLarge, 413, 'body-too-large'],
+      [malformed, 400, 'malformed-body'],
+    ] as const) {
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.type).toBe(`https://veilig.dev/problems/${type}`);
+      expect(res.body.padding.length).toBeGreaterThanOrEqual(1024);
+    }
+  });
+
   it('answers a decoy like a real upload and stores nothing', async () => {
     const keys = toUploadedKeys(C.diagnosisKeys({ includeCurrentKey: false }));
     const res = await raw().set('X-Chaff', '1').send({ keys, padding: 'abc' });

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { serviceUnavailable } from '../common/http/problem';
 
 export interface RateLimitRule {
   /** Requests allowed per window. */
@@ -66,8 +67,16 @@ export class RedisRateLimiter extends RateLimiter {
     super();
   }
 
+  /** Without Redis no limit can be checked: the request is refused with 503, never let through. */
   async consume(key: string, rule: RateLimitRule): Promise<RateLimitResult> {
-    const redisKey = `${this.prefix}:rl:${key}`;
+    try {
+      return await this.count(`${this.prefix}:rl:${key}`, rule);
+    } catch {
+      throw serviceUnavailable('A service this request needs is not reachable right now. Try again shortly.');
+    }
+  }
+
+  private async count(redisKey: string, rule: RateLimitRule): Promise<RateLimitResult> {
     const [[, count], [, ttl]] = (await this.redis.multi().incr(redisKey).pttl(redisKey).exec()) as [
       [null, number],
       [null, number],

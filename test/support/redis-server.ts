@@ -46,7 +46,7 @@ export async function startRedisServer(): Promise<TestRedisServer> {
     client.disconnect();
   };
   const stop = async () => {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
