@@ -76,6 +76,19 @@ export class RedisRateLimiter extends RateLimiter {
     }
   }
 
+  /** Best effort: without Redis the unit stays counted (stricter, never looser). */
+  async refund(key: string): Promise<void> {
+    // Atomic, and only while the window's key exists: a DECR on an expired key would create one
+    // without expiry.
+    await this.redis
+      .eval(
+        `if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then return redis.call('DECR', KEYS[1]) end return 0`,
+        1,
+        `${this.prefix}:rl:${key}`,
+      )
+      .catch(() => undefined);
+  }
+
   private async count(redisKey: string, rule: RateLimitRule): Promise<RateLimitResult> {
     const [[, count], [, ttl]] = (await this.redis.multi().incr(redisKey).pttl(redisKey).exec()) as [
       [null, number],
@@ -87,15 +100,5 @@ export class RedisRateLimiter extends RateLimiter {
       retryAfterMs = rule.windowMs;
     }
     return { allowed: count <= rule.limit, remaining: Math.max(0, rule.limit - count), retryAfterMs };
-  }
-
-  async refund(key: string): Promise<void> {
-    // Atomic, and only while the window's key exists: a DECR on an expired key would create one
-    // without expiry.
-    await this.redis.eval(
-      `if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then return redis.call('DECR', KEYS[1]) end return 0`,
-      1,
-      `${this.prefix}:rl:${key}`,
-    );
   }
 }
