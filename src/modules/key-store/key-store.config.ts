@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { defineConfigSection, envInt, envSecret } from '../../config/env';
+import { defineConfigSection, envInt, envOptionalSecret, envSecret } from '../../config/env';
 
 const signingKeyList = z
   .string()
   .regex(/^([A-Za-z0-9_]+=[^,]+)(,[A-Za-z0-9_]+=[^,]+)*$/, 'expected version=path.pem[,version=path.pem…]')
   .optional();
+
+const DEV_UPLOAD_TOKEN_SECRET = 'dev-only-upload-token-secret-change-me-0000000000';
 
 /** Uploads, aggregation cycles, export signing and downloads. */
 export const keyStoreConfig = defineConfigSection({
@@ -18,9 +20,10 @@ export const keyStoreConfig = defineConfigSection({
       .describe(
         "ISO 3166-1 alpha-2 of this national backend: origin of its apps' keys and the region of its exports.",
       ),
-    UPLOAD_TOKEN_SECRET: envSecret(
-      'dev-only-upload-token-secret-change-me-0000000000',
-      'HMAC key (≥ 32 chars) that signs upload tokens issued by the verification flows.',
+    UPLOAD_TOKEN_SECRET: envOptionalSecret(
+      "HMAC key (≥ 32 chars) shared with a health authority's verification service that mints upload tokens (docs/upload-tokens.md). Unset: upload tokens are refused; outside production a development key is used.",
+      32,
+      DEV_UPLOAD_TOKEN_SECRET,
     ),
     UPLOAD_TOKEN_TTL_MINUTES: envInt(60, 1, 24 * 60).describe('Lifetime of an upload token.'),
     EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe(
@@ -100,7 +103,8 @@ export const keyStoreConfig = defineConfigSection({
     });
     return {
       homeRegion: env.HOME_REGION,
-      uploadTokenSecret: env.UPLOAD_TOKEN_SECRET,
+      /** Undefined: this deployment accepts no upload tokens. */
+      uploadTokenSecret: env.UPLOAD_TOKEN_SECRET ?? (core.isProduction ? undefined : DEV_UPLOAD_TOKEN_SECRET),
       uploadTokenTtlMs: env.UPLOAD_TOKEN_TTL_MINUTES * 60_000,
       exportPeriodMs: env.EXPORT_PERIOD_MINUTES * 60_000,
       exportMinKeys: env.EXPORT_MIN_KEYS,
