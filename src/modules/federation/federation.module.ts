@@ -4,6 +4,7 @@ import { CrossOriginRoutes } from '../../common/http/cross-origin';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { JOBS } from '../jobs/job-definitions';
 import { JobRunner } from '../jobs/job-runner';
+import { KeyStoreModule } from '../key-store/key-store.module';
 import { CertificateProxy } from './certificate-proxy';
 import { federationEntities } from './entities';
 import { FederationAdminController } from './federation-admin.controller';
@@ -34,7 +35,7 @@ import { MemberDownloadProcessor, MemberUploadProcessor } from './member/member.
  * answer and which schedules run.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(federationEntities)],
+  imports: [TypeOrmModule.forFeature(federationEntities), KeyStoreModule],
   controllers: [GatewayController, MemberCallbackController, FederationAdminController],
   providers: [
     CertificateProxy,
