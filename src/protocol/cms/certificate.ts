@@ -73,7 +73,10 @@ export interface CertificateDetails {
   readonly issuer: DistinguishedName;
   /** Serial number as lower-case hex of its DER INTEGER content. */
   readonly serialNumber: string;
-  /** SHA-256 of the certificate DER, lower-case hex (the EFGS thumbprint format, efgs.md §A4.2). */
+  /**
+   * SHA-256 of the certificate DER, lower-case hex (the EFGS thumbprint format,
+   * docs/protocols/efgs.md §A4.2).
+   */
   readonly thumbprintSha256: string;
   /** Subject country `C`, used by federation to match key origins. */
   readonly country: string | undefined;
@@ -307,8 +310,8 @@ export function publicKeySummary(cert: pkijs.Certificate): PublicKeySummary {
 }
 
 /**
- * Describes a certificate as plain data, including its SHA-256 thumbprint over `der`.
- * Why plain data: the backend stores it, the UI shows it and the UZI profile is checked on it (uzi.md).
+ * Describes a certificate as plain data, including its SHA-256 thumbprint over `der`. Why plain data: the
+ * backend stores it, the UI shows it and the UZI profile is checked on it (docs/protocols/uzi.md).
  */
 export async function describeCertificate(
   cert: pkijs.Certificate,
