@@ -124,7 +124,7 @@ export function parseCertificate(der: BytesLike): pkijs.Certificate {
 
 /**
  * Names that first compare their DER byte for byte. pkijs' `isEqual` (string preparation and
- * `localeCompare` per attribute, RFC 5280 §7.1) is correct but was a visible share of a verification, and
+ * `localeCompare` per attribute, RFC 5280 §7.1) is correct but costs a visible share of a verification, and
  * issuer names are nearly always copied verbatim from the issuer's subject; other cases still take it.
  */
 export class FastNames extends pkijs.RelativeDistinguishedNames {
