@@ -30,9 +30,9 @@ import { MemberUploadService } from './member/member-upload.service';
 import { MemberDownloadProcessor, MemberUploadProcessor } from './member/member.processors';
 
 /**
- * Cross-border federation (issue 8, efgs.md): the EFGS-compatible gateway and the national member in one
- * module. Both are always wired (jobs must have their processors); FEDERATION_ROLES decides which routes
- * answer and which schedules run.
+ * Cross-border federation (docs/federation.md, docs/protocols/efgs.md): the EFGS-compatible gateway and the
+ * national member in one module. Both are always wired (jobs must have their processors); FEDERATION_ROLES
+ * decides which routes answer and which schedules run.
  */
 @Module({
   imports: [TypeOrmModule.forFeature(federationEntities), KeyStoreModule],

@@ -107,7 +107,7 @@ export class KeyUploadService {
   }
 }
 
-/** DSOS beyond ±14 carries no infectiousness in the v2 model (gaen.md §B7); keep it within the range. */
+/** DSOS beyond ±14 carries no infectiousness in the v2 model (docs/protocols/gaen.md §B7); keep it within the range. */
 function clampDsos(dsos: number): number {
   return Math.max(-14, Math.min(14, dsos));
 }

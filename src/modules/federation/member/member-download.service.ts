@@ -33,11 +33,11 @@ function header(response: GatewayResponse, name: string): string | undefined {
 }
 
 /**
- * The member's download job (efgs.md §A7, §A10): per day, from the first batch (or from a callback's
- * batch), follow `nextBatchTag` until "null"; screen each key (report types, ranges, DSOS bands), keep
- * those that concern us, and add them to our key store for the configured export regions. Every batch's
- * outcome is recorded by tag, so a batch is processed once however often it is seen (the list crosses
- * days, and callbacks and the schedule overlap).
+ * The member's download job (docs/protocols/efgs.md §A7, §A10): per day, from the first batch (or from a
+ * callback's batch), follow `nextBatchTag` until "null"; screen each key (report types, ranges, DSOS bands),
+ * keep those that concern us, and add them to our key store for the configured export regions. Every batch's
+ * outcome is recorded by tag, so a batch is processed once however often it is seen (the list crosses days,
+ * and callbacks and the schedule overlap).
  */
 @Injectable()
 export class MemberDownloadService {
@@ -67,7 +67,10 @@ export class MemberDownloadService {
     return reports;
   }
 
-  /** Subscribes FEDERATION_CALLBACK_URL at the gateway when it is not subscribed yet (efgs.md §A8). */
+  /**
+   * Subscribes FEDERATION_CALLBACK_URL at the gateway when it is not subscribed yet
+   * (docs/protocols/efgs.md §A8).
+   */
   async ensureCallbackSubscription(): Promise<void> {
     const { callbackUrl, callbackId } = this.config.federation.member;
     if (!callbackUrl) return;
