@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Bull from 'bull';
+import type { RedisOptions } from 'ioredis';
 import { jobKey, type JobDefinition } from './job-definitions';
 import {
   DEFAULT_ATTEMPTS,
@@ -22,7 +23,7 @@ export class BullJobRunner extends JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redis: RedisOptions,
     private readonly prefix: string,
     private readonly worker: boolean,
   ) {
@@ -116,7 +117,7 @@ export class BullJobRunner extends JobRunner {
   private queue(name: string): Bull.Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Bull(name, this.redisUrl, { prefix: `${this.prefix}:bull` });
+      q = new Bull(name, { redis: this.redis, prefix: `${this.prefix}:bull` });
       this.queues.set(name, q);
     }
     return q;

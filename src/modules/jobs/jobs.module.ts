@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { redisConnectionOptions } from '../../infrastructure/redis';
 import { BullJobRunner } from './bull-job-runner';
 import { InProcessJobRunner } from './in-process-job-runner';
 import { JOBS, jobKey, type JobDefinition } from './job-definitions';
@@ -79,7 +80,11 @@ export class JobsModule {
           inject: [APP_CONFIG],
           useFactory: (config: AppConfig) =>
             config.redis
-              ? new BullJobRunner(config.redis.url, config.redis.prefix, config.jobs.worker)
+              ? new BullJobRunner(
+                  redisConnectionOptions(config.redis),
+                  config.redis.prefix,
+                  config.jobs.worker,
+                )
               : new InProcessJobRunner(),
         },
         JobsExplorer,
