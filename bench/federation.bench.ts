@@ -238,6 +238,9 @@ export async function run(args: string[]): Promise<void> {
     FEDERATION_TRUST_ANCHOR: anchor.publicKeyFile,
     FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES: '1440',
     FEDERATION_GATEWAY_CALLBACK_INTERVAL_MINUTES: '1440',
+    // The load generator plays the TLS-terminating proxy, from loopback.
+    FEDERATION_PROXY_CERT_HEADERS: 'true',
+    FEDERATION_PROXY_ADDRESSES: '127.0.0.1,::1',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
   const childEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env };

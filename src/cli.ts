@@ -29,7 +29,8 @@ export async function runCli(
   io: { out(text: string): void; err(text: string): void } = { out, err },
 ): Promise<number> {
   const [command, ...args] = argv;
-  const config = { ...loadConfig(env), jobs: { worker: false } };
+  const loaded = loadConfig(env);
+  const config = { ...loaded, jobs: { ...loaded.jobs, worker: false } };
   if (command === 'check-config') {
     io.out(
       `configuration is valid (${config.env}, ${config.database.kind}${config.redis ? ', redis' : ''})\n`,

@@ -8,7 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, In, IsNull } from 'typeorm';
@@ -73,6 +75,31 @@ const QUIET = {
   FEDERATION_UPLOAD_INTERVAL_MINUTES: '1440',
   FEDERATION_DOWNLOAD_INTERVAL_MINUTES: '1440',
   EXPORT_PERIOD_MINUTES: '1440',
+};
+/** A GET from another loopback address than 127.0.0.1 (Linux routes all of 127/8 to the loopback). */
+function fromAddress(
+  localAddress: string,
+  app: TestApp,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: unknown }> {
+  const { port } = app.app.getHttpServer().address() as AddressInfo;
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port, path, headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? JSON.parse(text) : text });
+      });
+    }).on('error', reject);
+  });
+}
+
+/** Certificate headers are believed from loopback peers only. */
+const PROXY_ON_LOOPBACK = {
+  FEDERATION_PROXY_CERT_HEADERS: 'true',
+  FEDERATION_PROXY_ADDRESSES: '127.0.0.1,::1',
 };
 
 function opensslVersion(): string | undefined {
@@ -143,6 +170,8 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT: gwCallbackClient.certFile,
       FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY: gwCallbackClient.keyFile,
       FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE: 'true',
+      // The tests play the TLS-terminating proxy: they connect from loopback and set the headers.
+      ...PROXY_ON_LOOPBACK,
     });
     gw = await startApp({ env: gatewayEnv, listen: true });
     apps.push(gw);
@@ -152,7 +181,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         TLS_CERT: gatewayTls.certFile,
         TLS_KEY: gatewayTls.keyFile,
         FEDERATION_GATEWAY_DIRECT_MTLS: 'true',
-        FEDERATION_GATEWAY_CERT_HEADERS: 'false',
+        FEDERATION_PROXY_CERT_HEADERS: 'false',
       }),
       listen: true,
     });
@@ -209,6 +238,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         FEDERATION_CALLBACK_URL: `${ingress.url}/api/v1/federation/callback`,
         FEDERATION_CALLBACK_THUMBPRINTS: gwCallbackClient.thumbprint,
         FEDERATION_UPLOAD_MIN_KEYS: '1',
+        ...PROXY_ON_LOOPBACK, // the TLS ingress
       }),
       listen: true,
     });
@@ -516,6 +546,21 @@ describe('federation: EFGS gateway with NO and FR members', () => {
         status: 400,
         body: { message: 'Client Certificate must contain country property' },
       });
+    });
+
+    it('believes certificate headers only from the proxy: not from another address, not on the member callback', async () => {
+      const date = formatUtcDay(new Date());
+      const headers = { 'X-SSL-Client-SHA256': noAuth.thumbprint, 'X-SSL-Client-DN': noAuth.dn };
+      const download = `/diagnosiskeys/download/${date}`;
+      expect((await fromAddress('127.0.0.1', gw, download, headers)).status).not.toBe(403);
+      expect(await fromAddress('127.0.0.2', gw, download, headers)).toEqual({
+        status: 403,
+        body: { message: 'Forbidden' },
+      });
+      const callback = `/api/v1/federation/callback?batchTag=x&date=${date}`;
+      const caller = { 'X-SSL-Client-SHA256': gwCallbackClient.thumbprint };
+      expect((await fromAddress('127.0.0.1', fr, callback, caller)).status).toBe(200);
+      expect((await fromAddress('127.0.0.2', fr, callback, caller)).status).toBe(403);
     });
 
     it('a certificate revoked through the operator API (403), after accepting it in both header forms', async () => {

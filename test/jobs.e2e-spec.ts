@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import Bull from 'bull';
 import type { JobDefinition } from '../src/modules/jobs/job-definitions';
 import { JobProcessor } from '../src/modules/jobs/job-processor.decorator';
 import { JobRunner, type JobContext, type JobHandler } from '../src/modules/jobs/job-runner';
 import { startApp, type TestApp } from './support/app';
 import { freshEnv, servicesProfile, testName } from './support/profile';
+import { startRedisServer } from './support/redis-server';
 
 const tick: JobDefinition = { queue: 'test', name: 'tick' };
 const runs: { instance: string; period: number }[] = [];
@@ -79,4 +81,47 @@ describe('jobs', () => {
     await a.app.get(JobRunner).idle();
     expect(runs).toHaveLength(1);
   });
+
+  // Only Bull keeps schedules in Redis; the in-process runner has nothing to lose.
+  (servicesProfile ? it : it.skip)(
+    'keeps every schedule when Redis restarts empty or is flushed',
+    async () => {
+      const redis = await startRedisServer();
+      try {
+        const env: Record<string, string> = {
+          ...(await freshEnv(testName('restore'), { JOBS_SCHEDULE_CHECK_SECONDS: '1' })),
+          REDIS_URL: redis.url,
+        };
+        const t = await startApp({ env, module: { extraJobs: [tick], extraImports: [TickModule] } });
+        apps.push(t);
+        const everyMs = 400;
+        await t.app.get(JobRunner).addRepeatable(tick, {}, { everyMs });
+        const periodsAfter = async (from: number) => {
+          await new Promise((r) => setTimeout(r, everyMs * 6));
+          return runs.map((r) => r.period).filter((p) => p > from);
+        };
+        expect((await periodsAfter(0)).length).toBeGreaterThanOrEqual(3);
+
+        for (const fault of [() => redis.restart(), () => redis.flushAll()]) {
+          await fault();
+          const after = Date.now() + 1500; // reconnect or the next check, then the next period
+          await new Promise((r) => setTimeout(r, 1500));
+          const periods = await periodsAfter(after);
+          expect(periods.length).toBeGreaterThanOrEqual(3);
+          expect(new Set(runs.map((r) => r.period)).size).toBe(runs.length);
+        }
+        // The platform's own schedules come back too, e.g. the aggregation cycle's.
+        const exports = new Bull('exports', redis.url, { prefix: `${env.REDIS_PREFIX}:bull` });
+        try {
+          expect((await exports.getRepeatableJobs()).map((j) => j.name)).toContain('aggregate');
+        } finally {
+          await exports.close();
+        }
+      } finally {
+        await Promise.all(apps.splice(0).map((a) => a.close()));
+        await redis.stop();
+      }
+    },
+    30_000,
+  );
 });

@@ -162,6 +162,28 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(await storedKeys()).toBe(0);
   });
 
+  it('moves no metric differently for a decoy than for a real upload', async () => {
+    /** Application metrics (veilig_*), without the timing buckets whose spread is random either way. */
+    const scrape = async () =>
+      new Map(
+        (await t.http().get('/metrics').expect(200)).text
+          .split('\n')
+          .filter((l) => l.startsWith('veilig_') && !/_bucket\{|_sum\{/.test(l))
+          .map((l) => [l.slice(0, l.lastIndexOf(' ')), l.slice(l.lastIndexOf(' ') + 1)] as const),
+      );
+    const moved = (before: Map<string, string>, after: Map<string, string>) =>
+      [...after].filter(([name, value]) => before.get(name) !== value).map(([name]) => name);
+    const keys = toUploadedKeys(keysOfPhone('metrics-phone', 3));
+    const start = await scrape();
+    await raw().set('X-Chaff', '1').send({ keys }).expect(200);
+    const afterDecoy = await scrape();
+    const { token } = await mint();
+    await raw().set('Authorization', `Bearer ${token}`).send({ keys }).expect(200);
+    const afterReal = await scrape();
+    expect(moved(afterDecoy, afterReal)).toEqual(moved(start, afterDecoy));
+    await t.app.get(DataSource).getRepository(DiagnosisKey).clear(); // the next tests count from zero
+  });
+
   it('stores a verified upload once; the same token cannot be used again', async () => {
     const { token } = await mint({
       onsetDate: new Date(scenario.encounterMs - 86_400_000).toISOString().slice(0, 10),
@@ -187,9 +209,6 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(await storedKeys()).toBe(keys.length);
     const stored = await t.app.get(DataSource).getRepository(DiagnosisKey).find();
     expect(new Set(stored.map((k) => k.daysSinceOnsetOfSymptoms))).not.toContain(null);
-    // Counted per flow, not logged per upload.
-    const metrics = await t.http().get('/metrics').expect(200);
-    expect(metrics.text).toContain(`veilig_diagnosis_keys_stored_total{flow="test"} ${keys.length}`);
   });
 
   it('exports ready keys in a signed, padded file; B who met A is notified, C is not', async () => {
@@ -197,6 +216,9 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(reports).toHaveLength(1);
     // Today's key is still being broadcast: it waits for a later cycle.
     expect(reports[0].realKeys).toBe(13);
+    // Keys are counted when published, never when uploaded (that would tell real uploads from decoys).
+    const metrics = await t.http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/veilig_diagnosis_keys_exported_total\{region="NL"\} \d+/);
     expect(await t.app.get(AggregationService).runCycle(new Date())).toEqual([]);
 
     const index = await client.exportIndex('NL');

@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from './app-config';
 
-/** The problems loadConfig names for `env`, none when it is valid. */
 const problems = (env: Record<string, string>) => {
   try {
     loadConfig(env);
@@ -89,5 +89,57 @@ describe('TLS to PostgreSQL and Redis', () => {
       REDIS_URL: 'rediss://r',
     };
     expect(problems(tls).filter((p) => /^(DATABASE|REDIS)_/.test(p))).toEqual([]);
+  });
+});
+
+describe('production configuration', () => {
+  const production = { NODE_ENV: 'production', DEMO_SIMULATORS: 'false', DATABASE_URL: 'postgres://x@y/z' };
+  const about = (found: string[], name: string) => found.filter((p) => p.startsWith(`${name}:`));
+
+  it('needs https PUBLIC_URL, Redis and a metrics token', () => {
+    const found = problems({ ...production, PUBLIC_URL: 'http://veilig.example.nl' });
+    expect(about(found, 'PUBLIC_URL')).toHaveLength(1);
+    expect(about(found, 'REDIS_URL')).toHaveLength(1);
+    expect(about(found, 'METRICS_TOKEN')).toHaveLength(1);
+    const fixed = problems({
+      ...production,
+      PUBLIC_URL: 'https://veilig.example.nl',
+      REDIS_URL: 'rediss://redis.internal:6380',
+      METRICS_TOKEN: randomBytes(32).toString('base64'),
+    });
+    for (const name of ['PUBLIC_URL', 'REDIS_URL', 'METRICS_TOKEN']) expect(about(fixed, name)).toEqual([]);
+  });
+
+  it('measures secrets: refuses a repeated character, a look-alike of the development default, weak tokens', () => {
+    const found = problems({
+      ...production,
+      UPLOAD_TOKEN_SECRET: 'a'.repeat(32),
+      EXPORT_PADDING_SECRET: 'dev-only-export-padding-secret-change-me-000000001',
+      METRICS_TOKEN: 'abcabcabcabcabcabcabcabcabcabcabc!',
+    });
+    expect(about(found, 'UPLOAD_TOKEN_SECRET')).toEqual([
+      'UPLOAD_TOKEN_SECRET: repeats a shorter pattern; use a random value, e.g. `openssl rand -base64 32`',
+    ]);
+    expect(about(found, 'EXPORT_PADDING_SECRET')[0]).toMatch(/variation of\) the development default/);
+    expect(about(found, 'METRICS_TOKEN')[0]).toMatch(/too little variety/);
+    expect(found.join(' ')).not.toContain('aaaa');
+  });
+
+  it('believes federation certificate headers only with a proxy address or secret', () => {
+    const on = { ...production, FEDERATION_PROXY_CERT_HEADERS: 'true' };
+    expect(about(problems(on), 'FEDERATION_PROXY_CERT_HEADERS')).toHaveLength(1);
+    expect(
+      about(problems({ ...on, FEDERATION_PROXY_ADDRESSES: '10.0.4.0/24' }), 'FEDERATION_PROXY_CERT_HEADERS'),
+    ).toEqual([]);
+    expect(
+      about(
+        problems({ ...on, FEDERATION_PROXY_SECRET: randomBytes(32).toString('base64') }),
+        'FEDERATION_PROXY_CERT_HEADERS',
+      ),
+    ).toEqual([]);
+    expect(
+      about(problems({ ...on, FEDERATION_PROXY_ADDRESSES: '10.0.4.0/33' }), 'FEDERATION_PROXY_ADDRESSES'),
+    ).toHaveLength(1);
+    expect(loadConfig({}).federation.proxy.certificateHeaders).toBe(false);
   });
 });

@@ -13,6 +13,7 @@ import { keyStoreConfig } from '../modules/key-store/key-store.config';
 import { veiligBellenConfig } from '../modules/veilig-bellen/veilig-bellen.config';
 import { coreEnv, databaseEnv, redisEnv, storageEnv } from './core.config';
 import { metaOf, type ConfigSection, type EnvShape } from './env';
+import { secretWeakness } from './secret-strength';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySection = ConfigSection<string, any, unknown>;
@@ -104,13 +105,29 @@ function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined
     // All traffic to and from the database goes over verified TLS (docs/deployment.md).
     if (env.DATABASE_URL && env.DATABASE_SSL !== 'verify-full')
       problems.push('DATABASE_SSL: production requires verify-full');
-    if (env.REDIS_URL && !env.REDIS_URL.startsWith('rediss://'))
+    if (!env.REDIS_URL) {
+      problems.push(
+        'REDIS_URL: production requires Redis (several instances: jobs run once per period, limits and live calls are shared)',
+      );
+    } else if (!env.REDIS_URL.startsWith('rediss://')) {
       problems.push('REDIS_URL: production requires TLS (rediss://)');
+    }
+    if (!env.PUBLIC_URL?.startsWith('https://')) {
+      problems.push(
+        'PUBLIC_URL: production needs the https:// address users reach (Secure cookies, links, webhook signatures)',
+      );
+    }
+    if (!env.METRICS_TOKEN) problems.push('METRICS_TOKEN: production requires a bearer token for /metrics');
     for (const part of envSchemaParts) {
       for (const [name, schema] of Object.entries(part.shape)) {
-        const devSecret = metaOf(schema).devSecret;
-        if (devSecret !== undefined && (raw[name] === undefined || raw[name] === devSecret)) {
+        const { devSecret, secret } = metaOf(schema);
+        const value = raw[name];
+        if (devSecret !== undefined && (value === undefined || value === devSecret)) {
           problems.push(`${name}: production needs its own secret, not the development default`);
+        } else if (secret && value !== undefined) {
+          const weakness = secretWeakness(value, devSecret);
+          if (weakness)
+            problems.push(`${name}: ${weakness}; use a random value, e.g. \`openssl rand -base64 32\``);
         }
       }
     }
@@ -173,7 +190,7 @@ function coreConfig(env: CoreEnv) {
           secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
         }
       : { kind: 'local' as const, dir: resolve(dataDir, 'files') },
-    jobs: { worker: env.JOBS_WORKER },
+    jobs: { worker: env.JOBS_WORKER, scheduleCheckMs: env.JOBS_SCHEDULE_CHECK_SECONDS * 1000 },
   };
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envBool, envInt, envList } from './env';
+import { envBool, envInt, envList, envOptionalSecret } from './env';
 
 /** Process-wide settings: HTTP listener, profile, data directory, logging. */
 export const coreEnv = {
@@ -33,11 +33,13 @@ export const coreEnv = {
     .email()
     .default('admin@veilig.local')
     .describe('Embedded profile: platform admin created on first start (its one-time password is printed).'),
-  METRICS_TOKEN: z
-    .string()
-    .optional()
-    .describe('When set, GET /metrics requires `Authorization: Bearer <token>`.'),
+  METRICS_TOKEN: envOptionalSecret(
+    'When set, GET /metrics requires `Authorization: Bearer <token>`. Required in production.',
+  ),
   JOBS_WORKER: envBool(true).describe('Process background jobs in this instance (false: only enqueue).'),
+  JOBS_SCHEDULE_CHECK_SECONDS: envInt(30, 1, 3600).describe(
+    'Bull: how often each instance registers its job schedules again, should Redis have lost them (restarted empty).',
+  ),
 };
 
 export const databaseEnv = {
@@ -102,5 +104,5 @@ export const storageEnv = {
     .default('')
     .describe('Key prefix inside the bucket, e.g. `veilig/`.'),
   S3_ACCESS_KEY_ID: z.string().optional().describe('Access key for S3_ENDPOINT.'),
-  S3_SECRET_ACCESS_KEY: z.string().optional().describe('Secret key for S3_ENDPOINT (never logged).'),
+  S3_SECRET_ACCESS_KEY: envOptionalSecret('Secret key for S3_ENDPOINT (never logged).', 1),
 };

@@ -8,6 +8,8 @@ export interface EnvMeta {
   description?: string;
   /** A development-only default that `NODE_ENV=production` refuses. */
   devSecret?: string;
+  /** A secret: production checks its strength. */
+  secret?: boolean;
 }
 
 export function metaOf(schema: z.ZodType): EnvMeta {
@@ -36,7 +38,11 @@ export const envList = () =>
 
 /** A secret with a development default; production must configure its own value. */
 export const envSecret = (devDefault: string, description: string, minLength = 32) =>
-  z.string().min(minLength).default(devDefault).meta({ description, devSecret: devDefault });
+  z.string().min(minLength).default(devDefault).meta({ description, devSecret: devDefault, secret: true });
+
+/** A secret without a default (the feature is off without it); production checks its strength too. */
+export const envOptionalSecret = (description: string, minLength = 32) =>
+  z.string().min(minLength).optional().meta({ description, secret: true });
 
 export type EnvShape = Record<string, z.ZodType>;
 

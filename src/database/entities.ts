@@ -7,6 +7,7 @@ import { User } from '../modules/accounts/entities/user.entity';
 import { AuditEntry } from '../modules/audit/entities/audit-entry.entity';
 import { DisclosureRequest } from '../modules/disclosure/entities/disclosure-request.entity';
 import { federationEntities } from '../modules/federation/entities';
+import { WriteProbe } from '../modules/health/entities/write-probe.entity';
 import { identityVerificationEntities } from '../modules/identity-verification/entities';
 import { DiagnosisKey } from '../modules/key-store/entities/diagnosis-key.entity';
 import { ExportBatch } from '../modules/key-store/entities/export-batch.entity';
@@ -29,4 +30,5 @@ export const entities = [
   ...federationEntities,
   ...identityVerificationEntities,
   DisclosureRequest,
+  WriteProbe,
 ];

@@ -61,6 +61,12 @@ export interface CreateUserRequest {
   organisationId?: string;
 }
 
+/** PATCH /api/admin/users/:id → 200 UserView. Roles follow the organisation's kind and the admin's own powers. */
+export interface UpdateUserRequest {
+  displayName?: string;
+  roles?: Role[];
+}
+
 /** Shown once to the admin, who hands it over; the user must change it at first login. */
 export interface CreatedUserView {
   user: UserView;

@@ -1,6 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { databaseErrorCode, isStorageUnavailable } from '../../database/errors';
 import { PROBLEM_TYPE_BASE, ProblemException } from './problem';
+
+/** Seconds a client waits before sending a request again that the database could not take. */
+const STORAGE_RETRY_AFTER_SECONDS = 5;
 
 /** body-parser failures arrive as plain errors with `type` and `status`. */
 const bodyParserProblems: Record<string, { status: number; slug: string; detail: string }> = {
@@ -36,7 +40,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const instance = req.originalUrl?.split('?')[0];
     const body = this.decorate(this.toProblem(exception, instance));
-    if (body.status === 429 && typeof body.retryAfterSeconds === 'number') {
+    if ((body.status === 429 || body.status === 503) && typeof body.retryAfterSeconds === 'number') {
       res.setHeader('Retry-After', String(body.retryAfterSeconds));
     }
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
@@ -81,6 +85,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) {
       return { type: 'about:blank', title: 'Bad request', status: bodyError.status, instance };
+    }
+    if (isStorageUnavailable(exception)) {
+      // Only the code: the error's message may quote the statement's parameters.
+      this.logger.warn({ code: databaseErrorCode(exception), instance }, 'storage unavailable');
+      return {
+        type: PROBLEM_TYPE_BASE + 'storage-unavailable',
+        title: 'Service unavailable',
+        status: 503,
+        detail:
+          'Nothing was stored: the database cannot take writes right now. Send the same request again later.',
+        instance,
+        retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
+      };
     }
     this.logger.error({ err: exception, instance }, 'unhandled error');
     return { type: 'about:blank', title: 'Internal server error', status: 500, instance };

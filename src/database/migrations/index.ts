@@ -10,6 +10,7 @@ import { Federation1764500000000 } from './1764500000000-federation';
 import { FederationKeyHashBytes1764500000001 } from './1764500000001-federation-key-hash-bytes';
 import { Disclosure1764600000000 } from './1764600000000-disclosure';
 import { ExportWindows1764700000000 } from './1764700000000-export-windows';
+import { WriteProbe1764800000000 } from './1764800000000-write-probe';
 
 export const migrations = [
   AccountsAndAudit1764000000000,
@@ -20,4 +21,5 @@ export const migrations = [
   FederationKeyHashBytes1764500000001,
   Disclosure1764600000000,
   ExportWindows1764700000000,
+  WriteProbe1764800000000,
 ];

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, Repository, type EntityManager } from 'typeorm';
 import { temporaryPassword } from '../../common/crypto/tokens';
 import { badRequest, conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -21,6 +21,12 @@ const ROLES_BY_KIND: Record<OrganisationKind, Role[]> = {
 };
 
 const MAX_LOCK_MS = 3_600_000;
+
+/**
+ * Roles with power over accounts. Nobody may create, change, reset, unlock or delete a user holding
+ * one of them unless they hold it too: an organisation admin cannot take over a platform admin.
+ */
+const ACCOUNT_POWERS: Role[] = ['platform-admin', 'admin'];
 
 export const invalidCredentials = () =>
   new ProblemException(
@@ -62,7 +68,10 @@ export class AccountsService {
       throw invalidCredentials();
     }
     const actor: AuditActor = { kind: 'user', userId: user.id, organisationId: user.organisationId, ip };
-    if (user.lockedUntil && user.lockedUntil > now) {
+    // The attempt is counted before the password is checked, so a burst of parallel guesses gets at
+    // most `loginMaxFailures` checks before the lock.
+    const failures = await this.countAttempt(user.id, now);
+    if (failures === null) {
       await this.passwords.burn(password);
       await this.audit.record(actor, {
         action: 'auth.login',
@@ -74,19 +83,16 @@ export class AccountsService {
       throw invalidCredentials();
     }
     if (!(await this.passwords.verify(user.passwordHash, password))) {
-      const failures = user.failedLogins + 1;
-      const over = failures - this.config.accounts.loginMaxFailures;
-      const lockedUntil =
-        over >= 0
-          ? new Date(now.getTime() + Math.min(this.config.accounts.loginLockMs * 2 ** over, MAX_LOCK_MS))
-          : null;
-      await this.users.update({ id: user.id }, { failedLogins: failures, lockedUntil });
       await this.audit.record(actor, {
         action: 'auth.login',
         outcome: 'failure',
         objectType: 'user',
         objectId: user.id,
-        details: { reason: 'wrong-password', failures, locked: lockedUntil !== null },
+        details: {
+          reason: 'wrong-password',
+          failures,
+          locked: failures >= this.config.accounts.loginMaxFailures,
+        },
       });
       throw invalidCredentials();
     }
@@ -184,7 +190,9 @@ export class AccountsService {
   async deleteUser(admin: User, userId: string, ip: string): Promise<void> {
     const target = await this.findManaged(admin, userId);
     if (target.id === admin.id) throw badRequest('cannot-delete-self', 'You cannot delete your own account.');
-    await this.users.delete({ id: target.id });
+    await this.keepingAPlatformAdmin(target.id, async (em) => {
+      await em.delete(User, { id: target.id });
+    });
     await this.audit.record(this.actor(admin, ip), {
       action: 'user.deleted',
       outcome: 'success',
@@ -192,6 +200,54 @@ export class AccountsService {
       objectId: target.id,
       organisationId: target.organisationId,
     });
+  }
+
+  /** Changes a user's roles or name; the roles follow the same rules as at creation. */
+  async updateUser(
+    admin: User,
+    userId: string,
+    input: { displayName?: string; roles?: Role[] },
+    ip: string,
+  ): Promise<UserView> {
+    const target = await this.findManaged(admin, userId);
+    const changes: Partial<Pick<User, 'displayName' | 'roles'>> = {};
+    if (input.displayName !== undefined) changes.displayName = input.displayName.trim();
+    if (input.roles !== undefined) {
+      const roles = [...new Set(input.roles)];
+      const organisation = await this.organisations.findOneByOrFail({ id: target.organisationId });
+      this.checkRoles(admin, organisation, roles);
+      changes.roles = roles;
+    }
+    const update = (em: EntityManager) => em.update(User, { id: target.id }, changes);
+    if (changes.roles && !changes.roles.includes('platform-admin'))
+      await this.keepingAPlatformAdmin(target.id, update);
+    else await update(this.dataSource.manager);
+    await this.audit.record(this.actor(admin, ip), {
+      action: 'user.updated',
+      outcome: 'success',
+      objectType: 'user',
+      objectId: target.id,
+      organisationId: target.organisationId,
+      details: {
+        ...(changes.roles ? { roles: changes.roles.join(',') } : {}),
+        name: 'displayName' in changes,
+      },
+    });
+    return this.toView(await this.users.findOneByOrFail({ id: target.id }));
+  }
+
+  /** Ends a lock after failed sign-ins before it runs out. */
+  async unlockUser(admin: User, userId: string, ip: string): Promise<UserView> {
+    const target = await this.findManaged(admin, userId);
+    await this.users.update({ id: target.id }, { failedLogins: 0, lockedUntil: null });
+    await this.audit.record(this.actor(admin, ip), {
+      action: 'user.unlocked',
+      outcome: 'success',
+      objectType: 'user',
+      objectId: target.id,
+      organisationId: target.organisationId,
+    });
+    return this.toView(await this.users.findOneByOrFail({ id: target.id }));
   }
 
   async resetPassword(admin: User, userId: string, ip: string): Promise<{ temporaryPassword: string }> {
@@ -335,7 +391,42 @@ export class AccountsService {
     // Same answer for "absent" and "someone else's", so ids of other tenants cannot be probed.
     if (!target || (target.organisationId !== admin.organisationId && !this.isPlatformAdmin(admin)))
       throw notFound('No such user.');
+    this.checkPowersHeld(admin, target.roles);
     return target;
+  }
+
+  private checkPowersHeld(admin: User, roles: Role[]): void {
+    const missing = roles.filter((r) => ACCOUNT_POWERS.includes(r) && !admin.roles.includes(r));
+    if (missing.length)
+      throw forbidden(
+        `Only a user with the role ${missing.join(' and ')} can manage a user with that role.`,
+        'power-not-held',
+      );
+  }
+
+  /**
+   * Runs a change that may take the platform-admin role from `userId` (deletion, new roles) and refuses
+   * it when nobody else would hold that role. The platform organisation's row is locked on PostgreSQL,
+   * so two admins removing each other at once cannot both succeed; SQLite runs transactions one by one.
+   */
+  private async keepingAPlatformAdmin(
+    userId: string,
+    change: (em: EntityManager) => Promise<unknown>,
+  ): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      const platform = em.createQueryBuilder(Organisation, 'o').where('o.kind = :kind', { kind: 'platform' });
+      if (em.connection.options.type === 'postgres') platform.setLock('pessimistic_write');
+      const organisation = await platform.getOne();
+      const others = organisation
+        ? (await em.findBy(User, { organisationId: organisation.id })).filter(
+            (u) => u.id !== userId && u.roles.includes('platform-admin'),
+          )
+        : [];
+      const target = await em.findOneBy(User, { id: userId });
+      if (target?.roles.includes('platform-admin') && others.length === 0)
+        throw conflict('last-platform-admin', 'This is the last platform admin; make another one first.');
+      await change(em);
+    });
   }
 
   private checkRoles(admin: User, organisation: Organisation, roles: Role[]): void {
@@ -354,8 +445,35 @@ export class AccountsService {
         },
       );
     }
-    if (roles.includes('platform-admin') && !this.isPlatformAdmin(admin))
-      throw forbidden('Only platform admins can create platform admins.');
+    this.checkPowersHeld(admin, roles);
+  }
+
+  /**
+   * Counts one sign-in attempt as a failure unless the account is locked, in one conditional UPDATE
+   * (parallel attempts wait for each other's row lock), and locks the account when the count reaches
+   * the limit. Returns the count, or null when the account is locked. A correct password resets it.
+   */
+  private async countAttempt(userId: string, now: Date): Promise<number | null> {
+    return this.dataSource.transaction(async (em) => {
+      const counted = await em
+        .createQueryBuilder()
+        .update(User)
+        .set({ failedLogins: () => 'failed_logins + 1' })
+        .where('id = :userId', { userId })
+        .andWhere('(locked_until IS NULL OR locked_until <= :now)', { now })
+        .execute();
+      if (!counted.affected) return null;
+      const { failedLogins } = await em.findOneOrFail(User, {
+        select: { id: true, failedLogins: true },
+        where: { id: userId },
+      });
+      const over = failedLogins - this.config.accounts.loginMaxFailures;
+      if (over >= 0) {
+        const lockMs = Math.min(this.config.accounts.loginLockMs * 2 ** over, MAX_LOCK_MS);
+        await em.update(User, { id: userId }, { lockedUntil: new Date(now.getTime() + lockMs) });
+      }
+      return failedLogins;
+    });
   }
 
   private actor(admin: User, ip: string): AuditActor {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
@@ -15,7 +15,7 @@ import type { AuditEntry } from '../audit/entities/audit-entry.entity';
 import { AccountsService } from './accounts.service';
 import { Roles, type AuthenticatedRequest } from './auth/auth.decorators';
 import { CreateOrganisationDto } from './dto/create-organisation.dto';
-import { CreateUserDto, OrganisationQueryDto, UserIdParamDto } from './dto/create-user.dto';
+import { CreateUserDto, OrganisationQueryDto, UpdateUserDto, UserIdParamDto } from './dto/create-user.dto';
 
 class AuditQueryDto {
   @IsOptional()
@@ -56,6 +56,23 @@ export class AdminController {
   @ApiOperation({ summary: 'Create a user with a one-time password that must be changed at first sign-in' })
   createUser(@Req() req: AuthenticatedRequest, @Body() body: CreateUserDto): Promise<CreatedUserView> {
     return this.accounts.createUser(req.auth!.user, body, clientIp(req));
+  }
+
+  @Patch('users/:id')
+  @ApiOperation({ summary: "Change a user's roles or name" })
+  updateUser(
+    @Req() req: AuthenticatedRequest,
+    @Param() params: UserIdParamDto,
+    @Body() body: UpdateUserDto,
+  ): Promise<UserView> {
+    return this.accounts.updateUser(req.auth!.user, params.id, body, clientIp(req));
+  }
+
+  @Post('users/:id/unlock')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End a lock after failed sign-ins' })
+  unlockUser(@Req() req: AuthenticatedRequest, @Param() params: UserIdParamDto): Promise<UserView> {
+    return this.accounts.unlockUser(req.auth!.user, params.id, clientIp(req));
   }
 
   @Delete('users/:id')

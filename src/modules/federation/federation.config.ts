@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineConfigSection, envBool, envInt, envList } from '../../config/env';
+import { parseAddressRange } from '../../common/http/address-ranges';
+import { defineConfigSection, envBool, envInt, envList, envOptionalSecret } from '../../config/env';
 
 const COUNTRY = /^[A-Z]{2}$/;
 const REGION_MAP = /^(\*|[A-Z]{2})=[A-Z]{2}(,(\*|[A-Z]{2})=[A-Z]{2})*$/;
@@ -29,8 +30,14 @@ export const federationConfig = defineConfigSection({
       .describe(
         'Gateway: PEM file (certificate or public key) of the trust anchor whose signatures over certificate PEMs make registry rows valid.',
       ),
-    FEDERATION_GATEWAY_CERT_HEADERS: envBool(true).describe(
-      'Gateway: accept the client certificate from `X-SSL-Client-SHA256` and `X-SSL-Client-DN`, set by a TLS-terminating proxy. Disable when the listener is reachable without that proxy.',
+    FEDERATION_PROXY_CERT_HEADERS: envBool(false).describe(
+      'Take the client certificate from `X-SSL-Client-SHA256` and `X-SSL-Client-DN`, as the TLS-terminating proxy sets them (deploy/nginx), on the gateway routes and the member callback — only from FEDERATION_PROXY_ADDRESSES and/or with FEDERATION_PROXY_SECRET; production needs one of them.',
+    ),
+    FEDERATION_PROXY_ADDRESSES: envList().describe(
+      "Addresses or CIDR ranges of that proxy (the connection's peer, never X-Forwarded-For); certificate headers from anyone else are ignored.",
+    ),
+    FEDERATION_PROXY_SECRET: envOptionalSecret(
+      'A secret the proxy sends in `X-Veilig-Proxy-Secret` with the certificate headers; requests without it have their certificate headers ignored.',
     ),
     FEDERATION_GATEWAY_DIRECT_MTLS: envBool(false).describe(
       'Gateway: ask for client certificates on our own HTTPS listener (needs TLS_CERT/TLS_KEY); the registry decides, not a CA bundle.',
@@ -167,6 +174,19 @@ export const federationConfig = defineConfigSection({
         'FEDERATION_GATEWAY_CALLBACK_CLIENT_CERT and FEDERATION_GATEWAY_CALLBACK_CLIENT_KEY: set both or neither',
       );
     }
+    const badProxies = env.FEDERATION_PROXY_ADDRESSES.filter((a) => !parseAddressRange(a));
+    if (badProxies.length)
+      problems.push(`FEDERATION_PROXY_ADDRESSES: not an IP address or CIDR range: ${badProxies.join(', ')}`);
+    if (
+      core.isProduction &&
+      env.FEDERATION_PROXY_CERT_HEADERS &&
+      env.FEDERATION_PROXY_ADDRESSES.length === 0 &&
+      !env.FEDERATION_PROXY_SECRET
+    ) {
+      problems.push(
+        'FEDERATION_PROXY_CERT_HEADERS: production believes certificate headers only from FEDERATION_PROXY_ADDRESSES or with FEDERATION_PROXY_SECRET; set one',
+      );
+    }
     if (core.isProduction && env.FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE) {
       problems.push(
         'FEDERATION_GATEWAY_CALLBACK_ALLOW_PRIVATE: refused in production (callbacks must not reach private addresses)',
@@ -209,9 +229,13 @@ export const federationConfig = defineConfigSection({
       memberEnabled: roles.has('member'),
       /** Undefined: the key store's home region. */
       country: env.FEDERATION_COUNTRY,
+      proxy: {
+        certificateHeaders: env.FEDERATION_PROXY_CERT_HEADERS,
+        addresses: env.FEDERATION_PROXY_ADDRESSES,
+        secret: env.FEDERATION_PROXY_SECRET,
+      },
       gateway: {
         trustAnchorFile: env.FEDERATION_TRUST_ANCHOR,
-        acceptCertificateHeaders: env.FEDERATION_GATEWAY_CERT_HEADERS,
         directMtls: env.FEDERATION_GATEWAY_DIRECT_MTLS,
         batchIntervalMs: env.FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES * 60_000,
         retentionDays: env.FEDERATION_GATEWAY_RETENTION_DAYS,

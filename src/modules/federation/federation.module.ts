@@ -4,6 +4,7 @@ import { CrossOriginRoutes } from '../../common/http/cross-origin';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { JOBS } from '../jobs/job-definitions';
 import { JobRunner } from '../jobs/job-runner';
+import { CertificateProxy } from './certificate-proxy';
 import { federationEntities } from './entities';
 import { FederationAdminController } from './federation-admin.controller';
 import { FederationStatusService } from './federation-status.service';
@@ -36,6 +37,7 @@ import { MemberDownloadProcessor, MemberUploadProcessor } from './member/member.
   imports: [TypeOrmModule.forFeature(federationEntities)],
   controllers: [GatewayController, MemberCallbackController, FederationAdminController],
   providers: [
+    CertificateProxy,
     CertificateRegistry,
     EfgsClientGuard,
     BatchSignatureVerifier,

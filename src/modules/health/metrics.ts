@@ -17,15 +17,16 @@ export function createMetrics() {
     labelNames: ['job', 'outcome'] as const,
     registers: [registry],
   });
-  // Counted, not logged one by one: a log line per upload would record when an infected person's phone
-  // reached us.
-  const keysStored = new Counter({
-    name: 'veilig_diagnosis_keys_stored_total',
-    help: 'Diagnosis keys stored from app uploads, by verification flow',
-    labelNames: ['flow'] as const,
+  // Counted when exported, not when uploaded: a counter that moved with each upload would tell a real
+  // upload from a decoy (and its time) to whoever can read /metrics; a log line per upload, when an
+  // infected person's phone reached us.
+  const keysExported = new Counter({
+    name: 'veilig_diagnosis_keys_exported_total',
+    help: 'Real diagnosis keys published in export files, by region',
+    labelNames: ['region'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, jobRuns, keysStored };
+  return { registry, httpDuration, jobRuns, keysExported };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -16,16 +16,25 @@ import {
  * Bull on Redis: several instances share the queues. Repeatable jobs get ids derived from the repeat
  * key and the period's timestamp (Bull's `getRepeatJobId`), so when every instance registers the same
  * schedule each period still runs exactly once.
+ *
+ * A schedule lives in Redis only: Bull adds a period's job when the previous one starts. A Redis that
+ * restarts empty (or is flushed) therefore ends every schedule until an instance registers it again. So
+ * every instance keeps its schedules and registers them again whenever a connection to Redis becomes
+ * ready and every JOBS_SCHEDULE_CHECK_SECONDS; the deterministic ids make that a no-op while Redis still has them.
  */
 export class BullJobRunner extends JobRunner {
   private readonly logger = new Logger('Jobs');
   private readonly queues = new Map<string, Bull.Queue>();
   private readonly handlers = new Map<string, JobHandler>();
+  /** Per repeatable job: registers its schedule (again). */
+  private readonly schedules = new Map<string, () => Promise<unknown>>();
+  private scheduleCheck?: NodeJS.Timeout;
 
   constructor(
     private readonly redis: RedisOptions,
     private readonly prefix: string,
     private readonly worker: boolean,
+    private readonly scheduleCheckMs: number,
   ) {
     super();
   }
@@ -83,14 +92,27 @@ export class BullJobRunner extends JobRunner {
         'everyMs' in repeat ? Number(existing.every) === repeat.everyMs : existing.cron === repeat.cron;
       if (existing.name === job.name && !same) await queue.removeRepeatableByKey(existing.key);
     }
-    await queue.add(job.name, data, {
-      repeat: bullRepeat,
-      jobId: jobKey(job),
-      attempts: options.attempts ?? DEFAULT_ATTEMPTS,
-      backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
-      removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    });
+    const schedule = () =>
+      queue.add(job.name, data, {
+        repeat: bullRepeat,
+        jobId: jobKey(job),
+        attempts: options.attempts ?? DEFAULT_ATTEMPTS,
+        backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULT_BACKOFF_MS },
+        removeOnComplete: { age: 24 * 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    this.schedules.set(jobKey(job), schedule);
+    this.scheduleCheck ??= setInterval(() => void this.restoreSchedules(), this.scheduleCheckMs).unref();
+    await schedule();
+  }
+
+  /** Registers every schedule of this instance again; a no-op for those Redis still has. */
+  async restoreSchedules(): Promise<void> {
+    for (const [key, schedule] of this.schedules) {
+      await schedule().catch((err: unknown) =>
+        this.logger.warn({ err, job: key }, 'could not restore a job schedule; retrying later'),
+      );
+    }
   }
 
   async idle(): Promise<void> {
@@ -106,6 +128,7 @@ export class BullJobRunner extends JobRunner {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.scheduleCheck);
     await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 
@@ -118,6 +141,8 @@ export class BullJobRunner extends JobRunner {
     let q = this.queues.get(name);
     if (!q) {
       q = new Bull(name, { redis: this.redis, prefix: `${this.prefix}:bull` });
+      // After a reconnect Redis may be a new, empty server.
+      q.client.on('ready', () => void this.restoreSchedules());
       this.queues.set(name, q);
     }
     return q;

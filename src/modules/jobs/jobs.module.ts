@@ -84,6 +84,7 @@ export class JobsModule {
                   redisConnectionOptions(config.redis),
                   config.redis.prefix,
                   config.jobs.worker,
+                  config.jobs.scheduleCheckMs,
                 )
               : new InProcessJobRunner(),
         },

@@ -18,6 +18,7 @@ import {
   writeExportFileFromBlocks,
   writeExportFileFromColumns,
 } from '../../protocol/gaen';
+import { METRICS, type Metrics } from '../health/metrics';
 import { DeterministicRandom } from './deterministic-random';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
@@ -72,6 +73,7 @@ export class AggregationService {
     private readonly files: FileStore,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(METRICS) private readonly metrics: Metrics,
   ) {}
 
   /** Runs the cycle whose window ends at `windowEnd`: finishes pending batches, then exports ready keys per region. */
@@ -333,6 +335,7 @@ export class AggregationService {
         { status: 'complete', completedAt: this.clock.now(), keyCount: keys.count },
       );
     });
+    this.metrics.keysExported.inc({ region: batch.region }, keys.count);
     this.logger.log(
       { region: batch.region, batchId: batch.id, keys: keys.count, files: rows.length },
       'export batch published',

@@ -13,7 +13,6 @@ import {
   exportableFrom,
   type KeyUploadRequest,
 } from '../../protocol/key-upload';
-import { METRICS, type Metrics } from '../health/metrics';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { UploadAuthorizers } from './upload-authorization';
 import { PostgresUploadStore, type KeyRow } from './upload-statements';
@@ -29,7 +28,6 @@ export class KeyUploadService {
     private readonly authorizers: UploadAuthorizers,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(METRICS) private readonly metrics: Metrics,
   ) {
     if (config.database.kind === 'postgres') this.postgres = new PostgresUploadStore(dataSource);
   }
@@ -117,7 +115,6 @@ export class KeyUploadService {
         },
       );
     }
-    this.metrics.keysStored.inc({ flow: grant.flow }, rows.length);
     return rows.length;
   }
 }

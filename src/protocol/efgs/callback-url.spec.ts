@@ -38,7 +38,33 @@ describe(isForbiddenCallbackAddress.name, () => {
     'not-an-ip',
     '1.2.3',
     '1:2:3:4:5:6:7:8:9',
+    '0x7f.1',
   ])('forbids %p', (address) => {
+    expect(sut(address)).toBe(true);
+  });
+
+  it.each([
+    ['64:ff9b::7f00:1', 'NAT64 (RFC 6052) form of loopback'],
+    ['64:ff9b::a9fe:a9fe', 'NAT64 form of the link-local metadata address'],
+    ['64:ff9b::808:808', 'NAT64 form of a public address (embedded, so not judged)'],
+    ['64:ff9b:1::1', 'local-use NAT64 (RFC 8215)'],
+    ['2002:7f00:1::1', '6to4 (RFC 3056)'],
+    ['2001:0:4136:e378::1', 'Teredo (RFC 4380)'],
+    ['::7f00:1', 'IPv4-compatible (deprecated, RFC 4291 §2.5.5.1)'],
+    ['fec0::1', 'site-local (deprecated, RFC 3879)'],
+    ['fbff::1', 'outside the global unicast space 2000::/3'],
+    ['2001:db8::1', 'documentation (RFC 3849)'],
+    ['100::1', 'discard-only (RFC 6666)'],
+    ['ff02::1', 'IPv6 multicast'],
+    ['198.18.0.1', 'benchmarking (RFC 2544)'],
+    ['198.19.255.255', 'benchmarking (RFC 2544)'],
+    ['224.0.0.1', 'IPv4 multicast'],
+    ['239.255.255.250', 'IPv4 multicast'],
+    ['255.255.255.255', 'limited broadcast'],
+    ['240.0.0.1', 'reserved (class E)'],
+    ['192.0.2.1', 'documentation (TEST-NET-1)'],
+    ['192.0.0.8', 'IETF protocol assignments'],
+  ])('forbids %p: %s', (address) => {
     expect(sut(address)).toBe(true);
   });
 
@@ -49,8 +75,6 @@ describe(isForbiddenCallbackAddress.name, () => {
     '172.15.255.255',
     '172.32.0.0',
     '192.169.0.1',
-    '2001:db8::1',
-    'fbff::1',
     '::ffff:8.8.8.8',
     '2a00:1450:4001:81a::200e',
   ])('allows %p', (address) => {

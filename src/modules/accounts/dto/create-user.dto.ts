@@ -11,7 +11,12 @@ import {
   MaxLength,
   MinLength,
 } from 'class-validator';
-import { roles, type CreateUserRequest, type Role } from '../../../shared/api-contract';
+import {
+  roles,
+  type CreateUserRequest,
+  type Role,
+  type UpdateUserRequest,
+} from '../../../shared/api-contract';
 
 export class CreateUserDto implements CreateUserRequest {
   @ApiProperty()
@@ -49,4 +54,21 @@ export class UserIdParamDto {
   @ApiProperty()
   @IsUUID()
   id!: string;
+}
+
+export class UpdateUserDto implements UpdateUserRequest {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  displayName?: string;
+
+  @ApiPropertyOptional({ enum: roles, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(roles.length)
+  @IsIn(roles, { each: true })
+  roles?: Role[];
 }

@@ -3,7 +3,8 @@ import type { Request } from 'express';
 import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
-import { CLIENT_DN_HEADER, CLIENT_SHA256_HEADER, readClientCertificateHeaders } from '../../../protocol/efgs';
+import { readClientCertificateHeaders } from '../../../protocol/efgs';
+import { CertificateProxy } from '../certificate-proxy';
 import { CertificateRegistry } from './certificate-registry.service';
 import { EfgsHttpError } from './efgs-error';
 
@@ -41,7 +42,7 @@ function peerIdentity(req: Request): Identity | undefined {
 
 /**
  * Client authentication of EFGS's `CertificateAuthentificationFilter` (efgs.md §A6): the certificate comes
- * from our own TLS handshake (direct mTLS) or from the proxy headers, and must be a registered, genuine,
+ * from our own TLS handshake (direct mTLS) or from the trusted proxy's headers, and must be a registered, genuine,
  * unrevoked AUTHENTICATION certificate of its subject's country. A handshake certificate wins over
  * headers, so a client holding one cannot claim another identity by header.
  */
@@ -49,6 +50,7 @@ function peerIdentity(req: Request): Identity | undefined {
 export class EfgsClientGuard implements CanActivate {
   constructor(
     private readonly registry: CertificateRegistry,
+    private readonly proxy: CertificateProxy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -56,10 +58,11 @@ export class EfgsClientGuard implements CanActivate {
     const { gatewayEnabled, gateway } = this.config.federation;
     if (!gatewayEnabled) throw new EfgsHttpError(404, 'Not Found');
     const req = context.switchToHttp().getRequest<EfgsRequest>();
+    const headers = this.proxy.certificateHeaders(req);
     const identity: Identity =
       (gateway.directMtls ? peerIdentity(req) : undefined) ??
-      (gateway.acceptCertificateHeaders
-        ? readClientCertificateHeaders(req.header(CLIENT_SHA256_HEADER), req.header(CLIENT_DN_HEADER))
+      (headers
+        ? readClientCertificateHeaders(headers.sha256, headers.dn)
         : { ok: false, status: 403, message: 'Forbidden' });
     if (!identity.ok) throw new EfgsHttpError(identity.status, identity.message);
     const lookup = await this.registry.lookup(identity.thumbprint, 'AUTHENTICATION', identity.country);

@@ -7,10 +7,11 @@ import type { TLSSocket } from 'node:tls';
 import { safeEqual } from '../../../common/crypto/tokens';
 import { forbidden, notFound } from '../../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
-import { CLIENT_SHA256_HEADER, parseClientThumbprintHeader } from '../../../protocol/efgs';
+import { parseClientThumbprintHeader } from '../../../protocol/efgs';
 import { Public, SkipCsrf } from '../../accounts/auth/auth.decorators';
 import { JOBS } from '../../jobs/job-definitions';
 import { JobRunner } from '../../jobs/job-runner';
+import { CertificateProxy } from '../certificate-proxy';
 import type { DownloadJobData } from './member.processors';
 
 /** Where the gateway calls us (efgs.md §A8); register `<PUBLIC_URL><this path>` as FEDERATION_CALLBACK_URL. */
@@ -29,7 +30,7 @@ class CallbackQuery {
 /**
  * The member's callback receiver (efgs.md §A8, as CWA's `CallbackController`): records nothing itself,
  * it queues a download walk starting at the announced batch. Callers are the gateway's callback
- * certificates (FEDERATION_CALLBACK_THUMBPRINTS), from our TLS handshake or from the TLS-terminating proxy.
+ * certificates (FEDERATION_CALLBACK_THUMBPRINTS), from our TLS handshake or from the trusted proxy's headers.
  */
 @ApiTags('federation')
 @Public()
@@ -38,6 +39,7 @@ class CallbackQuery {
 export class MemberCallbackController {
   constructor(
     private readonly jobs: JobRunner,
+    private readonly proxy: CertificateProxy,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -50,7 +52,8 @@ export class MemberCallbackController {
     if (!this.config.federation.memberEnabled) throw notFound();
     const allowed = this.config.federation.member.callbackThumbprints;
     if (allowed.length > 0) {
-      const thumbprint = callerThumbprint(req);
+      const thumbprint =
+        peerThumbprint(req) ?? parseClientThumbprintHeader(this.proxy.certificateHeaders(req)?.sha256);
       if (!thumbprint || !allowed.some((t) => safeEqual(t, thumbprint)))
         throw forbidden('Unknown callback caller.');
     }
@@ -63,9 +66,9 @@ export class MemberCallbackController {
   }
 }
 
-function callerThumbprint(req: Request): string | undefined {
+/** The client certificate of our own TLS handshake, if the caller presented one. */
+function peerThumbprint(req: Request): string | undefined {
   const socket = req.socket as Partial<TLSSocket>;
   const peer = typeof socket.getPeerCertificate === 'function' ? socket.getPeerCertificate() : undefined;
-  if (peer?.raw) return createHash('sha256').update(peer.raw).digest('hex');
-  return parseClientThumbprintHeader(req.header(CLIENT_SHA256_HEADER));
+  return peer?.raw ? createHash('sha256').update(peer.raw).digest('hex') : undefined;
 }
