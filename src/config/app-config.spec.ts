@@ -143,3 +143,45 @@ describe('production configuration', () => {
     expect(loadConfig({}).federation.proxy.certificateHeaders).toBe(false);
   });
 });
+
+describe('export signing keys in an HSM', () => {
+  const hsm = {
+    EXPORT_SIGNING_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+    EXPORT_SIGNING_PKCS11_TOKEN: 'veilig-export',
+    EXPORT_SIGNING_PKCS11_PIN_FILE: '/run/secrets/hsm-pin',
+    EXPORT_SIGNING_PKCS11_KEYS: 'v1=veilig-export-v1,v2=veilig-export-v2',
+  };
+
+  it('maps the token and key labels by version, the last one active', () => {
+    expect(loadConfig(hsm).keyStore.signing).toMatchObject({
+      activeVersion: 'v2',
+      keys: [],
+      pkcs11: {
+        module: hsm.EXPORT_SIGNING_PKCS11_MODULE,
+        token: 'veilig-export',
+        pinFile: '/run/secrets/hsm-pin',
+        keys: [
+          { version: 'v1', label: 'veilig-export-v1' },
+          { version: 'v2', label: 'veilig-export-v2' },
+        ],
+      },
+    });
+  });
+
+  it('names what is missing, doubled or not listed', () => {
+    expect(problems({ EXPORT_SIGNING_PKCS11_MODULE: hsm.EXPORT_SIGNING_PKCS11_MODULE })).toEqual([
+      'EXPORT_SIGNING_PKCS11_TOKEN: required with EXPORT_SIGNING_PKCS11_MODULE',
+      'EXPORT_SIGNING_PKCS11_PIN_FILE: required with EXPORT_SIGNING_PKCS11_MODULE',
+      'EXPORT_SIGNING_PKCS11_KEYS: required with EXPORT_SIGNING_PKCS11_MODULE',
+    ]);
+    expect(problems({ EXPORT_SIGNING_PKCS11_TOKEN: 'veilig-export' })).toEqual([
+      'EXPORT_SIGNING_PKCS11_TOKEN: needs EXPORT_SIGNING_PKCS11_MODULE',
+    ]);
+    expect(problems({ ...hsm, EXPORT_SIGNING_KEYS: 'v1=/keys/v1.pem' })).toEqual([
+      'EXPORT_SIGNING_KEYS and EXPORT_SIGNING_PKCS11_MODULE: keys come from files or from an HSM, not both',
+    ]);
+    expect(problems({ ...hsm, EXPORT_SIGNING_ACTIVE_VERSION: 'v3' })).toEqual([
+      'EXPORT_SIGNING_ACTIVE_VERSION: not one of the versions in EXPORT_SIGNING_PKCS11_KEYS',
+    ]);
+  });
+});

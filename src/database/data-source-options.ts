@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { readConfiguredFile } from '../infrastructure/connection-errors';
+import { readConfiguredFile } from '../infrastructure/startup-errors';
 import { entities } from './entities';
 import { migrations } from './migrations';
 

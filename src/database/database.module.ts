@@ -2,7 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { ConnectionConfigError, explainTlsFailure } from '../infrastructure/connection-errors';
+import { StartupConfigError, explainTlsFailure } from '../infrastructure/startup-errors';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './run-migrations';
 import { serializeSqliteAccess } from './sqlite-serialization';
@@ -15,7 +15,7 @@ import { serializeSqliteAccess } from './sqlite-serialization';
         ...dataSourceOptions(config),
         migrationsRun: config.database.migrationsRun,
         // A server that is still starting is worth waiting for; a TLS misconfiguration is not.
-        toRetry: (err: unknown) => !(err instanceof ConnectionConfigError),
+        toRetry: (err: unknown) => !(err instanceof StartupConfigError),
       }),
       dataSourceFactory: async (options) => {
         const { migrationsRun, ...rest } = options!;

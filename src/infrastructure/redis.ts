@@ -1,7 +1,7 @@
 import Redis, { type RedisOptions } from 'ioredis';
 import { isIP } from 'node:net';
 import type { AppConfig } from '../config/app-config';
-import { explainTlsFailure, readConfiguredFile } from './connection-errors';
+import { explainTlsFailure, readConfiguredFile } from './startup-errors';
 
 /** Shared ioredis connection for rate limits and live events; Bull opens its own connections. */
 export const REDIS = Symbol('REDIS');

@@ -10,6 +10,7 @@ export {
   type Pkcs11Certificate,
   type Pkcs11Hash,
   type Pkcs11PrivateKey,
+  type Pkcs11PublicKey,
   type Pkcs11SignatureAlgorithm,
   type Pkcs11TokenInfo,
   type Pkcs11TokenSelector,

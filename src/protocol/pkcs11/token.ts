@@ -7,7 +7,7 @@
  * Node only (native addon); never import it from browser or phone code.
  * Spec: PKCS#11 v2.40 base specification and current mechanisms (OASIS), RFC 8017 (RSA), RFC 5758 (ECDSA).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import * as pkcs11js from 'pkcs11js';
 import { ecdsaRawToDer } from '../cms/algorithms';
 import { Pkcs11Error, toPkcs11Error, type PinStatus } from './errors';
@@ -49,6 +49,15 @@ export interface Pkcs11PrivateKey {
   readonly label: string;
   readonly keyType: 'RSA' | 'EC';
   readonly handle: Buffer;
+}
+
+/** A public key object (as `C_GenerateKeyPair` leaves next to the private key), as SPKI DER. */
+export interface Pkcs11PublicKey {
+  readonly id: Uint8Array;
+  readonly label: string;
+  readonly keyType: 'RSA' | 'EC';
+  /** SubjectPublicKeyInfo DER (RFC 5280 §4.1.2.7). */
+  readonly spki: Uint8Array;
 }
 
 /** Which token to use: by label (as printed by the middleware) and/or slot ID. Default: the only one. */
@@ -121,6 +130,12 @@ const text = (value: string): string => value.replace(/[\s\0]+$/, '');
 /** A CK_ULONG as the binding returns it: 8 bytes on 64-bit Linux, 4 on Windows (little-endian hosts). */
 const ulong = (value: Buffer): number =>
   value.length === 8 ? Number(value.readBigUInt64LE(0)) : value.readUInt32LE(0);
+
+/** P-256 as the DER OID CKA_EC_PARAMS holds (RFC 5480 §2.1.1.1, secp256r1). */
+const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
+
+const spkiOf = (jwk: Record<string, string>): Uint8Array =>
+  new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }));
 
 function pinStatusOf(flags: number): PinStatus {
   if (flags & pkcs11js.CKF_USER_PIN_FINAL_TRY) return 'final-try';
@@ -319,18 +334,8 @@ export class Pkcs11Session {
    * @throws Pkcs11Error KEY_NOT_FOUND (none or several), DEVICE_ERROR
    */
   privateKey(by: { id?: Uint8Array; label?: string }): Pkcs11PrivateKey {
-    const template: pkcs11js.Template = [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }];
-    if (by.id) template.push({ type: pkcs11js.CKA_ID, value: Buffer.from(by.id) });
-    if (by.label !== undefined) template.push({ type: pkcs11js.CKA_LABEL, value: by.label });
-    const found = this.find(template);
-    const what =
-      by.label !== undefined ? `label "${by.label}"` : `id ${Buffer.from(by.id ?? []).toString('hex')}`;
-    if (found.length !== 1)
-      throw new Pkcs11Error(
-        'KEY_NOT_FOUND',
-        found.length ? `several private keys with ${what}` : `no private key with ${what}`,
-      );
-    const [id, label, keyType] = this.attributes(found[0], [
+    const { object } = this.oneKey(pkcs11js.CKO_PRIVATE_KEY, 'private', by);
+    const [id, label, keyType] = this.attributes(object, [
       pkcs11js.CKA_ID,
       pkcs11js.CKA_LABEL,
       pkcs11js.CKA_KEY_TYPE,
@@ -342,7 +347,7 @@ export class Pkcs11Session {
       id: new Uint8Array(id),
       label: label.toString('utf8'),
       keyType: type === pkcs11js.CKK_RSA ? 'RSA' : 'EC',
-      handle: found[0],
+      handle: object,
     };
   }
 
@@ -399,6 +404,65 @@ export class Pkcs11Session {
     return algorithm.name === 'ECDSA' ? ecdsaRawToDer(new Uint8Array(signature)) : new Uint8Array(signature);
   }
 
+  /**
+   * The public key object with this CKA_ID or CKA_LABEL: RSA, or EC on P-256 (the curve GAEN and EFGS
+   * use). Public objects are readable before login.
+   * @throws Pkcs11Error KEY_NOT_FOUND (none or several), UNSUPPORTED_MECHANISM (another type or curve)
+   * Spec: PKCS#11 v2.40 §2.3.3 (CKA_EC_PARAMS, CKA_EC_POINT as a DER OCTET STRING), §2.1.2 (RSA).
+   */
+  publicKey(by: { id?: Uint8Array; label?: string }): Pkcs11PublicKey {
+    const { object, what } = this.oneKey(pkcs11js.CKO_PUBLIC_KEY, 'public', by);
+    const [id, label, keyType] = this.attributes(object, [
+      pkcs11js.CKA_ID,
+      pkcs11js.CKA_LABEL,
+      pkcs11js.CKA_KEY_TYPE,
+    ]);
+    const common = { id: new Uint8Array(id), label: label.toString('utf8') };
+    if (ulong(keyType) === pkcs11js.CKK_RSA) {
+      const [n, e] = this.attributes(object, [pkcs11js.CKA_MODULUS, pkcs11js.CKA_PUBLIC_EXPONENT]);
+      const jwk = { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') };
+      return { ...common, keyType: 'RSA', spki: spkiOf(jwk) };
+    }
+    if (ulong(keyType) !== pkcs11js.CKK_EC)
+      throw new Pkcs11Error(
+        'UNSUPPORTED_MECHANISM',
+        `public key type ${ulong(keyType)} is neither RSA nor EC`,
+      );
+    const [params, point] = this.attributes(object, [pkcs11js.CKA_EC_PARAMS, pkcs11js.CKA_EC_POINT]);
+    if (!params.equals(P256_PARAMS))
+      throw new Pkcs11Error('UNSUPPORTED_MECHANISM', `the EC key with ${what} is not on P-256`);
+    // DER OCTET STRING (04 41) around the uncompressed point 04 ‖ x ‖ y; some modules omit the wrapper.
+    const raw = point.length === 67 && point[0] === 0x04 && point[1] === 0x41 ? point.subarray(2) : point;
+    if (raw.length !== 65 || raw[0] !== 0x04)
+      throw new Pkcs11Error('DEVICE_ERROR', `the EC key with ${what} has no uncompressed P-256 point`);
+    const jwk = {
+      kty: 'EC',
+      crv: 'P-256',
+      x: raw.subarray(1, 33).toString('base64url'),
+      y: raw.subarray(33).toString('base64url'),
+    };
+    return { ...common, keyType: 'EC', spki: spkiOf(jwk) };
+  }
+
+  /**
+   * Whether a private key can leave the token: CKA_SENSITIVE (never in plain text), CKA_EXTRACTABLE (may
+   * be wrapped out) and CKA_NEVER_EXTRACTABLE (never was extractable, e.g. generated on the token).
+   * Spec: PKCS#11 v2.40 §4.9 (common private key attributes).
+   */
+  keyProtection(key: Pkcs11PrivateKey): {
+    sensitive: boolean;
+    extractable: boolean;
+    neverExtractable: boolean;
+  } {
+    const [sensitive, extractable, never] = this.attributes(key.handle, [
+      pkcs11js.CKA_SENSITIVE,
+      pkcs11js.CKA_EXTRACTABLE,
+      pkcs11js.CKA_NEVER_EXTRACTABLE,
+    ]);
+    const yes = (b: Buffer) => b.length > 0 && b[0] !== 0;
+    return { sensitive: yes(sensitive), extractable: yes(extractable), neverExtractable: yes(never) };
+  }
+
   /** Closes the session (and with the last one, the login). Safe to call twice. */
   close(): void {
     try {
@@ -406,6 +470,26 @@ export class Pkcs11Session {
     } catch {
       // already closed
     }
+  }
+
+  /** Exactly one key object of `objectClass` with this CKA_ID and/or CKA_LABEL, else KEY_NOT_FOUND. */
+  private oneKey(
+    objectClass: number,
+    kind: 'private' | 'public',
+    by: { id?: Uint8Array; label?: string },
+  ): { object: Buffer; what: string } {
+    const template: pkcs11js.Template = [{ type: pkcs11js.CKA_CLASS, value: objectClass }];
+    if (by.id) template.push({ type: pkcs11js.CKA_ID, value: Buffer.from(by.id) });
+    if (by.label !== undefined) template.push({ type: pkcs11js.CKA_LABEL, value: by.label });
+    const found = this.find(template);
+    const what =
+      by.label !== undefined ? `label "${by.label}"` : `id ${Buffer.from(by.id ?? []).toString('hex')}`;
+    if (found.length !== 1)
+      throw new Pkcs11Error(
+        'KEY_NOT_FOUND',
+        found.length ? `several ${kind} keys with ${what}` : `no ${kind} key with ${what}`,
+      );
+    return { object: found[0], what };
   }
 
   private find(template: pkcs11js.Template): Buffer[] {

@@ -1,28 +1,25 @@
 /**
  * Start-up failures caused by configuration rather than by a server that is briefly down: a CA that did
- * not sign the server's certificate, a certificate for another host, a server without TLS. Retrying
- * does not help, so these end start-up at once with a message naming the variable to fix.
+ * not sign the server's certificate, a certificate for another host, a server without TLS, an HSM token
+ * that is not there. Retrying does not help, so these end start-up at once naming the variable to fix.
  */
 import { readFileSync } from 'node:fs';
 
-export class ConnectionConfigError extends Error {
+export class StartupConfigError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'ConnectionConfigError';
+    this.name = 'StartupConfigError';
   }
 }
 
-/** A file a variable points at (CA bundle, client certificate); unreadable names the variable. */
+/** A file a variable points at (CA bundle, client certificate, PIN); unreadable names the variable. */
 export function readConfiguredFile(variable: string, file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ConnectionConfigError(
-      `${variable}: cannot read ${file} (${(e as NodeJS.ErrnoException).code})`,
-      {
-        cause: e,
-      },
-    );
+    throw new StartupConfigError(`${variable}: cannot read ${file} (${(e as NodeJS.ErrnoException).code})`, {
+      cause: e,
+    });
   }
 }
 
@@ -64,7 +61,7 @@ const NOT_TLS = new Set([
  * The configuration error behind a failed TLS connection, or undefined when the failure is something
  * else (server down, wrong password) and the caller's usual handling applies.
  */
-export function explainTlsFailure(err: unknown, target: TlsTarget): ConnectionConfigError | undefined {
+export function explainTlsFailure(err: unknown, target: TlsTarget): StartupConfigError | undefined {
   // Duck-typed: errors from Node's own realm are not `instanceof Error` under jest.
   if (typeof err !== 'object' || err === null || !('message' in err)) return undefined;
   const { code = '', message: reason } = err as { code?: string; message: string };
@@ -91,5 +88,5 @@ export function explainTlsFailure(err: unknown, target: TlsTarget): ConnectionCo
   ) {
     message = `${target.clientCertVariable}: the ${service} server at ${address} refused the client certificate (or asked for one and none is configured)`;
   }
-  return message ? new ConnectionConfigError(`${message} (${reason})`, { cause: err }) : undefined;
+  return message ? new StartupConfigError(`${message} (${reason})`, { cause: err }) : undefined;
 }
