@@ -8,14 +8,10 @@ import { JobRunner } from '../src/modules/jobs/job-runner';
 import { UploadTokenService } from '../src/modules/key-store/upload-token.service';
 import { createUser, signedInAgent, startApp, type TestApp } from './support/app';
 import { aMeetsB, checkExposure } from './support/gaen';
+import { startPostgresCluster, type PostgresCluster } from './support/postgres-cluster';
 import { embeddedEnv, servicesProfile, testName } from './support/profile';
+import { startRedisServer, type TestRedisServer } from './support/redis-server';
 import { createTestCa, type TestCa } from './support/test-ca';
-import {
-  startPostgresCluster,
-  startRedisServer,
-  type PostgresCluster,
-  type RedisServer,
-} from './support/tls-servers';
 
 /**
  * The production profile as it runs: PostgreSQL with `ssl = on` and a TLS-only Redis that asks for
@@ -28,8 +24,8 @@ import {
   let ca: TestCa;
   let otherCa: TestCa;
   let postgres: PostgresCluster;
-  let redis: RedisServer;
-  const extraServers: RedisServer[] = [];
+  let redis: TestRedisServer;
+  const extraServers: TestRedisServer[] = [];
   let env: Record<string, string>;
   const apps: TestApp[] = [];
 
@@ -49,7 +45,7 @@ import {
       DATABASE_URL: postgres.url('veilig'),
       DATABASE_SSL: 'verify-full',
       DATABASE_CA_FILE: ca.caFile,
-      REDIS_URL: `rediss://127.0.0.1:${redis.port}`,
+      REDIS_URL: redis.url,
       REDIS_CA_FILE: ca.caFile,
       REDIS_CERT_FILE: client.certFile,
       REDIS_KEY_FILE: client.keyFile,
@@ -135,9 +131,13 @@ import {
 
     it('when the server certificate does not name the host in DATABASE_URL or REDIS_URL', async () => {
       const elsewhere = ca.issue('elsewhere', { dns: ['db.elsewhere.test'] });
-      const wrongName = await startRedisServer({ server: elsewhere, caFile: ca.caFile, authClients: 'no' });
+      const wrongName = await startRedisServer({
+        server: elsewhere,
+        caFile: ca.caFile,
+        authClients: 'no',
+      });
       extraServers.push(wrongName);
-      expect(await refusal({ REDIS_URL: `rediss://127.0.0.1:${wrongName.port}` }, 'redis')).toMatch(
+      expect(await refusal({ REDIS_URL: wrongName.url }, 'redis')).toMatch(
         /^REDIS_URL: the Redis server certificate at 127\.0\.0\.1:\d+ does not name this host/,
       );
       postgres.install(elsewhere, 'elsewhere');

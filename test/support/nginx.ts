@@ -7,8 +7,8 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 
 import { request, type RequestOptions } from 'node:https';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/app.factory';
+import { freePort, waitForPort } from './ports';
 import type { IssuedFiles } from './test-ca';
-import { freePort, waitForPort } from './tls-servers';
 
 export interface NginxProxy {
   publicUrl: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineConfigSection, envInt, envSecret } from '../../config/env';
+import { defineConfigSection, envInt, envOptionalSecret, envSecret } from '../../config/env';
 
 const versionList = (what: string) =>
   z
@@ -35,6 +35,9 @@ export const keyStoreConfig = defineConfigSection({
     UPLOAD_TOKEN_SECRET: envSecret(
       'dev-only-upload-token-secret-change-me-0000000000',
       'HMAC key (≥ 32 chars) that signs upload tokens issued by the verification flows.',
+    ),
+    UPLOAD_TOKEN_PREVIOUS_SECRET: envOptionalSecret(
+      'Rotation: the UPLOAD_TOKEN_SECRET before the current one, still accepted for tokens it signed; drop it after UPLOAD_TOKEN_TTL_MINUTES.',
     ),
     UPLOAD_TOKEN_TTL_MINUTES: envInt(60, 1, 24 * 60).describe('Lifetime of an upload token.'),
     EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe(
@@ -126,6 +129,7 @@ export const keyStoreConfig = defineConfigSection({
     return {
       homeRegion: env.HOME_REGION,
       uploadTokenSecret: env.UPLOAD_TOKEN_SECRET,
+      uploadTokenPreviousSecret: env.UPLOAD_TOKEN_PREVIOUS_SECRET,
       uploadTokenTtlMs: env.UPLOAD_TOKEN_TTL_MINUTES * 60_000,
       exportPeriodMs: env.EXPORT_PERIOD_MINUTES * 60_000,
       exportMinKeys: env.EXPORT_MIN_KEYS,

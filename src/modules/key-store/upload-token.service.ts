@@ -64,13 +64,18 @@ export const invalidToken = (detail: string) =>
 export class UploadTokenService {
   /** A KeyObject, not bytes: jose would otherwise import the key again for every token. */
   private readonly secret: KeyObject;
+  /** During a rotation, the secret that signed tokens still in circulation. */
+  private readonly previousSecret?: KeyObject;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(UsedUploadToken) private readonly used: Repository<UsedUploadToken>,
     private readonly clock: Clock,
   ) {
-    this.secret = createSecretKey(Buffer.from(config.keyStore.uploadTokenSecret, 'utf8'));
+    const key = (secret: string) => createSecretKey(Buffer.from(secret, 'utf8'));
+    this.secret = key(config.keyStore.uploadTokenSecret);
+    const previous = config.keyStore.uploadTokenPreviousSecret;
+    this.previousSecret = previous ? key(previous) : undefined;
   }
 
   /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
@@ -83,7 +88,8 @@ export class UploadTokenService {
 
   /** Checks signature, issuer, audience, expiry and claim shapes; does not spend the token. */
   verify(token: string): VerifiedUploadToken {
-    const claims = verifyHs256(token, this.secret);
+    const claims =
+      verifyHs256(token, this.secret) ?? (this.previousSecret && verifyHs256(token, this.previousSecret));
     if (!claims) throw invalidToken('The upload token is not valid.');
     const { iss, aud, exp, iat, nbf, jti, flow, reportType, maxKeys, onsetDate, sampleDate } = claims;
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);

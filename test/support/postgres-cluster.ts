@@ -1,9 +1,9 @@
 /**
- * Servers a suite starts for itself, on free loopback ports and in temporary directories: a PostgreSQL
- * cluster from Debian's binaries and a redis-server, both speaking TLS with certificates from a test CA.
- * PostgreSQL refuses to run as root, so as root its commands run as the `postgres` user.
+ * A PostgreSQL cluster a suite starts for itself from Debian's binaries, on a free loopback port and in
+ * a temporary directory, speaking TLS with a certificate from a test CA. PostgreSQL refuses to run as
+ * root, so as root its commands run as the `postgres` user.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
   appendFileSync,
   chmodSync,
@@ -14,35 +14,10 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, connect as tcpConnect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
 import type { IssuedFiles } from './test-ca';
-
-/** A port nobody listens on right now (the OS picks it; another process could still take it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-export async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = tcpConnect(port, '127.0.0.1')
-        .once('connect', () => resolve(true))
-        .once('error', () => resolve(false));
-      socket.unref();
-      setTimeout(() => socket.destroy(), 500).unref();
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function postgresBinDir(): string {
   const versions = readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
@@ -162,57 +137,6 @@ export async function startPostgresCluster(server: IssuedFiles): Promise<Postgre
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    },
-  };
-}
-
-export interface RedisServer {
-  port: number;
-  stop(): Promise<void>;
-}
-
-/**
- * A redis-server with only a TLS port (`--port 0`), or only a plain one without `tls`. `authClients`
- * is Redis' `tls-auth-clients`: `yes` refuses clients without a certificate from `caFile`.
- */
-export async function startRedisServer(tls?: {
-  server: IssuedFiles;
-  caFile: string;
-  authClients: 'yes' | 'no' | 'optional';
-}): Promise<RedisServer> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'veilig-redis-'));
-  const args = [
-    ...['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
-    ...(tls
-      ? [
-          ...['--port', '0', '--tls-port', String(port)],
-          ...['--tls-cert-file', tls.server.certFile, '--tls-key-file', tls.server.keyFile],
-          ...['--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', tls.authClients],
-        ]
-      : ['--port', String(port)]),
-  ];
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  try {
-    await Promise.race([
-      waitForPort(port),
-      exited.then(() => {
-        throw new Error(`redis-server exited: ${stderr}`);
-      }),
-    ]);
-  } catch (e) {
-    child.kill('SIGKILL');
-    throw e;
-  }
-  return {
-    port,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
