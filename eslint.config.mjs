@@ -20,6 +20,8 @@ export default tseslint.config(
   {
     ignores: [
       'bench/workers/**',
+      // ES-module children that run ESM-only reference libraries for the tests (jest cannot load them).
+      'test/interop/**',
       'scratch/**',
       'dist/**',
       'node_modules/**',

@@ -5,20 +5,25 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 import { pemToDerAll } from '../src/protocol/cms/pem';
 import {
   createEcdsaSigner,
   ExportFileError,
+  Infectiousness,
   intervalStartMs,
   ReportType,
   writeExportFile,
   type ExportVerificationKey,
 } from '../src/protocol/gaen';
+import { BackendClient, BackendError } from './backend-client';
 import { ManualClock, systemClock, type Clock } from './clock';
 import { DisclosureFlow } from './disclosure-flow';
-import { matchExports } from './matching/match';
+import { IdentityFlowError, IdentityVerificationFlow } from './identity-flow';
+import { listenForRedirect } from './loopback-redirect';
+import { matchExports, type MatchResult } from './matching/match';
 import { Phone } from './phone';
 import { parseSchedule, simulateEncounters } from './simulator';
 import { PhoneStore } from './storage';
@@ -40,6 +45,16 @@ const HELP = `Veilig reference phone
                                       professional-signed disclosure: shows the 6+4 code and trustwords, waits for the
                                       GP's signature, verifies it against --root, uploads, destroys the keys and rekeys;
                                       exit code 0, or 3 with the reason
+  verify-identity <id> --backend <url> [--redirect-uri <uri>] [--onset YYYY-MM-DD | --no-symptoms] [--yes]
+                  [--wait <s>] [--visited DE,BE] [--federation]
+                                      identity-based verification: prints the login URL to open in a browser, waits for
+                                      the app URL it returns to (pasted, or received on an http://127.0.0.1:<port>/…
+                                      --redirect-uri), shows the outcome, asks for the symptom onset, uploads with the
+                                      blind-signed token, destroys the keys and rekeys; exit code 0, or 3 with the reason
+  sync <id> --backend <url> [--region NL] [--public-key <pem>] [--json]
+                                      downloads the exports published since the last sync, verifies them against the
+                                      backend's published signing keys (or --public-key), matches and prints exposure
+                                      windows and whether to notify; exit code 0, or 2 if a file was rejected
 
 Common options: --dir <dir>  --now <ISO time>  --key-id <id> (default 204)  --key-version <v> (default v1)
 Storage key: VEILIG_PHONE_KEY (32 bytes, base64 or hex) or <dir>/.keychain (created, mode 0600).`;
@@ -49,7 +64,12 @@ export interface CliIo {
   out: (line: string) => void;
   err: (line: string) => void;
   env: NodeJS.ProcessEnv;
+  /** Asks the user and returns the line typed; absent when nobody can answer (then options must). */
+  ask?: (question: string) => Promise<string>;
 }
+
+/** The app's registered redirect URI (private-use scheme, RFC 8252 §7.1). */
+const APP_REDIRECT_URI = 'nl.veilig.app:/identity-callback';
 
 /** Runs one CLI command; returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -76,6 +96,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       wait: { type: 'string' },
       visited: { type: 'string' },
       federation: { type: 'boolean' },
+      'redirect-uri': { type: 'string' },
+      'no-symptoms': { type: 'boolean' },
+      yes: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -205,42 +228,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         kernel,
         workers: values.workers ? Number(values.workers) : 0,
       });
-      const rejected = result.files.filter((f) => !f.ok);
-      if (values.json) {
-        io.out(
-          JSON.stringify(
-            {
-              notify: result.notify,
-              keysChecked: result.keysChecked,
-              matchedKeys: result.matchedKeys.length,
-              dailySummaries: result.dailySummaries,
-              exposureWindows: result.exposureWindows,
-              files: result.files.map((f) => (f.ok ? f : { index: f.index, ok: false, error: f.error.code })),
-            },
-            null,
-            2,
-          ),
-        );
-      } else {
-        for (const f of result.files) {
-          io.out(
-            f.ok
-              ? `${files[f.index]}: ${f.keyCount} keys, signed by ${f.verifiedBy.verificationKeyId}/${f.verifiedBy.verificationKeyVersion}`
-              : `${files[f.index]}: REJECTED ${f.error.message}`,
-          );
-        }
-        io.out(
-          `checked ${result.keysChecked} keys (${result.kernel} kernel); ${result.matchedKeys.length} matched`,
-        );
-        for (const d of result.dailySummaries) {
-          const date = new Date(d.dateMs).toISOString().slice(0, 10);
-          io.out(
-            `  ${date}: score ${Math.round(d.daySummary.scoreSum)} s, weighted duration ${Math.round(d.daySummary.weightedDurationSum)} s`,
-          );
-        }
-        io.out(result.notify ? 'EXPOSURE: notify the user' : 'no exposure');
-      }
-      return rejected.length ? 2 : 0;
+      printMatch(io, result, files, values.json === true);
+      return result.files.some((f) => !f.ok) ? 2 : 0;
     }
     case 'disclose': {
       const s = await store();
@@ -289,10 +278,149 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       );
       return 0;
     }
+    case 'verify-identity': {
+      const s = await store();
+      const phone = await s.load(need(args[0], 'phone id'), clock);
+      const redirectUri = values['redirect-uri'] ?? APP_REDIRECT_URI;
+      const flow = new IdentityVerificationFlow(need(values.backend, '--backend'), redirectUri);
+      const consent =
+        values.yes === true ||
+        /^(y|yes|j|ja)$/i.test(
+          (await answer(io, 'Log in and let the service look up your test result? (yes/no) ')) ?? '',
+        );
+      if (!consent) {
+        io.err('stopped: verification needs your consent');
+        return 3;
+      }
+      const pending = flow.begin({ identityLookup: true });
+      const loopback = redirectUri.startsWith('http://')
+        ? await listenForRedirect(redirectUri, Number(values.wait ?? 600) * 1000)
+        : null;
+      let auth;
+      try {
+        io.out('Open this URL in a browser and log in:');
+        io.out(pending.authorizationUrl);
+        const returned = loopback
+          ? await loopback.received
+          : await answer(io, `Paste the address the browser was sent to (${redirectUri}?…): `);
+        auth = await flow.complete(pending, need(returned?.trim(), 'the returned address'));
+      } catch (e) {
+        if (!(e instanceof BackendError || e instanceof IdentityFlowError)) throw e;
+        io.err(
+          e instanceof BackendError ? `${e.problem.title ?? e.slug}: ${e.problem.detail ?? ''}` : e.message,
+        );
+        return 3;
+      } finally {
+        await loopback?.close();
+      }
+      io.out(
+        `verified: positive test sampled on ${auth.sampleDate}; the token allows ${auth.maxKeys} keys until ${auth.notAfter}`,
+      );
+      const onset =
+        values.onset ??
+        (values['no-symptoms']
+          ? ''
+          : await answer(io, 'First day of symptoms (YYYY-MM-DD), empty if you had none: '));
+      if (onset === undefined) throw new Error('missing --onset or --no-symptoms');
+      let uploaded;
+      try {
+        uploaded = await flow.upload(phone, auth, {
+          onsetDate: onset.trim() || null,
+          visitedCountries: values.visited?.split(',').filter(Boolean),
+          consentToFederation: values.federation === true,
+        });
+      } catch (e) {
+        if (!(e instanceof BackendError || e instanceof IdentityFlowError)) throw e;
+        io.err(e instanceof BackendError ? `${e.slug}: ${e.problem.detail ?? ''}` : e.message);
+        return 3;
+      }
+      await s.save(phone);
+      io.out(
+        `uploaded ${uploaded.insertedKeys} keys (onset ${onset.trim() || `${auth.sampleDate}, the sample date`}); ${uploaded.forgottenKeys} uploaded keys destroyed, phone rekeyed`,
+      );
+      return 0;
+    }
+    case 'sync': {
+      const s = await store();
+      const id = need(args[0], 'phone id');
+      const phone = await s.load(id, clock);
+      const region = values.region ?? 'NL';
+      const client = new BackendClient(need(values.backend, '--backend'));
+      const trusted: ExportVerificationKey[] = values['public-key']
+        ? [{ ...info, publicKey: await readFile(values['public-key'], 'utf8') }]
+        : await client.signingKeys();
+      const cursor = await s.syncCursor(id, region);
+      const entries = await client.exportIndex(region, cursor);
+      const zips: Uint8Array[] = [];
+      for (const e of entries) zips.push(await client.downloadExport(e));
+      const result = await matchExports(phone, zips, trusted, { kernel: 'auto' });
+      printMatch(
+        io,
+        result,
+        entries.map((e) => e.name),
+        values.json === true,
+      );
+      // A rejected file is not skipped for good: the next sync tries from the last file before it.
+      const firstRejected = result.files.find((f) => !f.ok)?.index;
+      const last = firstRejected === undefined ? entries.at(-1) : entries[firstRejected - 1];
+      if (last) await s.saveSyncCursor(id, region, last.name);
+      return firstRejected === undefined ? 0 : 2;
+    }
     default:
       io.err(`unknown command "${command}"\n\n${HELP}`);
       return 64;
   }
+}
+
+/** Prints a match result: per file, the totals, the days with exposure, every exposure window, the verdict. */
+function printMatch(io: CliIo, result: MatchResult, fileNames: string[], json: boolean): void {
+  if (json) {
+    io.out(
+      JSON.stringify(
+        {
+          notify: result.notify,
+          keysChecked: result.keysChecked,
+          matchedKeys: result.matchedKeys.length,
+          dailySummaries: result.dailySummaries,
+          exposureWindows: result.exposureWindows,
+          files: result.files.map((f) => (f.ok ? f : { index: f.index, ok: false, error: f.error.code })),
+        },
+        null,
+        2,
+      ),
+    );
+    return;
+  }
+  if (!result.files.length) io.out('no new exports');
+  for (const f of result.files) {
+    io.out(
+      f.ok
+        ? `${fileNames[f.index]}: ${f.keyCount} keys, signed by ${f.verifiedBy.verificationKeyId}/${f.verifiedBy.verificationKeyVersion}`
+        : `${fileNames[f.index]}: REJECTED ${f.error.message}`,
+    );
+  }
+  io.out(
+    `checked ${result.keysChecked} keys (${result.kernel} kernel); ${result.matchedKeys.length} matched`,
+  );
+  for (const d of result.dailySummaries) {
+    const date = new Date(d.dateMs).toISOString().slice(0, 10);
+    io.out(
+      `  ${date}: score ${Math.round(d.daySummary.scoreSum)} s, weighted duration ${Math.round(d.daySummary.weightedDurationSum)} s`,
+    );
+  }
+  for (const w of result.exposureWindows) {
+    const seconds = w.scanInstances.reduce((n, i) => n + i.secondsSinceLastScan, 0);
+    const closest = Math.min(...w.scanInstances.map((i) => i.minAttenuationDb));
+    io.out(
+      `  window ${new Date(w.dateMs).toISOString().slice(0, 10)}: ${Infectiousness[w.infectiousness]} infectiousness, ${ReportType[w.reportType]}, ${w.scanInstances.length} scans, ${Math.round(seconds / 60)} min, min attenuation ${closest} dB`,
+    );
+  }
+  io.out(result.notify ? 'EXPOSURE: notify the user' : 'no exposure');
+}
+
+/** The user's answer, or undefined when the CLI runs without anyone to ask. */
+async function answer(io: CliIo, question: string): Promise<string | undefined> {
+  return io.ask ? io.ask(question) : undefined;
 }
 
 async function* readAll(files: string[]): AsyncGenerator<Uint8Array> {
@@ -311,11 +439,14 @@ function parseTime(text: string, what: string): number {
 }
 
 if (require.main === module) {
+  const terminal = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
   runCli(process.argv.slice(2), {
     out: (l) => console.log(l),
     err: (l) => console.error(l),
     env: process.env,
+    ask: (question) => new Promise((resolve) => terminal.question(question, resolve)),
   })
+    .finally(() => terminal.close())
     .then((code) => {
       process.exitCode = code;
     })

@@ -9,7 +9,8 @@
  *    outcome (or the refusal to show), checks the token key against the published list, blinds a fresh
  *    token (RFC 9474), has it signed, unblinds and verifies it. The service never sees the token.
  * 3. `upload`: with the symptom onset date (or none: the sample date), labels each key of the last 14
- *    days with DSOS and infectiousness and uploads them once with the token.
+ *    days with DSOS and infectiousness and uploads them once with the token; then the phone destroys the
+ *    uploaded keys and rekeys, as after a professional-signed disclosure.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -142,13 +143,14 @@ export class IdentityVerificationFlow {
 
   /**
    * Step 3: labels the phone's keys of the last 14 days with DSOS from `onsetDate` (null: the sample date)
-   * and the infectiousness it implies, and uploads them with the token. Returns what was uploaded.
+   * and the infectiousness it implies, and uploads them with the token. The uploaded keys are then
+   * destroyed and the phone rekeys (the current key is public from now on). Returns what was uploaded.
    */
   async upload(
     phone: Phone,
     auth: UploadAuthorization,
     options: { onsetDate: string | null } & Pick<UploadOptions, 'visitedCountries' | 'consentToFederation'>,
-  ): Promise<{ insertedKeys: number; keys: LabelledKey[] }> {
+  ): Promise<{ insertedKeys: number; keys: LabelledKey[]; forgottenKeys: number }> {
     const onset = options.onsetDate ?? auth.sampleDate;
     const today = isoDay(phone.nowMs());
     if (options.onsetDate !== null) {
@@ -176,7 +178,9 @@ export class IdentityVerificationFlow {
         consentToFederation: options.consentToFederation,
       },
     );
-    return { insertedKeys, keys: labelled };
+    const forgottenKeys = phone.forgetKeys(labelled.map((l) => l.key));
+    phone.rekey();
+    return { insertedKeys, keys: labelled, forgottenKeys };
   }
 
   /**

@@ -140,6 +140,33 @@ export class PhoneStore {
       .sort();
   }
 
+  /** The name of the last export file a phone synced for `region`, or undefined before its first sync. */
+  async syncCursor(id: string, region: string): Promise<string | undefined> {
+    return (await this.cursors(id))[region];
+  }
+
+  /**
+   * Remembers the last export file synced. Kept in the clear beside the phone: export names are public
+   * and say nothing about the phone's keys or sightings.
+   */
+  async saveSyncCursor(id: string, region: string, lastFile: string): Promise<void> {
+    const path = `${this.pathOf(id)}.sync.json`;
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify({ ...(await this.cursors(id)), [region]: lastFile }), {
+      mode: 0o600,
+    });
+    await rename(tmp, path);
+  }
+
+  private async cursors(id: string): Promise<Record<string, string>> {
+    try {
+      return JSON.parse(await readFile(`${this.pathOf(id)}.sync.json`, 'utf8')) as Record<string, string>;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw err;
+    }
+  }
+
   private pathOf(id: string): string {
     if (!ID_PATTERN.test(id))
       throw new PhoneStorageError(`invalid phone id "${id}" (letters, digits, _ and - only)`);

@@ -26,6 +26,7 @@ import {
 import { MEMBER_CALLBACK_PATH } from './modules/federation/member/member-callback.controller';
 import { METRICS, type Metrics } from './modules/health/metrics';
 import { KEY_UPLOAD_BODY_LIMIT, KEY_UPLOAD_PATH } from './modules/key-store/key-upload.controller';
+import { paddedBodyParserErrors } from './modules/key-store/response-padding';
 import { useNodeCrypto } from './protocol/cms/node-backend';
 
 /** Repository root, whether running from `src/` (tests, tsx) or from `dist/src/` (built). */
@@ -108,7 +109,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   );
   app.use(machine.browserOnly(cookieParser()));
   // Routes with a tighter body limit parse first; the general parser then skips the parsed body.
-  app.use(KEY_UPLOAD_PATH, json({ limit: KEY_UPLOAD_BODY_LIMIT }));
+  app.use(KEY_UPLOAD_PATH, json({ limit: KEY_UPLOAD_BODY_LIMIT }), paddedBodyParserErrors());
   app.use(EFGS_UPLOAD_PATH, efgsUploadBodyParser());
   app.useBodyParser('json', { limit: config.http.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.http.bodyLimit, extended: false });

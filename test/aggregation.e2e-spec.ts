@@ -8,7 +8,7 @@ import { ExportFile } from '../src/modules/key-store/entities/export-file.entity
 import { ExportSigningService } from '../src/modules/key-store/export-signing.service';
 import { PurgeKeysProcessor } from '../src/modules/key-store/key-store.processors';
 import { readExportFile } from '../src/protocol/gaen';
-import { binaryBody, startApp, type TestApp } from './support/app';
+import { startApp, type TestApp } from './support/app';
 import { freshEnv, servicesProfile, testName } from './support/profile';
 import { startS3Simulator } from './support/s3-simulator';
 
@@ -127,9 +127,43 @@ describe('aggregation cycle', () => {
       const [file] = await a.app.get(DataSource).getRepository(ExportFile).find();
       expect([...s3.objects.keys()]).toEqual([exportStorageKey('NL', file.name)]);
       expect((await exportedKeys(a)).filter((k) => seeded.has(k))).toHaveLength(60);
-      const download = await a.http().get(`/api/v1/exports/NL/${file.name}`).buffer(true).parse(binaryBody);
+      // The bytes do not pass through the app: a redirect to a presigned URL that the store honours.
+      const route = `/api/v1/exports/NL/${file.name}`;
+      const redirect = await a.http().get(route).expect(302);
+      const presigned = new URL(redirect.headers.location);
+      expect(presigned.origin).toBe(s3.endpoint);
+      expect(presigned.searchParams.get('X-Amz-Expires')).toBe('3600');
+      expect(redirect.headers['cache-control']).toBe('public, max-age=1800');
+      const download = await fetch(presigned);
       expect(download.status).toBe(200);
-      expect(download.body).toEqual(s3.objects.get(exportStorageKey('NL', file.name)));
+      expect(Buffer.from(await download.arrayBuffer())).toEqual(
+        s3.objects.get(exportStorageKey('NL', file.name)),
+      );
+      const tampered = new URL(presigned);
+      tampered.pathname = tampered.pathname.replace(file.name, 'NL-1-2.zip');
+      expect((await fetch(tampered)).status).toBe(403);
+      // Conditional requests are still answered by the app, without a redirect.
+      await a.http().get(route).set('If-None-Match', `"${file.sha256}"`).expect(304);
+    } finally {
+      await Promise.all(apps.splice(0).map((t) => t.close()));
+      await s3.close();
+    }
+  });
+
+  it('lists CDN addresses in the index and redirects there when EXPORT_FILES_URL is set', async () => {
+    const s3 = await startS3Simulator();
+    try {
+      const cdn = 'https://cdn.veilig.example/exports-bucket';
+      const [a] = await instances(1, { ...s3.env, EXPORT_FILES_URL: `${cdn}/` });
+      await seedKeys(a, 5);
+      await a.app.get(AggregationService).runCycle(new Date());
+      const index = await a.http().get('/api/v1/exports/NL/index.json').expect(200);
+      const [entry] = index.body.files as { name: string; url: string }[];
+      expect(entry.url).toBe(`${cdn}/${exportStorageKey('NL', entry.name)}`);
+      const redirect = await a.http().get(`/api/v1/exports/NL/${entry.name}`).expect(302);
+      expect(redirect.headers.location).toBe(entry.url);
+      const text = await a.http().get('/api/v1/exports/NL/index.txt').expect(200);
+      expect(text.text).toBe(entry.url);
     } finally {
       await Promise.all(apps.splice(0).map((t) => t.close()));
       await s3.close();

@@ -39,7 +39,7 @@ import { DAY_MS, ReportType } from '../src/protocol/gaen';
 import { listen, type RunningServer } from '../src/protocol/identity/simulators/http-server';
 import type { DisclosureRequestView, SubmittedApproval } from '../src/shared/disclosure-contract';
 import { createUser, signedInAgent, startApp, type TestApp } from './support/app';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { aMeetsB, afterThisHour, checkExposure } from './support/gaen';
 import { freshEnv, testName } from './support/profile';
 
 type Agent = Awaited<ReturnType<typeof signedInAgent>>;
@@ -202,7 +202,7 @@ describe('professional-signed disclosure: code → GP signature → verified upl
     const row = await db().getRepository(DisclosureRequest).findOneByOrFail({ id: pending.requestId });
     expect(row).toMatchObject({ status: 'used', reference: null, approval: null, signerRole: '01.015' });
 
-    const reports = await t.app.get(AggregationService).runCycle(new Date());
+    const reports = await t.app.get(AggregationService).runCycle(afterThisHour());
     expect(reports.reduce((n, r) => n + r.realKeys, 0)).toBeGreaterThanOrEqual(12);
     const forB = await checkExposure(backend, B, 'NL');
     expect(forB.notify).toBe(true);

@@ -59,7 +59,7 @@ import {
   type TestCertificate,
   type TrustAnchor,
 } from './support/federation-pki';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import { freshEnv, sharedEnv, testName } from './support/profile';
 import { startTlsIngress, type TlsIngress } from './support/tls-ingress';
 
@@ -361,7 +361,7 @@ describe('federation: EFGS gateway with NO and FR members', () => {
       const own = await no.app.get(MemberDownloadService).walk(formatUtcDay(new Date()), undefined);
       expect(own).toEqual([{ batchTag: tags[0], status: 'PROCESSED', received: 0, stored: 0 }]);
 
-      const cycle = await fr.app.get(AggregationService).runCycle(new Date());
+      const cycle = await fr.app.get(AggregationService).runCycle(afterThisHour());
       expect(cycle).toEqual([expect.objectContaining({ region: 'FR', realKeys: sentKeys })]);
       const frClient = new BackendClient(`http://127.0.0.1:${port(fr)}`);
       const forB = await checkExposure(frClient, B, 'FR');

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError } from '../mobile/backend-client';
 import { ManualClock } from '../mobile/clock';
@@ -5,15 +6,25 @@ import { IdentityVerificationFlow, type UploadAuthorization } from '../mobile/id
 import { Phone } from '../mobile/phone';
 import { loadConfig } from '../src/config/app-config';
 import { AuditEntry } from '../src/modules/audit/entities/audit-entry.entity';
+import { VerificationRecord } from '../src/modules/identity-verification/entities/verification-record.entity';
+import { IdentityPurgeProcessor } from '../src/modules/identity-verification/identity-purge.processor';
 import { IdentitySimulators } from '../src/modules/identity-verification/identity-verification.gateways';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { DAY_MS, Infectiousness, ReportType } from '../src/protocol/gaen';
-import { IDENTITY_REFUSALS, infectiousnessOf, isoDay, type IdentityRefusal } from '../src/protocol/identity';
+import {
+  IDENTITY_REFUSALS,
+  infectiousnessOf,
+  isoDay,
+  tokenMessage,
+  type IdentityRefusal,
+  type PublishedTokenKey,
+} from '../src/protocol/identity';
 import type { IdTokenTampering } from '../src/protocol/identity/simulators/oidc-provider-simulator';
 import { testIdentities, type TestIdentityKey } from '../src/protocol/identity/simulators/test-identities';
 import { startApp, type TestApp } from './support/app';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { blindRsaTs } from './support/blindrsa';
+import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import {
   APP_REDIRECT_URI,
   browse,
@@ -87,7 +98,22 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(stored).toHaveLength(uploaded.keys.length);
     expect(new Set(stored.map((k) => k.reportType))).toEqual(new Set([ReportType.CONFIRMED_TEST]));
 
-    const reports = await t.app.get(AggregationService).runCycle(new Date());
+    // Nothing stored pairs the upload with the login by time: both are kept to the hour only.
+    const hour = 3_600_000;
+    const verifiedAt = await t.app.get(DataSource).getRepository(VerificationRecord).find();
+    expect(verifiedAt.length).toBeGreaterThan(0);
+    for (const v of verifiedAt) expect(v.verifiedAt.getTime() % hour).toBe(0);
+    for (const k of stored) {
+      expect(k.receivedAt.getTime() % hour).toBe(0);
+      // Either the end of the upload's hour or a time that follows from the key alone.
+      const validUntil = (k.rollingStartIntervalNumber + k.rollingPeriod) * 600_000;
+      const receipt = k.receivedAt.getTime();
+      expect([receipt, receipt + hour, validUntil + t.config.keyStore.embargoMs]).toContain(
+        k.availableAt.getTime(),
+      );
+    }
+
+    const reports = await t.app.get(AggregationService).runCycle(afterThisHour());
     expect(reports[0].realKeys).toBe(uploaded.keys.length - 1); // today's key waits for a later cycle
 
     const forB = await checkExposure(backend, B, 'NL');
@@ -133,8 +159,11 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     'wrong-issuer',
     'expired',
     'bad-signature',
+    'stale-auth-time',
+    'low-acr',
+    'no-acr',
   ] as IdTokenTampering[])(
-    'refuses a login whose ID token has %s (checked by the OIDC client library)',
+    'refuses a login whose ID token has %s (checked by the OIDC client library, or ours for auth_time and acr)',
     async (tampering) => {
       sims.idp.tamperNextIdToken = tampering;
       const err = await refusal('positive-2');
@@ -202,6 +231,44 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     expect(replay).toMatchObject({ status: 409, slug: 'upload-token-used' });
   });
 
+  it("interoperates with Cloudflare's blindrsa-ts: its blinded token, signed by us, finalises and uploads; our phone's tokens verify with it", async () => {
+    const pending = flow().begin({ identityLookup: true });
+    const code = new URL(await browse(pending.authorizationUrl, 'positive-3', base)).searchParams.get(
+      'code',
+    )!;
+    const proof = { code, codeVerifier: pending.codeVerifier };
+    const post = <T>(path: string, body: object) =>
+      backend.json<T>(path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const { tokenKey } = await post<{ tokenKey: PublishedTokenKey }>('/api/v1/identity/verification', proof);
+    // The library prepares (32 random bytes first, RFC 9474 §4.1) and blinds our token message.
+    const blinded = await blindRsaTs.blind(tokenKey, tokenMessage(tokenKey.keyId));
+    const { blindSignature } = await post<{ blindSignature: string }>('/api/v1/identity/blind-signature', {
+      ...proof,
+      keyId: tokenKey.keyId,
+      blindedMessage: blinded.blindedMessage,
+    });
+    const { signature } = await blindRsaTs.finalize(tokenKey, blinded.prepared, blindSignature, blinded.inv);
+    const E = Phone.create({ id: 'E', clock: new ManualClock(Date.now()) });
+    for (let day = 0; day < 3; day++) E.tekAt(Date.now() - day * DAY_MS);
+    const verification = {
+      type: 'identity-blind-token',
+      keyId: tokenKey.keyId,
+      token: blinded.prepared,
+      signature,
+    };
+    await expect(backend.uploadKeys(E.diagnosisKeys(), { verification })).resolves.toBe(3);
+
+    const ours = await verify('positive-3');
+    await expect(blindRsaTs.verify(tokenKey, ours.token, ours.signature)).resolves.toBe(true);
+    const forged = Buffer.from(ours.signature, 'base64url');
+    forged[10] ^= 1;
+    await expect(blindRsaTs.verify(tokenKey, ours.token, forged.toString('base64url'))).resolves.toBe(false);
+  });
+
   it('refuses a fourth verification within 24 h (blocked), without asking the lab registry', async () => {
     // `positive` verified once in the first test.
     await verify('positive');
@@ -213,8 +280,9 @@ describe('identity-based verification: eID login → lab registry → blind-sign
       'identity-blocked',
       'too-many-verifications',
     ]);
+    // Counted from the end of the hour the oldest verification is stored under: 24 to 25 hours.
     expect(err.problem.retryAfterSeconds).toBeGreaterThan(23 * 3600);
-    expect(err.problem.retryAfterSeconds).toBeLessThanOrEqual(24 * 3600);
+    expect(err.problem.retryAfterSeconds).toBeLessThanOrEqual(25 * 3600);
     expect(sims.lab.requests).toBe(asked);
     // Another person is not affected.
     await expect(verify('positive-2')).resolves.toMatchObject({
@@ -279,13 +347,13 @@ describe('identity-based verification: eID login → lab registry → blind-sign
       }),
     ).toMatchObject({ status: 400, slug: 'identity-invalid-code' });
 
-    const unknown = await fetch(`${base}/api/v1/identity/callback?code=abc&state=never-issued`, {
-      redirect: 'manual',
-    });
-    expect([unknown.status, ((await unknown.json()) as { reason: string }).reason]).toEqual([
-      401,
-      'unknown-login',
-    ]);
+    for (const path of ['callback?code=abc&state=never-issued', 'logged-out?state=never-issued']) {
+      const unknown = await fetch(`${base}/api/v1/identity/${path}`, { redirect: 'manual' });
+      expect([unknown.status, ((await unknown.json()) as { reason: string }).reason]).toEqual([
+        401,
+        'unknown-login',
+      ]);
+    }
   });
 
   it('keeps no identifier: the audit log records verifications without one, and neither identifier nor pseudonym appears anywhere in the database', async () => {
@@ -344,6 +412,24 @@ describe('identity-based verification: eID login → lab registry → blind-sign
     }
   });
 
+  it('leaves a finished login readable nowhere in the SQLite files once the purge job ran (secure_delete, WAL truncated)', async () => {
+    if (t.config.database.kind !== 'sqlite') return; // PostgreSQL: dead tuples until vacuum, see the docs
+    const f = flow();
+    const pending = f.begin({ identityLookup: true });
+    // A refusal: its login is deleted when the app fetches it.
+    await expect(
+      f.complete(pending, await browse(pending.authorizationUrl, 'negative', base)),
+    ).rejects.toThrow();
+    const challenge = new URL(pending.authorizationUrl).searchParams.get('code_challenge')!;
+    expect(await t.app.get(DataSource).query('PRAGMA secure_delete')).toEqual([{ secure_delete: 1 }]);
+    await t.app.get(IdentityPurgeProcessor).handle();
+    const file = t.config.database.file;
+    for (const path of [file, `${file}-wal`]) {
+      const bytes = await readFile(path).catch(() => Buffer.alloc(0));
+      expect(bytes.includes(Buffer.from(challenge))).toBe(false);
+    }
+  });
+
   it('publishes one token key per issuing day and sample date', async () => {
     const res = await t.http().get('/.well-known/veilig/identity-token-keys').expect(200);
     expect(res.headers['cache-control']).toBe('public, max-age=300');
@@ -384,5 +470,13 @@ describe('identity-based verification in the embedded demo', () => {
     expect(() => loadConfig({ ...prod, IDENTITY_OIDC_ISSUER: 'http://idp.example' })).toThrow(
       /IDENTITY_OIDC_ISSUER: production requires https/,
     );
+    expect(() => loadConfig(prod)).toThrow(/IDENTITY_OIDC_MIN_ACR: production requires a minimum/);
+    expect(() => loadConfig({ ...prod, IDENTITY_OIDC_MIN_ACR: 'idporten-loa-medium' })).toThrow(
+      /IDENTITY_OIDC_MIN_ACR: must be one of IDENTITY_OIDC_ACR_LEVELS/,
+    );
+    // private_key_jwt needs no client secret, but a key.
+    const keyless = { ...prod, IDENTITY_OIDC_CLIENT_AUTH: 'private_key_jwt' };
+    expect(() => loadConfig(keyless)).toThrow(/IDENTITY_OIDC_CLIENT_KEY: required/);
+    expect(() => loadConfig(keyless)).not.toThrow(/IDENTITY_OIDC_CLIENT_SECRET/);
   });
 });

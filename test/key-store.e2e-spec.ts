@@ -11,7 +11,7 @@ import { PostgresUploadStore } from '../src/modules/key-store/upload-statements'
 import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
 import { readExportFile } from '../src/protocol/gaen';
 import { startApp, type TestApp } from './support/app';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import { servicesProfile } from './support/profile';
 
 const claims: UploadTokenClaims = { flow: 'test', reportType: 1, maxKeys: 30 };
@@ -153,6 +153,22 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(await storedKeys()).toBe(0);
   });
 
+  it("pads the body parser's refusals like every other answer of the upload route", async () => {
+    const tooLarge = await raw()
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ keys: [], padding: 'x'.repeat(70_000) }));
+    const malformed = await raw().set('Content-Type', 'application/json').send('{"keys": [');
+    for (const [res, status, type] of [
+      [tooLarge, 413, 'body-too-large'],
+      [malformed, 400, 'malformed-body'],
+    ] as const) {
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body.type).toBe(`https://veilig.dev/problems/${type}`);
+      expect(res.body.padding.length).toBeGreaterThanOrEqual(1024);
+    }
+  });
+
   it('answers a decoy like a real upload and stores nothing', async () => {
     const keys = toUploadedKeys(C.diagnosisKeys({ includeCurrentKey: false }));
     const res = await raw().set('X-Chaff', '1').send({ keys, padding: 'abc' });
@@ -212,14 +228,14 @@ describe('exposure key store: upload → aggregation → signed export → downl
   });
 
   it('exports ready keys in a signed, padded file; B who met A is notified, C is not', async () => {
-    const reports = await t.app.get(AggregationService).runCycle(new Date());
+    const reports = await t.app.get(AggregationService).runCycle(afterThisHour());
     expect(reports).toHaveLength(1);
     // Today's key is still being broadcast: it waits for a later cycle.
     expect(reports[0].realKeys).toBe(13);
     // Keys are counted when published, never when uploaded (that would tell real uploads from decoys).
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/veilig_diagnosis_keys_exported_total\{region="NL"\} \d+/);
-    expect(await t.app.get(AggregationService).runCycle(new Date())).toEqual([]);
+    expect(await t.app.get(AggregationService).runCycle(afterThisHour())).toEqual([]);
 
     const index = await client.exportIndex('NL');
     expect(index).toHaveLength(1);
@@ -238,12 +254,24 @@ describe('exposure key store: upload → aggregation → signed export → downl
 
   it('serves the index briefly cacheable and files immutable, with ETags', async () => {
     const index = await t.http().get('/api/v1/exports/NL/index.json').expect(200);
-    expect(index.headers['cache-control']).toMatch(/max-age=300/);
-    await t.http().get('/api/v1/exports/NL/index.json').set('If-None-Match', index.headers.etag).expect(304);
+    expect(index.headers['cache-control']).toBe('public, max-age=300, stale-while-revalidate=300');
+    const indexPath = '/api/v1/exports/NL/index.json';
+    const conditional = (path: string, headers: Record<string, string>) => t.http().get(path).set(headers);
+    await conditional(indexPath, { 'If-None-Match': index.headers.etag }).expect(304);
+    await conditional(indexPath, { 'If-None-Match': `"other", W/${index.headers.etag}` }).expect(304);
+    await conditional(indexPath, { 'If-None-Match': '"other"' }).expect(200);
+    await conditional(indexPath, { 'If-Modified-Since': index.headers['last-modified'] }).expect(304);
+    const before = new Date(Date.parse(index.headers['last-modified']) - 1000).toUTCString();
+    await conditional(indexPath, { 'If-Modified-Since': before }).expect(200);
     const name = index.body.files[0].name as string;
     const file = await t.http().get(`/api/v1/exports/NL/${name}`).expect(200);
     expect(file.headers['cache-control']).toBe('public, max-age=1209600, immutable');
-    await t.http().get(`/api/v1/exports/NL/${name}`).set('If-None-Match', file.headers.etag).expect(304);
+    expect(file.headers.etag).toBe(`"${index.body.files[0].sha256}"`);
+    expect(file.headers['last-modified']).toBe(index.headers['last-modified']);
+    await conditional(`/api/v1/exports/NL/${name}`, { 'If-None-Match': file.headers.etag }).expect(304);
+    await conditional(`/api/v1/exports/NL/${name}`, {
+      'If-Modified-Since': file.headers['last-modified'],
+    }).expect(304);
     expect(
       (await t.http().get(`/api/v1/exports/NL/index.json?after=${name}`).expect(200)).body.files,
     ).toEqual([]);

@@ -4,9 +4,10 @@ import { toUploadedKeys } from '../mobile/backend-client';
 import { Phone } from '../mobile/phone';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
 import { UploadTokenService } from '../src/modules/key-store/upload-token.service';
-import { startApp, type TestApp } from './support/app';
+import { ensurePlatformAdmin, startApp, type TestApp } from './support/app';
 import { aMeetsB } from './support/gaen';
-import { POSTGRES_ADMIN_URL, servicesProfile } from './support/profile';
+import { freshEnv, POSTGRES_ADMIN_URL, servicesProfile, testName } from './support/profile';
+import { startRedisServer } from './support/redis-server';
 
 /**
  * The database stops taking writes and comes back: nothing answered as stored may be lost. Embedded:
@@ -108,5 +109,43 @@ describe('storage faults: acknowledged = stored', () => {
     await t.close();
     t = await startApp({ env });
     expect(await t.app.get(DataSource).getRepository(DiagnosisKey).count()).toBe(acknowledged);
+  });
+});
+
+// Only the services profile has a Redis to lose.
+(servicesProfile ? describe : describe.skip)('Redis down', () => {
+  it('answers sign-in with a fast 503 problem and recovers when Redis is back', async () => {
+    const redis = await startRedisServer();
+    const env: Record<string, string> = { ...(await freshEnv(testName('redis'))), REDIS_URL: redis.url };
+    const t = await startApp({ env });
+    try {
+      const admin = await ensurePlatformAdmin(t);
+      const signIn = async () => {
+        const agent = t.http();
+        const { token } = (await agent.get('/api/auth/csrf')).body as { token: string };
+        const started = performance.now();
+        const res = await agent
+          .post('/api/auth/login')
+          .set('X-XSRF-TOKEN', token)
+          .send({ email: admin.user.email, password: admin.password });
+        return { res, ms: performance.now() - started };
+      };
+      await redis.stop();
+      const down = await signIn();
+      expect(down.res.status).toBe(503);
+      expect(down.res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(down.res.headers['retry-after']).toBe('5');
+      expect(down.ms).toBeLessThan(2000); // ioredis defaults took 2.7 s and then answered 500
+      await redis.restart();
+      let up = await signIn();
+      for (let i = 0; i < 20 && up.res.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        up = await signIn();
+      }
+      expect(up.res.status).toBe(200);
+    } finally {
+      await t.close();
+      await redis.stop();
+    }
   });
 });

@@ -3,21 +3,24 @@
  * simulators: button → Yivi disclosure → phone call with the DTMF code → console → agent pulls the
  * call → call ends → nothing of the caller left in the database; and every refusal of the issue.
  */
+import { getExpectedTwilioSignature } from 'twilio';
 import { DataSource } from 'typeorm';
 import { CallSession } from '../src/modules/veilig-bellen/entities/call-session.entity';
 import { VeiligBellenSimulators } from '../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { VeiligBellenService } from '../src/modules/veilig-bellen/veilig-bellen.service';
-import { twilioSignature } from '../src/protocol/telephony/twilio-signature';
+import { DUTCH_PROMPTS } from '../src/protocol/telephony/prompts';
 import { startApp, type TestApp } from './support/app';
 import { freshEnv, testName } from './support/profile';
 import {
   ATTRS,
   clientTokenOf,
+  consoleCalls,
   dumpDatabase,
   GEMEENTE_ORIGIN,
   setUpMunicipality,
   signIn,
   startWidgetSession,
+  takeCall,
   twilioThroughSupertest,
   twilioUrls,
 } from './support/veilig-bellen';
@@ -28,6 +31,24 @@ const CITIZEN = {
   [ATTRS.surname]: 'Zonneveld-Brinkhorst',
 };
 const CALLER = '+31612345678';
+
+// Twilio's requests in its documented order (path[:QueueResult|DialCallStatus|CallStatus]):
+// incoming call, the digits, the first waitUrl request of the queue;
+const CALL_IN = ['voice', 'gather', 'wait'];
+// a REST dequeue: the Enqueue action right away, then the dequeue's Url, whose <Dial> rings the agent;
+const PULL_TO_AGENT = [
+  'queue-result:redirected',
+  'agent-dial',
+  'agent-status:initiated',
+  'agent-status:ringing',
+];
+// the agent answers; the call ends: the agent leg, the <Dial action>, the number's status callback.
+const TALK_THEN_HANG_UP = [
+  'agent-status:in-progress',
+  'agent-status:completed',
+  'dial-result:completed',
+  'status:completed',
+];
 
 describe('Veilig bellen', () => {
   let t: TestApp;
@@ -62,6 +83,23 @@ describe('Veilig bellen', () => {
       .get(`/api/veilig-bellen/widget/${nijmegen.id}/status`)
       .set('Origin', origin)
       .set('Authorization', `Bearer ${token}`);
+  }
+
+  /** The webhooks Twilio sent for one call (and its agent legs), as `path[:QueueResult|CallStatus]`. */
+  function webhooksOf(callSid: string): string[] {
+    return sims
+      .twilio!.webhooks.filter((w) => w.params.CallSid === callSid || w.params.ParentCallSid === callSid)
+      .map((w) => {
+        const detail =
+          w.path === 'queue-result'
+            ? w.params.QueueResult
+            : w.path === 'dial-result'
+              ? w.params.DialCallStatus
+              : w.path === 'agent-status' || w.path === 'status'
+                ? w.params.CallStatus
+                : undefined;
+        return detail ? `${w.path}:${detail}` : w.path;
+      });
   }
 
   async function callIn(dtmf: string, from = CALLER) {
@@ -129,39 +167,46 @@ describe('Veilig bellen', () => {
     ).toEqual(CITIZEN);
 
     // Two agents click at once: exactly one gets it.
-    const [r1, r2] = await Promise.all([
-      a1.agent.post(`/api/veilig-bellen/console/calls/${list[0].id}/take`).set('X-XSRF-TOKEN', a1.csrf),
-      a2.agent.post(`/api/veilig-bellen/console/calls/${list[0].id}/take`).set('X-XSRF-TOKEN', a2.csrf),
-    ]);
+    const [r1, r2] = await Promise.all([takeCall(a1, list[0].id), takeCall(a2, list[0].id)]);
     expect([r1.status, r2.status].sort()).toEqual([200, 409]);
     const [winner, winnerUser] = r1.status === 200 ? [a1, nijmegen.agents[0]] : [a2, nijmegen.agents[1]];
     const loser = winner === a1 ? a2 : a1;
     expect((r1.status === 409 ? r1 : r2).body.type).toMatch(/call-taken$/);
     await sims.twilio!.settled();
-    // One Queue Members request, and the caller is bridged to the winner's Twilio Client.
+    // One Queue Members request; the caller is now ringing the winner's Twilio Client.
     const members = sims.twilio!.restCalls.filter((c) => c.path.includes('/Members/'));
     expect(members).toHaveLength(1);
     expect(members[0].path).toBe(
       `/2010-04-01/Accounts/${t.config.veiligBellen.twilio.accountSid}/Queues/${call.queueSid}/Members/${call.sid}.json`,
     );
-    expect(call.agent).toBe(`client:agent-${winnerUser.id}`);
-    expect((await loser.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({
+    expect(call.state).toBe('dialling');
+    expect(call.agent).toBe(`client:agent_${winnerUser.id.replace(/-/g, '')}`);
+    expect((await consoleCalls(winner))[0]).toMatchObject({ state: 'ringing', takenByMe: true });
+    expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'called' });
+
+    await sims.twilio!.agentAnswers(call.sid);
+    expect((await consoleCalls(loser))[0]).toMatchObject({
       state: 'connected',
       takenByMe: false,
       attributes: [],
       externalLink: null,
     });
-    expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body[0]).toMatchObject({
-      state: 'connected',
-      takenByMe: true,
-    });
+    expect((await consoleCalls(winner))[0]).toMatchObject({ state: 'connected', takenByMe: true });
     expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'connected' });
 
     // The caller hangs up: the entry disappears and the data is gone.
     await sims.twilio!.hangup(call.sid);
-    expect((await winner.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
+    expect(await consoleCalls(winner)).toEqual([]);
     expect((await widgetStatus(start.body.statusToken)).status).toBe(404);
     expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
+
+    // Every request Twilio made, in Twilio's documented order, and every one answered.
+    expect(webhooksOf(call.sid)).toEqual([...CALL_IN, ...PULL_TO_AGENT, ...TALK_THEN_HANG_UP]);
+    expect(sims.twilio!.webhooks.filter((w) => w.status >= 300)).toEqual([]);
+    // Everything the caller heard was spoken in the explicit Dutch voice.
+    expect(call.speech.length).toBeGreaterThan(2);
+    for (const said of call.speech) expect(said).toMatchObject({ voice: 'Polly.Lotte', language: 'nl-NL' });
+
     const everything = await dumpDatabase(t);
     for (const trace of [
       ...Object.values(CITIZEN),
@@ -185,14 +230,115 @@ describe('Veilig bellen', () => {
     const s = await disclosedSession();
     const call = await callIn(s.dtmf);
     const a1 = await signIn(t, nijmegen.agents[0]);
-    const [entry] = (await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body;
-    await a1.agent
-      .post(`/api/veilig-bellen/console/calls/${entry.id}/take`)
-      .set('X-XSRF-TOKEN', a1.csrf)
-      .expect(200);
+    const [entry] = await consoleCalls(a1);
+    await takeCall(a1, entry.id).expect(200);
     await sims.twilio!.settled();
+    await sims.twilio!.agentAnswers(call.sid);
     await sims.twilio!.agentHangup(call.sid);
-    expect((await a1.agent.get('/api/veilig-bellen/console/calls').expect(200)).body).toEqual([]);
+    expect(call.state).toBe('ended');
+    expect(call.log.at(-1)).toBe('hangup');
+    expect(await consoleCalls(a1)).toEqual([]);
+  });
+
+  it('sends a call the agent does not answer back to the front of the queue, for another agent', async () => {
+    const first = await disclosedSession();
+    const call = await callIn(first.dtmf, '+31600000501');
+    const later = await disclosedSession();
+    const laterCall = await callIn(later.dtmf, '+31600000502');
+    // The caller hears the hold message again each time its document runs out.
+    await sims.twilio!.holdMusicEnds(call.sid);
+    expect(call.log.filter((l) => l.startsWith('say:Een ogenblik geduld'))).toHaveLength(2);
+
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const a2 = await signIn(t, nijmegen.agents[1]);
+    const [entry] = await consoleCalls(a1);
+    await takeCall(a1, entry.id).expect(200);
+    await sims.twilio!.settled();
+    expect(call.state).toBe('dialling');
+    expect((await consoleCalls(a2)).find((c) => c.id === entry.id)).toMatchObject({
+      state: 'ringing',
+      attributes: [],
+    });
+
+    // Agent 1 lets it ring out: the caller hears why and waits again, at the front of the line.
+    await sims.twilio!.agentDoesNotAnswer(call.sid);
+    expect(call.state).toBe('queued');
+    expect(call.log).toContain(`say:${DUTCH_PROMPTS.agentMissed}`);
+    const again = await consoleCalls(a2);
+    expect(again.map((c) => c.id)[0]).toBe(entry.id);
+    expect(again[0]).toMatchObject({ state: 'waiting', takenByMe: false });
+    expect(again[0].attributes.length).toBe(3);
+
+    // Agent 2 takes it and answers; then hangs up.
+    await takeCall(a2, entry.id).expect(200);
+    await sims.twilio!.settled();
+    expect(call.agent).toBe(`client:agent_${nijmegen.agents[1].id.replace(/-/g, '')}`);
+    await sims.twilio!.agentAnswers(call.sid);
+    expect((await consoleCalls(a2))[0]).toMatchObject({ id: entry.id, state: 'connected', takenByMe: true });
+    await sims.twilio!.agentHangup(call.sid);
+    expect(call.state).toBe('ended');
+    expect(webhooksOf(call.sid)).toEqual([
+      ...CALL_IN,
+      'wait',
+      ...PULL_TO_AGENT,
+      'agent-status:no-answer',
+      'dial-result:no-answer',
+      'wait',
+      ...PULL_TO_AGENT,
+      ...TALK_THEN_HANG_UP,
+    ]);
+    expect((await consoleCalls(a2)).map((c) => c.id)).not.toContain(entry.id);
+    await sims.twilio!.hangup(laterCall.sid);
+  });
+
+  it('keeps the caller when a dequeue went through but its answer was lost', async () => {
+    const s = await disclosedSession();
+    const call = await callIn(s.dtmf);
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const [entry] = await consoleCalls(a1);
+    // Twilio carries out the dequeue, but our request times out before the answer arrives.
+    const twilio = sims.twilio!;
+    const fetchFor = twilio.fetchFor.bind(twilio);
+    const spy = jest.spyOn(twilio, 'fetchFor').mockImplementationOnce((base) => async (url, init) => {
+      await fetchFor(base)(url, init);
+      throw new Error('The operation was aborted due to timeout');
+    });
+    try {
+      const take = await takeCall(a1, entry.id);
+      expect(take.status).toBe(502);
+      expect(take.body.type).toMatch(/exchange-error$/);
+    } finally {
+      spy.mockRestore();
+    }
+    await twilio.settled();
+    // Nobody is assigned any more: the dial TwiML puts the caller back in the queue, not an error.
+    expect(call.state).toBe('queued');
+    expect(twilio.webhooks.filter((w) => w.status >= 300)).toEqual([]);
+    expect(webhooksOf(call.sid).slice(-3)).toEqual(['queue-result:redirected', 'agent-dial', 'wait']);
+    expect((await consoleCalls(a1))[0]).toMatchObject({ id: entry.id, state: 'waiting' });
+    await takeCall(a1, entry.id).expect(200);
+    await twilio.settled();
+    expect(call.state).toBe('dialling');
+    await twilio.hangup(call.sid);
+  });
+
+  it('hangs the caller up when the agent closes the call in the console', async () => {
+    const s = await disclosedSession();
+    const call = await callIn(s.dtmf);
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const [entry] = await consoleCalls(a1);
+    await a1.agent
+      .post(`/api/veilig-bellen/console/calls/${entry.id}/end`)
+      .set('X-XSRF-TOKEN', a1.csrf)
+      .expect(204);
+    await sims.twilio!.settled();
+    expect(sims.twilio!.restCalls.at(-1)).toMatchObject({
+      path: `/2010-04-01/Accounts/${t.config.veiligBellen.twilio.accountSid}/Calls/${call.sid}.json`,
+      form: { Status: 'completed' },
+      status: 200,
+    });
+    expect(call.state).toBe('ended');
+    expect(webhooksOf(call.sid).slice(-2)).toEqual(['queue-result:hangup', 'status:completed']);
   });
 
   it('refuses unsigned, badly signed and foreign-account exchange webhooks', async () => {
@@ -213,7 +359,7 @@ describe('Veilig bellen', () => {
       .http()
       .post(path)
       .type('form')
-      .set('X-Twilio-Signature', twilioSignature('wrong-token-wrong-token', voiceUrl, form))
+      .set('X-Twilio-Signature', getExpectedTwilioSignature('wrong-token-wrong-token', voiceUrl, form))
       .send(form)
       .expect(403);
     // Signed for other parameters (a replayed signature with changed digits).
@@ -221,14 +367,14 @@ describe('Veilig bellen', () => {
       .http()
       .post(path)
       .type('form')
-      .set('X-Twilio-Signature', twilioSignature(token, voiceUrl, { ...form, CallSid: 'CA2' }))
+      .set('X-Twilio-Signature', getExpectedTwilioSignature(token, voiceUrl, { ...form, CallSid: 'CA2' }))
       .send(form)
       .expect(403);
     const good = await t
       .http()
       .post(path)
       .type('form')
-      .set('X-Twilio-Signature', twilioSignature(token, voiceUrl, form))
+      .set('X-Twilio-Signature', getExpectedTwilioSignature(token, voiceUrl, form))
       .send(form)
       .expect(200);
     expect(good.text).toContain('<Gather input="dtmf" numDigits="10" timeout="15"');
@@ -305,14 +451,14 @@ describe('Veilig bellen', () => {
     await sims.twilio!.hangup(first.sid);
   });
 
-  it('rate-limits code attempts per caller', async () => {
+  it('rate-limits wrong codes per caller', async () => {
     const s = await disclosedSession();
     const from = '+31600000099';
     for (let i = 0; i < 2; i++) {
       const c = await sims.twilio!.placeCall({ from, to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
       for (let j = 0; j < 3 && c.state === 'gathering'; j++) await sims.twilio!.press(c.sid, '999999999' + j);
     }
-    // Five attempts used: now even the right code is refused for this caller.
+    // Five wrong codes used: now even the right code is refused for this caller.
     const c = await sims.twilio!.placeCall({ from, to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
     await sims.twilio!.press(c.sid, s.dtmf);
     expect(c.log.join('\n')).toMatch(/te vaak/);
@@ -321,6 +467,61 @@ describe('Veilig bellen', () => {
     const real = await callIn(s.dtmf, '+31600000100');
     expect(real.state).toBe('queued');
     await sims.twilio!.hangup(real.sid);
+  });
+
+  it('does not count right codes: a caller may call often', async () => {
+    const from = '+31600000098';
+    for (let i = 0; i <= t.config.veiligBellen.wrongCodesPerCaller + 1; i++) {
+      const s = await disclosedSession();
+      const call = await callIn(s.dtmf, from);
+      expect(call.state).toBe('queued');
+      await sims.twilio!.hangup(call.sid);
+    }
+    // Wrong codes still count after all those calls.
+    const c = await sims.twilio!.placeCall({ from, to: '+31243299999', ...twilioUrls(t, nijmegen.id) });
+    await sims.twilio!.press(c.sid, '9999999999');
+    expect(c.log.at(-2)).toMatch(/niet geldig/);
+    await sims.twilio!.hangup(c.sid);
+  });
+
+  it("speaks the municipality's voice, texts and recordings, and refuses voices Twilio does not list", async () => {
+    const m = await setUpMunicipality(t, 'Gemeente Stem', { agents: 0 });
+    const put = (speech: unknown) =>
+      m.adminSession.agent
+        .put(`/api/veilig-bellen/municipalities/${m.id}/settings`)
+        .set('X-XSRF-TOKEN', m.adminSession.csrf)
+        .send({ ...m.settings, speech });
+    const bad = await put({
+      voice: 'Polly.Joanna',
+      language: 'nl-NL',
+      recordings: { hold: 'http://x.example/a.mp3' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+    expect(bad.body.errors.map((e: { message: string }) => e.message)).toEqual([
+      expect.stringMatching(/^voice: a voice Twilio lists for nl-NL/),
+      expect.stringMatching(/^recordings\.hold: an https/),
+    ]);
+    const speech = {
+      voice: 'Google.nl-NL-Wavenet-B',
+      language: 'nl-NL',
+      texts: { welcome: 'Welkom bij gemeente Stem.' },
+      recordings: { closed: 'https://www.stem.example/gesloten.mp3' },
+    };
+    expect((await put(speech).expect(200)).body.speech).toEqual(speech);
+    const call = await sims.twilio!.placeCall({ from: CALLER, to: '+31243299999', ...twilioUrls(t, m.id) });
+    expect(call.speech).toEqual([
+      { text: 'Welkom bij gemeente Stem.', voice: 'Google.nl-NL-Wavenet-B', language: 'nl-NL' },
+    ]);
+    await sims.twilio!.hangup(call.sid);
+    await put({ ...speech, texts: {} }).expect(200);
+    const closedHours = await m.adminSession.agent
+      .put(`/api/veilig-bellen/municipalities/${m.id}/settings`)
+      .set('X-XSRF-TOKEN', m.adminSession.csrf)
+      .send({ ...m.settings, speech, openingHours: { timeZone: 'Europe/Amsterdam', days: {} } });
+    expect(closedHours.status).toBe(200);
+    const closed = await sims.twilio!.placeCall({ from: CALLER, to: '+31243299999', ...twilioUrls(t, m.id) });
+    expect(closed.log).toEqual(['play:https://www.stem.example/gesloten.mp3', 'hangup']);
   });
 
   it('refuses an agent of another municipality', async () => {
@@ -461,11 +662,70 @@ describe('Veilig bellen', () => {
     expect((await widgetStatus(start.body.statusToken).expect(200)).body).toEqual({ state: 'disclosed' });
     const site = await t.http().get(`/sim/demo/site?municipality=${nijmegen.id}&purpose=afval`).expect(200);
     expect(site.text).toContain('src="/widget/veilig-bellen.js"');
+    // The demo phone: call with the code, then play the agent's phone once an agent takes it.
+    await t
+      .http()
+      .post('/sim/demo/call')
+      .type('form')
+      .send({ municipalityId: nijmegen.id, from: '+31600000777', code: start.body.dtmf })
+      .expect(303);
+    const call = [...sims.twilio!.calls.values()].find((c) => c.from === '+31600000777')!;
+    expect(call.state).toBe('queued');
+    const a1 = await signIn(t, nijmegen.agents[0]);
+    const entry = (await consoleCalls(a1)).find((c) => c.state === 'waiting' && c.attributes.length)!;
+    await takeCall(a1, entry.id).expect(200);
+    await sims.twilio!.settled();
+    expect((await t.http().get('/sim/demo').expect(200)).text).toContain('Agent answers');
+    await t.http().post('/sim/demo/answer').type('form').send({ callSid: call.sid }).expect(303);
+    expect(call.state).toBe('bridged');
+    await t.http().post('/sim/demo/agent-hangup').type('form').send({ callSid: call.sid }).expect(303);
+    expect(call.state).toBe('ended');
+    await t.http().post('/sim/demo/answer').type('form').send({ callSid: 'CA-unknown' }).expect(303);
+    await t.http().post('/sim/demo/no-such-action').type('form').send({ callSid: call.sid }).expect(404);
   });
 
-  it('deletes caller data after the maximum age, whatever happened', async () => {
+  it("streams the demo IRMA server's status events to the widget, across origins", async () => {
+    const start = await startWidgetSession(t, nijmegen.id).expect(201);
+    const frontend = `/sim/irma/irma/session/${clientTokenOf(start.body.sessionPtr)}/frontend/statusevents`;
+    // yivi-frontend's event source sends Authorization and Cache-Control: the preflight must allow both.
+    const preflight = await t
+      .http()
+      .options(frontend)
+      .set('Origin', GEMEENTE_ORIGIN)
+      .set('Access-Control-Request-Method', 'GET')
+      .set('Access-Control-Request-Headers', 'authorization,cache-control');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(GEMEENTE_ORIGIN);
+    expect(preflight.headers['access-control-allow-headers']?.toLowerCase()).toContain('cache-control');
+    const port = (t.app.getHttpServer().address() as { port: number }).port;
+    const res = await fetch(`http://127.0.0.1:${port}${frontend}`, {
+      headers: {
+        Origin: GEMEENTE_ORIGIN,
+        Accept: 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Authorization: start.body.frontendRequest.authorization,
+      },
+    });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const readUntil = async (marker: string) => {
+      while (!text.includes(marker)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${marker}: ${text}`);
+        text += Buffer.from(value).toString();
+      }
+    };
+    await readUntil('event: open');
+    sims.irma!.disclose(clientTokenOf(start.body.sessionPtr), CITIZEN);
+    await readUntil('"DONE"');
+    expect(text).toContain('data: {"status":"DONE","nextSession":null}');
+    await reader.cancel();
+  });
+
+  it('deletes caller data after the maximum age, whatever happened, and then lets the caller go', async () => {
     const s = await disclosedSession();
-    await callIn(s.dtmf);
+    const call = await callIn(s.dtmf);
     const service = t.app.get(VeiligBellenService);
     expect(await service.purge()).toBe(0);
     const repo = t.app.get(DataSource).getRepository(CallSession);
@@ -476,6 +736,10 @@ describe('Veilig bellen', () => {
       .execute();
     expect(await service.purge()).toBeGreaterThan(0);
     expect(await repo.count()).toBe(0);
+    // The next hold loop finds nothing: the caller leaves the queue and hears why.
+    await sims.twilio!.holdMusicEnds(call.sid);
+    expect(call.log.slice(-3)).toEqual(['leave', `say:${DUTCH_PROMPTS.released}`, 'hangup']);
+    expect(call.state).toBe('ended');
   });
 });
 
@@ -552,6 +816,14 @@ describe('Veilig bellen exchange API on an internal port', () => {
         ).status,
       ).toBe(204);
       expect(await t.app.get(DataSource).getRepository(CallSession).count()).toBe(0);
+      // An exchange asking to keep a call that is over is told to let the caller go.
+      const missed = await fetch(`${internal}/events`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ event: 'missed', callRef: 'connect-7' }),
+      });
+      expect(missed.status).toBe(404);
+      expect(((await missed.json()) as { type: string }).type).toMatch(/call-ended$/);
     } finally {
       await t.close();
     }

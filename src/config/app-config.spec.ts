@@ -43,6 +43,16 @@ describe('file storage configuration', () => {
     );
     expect(problems({ ...s3, S3_PREFIX: 'nl' })[0]).toMatch(/^S3_PREFIX: must be empty or end with \//);
   });
+
+  it('keeps key receipt times to a period that divides the day', () => {
+    expect(loadConfig({}).keyStore.receiptResolutionMs).toBe(3_600_000);
+    expect(loadConfig({ KEY_RECEIPT_RESOLUTION_MINUTES: '240' }).keyStore.receiptResolutionMs).toBe(
+      4 * 3_600_000,
+    );
+    expect(() => loadConfig({ KEY_RECEIPT_RESOLUTION_MINUTES: '50' })).toThrow(
+      /KEY_RECEIPT_RESOLUTION_MINUTES: must divide a day/,
+    );
+  });
 });
 
 describe('TLS to PostgreSQL and Redis', () => {

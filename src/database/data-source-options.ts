@@ -39,8 +39,11 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database'>): DataSour
     type: 'better-sqlite3',
     database: db.file,
     // WAL lets readers proceed during the aggregation job's writes; foreign keys on for every connection.
+    // secure_delete overwrites deleted rows (a finished login, an expired verification time) with zeros
+    // instead of leaving them readable in free space (docs/identity-verification.md, "What remains").
     prepareDatabase: (conn: { pragma(s: string): unknown }) => {
       conn.pragma('journal_mode = WAL');
+      conn.pragma('secure_delete = ON');
       conn.pragma('busy_timeout = 5000');
       conn.pragma('foreign_keys = ON');
     },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
-import { EMPTY_SHA256, encodeSegment, signS3Request, type S3Credentials } from './s3-signature';
+import { EMPTY_SHA256, encodeSegment, presignS3Url, signS3Request, type S3Credentials } from './s3-signature';
 
 /**
  * Where export files and other blobs live: local disk in the embedded profile, an S3-compatible store
@@ -11,6 +11,11 @@ export abstract class FileStore {
   abstract put(key: string, data: Uint8Array): Promise<void>;
   abstract get(key: string): Promise<Buffer | null>;
   abstract delete(key: string): Promise<void>;
+  /**
+   * A URL that lets anybody fetch `key` straight from the store for `expiresSeconds`, so downloads need
+   * not pass through us; undefined when the store has none (local disk).
+   */
+  abstract downloadUrl(key: string, expiresSeconds: number): URL | undefined;
 }
 
 export class LocalFileStore extends FileStore {
@@ -38,6 +43,10 @@ export class LocalFileStore extends FileStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  downloadUrl(): undefined {
+    return undefined;
   }
 
   private pathOf(key: string): string {
@@ -85,15 +94,24 @@ export class S3FileStore extends FileStore {
     await this.send('DELETE', key, undefined, [200, 204, 404]);
   }
 
+  /** A presigned GetObject URL (SigV4 query authentication). */
+  downloadUrl(key: string, expiresSeconds: number): URL {
+    return presignS3Url(this.objectUrl(key), this.options, this.now(), expiresSeconds);
+  }
+
+  private objectUrl(key: string): URL {
+    const { endpoint, bucket, prefix } = this.options;
+    const path = [bucket, ...`${prefix}${key}`.split('/')].map(encodeSegment).join('/');
+    return new URL(`${endpoint.replace(/\/$/, '')}/${path}`);
+  }
+
   private async send(
     method: string,
     key: string,
     body: Uint8Array | undefined,
     expected: number[],
   ): Promise<Response> {
-    const { endpoint, bucket, prefix } = this.options;
-    const path = [bucket, ...`${prefix}${key}`.split('/')].map(encodeSegment).join('/');
-    const url = new URL(`${endpoint.replace(/\/$/, '')}/${path}`);
+    const url = this.objectUrl(key);
     const headers = signS3Request(
       {
         method,

@@ -1,4 +1,5 @@
 import type Redis from 'ioredis';
+import { serviceUnavailable } from '../common/http/problem';
 
 export interface RateLimitRule {
   /** Requests allowed per window. */
@@ -18,6 +19,11 @@ export interface RateLimitResult {
  */
 export abstract class RateLimiter {
   abstract consume(key: string, rule: RateLimitRule): Promise<RateLimitResult>;
+  /**
+   * Gives back one unit consumed in the current window (a reservation that turned out not to count,
+   * e.g. a code that was right). Never below zero, never into a new window.
+   */
+  abstract refund(key: string): Promise<void>;
 }
 
 export class MemoryRateLimiter extends RateLimiter {
@@ -43,6 +49,11 @@ export class MemoryRateLimiter extends RateLimiter {
     };
   }
 
+  async refund(key: string): Promise<void> {
+    const w = this.windows.get(key);
+    if (w && w.resetAt > this.now() && w.count > 0) w.count--;
+  }
+
   private sweep(now: number): void {
     for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
   }
@@ -56,8 +67,29 @@ export class RedisRateLimiter extends RateLimiter {
     super();
   }
 
+  /** Without Redis no limit can be checked: the request is refused with 503, never let through. */
   async consume(key: string, rule: RateLimitRule): Promise<RateLimitResult> {
-    const redisKey = `${this.prefix}:rl:${key}`;
+    try {
+      return await this.count(`${this.prefix}:rl:${key}`, rule);
+    } catch {
+      throw serviceUnavailable('A service this request needs is not reachable right now. Try again shortly.');
+    }
+  }
+
+  /** Best effort: without Redis the unit stays counted (stricter, never looser). */
+  async refund(key: string): Promise<void> {
+    // Atomic, and only while the window's key exists: a DECR on an expired key would create one
+    // without expiry.
+    await this.redis
+      .eval(
+        `if redis.call('GET', KEYS[1]) and tonumber(redis.call('GET', KEYS[1])) > 0 then return redis.call('DECR', KEYS[1]) end return 0`,
+        1,
+        `${this.prefix}:rl:${key}`,
+      )
+      .catch(() => undefined);
+  }
+
+  private async count(redisKey: string, rule: RateLimitRule): Promise<RateLimitResult> {
     const [[, count], [, ttl]] = (await this.redis.multi().incr(redisKey).pttl(redisKey).exec()) as [
       [null, number],
       [null, number],

@@ -6,6 +6,9 @@ import { explainTlsFailure, readConfiguredFile } from './startup-errors';
 /** Shared ioredis connection for rate limits and live events; Bull opens its own connections. */
 export const REDIS = Symbol('REDIS');
 
+/** A command waits at most this long; a request that needs Redis then fails fast instead of hanging. */
+export const REDIS_COMMAND_TIMEOUT_MS = 1000;
+
 type RedisConfig = NonNullable<AppConfig['redis']>;
 
 /**
@@ -35,14 +38,17 @@ export function redisConnectionOptions(config: RedisConfig): RedisOptions {
 
 /**
  * Opens the shared connection and waits for it, so a TLS misconfiguration ends start-up with a message
- * naming the variable instead of reconnecting forever in the background.
+ * naming the variable instead of reconnecting forever in the background. Later, while Redis is down, a
+ * command fails after one reconnect attempt or REDIS_COMMAND_TIMEOUT_MS, so the request that needed it
+ * gets a quick 503 (ioredis' default retries 20 times, seconds per request).
  */
 export async function connectRedis(config: RedisConfig, name: string): Promise<Redis> {
   const options = redisConnectionOptions(config);
   const redis = new Redis({
     ...options,
     connectionName: name,
-    maxRetriesPerRequest: 3,
+    maxRetriesPerRequest: 1,
+    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     enableReadyCheck: true,
     lazyConnect: true,
   });

@@ -1,4 +1,4 @@
-import { EMPTY_SHA256, encodeSegment, signS3Request } from './s3-signature';
+import { EMPTY_SHA256, encodeSegment, presignS3Url, signS3Request } from './s3-signature';
 
 describe(signS3Request.name, () => {
   it('signs the GET Object example of the AWS documentation to its published signature', () => {
@@ -28,5 +28,29 @@ describe(signS3Request.name, () => {
 
   it('encodes path segments as SigV4 does: all but unreserved characters', () => {
     expect(encodeSegment("NL-1 (a)*!'~._-.zip")).toBe('NL-1%20%28a%29%2A%21%27~._-.zip');
+  });
+});
+
+describe(presignS3Url.name, () => {
+  it('presigns the example of the AWS documentation to its published signature', () => {
+    // "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)", example GET test.txt.
+    const sut = presignS3Url(
+      new URL('https://examplebucket.s3.amazonaws.com/test.txt'),
+      {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        region: 'us-east-1',
+      },
+      new Date('2013-05-24T00:00:00Z'),
+      86400,
+    );
+    expect(Object.fromEntries(sut.searchParams)).toEqual({
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Credential': 'AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request',
+      'X-Amz-Date': '20130524T000000Z',
+      'X-Amz-Expires': '86400',
+      'X-Amz-SignedHeaders': 'host',
+      'X-Amz-Signature': 'aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404',
+    });
   });
 });

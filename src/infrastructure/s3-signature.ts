@@ -28,10 +28,7 @@ export function signS3Request(
   credentials: S3Credentials,
   now: Date,
 ): Record<string, string> {
-  const amzDate = now
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d{3}/, ''); // YYYYMMDDTHHMMSSZ
+  const amzDate = amzDateOf(now);
   const day = amzDate.slice(0, 8);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -48,15 +45,66 @@ export function signS3Request(
     names.join(';'),
     request.payloadSha256,
   ].join('\n');
-  const scope = `${day}/${credentials.region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
-  for (const part of [credentials.region, 's3', 'aws4_request']) key = hmac(key, part);
-  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
+  const scope = scopeOf(credentials, day);
+  const signature = signatureOf(credentials, amzDate, canonicalRequest);
   return {
     ...headers,
     authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope},SignedHeaders=${names.join(';')},Signature=${signature}`,
   };
+}
+
+/**
+ * A presigned GET URL for `url` (AWS docs, "Authenticating Requests: Using Query Parameters"): whoever
+ * holds it may fetch that object until `expiresSeconds` after `now`, without credentials. Only `host`
+ * is signed and the payload is UNSIGNED-PAYLOAD, as the docs' example does.
+ */
+export function presignS3Url(url: URL, credentials: S3Credentials, now: Date, expiresSeconds: number): URL {
+  const amzDate = amzDateOf(now);
+  const signed = new URL(url);
+  signed.searchParams.set('X-Amz-Algorithm', 'AWS4-HMAC-SHA256');
+  signed.searchParams.set(
+    'X-Amz-Credential',
+    `${credentials.accessKeyId}/${scopeOf(credentials, amzDate.slice(0, 8))}`,
+  );
+  signed.searchParams.set('X-Amz-Date', amzDate);
+  signed.searchParams.set('X-Amz-Expires', String(expiresSeconds));
+  signed.searchParams.set('X-Amz-SignedHeaders', 'host');
+  const canonicalRequest = [
+    'GET',
+    signed.pathname,
+    canonicalQuery(signed.searchParams),
+    `host:${signed.host}`,
+    '',
+    'host',
+    'UNSIGNED-PAYLOAD',
+  ].join('\n');
+  signed.searchParams.set('X-Amz-Signature', signatureOf(credentials, amzDate, canonicalRequest));
+  return signed;
+}
+
+/** YYYYMMDDTHHMMSSZ */
+function amzDateOf(now: Date): string {
+  return now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+function scopeOf(credentials: S3Credentials, day: string): string {
+  return `${day}/${credentials.region}/s3/aws4_request`;
+}
+
+function signatureOf(credentials: S3Credentials, amzDate: string, canonicalRequest: string): string {
+  const day = amzDate.slice(0, 8);
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scopeOf(credentials, day),
+    sha256Hex(canonicalRequest),
+  ].join('\n');
+  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
+  for (const part of [credentials.region, 's3', 'aws4_request']) key = hmac(key, part);
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
 }
 
 /** A path segment percent-encoded as SigV4 wants it: everything but unreserved characters (RFC 3986). */

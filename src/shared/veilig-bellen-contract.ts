@@ -5,8 +5,11 @@ export interface ConsoleCall {
   id: string;
   purpose: string;
   purposeLabel: string;
-  /** `waiting` in the queue; `taken` by an agent, being connected; `connected` with an agent. */
-  state: 'waiting' | 'taken' | 'connected';
+  /**
+   * `waiting` in the queue; `taken` by an agent, being put through; `ringing` that agent's phone;
+   * `connected` with the agent. A call the agent does not answer is `waiting` again.
+   */
+  state: 'waiting' | 'taken' | 'ringing' | 'connected';
   takenByMe: boolean;
   attributes: { id: string; name: string; value: string }[];
   externalLink: string | null;

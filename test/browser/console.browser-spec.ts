@@ -9,6 +9,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { getExpectedTwilioSignature } from 'twilio';
 import { VeiligBellenSimulators } from '../../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { startApp, type TestApp } from '../support/app';
 import { launchChromium } from '../support/browser';
@@ -86,6 +87,7 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     });
 
     const sims = t.app.get(VeiligBellenSimulators);
+    sims.twilio!.sign = getExpectedTwilioSignature;
     const citizenErrors: string[] = [];
     const agentErrors: string[] = [];
     const citizen = await (await browser.newContext()).newPage();
@@ -112,6 +114,9 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
     const [clientToken] = sims.irma!.pending();
     sims.irma!.disclose(clientToken, CITIZEN);
     await citizen.locator('[data-testid="vb-state"][data-state="disclosed"]').waitFor({ timeout: 10_000 });
+    // yivi-frontend followed the session by status events across origins, without falling back to polling.
+    expect(sims.irma!.requestCounts.get('GET irma/frontend/statusevents')).toBeGreaterThanOrEqual(1);
+    expect(sims.irma!.requestCounts.get('GET irma/frontend/status') ?? 0).toBe(0);
 
     // The app dials tel:<number>,<code>; Twilio gathers the tones and queues the caller.
     const call = await sims.twilio!.placeCall({
@@ -143,14 +148,15 @@ describe('Veilig bellen: widget on a municipality site and the agent console', (
       await agent1.screenshot({ path: `${shots}/console.png`, fullPage: true });
     }
 
-    // Agent 1 takes it; agent 2 sees it taken; Twilio bridges the caller to agent 1's client.
+    // Agent 1 takes it; agent 2 sees it taken; Twilio rings agent 1's client, agent 1 answers.
     await agent1.getByTestId('take-call').click();
     await agent1.getByTestId('end-call').waitFor();
     await agent2.getByTestId('taken-by-other').waitFor({ timeout: 10_000 });
     if (shots) await agent2.screenshot({ path: `${shots}/console-taken.png`, fullPage: true });
     expect(await agent2.getByTestId('take-call').count()).toBe(0);
     await sims.twilio!.settled();
-    expect(call.agent).toBe(`client:agent-${m.agents[0].id}`);
+    expect(call.agent).toBe(`client:agent_${m.agents[0].id.replace(/-/g, '')}`);
+    await sims.twilio!.agentAnswers(call.sid);
     await citizen.locator('[data-testid="vb-state"][data-state="connected"]').waitFor({ timeout: 10_000 });
 
     // The call ends: the entry disappears in both consoles, the widget says so, the data is gone.

@@ -8,6 +8,7 @@ import { matchExports } from '../../mobile/matching/match';
 import { Phone } from '../../mobile/phone';
 import { simulateEncounters } from '../../mobile/simulator';
 import { DAY_MS } from '../../src/protocol/gaen';
+import { RECEIPT_RESOLUTION_MS } from '../../src/protocol/key-upload';
 
 export interface Scenario {
   clock: ManualClock;
@@ -49,4 +50,12 @@ export async function checkExposure(
     keys = keys.map((k) => ({ ...k, publicKey: other }));
   }
   return matchExports(phone, files, keys, { kernel: 'ts' });
+}
+
+/**
+ * A moment at which an aggregation cycle exports the keys uploaded just now: an uploaded key is not
+ * exported before the end of the hour it arrived in (its receipt time is stored only to the hour).
+ */
+export function afterThisHour(): Date {
+  return new Date(Date.now() + RECEIPT_RESOLUTION_MS);
 }

@@ -32,6 +32,7 @@ export async function startIdentitySimulators(): Promise<IdentitySims> {
       IDENTITY_OIDC_ISSUER: idp.issuer,
       IDENTITY_OIDC_CLIENT_ID: OIDC_CLIENT.clientId,
       IDENTITY_OIDC_CLIENT_SECRET: OIDC_CLIENT.clientSecret,
+      IDENTITY_OIDC_MIN_ACR: 'idporten-loa-substantial',
       LAB_REGISTRY_URL: lab.url,
       LAB_REGISTRY_API_KEY: LAB_API_KEY,
       LAB_REGISTRY_TIMEOUT_MS: '700',
@@ -44,40 +45,92 @@ export async function startIdentitySimulators(): Promise<IdentitySims> {
 }
 
 /**
- * Opens `url` like a system browser: follows redirects (the app's public URL is routed to `appOrigin`),
- * on the simulator's login page submits the form of `choice`, and returns the URL that leaves for the
- * app's redirect URI. Any other page is an error.
+ * A minimal system browser: follows redirects (the app's public URL is routed to `appOrigin`), keeps
+ * cookies per host like a real browser (so an identity provider's single sign-on session survives from
+ * one login to the next), and on a page submits the form a user would choose: the test identity's, the
+ * cancel form, or the only form there is (a logout confirmation). It stops at the app's redirect URI.
  */
-export async function browse(
-  url: string,
-  choice: TestIdentityKey | 'cancel',
-  appOrigin: string,
-): Promise<string> {
-  let next = url;
-  let init: RequestInit = {};
-  for (let hop = 0; hop < 10; hop++) {
-    if (next.startsWith(APP_REDIRECT_URI)) return next;
-    const target = next.startsWith(PUBLIC_URL) ? appOrigin + next.slice(PUBLIC_URL.length) : next;
-    const res = await fetch(target, { ...init, redirect: 'manual' });
-    init = {};
-    if (res.status >= 300 && res.status < 400) {
-      next = new URL(res.headers.get('location')!, target).toString();
-      continue;
+export class TestBrowser {
+  /** Paths of every request made, in order (e.g. to see that the provider's logout was visited). */
+  readonly visited: string[] = [];
+  private readonly cookies = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly appOrigin: string,
+    /** Where the login returns to the app; an http (loopback) one is delivered to the app's listener. */
+    private readonly appRedirectUri = APP_REDIRECT_URI,
+  ) {}
+
+  /** Opens `url` and returns the URL that leaves for the app's redirect URI. */
+  async open(
+    url: string,
+    choice: TestIdentityKey | 'cancel',
+    fields: Record<string, string> = {},
+  ): Promise<string> {
+    let next = url;
+    let init: RequestInit = {};
+    for (let hop = 0; hop < 20; hop++) {
+      if (next.startsWith(this.appRedirectUri)) {
+        if (next.startsWith('http')) await this.fetch(next, {});
+        return next;
+      }
+      const target = next.startsWith(PUBLIC_URL) ? this.appOrigin + next.slice(PUBLIC_URL.length) : next;
+      const res = await this.fetch(target, init);
+      init = {};
+      if (res.status >= 300 && res.status < 400) {
+        next = new URL(res.headers.get('location')!, target).toString();
+        continue;
+      }
+      const body = await res.text();
+      const forms = [...body.matchAll(/<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g)].map((m) => ({
+        action: m[1].replace(/&amp;/g, '&'),
+        fields: Object.fromEntries(
+          [...m[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((i) => [i[1], i[2]]),
+        ),
+      }));
+      const form =
+        choice === 'cancel'
+          ? forms.find((f) => f.fields.cancel)
+          : (forms.find((f) => f.fields.identity === choice) ?? (forms.length === 1 ? forms[0] : undefined));
+      if (res.status !== 200 || !form)
+        throw new Error(
+          `browser stopped at ${new URL(target).pathname}: ${res.status} ${body.slice(0, 300)}`,
+        );
+      next = new URL(form.action, target).toString();
+      init = {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...form.fields, ...(form.fields.identity ? fields : {}) }).toString(),
+      };
     }
-    const body = await res.text();
-    const request = /name="request" value="([^"]+)"/.exec(body)?.[1];
-    if (res.status !== 200 || !request)
-      throw new Error(`browser stopped at ${new URL(target).pathname}: ${res.status} ${body.slice(0, 300)}`);
-    const form = new URLSearchParams({
-      request,
-      ...(choice === 'cancel' ? { cancel: '1' } : { identity: choice }),
-    });
-    next = new URL('/authorize/decision', target).toString();
-    init = {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form.toString(),
-    };
+    throw new Error('too many redirects');
   }
-  throw new Error('too many redirects');
+
+  private async fetch(target: string, init: RequestInit): Promise<Response> {
+    const url = new URL(target);
+    this.visited.push(url.pathname);
+    const jar = this.cookies.get(url.host) ?? new Map<string, string>();
+    this.cookies.set(url.host, jar);
+    const headers = new Headers(init.headers);
+    if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
+    const res = await fetch(target, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';');
+      const [name, value] = [
+        pair.slice(0, pair.indexOf('=')).trim(),
+        pair.slice(pair.indexOf('=') + 1).trim(),
+      ];
+      const expired = attributes.some(
+        (a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]) < Date.now(),
+      );
+      if (expired || !value) jar.delete(name);
+      else jar.set(name, value);
+    }
+    return res;
+  }
+}
+
+/** Opens `url` in a fresh browser (no cookies) and returns the URL that leaves for the app. */
+export function browse(url: string, choice: TestIdentityKey | 'cancel', appOrigin: string): Promise<string> {
+  return new TestBrowser(appOrigin).open(url, choice);
 }

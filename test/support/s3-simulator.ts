@@ -1,12 +1,13 @@
 /**
  * A protocol-faithful stand-in for an S3-compatible object store, for tests: path-style PutObject,
  * GetObject and DeleteObject on one bucket, each request's AWS Signature Version 4 checked (signed
- * headers, payload hash, clock skew), S3's XML error documents. Objects live in memory.
+ * headers, payload hash, clock skew; or a presigned URL's query parameters and expiry), S3's XML error
+ * documents. Objects live in memory.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signS3Request, type S3Credentials } from '../../src/infrastructure/s3-signature';
+import { presignS3Url, signS3Request, type S3Credentials } from '../../src/infrastructure/s3-signature';
 
 export interface S3Simulator {
   endpoint: string;
@@ -37,7 +38,9 @@ export async function startS3Simulator(bucket = 'veilig-exports'): Promise<S3Sim
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const url = new URL(req.url!, `http://${req.headers.host}`);
-    const refusal = checkSignature(req, url, body);
+    const refusal = url.searchParams.has('X-Amz-Signature')
+      ? checkPresigned(req, url)
+      : checkSignature(req, url, body);
     if (refusal) return fail(res, 403, refusal, 'The request signature we calculated does not match.');
     const [, bucketName, ...rest] = url.pathname.split('/');
     if (bucketName !== bucket) return fail(res, 404, 'NoSuchBucket', 'The specified bucket does not exist.');
@@ -83,6 +86,38 @@ export async function startS3Simulator(bucket = 'veilig-exports'): Promise<S3Sim
       new Date(at),
     ).authorization;
     const given = Buffer.from(req.headers.authorization!);
+    return given.length === expected.length && timingSafeEqual(given, Buffer.from(expected))
+      ? null
+      : 'SignatureDoesNotMatch';
+  }
+
+  /**
+   * A presigned URL ("Authenticating Requests: Using Query Parameters"): GET only here, the credential
+   * scope of our key, X-Amz-Expires at most 7 days and not yet passed ("Request has expired" is
+   * AccessDenied), only `host` signed, and the signature recomputed over the URL without it.
+   */
+  function checkPresigned(req: IncomingMessage, url: URL): string | null {
+    const q = url.searchParams;
+    if (req.method !== 'GET' || q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return 'AccessDenied';
+    if (!q.get('X-Amz-Credential')?.startsWith(`${credentials.accessKeyId}/`)) return 'InvalidAccessKeyId';
+    const at = Date.parse(
+      (q.get('X-Amz-Date') ?? '').replace(
+        /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/,
+        '$1-$2-$3T$4:$5:$6Z',
+      ),
+    );
+    const expires = Number(q.get('X-Amz-Expires'));
+    if (!Number.isFinite(at) || !(expires >= 1 && expires <= 604_800))
+      return 'AuthorizationQueryParametersError';
+    if (Date.now() > at + expires * 1000) return 'AccessDenied';
+    if (q.get('X-Amz-SignedHeaders') !== 'host') return 'AccessDenied';
+    const unsigned = new URL(url);
+    for (const name of [...unsigned.searchParams.keys()])
+      if (name.startsWith('X-Amz-')) unsigned.searchParams.delete(name);
+    const expected = presignS3Url(unsigned, credentials, new Date(at), expires).searchParams.get(
+      'X-Amz-Signature',
+    )!;
+    const given = Buffer.from(q.get('X-Amz-Signature')!);
     return given.length === expected.length && timingSafeEqual(given, Buffer.from(expected))
       ? null
       : 'SignatureDoesNotMatch';

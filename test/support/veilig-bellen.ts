@@ -3,11 +3,15 @@
  * simulated Twilio wired to the app (supertest or a listening server), and a scan of the whole
  * database for traces of a caller.
  */
+import { getExpectedTwilioSignature } from 'twilio';
 import { DataSource } from 'typeorm';
 import { VeiligBellenSimulators } from '../../src/modules/veilig-bellen/veilig-bellen.gateways';
 import { ALWAYS_OPEN, type OpeningHours } from '../../src/protocol/telephony/opening-hours';
 import type { TwilioSimulator } from '../../src/protocol/telephony/twilio-simulator';
+import type { ConsoleCall } from '../../src/shared/veilig-bellen-contract';
 import { createUser, signedInAgent, type TestApp } from './app';
+
+type SignedIn = Awaited<ReturnType<typeof signedInAgent>>;
 
 export const GEMEENTE_ORIGIN = 'https://www.gemeente.example';
 export const ATTRS = {
@@ -75,9 +79,13 @@ export async function setUpMunicipality(
   return { id: admin.organisationId, admin, adminSession, agents, settings };
 }
 
-/** Makes the app's simulated Twilio deliver its webhooks through supertest (no listening server needed). */
+/**
+ * Makes the app's simulated Twilio deliver its webhooks through supertest (no listening server
+ * needed), signed by the official `twilio` library rather than by our own code.
+ */
 export function twilioThroughSupertest(t: TestApp, into: TestApp = t): TwilioSimulator {
   const sim = t.app.get(VeiligBellenSimulators).twilio!;
+  sim.sign = getExpectedTwilioSignature;
   sim.deliver = async (url, form, headers) => {
     const u = new URL(url);
     const res = await into
@@ -94,6 +102,17 @@ export function twilioThroughSupertest(t: TestApp, into: TestApp = t): TwilioSim
 export function twilioUrls(t: TestApp, municipalityId: string) {
   const base = `${t.config.http.publicUrl}/api/veilig-bellen/exchange/twilio/${municipalityId}`;
   return { voiceUrl: `${base}/voice`, statusCallback: `${base}/status` };
+}
+
+/** The agent clicks "Take this call" in the console. */
+export function takeCall(session: { agent: SignedIn['agent']; csrf: string }, callId: string) {
+  return session.agent
+    .post(`/api/veilig-bellen/console/calls/${callId}/take`)
+    .set('X-XSRF-TOKEN', session.csrf);
+}
+
+export async function consoleCalls(session: { agent: SignedIn['agent'] }) {
+  return (await session.agent.get('/api/veilig-bellen/console/calls').expect(200)).body as ConsoleCall[];
 }
 
 /** Starts a widget session as the municipality's page would. */

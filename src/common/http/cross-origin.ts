@@ -8,6 +8,8 @@ import type { Request } from 'express';
 export interface CrossOriginRule {
   /** Path prefix the rule covers, e.g. `/api/veilig-bellen/widget/`. */
   prefix: string;
+  /** Request headers a page may send (default `Content-Type`, `Authorization`). */
+  allowedHeaders?: string[];
   /** Origins allowed for this request (may depend on the path, e.g. a tenant id), or `*`. */
   allowedOrigins(req: Request): Promise<readonly string[] | '*'>;
 }
@@ -42,7 +44,8 @@ export class CrossOriginRoutes {
 
   /** `cors` options for one request: a registered rule (no credentials), else the global allow-list. */
   async corsOptions(req: Request, globalOrigins: readonly string[]): Promise<CorsOptionsLike> {
-    if (!this.ruleFor(req.path)) {
+    const rule = this.ruleFor(req.path);
+    if (!rule) {
       return {
         origin: (origin, cb) => cb(null, !origin || globalOrigins.includes(origin)),
         credentials: true,
@@ -52,7 +55,7 @@ export class CrossOriginRoutes {
       origin: await this.allows(req, req.header('origin')),
       credentials: false,
       methods: ['GET', 'POST', 'DELETE'],
-      allowedHeaders: ['Content-Type', 'Authorization'],
+      allowedHeaders: rule.allowedHeaders ?? ['Content-Type', 'Authorization'],
       maxAge: 600,
     };
   }

@@ -1,10 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { databaseErrorCode, isStorageUnavailable } from '../../database/errors';
-import { PROBLEM_TYPE_BASE, ProblemException } from './problem';
-
-/** Seconds a client waits before sending a request again that the database could not take. */
-const STORAGE_RETRY_AFTER_SECONDS = 5;
+import { PROBLEM_TYPE_BASE, ProblemException, serviceUnavailable } from './problem';
 
 /** body-parser failures arrive as plain errors with `type` and `status`. */
 const bodyParserProblems: Record<string, { status: number; slug: string; detail: string }> = {
@@ -35,8 +32,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request>();
+    this.send(exception, ctx.getRequest<Request>(), ctx.getResponse<Response>());
+  }
+
+  /** Answers with the problem for `exception`; also for Express error middleware (body parsers). */
+  send(exception: unknown, req: Request, res: Response): void {
     if (res.headersSent) return;
     const instance = req.originalUrl?.split('?')[0];
     const body = this.decorate(this.toProblem(exception, instance));
@@ -89,15 +89,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (isStorageUnavailable(exception)) {
       // Only the code: the error's message may quote the statement's parameters.
       this.logger.warn({ code: databaseErrorCode(exception), instance }, 'storage unavailable');
-      return {
-        type: PROBLEM_TYPE_BASE + 'storage-unavailable',
-        title: 'Service unavailable',
-        status: 503,
-        detail:
-          'Nothing was stored: the database cannot take writes right now. Send the same request again later.',
-        instance,
-        retryAfterSeconds: STORAGE_RETRY_AFTER_SECONDS,
-      };
+      return serviceUnavailable(
+        'Nothing was stored: the database cannot take writes right now. Send the same request again later.',
+        'storage-unavailable',
+      ).toProblem(instance);
     }
     this.logger.error({ err: exception, instance }, 'unhandled error');
     return { type: 'about:blank', title: 'Internal server error', status: 500, instance };

@@ -42,3 +42,11 @@ export const tooManyRequests = (retryAfterMs: number, detail = 'Too many request
   new ProblemException(429, 'rate-limited', 'Too many requests', detail, {
     retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
   });
+
+/** Seconds a client waits before sending a request again that a dependency (database, Redis) could not take. */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
+export const serviceUnavailable = (detail: string, slug = 'service-unavailable') =>
+  new ProblemException(503, slug, 'Service unavailable', detail, {
+    retryAfterSeconds: RETRY_AFTER_UNAVAILABLE_SECONDS,
+  });

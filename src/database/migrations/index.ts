@@ -11,6 +11,8 @@ import { FederationKeyHashBytes1764500000001 } from './1764500000001-federation-
 import { Disclosure1764600000000 } from './1764600000000-disclosure';
 import { ExportWindows1764700000000 } from './1764700000000-export-windows';
 import { WriteProbe1764800000000 } from './1764800000000-write-probe';
+import { CoarseStoredTimes1764900000000 } from './1764900000000-coarse-stored-times';
+import { VeiligBellenCallPhases1765000000000 } from './1765000000000-veilig-bellen-call-phases';
 
 export const migrations = [
   AccountsAndAudit1764000000000,
@@ -22,4 +24,6 @@ export const migrations = [
   Disclosure1764600000000,
   ExportWindows1764700000000,
   WriteProbe1764800000000,
+  CoarseStoredTimes1764900000000,
+  VeiligBellenCallPhases1765000000000,
 ];

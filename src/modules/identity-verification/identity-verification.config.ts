@@ -1,6 +1,15 @@
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseKeyring } from '../../common/crypto/envelope';
-import { defineConfigSection, envInt, envList, envSecret } from '../../config/env';
+import {
+  defineConfigSection,
+  envBool,
+  envInt,
+  envList,
+  envOptionalSecret,
+  envSecret,
+} from '../../config/env';
 
 // Development defaults only: production refuses them (see envSecret).
 const DEV_CLIENT_SECRET = 'dev-only-oidc-client-secret-change-me-0000';
@@ -25,11 +34,27 @@ export const identityVerificationConfig = defineConfigSection({
       .max(200)
       .default('veilig-verification')
       .describe('Client id of the verification service at the identity provider.'),
-    IDENTITY_OIDC_CLIENT_SECRET: envSecret(
-      DEV_CLIENT_SECRET,
-      'Client secret at the identity provider (client_secret_basic).',
+    IDENTITY_OIDC_CLIENT_AUTH: z
+      .enum(['client_secret_basic', 'private_key_jwt'])
+      .default('client_secret_basic')
+      .describe(
+        'Client authentication at the token endpoint: `client_secret_basic`, or `private_key_jwt` (RFC 7523, recommended by ID-porten) with IDENTITY_OIDC_CLIENT_KEY.',
+      ),
+    IDENTITY_OIDC_CLIENT_SECRET: envOptionalSecret(
+      'Client secret for client_secret_basic; production must set its own (a development value is used otherwise).',
       16,
     ),
+    IDENTITY_OIDC_CLIENT_KEY: z
+      .string()
+      .optional()
+      .describe(
+        "private_key_jwt: PEM file with the client's private key (RSA for RS256, P-256 for ES256), registered at the identity provider.",
+      ),
+    IDENTITY_OIDC_CLIENT_KEY_ID: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,200}$/)
+      .optional()
+      .describe('private_key_jwt: `kid` of the registered key. Default: its RFC 7638 JWK thumbprint.'),
     IDENTITY_OIDC_SCOPE: z
       .string()
       .regex(/^[\x21\x23-\x5b\x5d-\x7e ]+$/)
@@ -40,8 +65,18 @@ export const identityVerificationConfig = defineConfigSection({
       .regex(/^[A-Za-z0-9_.-]{1,64}$/)
       .default('pid')
       .describe('ID-token claim with the national identifier (ID-porten: `pid`); `sub` is the pseudonym.'),
-    IDENTITY_OIDC_ACR_VALUES: envList().describe(
-      'Comma-separated acceptable `acr` levels; when set they are requested and the ID token must carry one.',
+    IDENTITY_OIDC_ACR_LEVELS: envList().describe(
+      "The provider's `acr` levels, lowest first. Default: ID-porten's `idporten-loa-low,idporten-loa-substantial,idporten-loa-high`.",
+    ),
+    IDENTITY_OIDC_MIN_ACR: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "Lowest acceptable level of IDENTITY_OIDC_ACR_LEVELS: requested as `acr_values`, and the ID token's `acr` must be it or a higher one. Required in production.",
+      ),
+    IDENTITY_OIDC_LOGOUT: envBool(true).describe(
+      'After each verification, log the user out at the identity provider (RP-initiated logout) when it offers an end_session_endpoint, so the next verification in that browser is a new login.',
     ),
     IDENTITY_OIDC_TIMEOUT_MS: envInt(5000, 100, 60_000).describe(
       'Timeout of each request to the identity provider (discovery, JWKS, token).',
@@ -92,7 +127,30 @@ export const identityVerificationConfig = defineConfigSection({
     }
     if (!env.IDENTITY_OIDC_SCOPE.split(' ').includes('openid'))
       problems.push('IDENTITY_OIDC_SCOPE: must include openid');
+    if (env.IDENTITY_OIDC_MIN_ACR && !acrLevels(env).includes(env.IDENTITY_OIDC_MIN_ACR))
+      problems.push('IDENTITY_OIDC_MIN_ACR: must be one of IDENTITY_OIDC_ACR_LEVELS');
+    if (env.IDENTITY_OIDC_CLIENT_AUTH === 'private_key_jwt') {
+      if (!env.IDENTITY_OIDC_CLIENT_KEY)
+        problems.push('IDENTITY_OIDC_CLIENT_KEY: required with IDENTITY_OIDC_CLIENT_AUTH=private_key_jwt');
+      else {
+        try {
+          readClientKey(env.IDENTITY_OIDC_CLIENT_KEY);
+        } catch (e) {
+          problems.push(`IDENTITY_OIDC_CLIENT_KEY: ${(e as Error).message}`);
+        }
+      }
+    }
     if (core.isProduction) {
+      if (!env.IDENTITY_OIDC_MIN_ACR)
+        problems.push('IDENTITY_OIDC_MIN_ACR: production requires a minimum authentication level');
+      const secret = env.IDENTITY_OIDC_CLIENT_SECRET;
+      if (
+        env.IDENTITY_OIDC_CLIENT_AUTH === 'client_secret_basic' &&
+        (!secret || secret === DEV_CLIENT_SECRET)
+      )
+        problems.push(
+          'IDENTITY_OIDC_CLIENT_SECRET: production needs its own secret, not the development default',
+        );
       for (const name of ['IDENTITY_OIDC_ISSUER', 'LAB_REGISTRY_URL'] as const) {
         if (env[name] && !env[name].startsWith('https://'))
           problems.push(`${name}: production requires https`);
@@ -107,12 +165,24 @@ export const identityVerificationConfig = defineConfigSection({
         issuer: env.IDENTITY_OIDC_ISSUER ?? null,
         simulated: !env.IDENTITY_OIDC_ISSUER && demo,
         clientId: env.IDENTITY_OIDC_CLIENT_ID,
-        clientSecret: env.IDENTITY_OIDC_CLIENT_SECRET,
+        clientAuth:
+          env.IDENTITY_OIDC_CLIENT_AUTH === 'private_key_jwt' && env.IDENTITY_OIDC_CLIENT_KEY
+            ? {
+                method: 'private_key_jwt' as const,
+                privateKeyPem: readClientKey(env.IDENTITY_OIDC_CLIENT_KEY),
+                keyId: env.IDENTITY_OIDC_CLIENT_KEY_ID ?? null,
+              }
+            : {
+                method: 'client_secret_basic' as const,
+                clientSecret: env.IDENTITY_OIDC_CLIENT_SECRET ?? DEV_CLIENT_SECRET,
+              },
         scope: env.IDENTITY_OIDC_SCOPE,
         identifierClaim: env.IDENTITY_OIDC_IDENTIFIER_CLAIM,
-        acrValues: env.IDENTITY_OIDC_ACR_VALUES,
+        assurance: { levels: acrLevels(env), minimum: env.IDENTITY_OIDC_MIN_ACR ?? null },
+        logout: env.IDENTITY_OIDC_LOGOUT,
         timeoutMs: env.IDENTITY_OIDC_TIMEOUT_MS,
         redirectUri: `${core.publicUrl.replace(/\/$/, '')}/api/v1/identity/callback`,
+        postLogoutRedirectUri: `${core.publicUrl.replace(/\/$/, '')}/api/v1/identity/logged-out`,
       },
       lab: {
         url: env.LAB_REGISTRY_URL ?? null,
@@ -136,5 +206,22 @@ export const identityVerificationConfig = defineConfigSection({
     };
   },
 });
+
+/** ID-porten's levels of assurance, lowest first (its `acr` values). */
+const IDPORTEN_ACR_LEVELS = ['idporten-loa-low', 'idporten-loa-substantial', 'idporten-loa-high'];
+
+function acrLevels(env: { IDENTITY_OIDC_ACR_LEVELS: string[] }): string[] {
+  return env.IDENTITY_OIDC_ACR_LEVELS.length ? env.IDENTITY_OIDC_ACR_LEVELS : IDPORTEN_ACR_LEVELS;
+}
+
+/** The PEM of a private_key_jwt client key, checked to be an RSA or P-256 private key. */
+function readClientKey(file: string): string {
+  const pem = readFileSync(file, 'utf8');
+  const key = createPrivateKey(pem);
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (key.asymmetricKeyType !== 'rsa' && !(key.asymmetricKeyType === 'ec' && curve === 'prime256v1'))
+    throw new Error('must be an RSA or P-256 private key (PEM)');
+  return pem;
+}
 
 export type IdentityVerificationConfig = ReturnType<typeof identityVerificationConfig.map>;

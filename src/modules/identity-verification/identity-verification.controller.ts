@@ -57,7 +57,7 @@ export class IdentityVerificationController {
   @Header('Cache-Control', 'no-store')
   @ApiOperation({
     summary:
-      'Redirect target of the identity provider; verifies and redirects back to the app with a result code',
+      "Redirect target of the identity provider; verifies, then redirects to the provider's logout or back to the app with a result code",
   })
   @ApiFoundResponse({ description: 'To the app redirect URI with `code` (and `state`)' })
   async callback(@Req() req: Request): Promise<{ url: string; statusCode: number }> {
@@ -69,6 +69,18 @@ export class IdentityVerificationController {
       iss: one(q.iss),
     });
     return { url, statusCode: 302 };
+  }
+
+  @Get('api/v1/identity/logged-out')
+  @Redirect()
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({
+    summary:
+      "Return from the identity provider's logout (post_logout_redirect_uri); redirects back to the app with a result code",
+  })
+  @ApiFoundResponse({ description: 'To the app redirect URI with `code` (and `state`)' })
+  async loggedOut(@Req() req: Request): Promise<{ url: string; statusCode: number }> {
+    return { url: await this.service.afterLogout(one(req.query.state)), statusCode: 302 };
   }
 
   @Post('api/v1/identity/verification')

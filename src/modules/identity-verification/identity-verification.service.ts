@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHmac, randomUUID } from 'node:crypto';
-import { DataSource, LessThan, MoreThan, Repository } from 'typeorm';
+import type { IdTokenClaims } from 'openid-client';
+import { DataSource, IsNull, LessThan, MoreThan, Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
 import { badRequest, conflict, ProblemException, tooManyRequests } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
@@ -28,6 +29,11 @@ import { LabRegistryGateway, OidcGateway, OidcLoginError } from './identity-veri
 import { TokenKeysService, toPublished } from './token-keys.service';
 
 const DAY_MS = 86_400_000;
+/**
+ * Verification times are stored to the hour (docs/identity-verification.md, "Time and the anonymity set"): the limit needs no
+ * more, and a finer time would pair a person's verification with the upload that follows it.
+ */
+const VERIFICATION_TIME_RESOLUTION_MS = 3_600_000;
 
 type Outcome =
   | { outcome: 'verified'; sampleDate: string; tokenKeyId: string }
@@ -142,8 +148,10 @@ export class IdentityVerificationService {
   }
 
   /**
-   * The identity provider's redirect: validates the login, checks the person, records the outcome and
-   * returns the app's redirect URI with a one-time result code. Throws only when the login is unknown.
+   * The identity provider's redirect: validates the login, checks the person and records the outcome.
+   * Returns where the browser goes next: the provider's end-session endpoint when it offers one (it comes
+   * back to `afterLogout`), else the app's redirect URI with a one-time result code. Throws only when the
+   * login is unknown.
    */
   async completeLogin(params: CallbackParams): Promise<string> {
     const now = this.clock.now();
@@ -151,14 +159,18 @@ export class IdentityVerificationService {
     if (!login || login.outcome !== null || login.expiresAt <= now) {
       throw refusal('identity-login-failed', { reason: 'unknown-login' });
     }
-    const result = await this.decide(login, params);
-    const resultCode = randomToken();
+    const { idToken, ...result } = await this.decide(login, params);
+    const logoutState = randomToken();
+    const logoutUrl = idToken ? await this.oidc.endSessionUrl(idToken, logoutState).catch(() => null) : null;
+    const resultCode = logoutUrl ? null : randomToken();
     await this.logins.update(
       { id: login.id },
       {
+        // Once the provider answered, the state is spent: the row is found again only by the logout's.
+        stateHash: sha256Hex(logoutState),
         nonce: '',
         codeVerifier: '',
-        resultCodeHash: sha256Hex(resultCode),
+        resultCodeHash: resultCode ? sha256Hex(resultCode) : null,
         outcome: result.outcome,
         reason: result.outcome === 'verified' ? null : (result.reason ?? null),
         sampleDate: result.outcome === 'verified' ? result.sampleDate : null,
@@ -184,10 +196,25 @@ export class IdentityVerificationService {
         },
       },
     );
-    const back = new URL(login.appRedirectUri);
-    back.searchParams.set('code', resultCode);
-    if (login.appState) back.searchParams.set('state', login.appState);
-    return back.toString();
+    return logoutUrl ?? appRedirect(login, resultCode!);
+  }
+
+  /**
+   * The provider's return after its logout (RP-Initiated Logout 1.0 §3): hands the app its one-time
+   * result code for the login decided before. Throws when the state names no such login.
+   */
+  async afterLogout(state: string | undefined): Promise<string> {
+    const login = state ? await this.logins.findOneBy({ stateHash: sha256Hex(state) }) : null;
+    if (!login || login.outcome === null || login.expiresAt <= this.clock.now())
+      throw refusal('identity-login-failed', { reason: 'unknown-login' });
+    const resultCode = randomToken();
+    // Once only: a second return with the same state finds the code already issued.
+    const issued = await this.logins.update(
+      { id: login.id, resultCodeHash: IsNull() },
+      { resultCodeHash: sha256Hex(resultCode) },
+    );
+    if (!issued.affected) throw refusal('identity-login-failed', { reason: 'unknown-login' });
+    return appRedirect(login, resultCode);
   }
 
   /**
@@ -252,10 +279,14 @@ export class IdentityVerificationService {
   async purge(): Promise<{ logins: number; verifications: number; tokenKeys: number; spentTokens: number }> {
     const now = this.clock.now();
     const logins = (await this.logins.delete({ expiresAt: LessThan(now) })).affected ?? 0;
-    const windowStart = new Date(now.getTime() - this.config.identity.limit.windowMs);
-    const verifications = (await this.records.delete({ verifiedAt: LessThan(windowStart) })).affected ?? 0;
+    const verifications =
+      (await this.records.delete({ verifiedAt: LessThan(this.windowStart(now.getTime())) })).affected ?? 0;
     const spentTokens =
       (await this.dataSource.getRepository(SpentToken).delete({ expiresAt: LessThan(now) })).affected ?? 0;
+    // SQLite keeps earlier versions of changed pages in its write-ahead log until a checkpoint resets it;
+    // truncating it here bounds how long a deleted login stays readable there to one purge interval.
+    if (this.dataSource.options.type === 'better-sqlite3')
+      await this.dataSource.query('PRAGMA wal_checkpoint(TRUNCATE)');
     return { logins, verifications, tokenKeys: await this.tokenKeys.purgeExpired(), spentTokens };
   }
 
@@ -266,22 +297,29 @@ export class IdentityVerificationService {
     return login;
   }
 
-  private async decide(login: IdentityLogin, params: CallbackParams): Promise<Outcome> {
+  /** The outcome of a login, with the ID token when the provider authenticated someone (for the logout). */
+  private async decide(
+    login: IdentityLogin,
+    params: CallbackParams,
+  ): Promise<Outcome & { idToken?: string }> {
     if (params.error)
       return {
         outcome: 'identity-login-failed',
         reason: params.error === 'access_denied' ? 'login-cancelled' : 'login-failed',
       };
     if (!params.code || !params.state) return { outcome: 'identity-login-failed', reason: 'login-failed' };
-    let sub: string;
-    let identifier: unknown;
+    let claims: IdTokenClaims;
+    let idToken: string;
     try {
-      const claims = await this.oidc.callback(
+      ({ claims, idToken } = await this.oidc.callback(
         { code: params.code, state: params.state, ...(params.iss ? { iss: params.iss } : {}) },
-        { state: params.state, nonce: login.nonce, codeVerifier: login.codeVerifier },
-      );
-      sub = claims.sub;
-      identifier = claims[this.config.identity.oidc.identifierClaim];
+        {
+          state: params.state,
+          nonce: login.nonce,
+          codeVerifier: login.codeVerifier,
+          authenticatedSince: new Date(login.expiresAt.getTime() - this.config.identity.loginTtlMs),
+        },
+      ));
     } catch (e) {
       // The message says which check failed (nonce, aud, signature, …); it carries no personal data.
       this.logger.warn(
@@ -290,6 +328,13 @@ export class IdentityVerificationService {
       );
       return { outcome: 'identity-login-failed', reason: 'login-failed' };
     }
+    return { ...(await this.checkPerson(claims)), idToken };
+  }
+
+  /** The person behind validated claims: the limit, then the lab registry and the rules. */
+  private async checkPerson(claims: IdTokenClaims): Promise<Outcome> {
+    const sub = claims.sub;
+    const identifier = claims[this.config.identity.oidc.identifierClaim];
     if (typeof identifier !== 'string' || !identifier || !sub) {
       this.logger.warn('ID token lacks the national identifier or the pseudonym');
       return { outcome: 'identity-login-failed', reason: 'login-failed' };
@@ -323,12 +368,12 @@ export class IdentityVerificationService {
     const key = await this.tokenKeys.keyFor(eligibility.sampleDate);
     try {
       await this.dataSource.transaction(async (em) => {
-        await em.insert(VerificationRecord, { subjectHash, verifiedAt: new Date(now) });
+        await em.insert(VerificationRecord, { subjectHash, verifiedAt: verificationHour(now) });
         // Counted after the insert, inside the transaction: two logins racing both see each other and
         // are refused, rather than both slipping under the limit.
         const count = await em.countBy(VerificationRecord, {
           subjectHash,
-          verifiedAt: MoreThan(new Date(now - this.config.identity.limit.windowMs)),
+          verifiedAt: MoreThan(this.windowStart(now)),
         });
         if (count > this.config.identity.limit.maxVerifications) throw new BlockedError();
       });
@@ -345,18 +390,40 @@ export class IdentityVerificationService {
     const now = this.clock.now().getTime();
     const { maxVerifications, windowMs } = this.config.identity.limit;
     const recent = await this.records.find({
-      where: { subjectHash, verifiedAt: MoreThan(new Date(now - windowMs)) },
+      where: { subjectHash, verifiedAt: MoreThan(this.windowStart(now)) },
       order: { verifiedAt: 'DESC' },
       take: maxVerifications,
     });
     if (recent.length < maxVerifications) return null;
-    // Free again when the oldest of the last N verifications leaves the window.
-    const oldest = recent[recent.length - 1].verifiedAt.getTime();
+    // Free again when the oldest of the last N verifications leaves the window, counted from the end
+    // of its hour.
+    const oldestHourEnd = recent[recent.length - 1].verifiedAt.getTime() + VERIFICATION_TIME_RESOLUTION_MS;
     return {
       outcome: 'identity-blocked',
-      retryAfterSeconds: Math.max(1, Math.ceil((oldest + windowMs - now) / 1000)),
+      retryAfterSeconds: Math.max(1, Math.ceil((oldestHourEnd + windowMs - now) / 1000)),
     };
+  }
+
+  /**
+   * Verifications stored after this still count. A stored hour stands for any moment in it, so each one
+   * counts until the window has passed since the end of its hour: never less than the window.
+   */
+  private windowStart(nowMs: number): Date {
+    return new Date(nowMs - this.config.identity.limit.windowMs - VERIFICATION_TIME_RESOLUTION_MS);
   }
 }
 
+/** The start of the hour of `ms`, as a verification time is stored. */
+function verificationHour(ms: number): Date {
+  return new Date(Math.floor(ms / VERIFICATION_TIME_RESOLUTION_MS) * VERIFICATION_TIME_RESOLUTION_MS);
+}
+
 class BlockedError extends Error {}
+
+/** The app's redirect URI with the one-time result code (and the app's state). */
+function appRedirect(login: IdentityLogin, resultCode: string): string {
+  const back = new URL(login.appRedirectUri);
+  back.searchParams.set('code', resultCode);
+  if (login.appState) back.searchParams.set('state', login.appState);
+  return back.toString();
+}

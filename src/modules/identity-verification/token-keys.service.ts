@@ -12,6 +12,7 @@ import {
   isoDay,
   publicKeyOf,
   tokenKeyId,
+  toRsassaPssSpki,
   type PublishedTokenKey,
 } from '../../protocol/identity';
 import { TokenKey } from './entities/token-key.entity';
@@ -50,7 +51,8 @@ export class TokenKeysService {
       modulusLength: MODULUS_BITS,
       publicExponent: 0x10001,
     });
-    const spki = publicKey.export({ format: 'der', type: 'spki' });
+    // Published and identified in the form RFC 9578 §6.5 gives blind-RSA issuer keys.
+    const spki = toRsassaPssSpki(publicKey.export({ format: 'der', type: 'spki' }));
     const row = this.keys.create({
       id: tokenKeyId(spki),
       issuedOn,

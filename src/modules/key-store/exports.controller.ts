@@ -1,10 +1,11 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsOptional, Matches } from 'class-validator';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { MoreThan, Repository } from 'typeorm';
+import { isNotModified } from '../../common/http/conditional';
 import { notFound } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { FileStore } from '../../infrastructure/file-store';
@@ -51,18 +52,12 @@ export class ExportsController {
   async index(
     @Param() { region }: RegionParam,
     @Query() { after }: IndexQuery,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const entries = await this.entries(region, after);
-    const body = JSON.stringify({ region, files: entries });
-    this.sendCacheable(
-      res,
-      body,
-      'application/json',
-      `public, max-age=${this.config.keyStore.indexMaxAgeSeconds}`,
-      ifNoneMatch,
-    );
+    const rows = await this.rows(region, after);
+    const body = JSON.stringify({ region, files: rows.map((r) => this.entry(r)) });
+    this.sendIndex(req, res, body, 'application/json', rows.at(-1)?.createdAt);
   }
 
   @Get('api/v1/exports/:region/index.txt')
@@ -71,36 +66,45 @@ export class ExportsController {
   })
   async indexText(
     @Param() { region }: RegionParam,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const body = (await this.entries(region)).map((e) => e.url).join('\n');
-    this.sendCacheable(
-      res,
-      body,
-      'text/plain',
-      `public, max-age=${this.config.keyStore.indexMaxAgeSeconds}`,
-      ifNoneMatch,
-    );
+    const rows = await this.rows(region);
+    const body = rows.map((r) => this.fileUrl(r.region, r.name)).join('\n');
+    this.sendIndex(req, res, body, 'text/plain', rows.at(-1)?.createdAt);
   }
 
+  /**
+   * One signed export.zip. Immutable, so its SHA-256 is its ETag. With an object store the bytes do not
+   * pass through us: a redirect to the CDN (EXPORT_FILES_URL) or to a presigned URL.
+   */
   @Get('api/v1/exports/:region/:name')
-  @ApiOperation({ summary: 'One signed export.zip (immutable)' })
-  async file(
-    @Param() { region, name }: FileParam,
-    @Headers('if-none-match') ifNoneMatch: string | undefined,
-    @Res() res: Response,
-  ): Promise<void> {
+  @ApiOperation({ summary: 'One signed export.zip (immutable); a redirect where an object store serves it' })
+  async file(@Param() { region, name }: FileParam, @Req() req: Request, @Res() res: Response): Promise<void> {
     const row = await this.exportFiles.findOneBy({ region, name });
     if (!row) throw notFound('No such export file.');
     const etag = `"${row.sha256}"`;
-    res.setHeader('ETag', etag).setHeader('Cache-Control', IMMUTABLE);
-    if (ifNoneMatch === etag) {
-      res.status(304).end();
+    if (isNotModified(req, etag, row.createdAt)) {
+      validators(res, etag, row.createdAt).setHeader('Cache-Control', IMMUTABLE).status(304).end();
       return;
     }
-    const bytes = await this.files.get(exportStorageKey(region, name));
+    const key = exportStorageKey(region, name);
+    const { filesUrl, presignedUrlSeconds } = this.config.keyStore;
+    const elsewhere = filesUrl
+      ? { url: `${filesUrl}/${key}`, maxAge: 86_400 }
+      : {
+          url: this.files.downloadUrl(key, presignedUrlSeconds)?.toString(),
+          maxAge: presignedUrlSeconds / 2,
+        };
+    if (elsewhere.url) {
+      // A cache may keep the redirect, but not past the presigned URL's expiry.
+      res.setHeader('Cache-Control', `public, max-age=${Math.floor(elsewhere.maxAge)}`);
+      res.redirect(302, elsewhere.url);
+      return;
+    }
+    const bytes = await this.files.get(key);
     if (!bytes) throw notFound('The export file is gone (retention).');
+    validators(res, etag, row.createdAt).setHeader('Cache-Control', IMMUTABLE);
     res.type('application/zip').send(bytes);
   }
 
@@ -112,40 +116,55 @@ export class ExportsController {
     return { keys: this.signing.published() };
   }
 
-  private async entries(region: string, after?: string): Promise<ExportIndexEntry[]> {
+  private async rows(region: string, after?: string): Promise<ExportFile[]> {
     let since: Date | undefined;
     if (after) {
       const last = await this.exportFiles.findOneBy({ region, name: after });
       since = last?.createdAt;
     }
-    const rows = await this.exportFiles.find({
+    return this.exportFiles.find({
       where: { region, ...(since ? { createdAt: MoreThan(since) } : {}) },
       order: { createdAt: 'ASC', batchNum: 'ASC' },
     });
-    return rows.map((r) => ({
+  }
+
+  private entry(r: ExportFile): ExportIndexEntry {
+    return {
       name: r.name,
-      url: `/api/v1/exports/${region}/${r.name}`,
+      url: this.fileUrl(r.region, r.name),
       keys: r.totalKeys,
       bytes: r.bytes,
       sha256: r.sha256,
       startTimestamp: Number(r.startTimestamp),
       endTimestamp: Number(r.endTimestamp),
-    }));
+    };
   }
 
-  private sendCacheable(
-    res: Response,
-    body: string,
-    type: string,
-    cacheControl: string,
-    ifNoneMatch?: string,
-  ): void {
+  /** Where apps fetch a file: the CDN when there is one, else our route (which may redirect). */
+  private fileUrl(region: string, name: string): string {
+    const { filesUrl } = this.config.keyStore;
+    return filesUrl ? `${filesUrl}/${exportStorageKey(region, name)}` : `/api/v1/exports/${region}/${name}`;
+  }
+
+  /** The index: briefly cacheable, served stale while a cache revalidates, conditional on ETag and date. */
+  private sendIndex(req: Request, res: Response, body: string, type: string, lastModified?: Date): void {
+    const { indexMaxAgeSeconds, indexStaleSeconds } = this.config.keyStore;
     const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
-    res.setHeader('ETag', etag).setHeader('Cache-Control', cacheControl);
-    if (ifNoneMatch === etag) {
+    validators(res, etag, lastModified).setHeader(
+      'Cache-Control',
+      `public, max-age=${indexMaxAgeSeconds}, stale-while-revalidate=${indexStaleSeconds}`,
+    );
+    if (isNotModified(req, etag, lastModified)) {
       res.status(304).end();
       return;
     }
     res.type(type).send(body);
   }
+}
+
+/** ETag and, when known, Last-Modified (RFC 9110 §8.8). */
+function validators(res: Response, etag: string, lastModified?: Date): Response {
+  res.setHeader('ETag', etag);
+  if (lastModified) res.setHeader('Last-Modified', lastModified.toUTCString());
+  return res;
 }

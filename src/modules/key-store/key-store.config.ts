@@ -52,6 +52,9 @@ export const keyStoreConfig = defineConfigSection({
     EXPORT_SETTLE_SECONDS: envInt(60, 0, 3600).describe(
       'A cycle exports keys that became available up to this long before it runs, so an upload still being committed is never skipped; keep it above the longest upload transaction.',
     ),
+    KEY_RECEIPT_RESOLUTION_MINUTES: envInt(60, 1, 24 * 60).describe(
+      'Uploaded keys store their receipt time only to this many minutes (a divisor of 1440) and are exported from the end of that period: coarser hides the upload among more others, and delays exports by up to as long.',
+    ),
     EXPORT_KEY_EMBARGO_MINUTES: envInt(120, 0, 24 * 60).describe(
       'A key is exported only this long after its rolling period ended (GAEN matches RPIs ±2 h).',
     ),
@@ -95,9 +98,23 @@ export const keyStoreConfig = defineConfigSection({
     EXPORT_INDEX_MAX_AGE_SECONDS: envInt(300, 0, 86400).describe(
       'Cache lifetime of the export index (files are immutable).',
     ),
+    EXPORT_INDEX_STALE_SECONDS: envInt(300, 0, 86400).describe(
+      'How long after its max-age a cache may still serve the index while it fetches a fresh one (`stale-while-revalidate`).',
+    ),
+    EXPORT_FILES_URL: z
+      .url()
+      .optional()
+      .describe(
+        'Public base URL (a CDN or public bucket) that serves the export files as `<base>/exports/<region>/<name>`: the index lists these URLs and the file route redirects there. Unset with S3: redirects to presigned URLs.',
+      ),
+    EXPORT_PRESIGNED_URL_SECONDS: envInt(3600, 60, 7 * 86400).describe(
+      'With S3 and no EXPORT_FILES_URL: lifetime of the presigned URL an export file request is redirected to.',
+    ),
   },
   check: (env, core) => {
     const problems: string[] = [];
+    if ((24 * 60) % env.KEY_RECEIPT_RESOLUTION_MINUTES !== 0)
+      problems.push('KEY_RECEIPT_RESOLUTION_MINUTES: must divide a day (1440 minutes)');
     const hsm = Boolean(env.EXPORT_SIGNING_PKCS11_MODULE);
     if (core.isProduction && !env.EXPORT_SIGNING_KEYS && !hsm)
       problems.push(
@@ -135,6 +152,7 @@ export const keyStoreConfig = defineConfigSection({
       exportMinKeys: env.EXPORT_MIN_KEYS,
       exportMaxKeysPerFile: env.EXPORT_MAX_KEYS_PER_FILE,
       embargoMs: env.EXPORT_KEY_EMBARGO_MINUTES * 60_000,
+      receiptResolutionMs: env.KEY_RECEIPT_RESOLUTION_MINUTES * 60_000,
       settleMs: env.EXPORT_SETTLE_SECONDS * 1000,
       signing: {
         keyId: env.EXPORT_SIGNING_KEY_ID,
@@ -155,6 +173,9 @@ export const keyStoreConfig = defineConfigSection({
       paddingSecret: env.EXPORT_PADDING_SECRET,
       retentionDays: env.KEY_RETENTION_DAYS,
       indexMaxAgeSeconds: env.EXPORT_INDEX_MAX_AGE_SECONDS,
+      indexStaleSeconds: env.EXPORT_INDEX_STALE_SECONDS,
+      filesUrl: env.EXPORT_FILES_URL?.replace(/\/$/, ''),
+      presignedUrlSeconds: env.EXPORT_PRESIGNED_URL_SECONDS,
     };
   },
 });

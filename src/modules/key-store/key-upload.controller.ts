@@ -1,6 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { randomInt } from 'node:crypto';
 import { badRequest } from '../../common/http/problem';
 import { Clock } from '../../infrastructure/clock';
 import { checkUploadKeys, type KeyUploadRequest } from '../../protocol/key-upload';
@@ -8,6 +7,7 @@ import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
 import { checkKeyUploadBody, KeyUploadDto, KeyUploadResponseDto } from './dto/key-upload.dto';
 import { KeyUploadService } from './key-upload.service';
 import { PaddedProblemFilter, responsePadding } from './response-padding';
+import { UploadLatency } from './upload-latency';
 
 export const KEY_UPLOAD_PATH = '/api/v1/diagnosis-keys';
 /** A full upload (30 keys, metadata, padding) is far below this; anything larger is not an app. */
@@ -19,8 +19,8 @@ export const KEY_UPLOAD_BODY_LIMIT = '64kb';
 @UseFilters(PaddedProblemFilter)
 @Controller()
 export class KeyUploadController {
-  /** Moving average of real upload durations: decoys wait about as long. */
-  private typicalMs = 30;
+  /** Decoys take as long as real uploads take on this instance. */
+  private readonly latency = new UploadLatency();
 
   constructor(
     private readonly uploads: KeyUploadService,
@@ -52,11 +52,11 @@ export class KeyUploadController {
     const body = checkKeyUploadBody(raw);
     if (chaff) return this.decoy(body, started);
     const inserted = await this.uploads.upload(body, authorization);
-    this.typicalMs = this.typicalMs * 0.9 + (performance.now() - started) * 0.1;
+    this.latency.observe(performance.now() - started);
     return { insertedKeys: inserted, padding: responsePadding() };
   }
 
-  /** Same checks on the keys, same status and shape, about the same time; nothing is stored. */
+  /** Same checks on the keys, same status and shape, a duration like a real upload's; nothing is stored. */
   private async decoy(body: KeyUploadRequest, started: number): Promise<KeyUploadResponseDto> {
     const checked = checkUploadKeys(body.keys, this.clock.now().getTime());
     if (!checked.ok)
@@ -64,7 +64,7 @@ export class KeyUploadController {
         reason: checked.reason,
         keyIndex: checked.keyIndex,
       });
-    const wait = this.typicalMs * (0.8 + randomInt(0, 400) / 1000) - (performance.now() - started);
+    const wait = this.latency.draw() - (performance.now() - started);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     return { insertedKeys: checked.keys.length, padding: responsePadding() };
   }

@@ -11,6 +11,7 @@ import {
   checkUploadKeys,
   daysSinceOnset,
   exportableFrom,
+  receiptTime,
   type KeyUploadRequest,
 } from '../../protocol/key-upload';
 import { DiagnosisKey } from './entities/diagnosis-key.entity';
@@ -83,8 +84,13 @@ export class KeyUploadService {
       consentToFederation: body.consentToFederation === true,
       source: 'app',
       flow: grant.flow,
-      receivedAt: now,
-      availableAt: exportableFrom(k, now, this.config.keyStore.embargoMs),
+      receivedAt: receiptTime(now, this.config.keyStore.receiptResolutionMs),
+      availableAt: exportableFrom(
+        k,
+        now,
+        this.config.keyStore.embargoMs,
+        this.config.keyStore.receiptResolutionMs,
+      ),
     }));
     try {
       // A replayed proof fails at the spend (refused as such, whatever its keys); a key stored before

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch } from '@nestjs/common';
+import type { ErrorRequestHandler } from 'express';
 import { randomBytes, randomInt } from 'node:crypto';
 import { ProblemDetailsFilter } from '../../common/http/problem.filter';
 
@@ -17,4 +18,13 @@ export class PaddedProblemFilter extends ProblemDetailsFilter {
   protected override decorate<T extends { status: number } & Record<string, unknown>>(body: T): T {
     return { ...body, padding: responsePadding() };
   }
+}
+
+/**
+ * For the body parser in front of the upload route: its refusals (413, malformed JSON) happen before
+ * Nest's filters and would otherwise leave unpadded, their size telling them apart.
+ */
+export function paddedBodyParserErrors(): ErrorRequestHandler {
+  const filter = new PaddedProblemFilter();
+  return (err, req, res, _next) => filter.send(err, req, res);
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Response } from 'express';
@@ -47,10 +47,24 @@ export class DemoController {
     );
     const calls = [...twilio.calls.values()]
       .filter((c) => c.state !== 'ended')
-      .map(
-        (c) =>
-          `<li>${esc(c.from)} – ${esc(c.state)}${c.agent ? ` with ${esc(c.agent)}` : ''} <form method="post" action="/sim/demo/hangup" style="display:inline"><input type="hidden" name="callSid" value="${esc(c.sid)}"><button>Hang up</button></form></li>`,
-      );
+      .map((c) => {
+        const actions = [
+          ...(c.state === 'dialling'
+            ? [
+                ['answer', 'Agent answers'],
+                ['miss', 'Agent does not answer'],
+              ]
+            : []),
+          ...(c.state === 'bridged' ? [['agent-hangup', 'Agent hangs up']] : []),
+          ['hangup', 'Caller hangs up'],
+        ]
+          .map(
+            ([action, label]) =>
+              `<form method="post" action="/sim/demo/${action}" style="display:inline"><input type="hidden" name="callSid" value="${esc(c.sid)}"><button>${esc(label)}</button></form>`,
+          )
+          .join(' ');
+        return `<li>${esc(c.from)} – ${esc(c.state)}${c.agent ? ` (${esc(c.agent)})` : ''} ${actions}</li>`;
+      });
     const options = lines
       .map(
         (l) =>
@@ -112,11 +126,24 @@ export class DemoController {
     res.redirect(303, '/sim/demo');
   }
 
-  @Post('hangup')
-  async hangup(@Body() body: Record<string, string>, @Res() res: Response): Promise<void> {
-    await this.live()
-      .twilio.hangup(String(body.callSid ?? ''))
-      .catch(() => undefined);
+  /** The caller or the agent's VoIP client acts on a simulated call. */
+  @Post(':action')
+  async act(
+    @Param('action') action: string,
+    @Body() body: Record<string, string>,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { twilio } = this.live();
+    const callSid = String(body.callSid ?? '');
+    const acts: Record<string, () => Promise<void>> = {
+      hangup: () => twilio.hangup(callSid),
+      answer: () => twilio.agentAnswers(callSid),
+      miss: () => twilio.agentDoesNotAnswer(callSid),
+      'agent-hangup': () => twilio.agentHangup(callSid),
+    };
+    if (!Object.hasOwn(acts, action)) throw notFound();
+    // A call that moved on meanwhile: the page shows its new state.
+    await acts[action]().catch(() => undefined);
     res.redirect(303, '/sim/demo');
   }
 

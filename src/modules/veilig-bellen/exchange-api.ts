@@ -64,15 +64,31 @@ export class ExchangeApi {
     throw new ProblemException(404, 'unknown-code', 'Not found', 'Unknown, used or expired code.');
   }
 
-  /** Call events from the exchange: queued (with its queue), connected, ended (deletes the caller's data). */
+  /**
+   * Call events from the exchange: queued (with its queue), ringing, connected, missed (back in the
+   * queue), ended (deletes the caller's data). A `queued` or `missed` for a call that is no longer
+   * ours answers 404 (`call-ended`): the exchange should let the caller go.
+   */
   async event(municipalityId: string, body: CallEventDto): Promise<void> {
-    if (body.event === 'queued')
-      await this.service.callQueued(municipalityId, {
-        callRef: body.callRef,
-        queueRef: body.queueRef ?? null,
-      });
-    else if (body.event === 'connected') await this.service.callConnected(municipalityId, body.callRef);
-    else await this.service.callEnded(municipalityId, body.callRef);
+    const { callRef } = body;
+    let live = true;
+    switch (body.event) {
+      case 'queued':
+        live = await this.service.callQueued(municipalityId, { callRef, queueRef: body.queueRef ?? null });
+        break;
+      case 'ringing':
+        await this.service.agentRinging(municipalityId, callRef);
+        break;
+      case 'connected':
+        await this.service.callConnected(municipalityId, callRef);
+        break;
+      case 'missed':
+        live = await this.service.agentMissed(municipalityId, callRef);
+        break;
+      case 'ended':
+        await this.service.callEnded(municipalityId, callRef);
+    }
+    if (!live) throw new ProblemException(404, 'call-ended', 'Not found', 'This call has ended or expired.');
   }
 
   /** The internal port's request handler: JSON in, JSON or problem+json out; nothing else is served. */

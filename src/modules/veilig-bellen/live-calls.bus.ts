@@ -21,7 +21,14 @@ export class LiveCallBus implements OnModuleDestroy {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.channel = `${config.redis?.prefix ?? 'veilig'}:vb:changes`;
-    this.subscriber = redis ? redis.duplicate({ connectionName: 'veilig-vb-sub' }) : null;
+    // The subscription waits for Redis however long it is down (ioredis resubscribes after reconnects).
+    this.subscriber = redis
+      ? redis.duplicate({
+          connectionName: 'veilig-vb-sub',
+          maxRetriesPerRequest: null,
+          commandTimeout: undefined,
+        })
+      : null;
     if (this.subscriber) {
       this.subscriber.on('message', (channel: string, organisationId: string) => {
         if (channel === this.channel) this.local.next(organisationId);

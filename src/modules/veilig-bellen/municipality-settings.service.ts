@@ -6,6 +6,7 @@ import { badRequest, forbidden, notFound } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { openingHoursProblems } from '../../protocol/telephony/opening-hours';
 import type { TwilioAccount } from '../../protocol/telephony/twilio-rest';
+import { twilioSpeechProblems } from '../../protocol/telephony/twilio-voice';
 import { Organisation } from '../accounts/entities/organisation.entity';
 import type { User } from '../accounts/entities/user.entity';
 import { AuditService } from '../audit/audit.service';
@@ -67,6 +68,16 @@ export class MunicipalitySettingsService {
       problems.push({ field: 'purposes', message: 'purpose keys must be unique' });
     if (input.agentDial.kind === 'sip' && !input.agentDial.uriTemplate)
       problems.push({ field: 'agentDial.uriTemplate', message: 'required for sip' });
+    const speech = input.speech
+      ? {
+          voice: input.speech.voice,
+          language: input.speech.language,
+          texts: input.speech.texts ?? {},
+          recordings: input.speech.recordings ?? {},
+        }
+      : null;
+    if (speech)
+      problems.push(...twilioSpeechProblems(speech).map((message) => ({ field: 'speech', message })));
     if (problems.length)
       throw badRequest('validation', problems.map((p) => `${p.field}: ${p.message}`).join('; '), {
         errors: problems,
@@ -83,6 +94,7 @@ export class MunicipalitySettingsService {
       linkTemplate: input.linkTemplate ?? null,
       openingHours: { timeZone: input.openingHours.timeZone, days: input.openingHours.days },
       allowedOrigins: [...new Set(input.allowedOrigins)],
+      speech,
       exchangeProvider: 'twilio' as const,
       twilioAccountSid: input.twilioAccountSid ?? null,
       twilioAuthToken:
@@ -187,6 +199,7 @@ function toView(s: MunicipalitySettings): MunicipalitySettingsView {
     linkTemplate: s.linkTemplate,
     openingHours: s.openingHours,
     allowedOrigins: s.allowedOrigins,
+    speech: s.speech,
     exchangeProvider: s.exchangeProvider,
     twilioAccountSid: s.twilioAccountSid,
     agentDial: s.agentDial,

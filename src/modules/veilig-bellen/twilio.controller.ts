@@ -1,16 +1,22 @@
 import { Controller, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { notFound, ProblemException } from '../../common/http/problem';
+import { ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { verifyTwilioSignature } from '../../protocol/telephony/twilio-signature';
-import { TwilioVoiceFlow, type TwilioWebhookUrls } from '../../protocol/telephony/twilio-voice';
+import {
+  DEFAULT_SPEECH,
+  TwilioVoiceFlow,
+  type TwilioCallContext,
+  type TwilioWebhookUrls,
+} from '../../protocol/telephony/twilio-voice';
 import { Public, SkipCsrf } from '../accounts/auth/auth.decorators';
 import { AuditService } from '../audit/audit.service';
 import { MunicipalityParamDto } from './dto/widget.dto';
+import type { MunicipalitySettings } from './entities/municipality-settings.entity';
 import { MunicipalitySettingsService } from './municipality-settings.service';
-import { decodeAgent, twilioBase } from './veilig-bellen.gateways';
-import { VeiligBellenService } from './veilig-bellen.service';
+import { twilioBase } from './veilig-bellen.gateways';
+import { agentEndpoint, VeiligBellenService } from './veilig-bellen.service';
 
 const MAX_ATTEMPTS = 3;
 
@@ -42,8 +48,8 @@ export class TwilioController {
   @Post('voice')
   @HttpCode(200)
   async voice(@Param() p: MunicipalityParamDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    await this.verify(p.municipalityId, req);
-    this.twiml(res, await this.flow.incoming(p.municipalityId, this.urls(p.municipalityId)));
+    const { ctx } = await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.incoming(ctx));
   }
 
   @Post('gather')
@@ -54,25 +60,17 @@ export class TwilioController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const params = await this.verify(p.municipalityId, req);
+    const { ctx, params } = await this.verify(p.municipalityId, req);
     const n = Math.min(Math.max(Number.parseInt(attempt, 10) || 1, 1), MAX_ATTEMPTS);
-    this.twiml(
-      res,
-      await this.flow.gathered(
-        p.municipalityId,
-        params,
-        n,
-        this.urls(p.municipalityId),
-        this.service.callerKey(params.From ?? params.CallSid ?? ''),
-      ),
-    );
+    const callerKey = this.service.callerKey(params.From ?? params.CallSid ?? '');
+    this.twiml(res, await this.flow.gathered(ctx, params, n, callerKey));
   }
 
   @Post('wait')
   @HttpCode(200)
   async wait(@Param() p: MunicipalityParamDto, @Req() req: Request, @Res() res: Response): Promise<void> {
-    const params = await this.verify(p.municipalityId, req);
-    this.twiml(res, await this.flow.waiting(p.municipalityId, params));
+    const { ctx, params } = await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.waiting(ctx, params));
   }
 
   @Post('queue-result')
@@ -82,31 +80,45 @@ export class TwilioController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const params = await this.verify(p.municipalityId, req);
-    this.twiml(res, await this.flow.queueResult(p.municipalityId, params));
+    const { ctx, params } = await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.queueResult(ctx, params));
   }
 
   @Post('status')
   @HttpCode(204)
   async status(@Param() p: MunicipalityParamDto, @Req() req: Request): Promise<void> {
-    await this.flow.status(p.municipalityId, await this.verify(p.municipalityId, req));
+    const { params } = await this.verify(p.municipalityId, req);
+    await this.flow.status(p.municipalityId, params);
   }
 
-  /** Fetched by Twilio after our Queue Members request: dial the agent the call was assigned to. */
+  /** Fetched by Twilio after our Queue Members request: dial the agent the call is assigned to. */
   @Post('agent-dial')
   @HttpCode(200)
   async agentDial(
     @Param() p: MunicipalityParamDto,
     @Query('session') sessionId: string,
-    @Query('agent') agentParam: string,
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    const params = await this.verify(p.municipalityId, req);
-    const agent = decodeAgent(agentParam ?? '');
-    if (!agent || !sessionId || !(await this.service.assignedAgent(p.municipalityId, sessionId)))
-      throw notFound('No such assignment.');
-    this.twiml(res, this.flow.agentDial(agent, this.urls(p.municipalityId), params.CallSid ?? ''));
+    const { ctx, params, settings } = await this.verify(p.municipalityId, req);
+    const assignment = /^[0-9a-f-]{36}$/.test(sessionId ?? '')
+      ? await this.service.assignment(p.municipalityId, sessionId)
+      : null;
+    const agent = assignment?.agentUserId ? agentEndpoint(settings, assignment.agentUserId) : null;
+    // An answer for every case: an error status would make Twilio drop the caller.
+    this.twiml(res, await this.flow.agentDial(ctx, agent, params.CallSid ?? '', assignment !== null));
+  }
+
+  /** `<Dial action>`: the agent leg has ended (answered and hung up, or not answered at all). */
+  @Post('dial-result')
+  @HttpCode(200)
+  async dialResult(
+    @Param() p: MunicipalityParamDto,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { ctx, params } = await this.verify(p.municipalityId, req);
+    this.twiml(res, await this.flow.dialResult(ctx, params));
   }
 
   @Post('agent-status')
@@ -116,7 +128,7 @@ export class TwilioController {
     @Query('call') callRef: string,
     @Req() req: Request,
   ): Promise<void> {
-    const params = await this.verify(p.municipalityId, req);
+    const { params } = await this.verify(p.municipalityId, req);
     if (callRef) await this.flow.agentStatus(p.municipalityId, callRef, params);
   }
 
@@ -126,12 +138,19 @@ export class TwilioController {
       gather: (attempt) => `${base}/gather?attempt=${attempt}`,
       wait: () => `${base}/wait`,
       queueResult: () => `${base}/queue-result`,
+      dialResult: () => `${base}/dial-result`,
       agentStatus: (callRef) => `${base}/agent-status?call=${encodeURIComponent(callRef)}`,
     };
   }
 
-  /** Checks `X-Twilio-Signature` over PUBLIC_URL + the requested path and query, with the municipality's auth token. */
-  private async verify(municipalityId: string, req: Request): Promise<Record<string, string>> {
+  /**
+   * Checks `X-Twilio-Signature` over PUBLIC_URL + the requested path and query, with the
+   * municipality's auth token; returns the form parameters and the call's context.
+   */
+  private async verify(
+    municipalityId: string,
+    req: Request,
+  ): Promise<{ params: Record<string, string>; ctx: TwilioCallContext; settings: MunicipalitySettings }> {
     const params = (
       req.is('application/x-www-form-urlencoded') && req.body && typeof req.body === 'object' ? req.body : {}
     ) as Record<string, string>;
@@ -139,6 +158,7 @@ export class TwilioController {
     const account = settings ? await this.settings.twilioAccount(municipalityId).catch(() => null) : null;
     const url = `${this.config.http.publicUrl}${req.originalUrl}`;
     if (
+      !settings ||
       !account ||
       params.AccountSid !== account.accountSid ||
       !verifyTwilioSignature(account.authToken, req.header('x-twilio-signature'), url, params)
@@ -154,7 +174,12 @@ export class TwilioController {
       );
       throw new ProblemException(403, 'bad-signature', 'Forbidden', 'Missing or invalid X-Twilio-Signature.');
     }
-    return params;
+    const ctx = {
+      municipalityId,
+      urls: this.urls(municipalityId),
+      speech: { ...DEFAULT_SPEECH, ...settings.speech },
+    };
+    return { params, ctx, settings };
   }
 
   private twiml(res: Response, xml: string): void {

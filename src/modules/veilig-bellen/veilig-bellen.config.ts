@@ -39,6 +39,15 @@ export const veiligBellenConfig = defineConfigSection({
     VEILIG_BELLEN_IRMA_POLL_MS: envInt(1000, 50, 10_000).describe(
       'How often the backend polls the IRMA session status while it is open.',
     ),
+    VEILIG_BELLEN_IRMA_STATUS_UPDATES: z
+      .enum(['poll', 'events', 'callback'])
+      .default('poll')
+      .describe(
+        "How the backend learns a disclosure is done: `poll` the session status every VEILIG_BELLEN_IRMA_POLL_MS; `events`: the IRMA server's server-sent events (`irma server --sse`); `callback`: the IRMA server POSTs to our callback URL (needs its `jwt_privkey` or `allow_unsigned_callbacks`). With `events` or `callback` the backend still polls every VEILIG_BELLEN_IRMA_FALLBACK_POLL_MS, and falls back to VEILIG_BELLEN_IRMA_POLL_MS when the event stream fails.",
+      ),
+    VEILIG_BELLEN_IRMA_FALLBACK_POLL_MS: envInt(30_000, 1000, 300_000).describe(
+      'Safety-net polling interval while IRMA status events or callbacks are in use.',
+    ),
     VEILIG_BELLEN_CALL_WITHIN_MINUTES: envInt(10, 1, 60).describe(
       'After disclosure the citizen must call within this time, else the data is deleted.',
     ),
@@ -94,6 +103,8 @@ export const veiligBellenConfig = defineConfigSection({
         token: env.VEILIG_BELLEN_IRMA_TOKEN,
         sessionSeconds: env.VEILIG_BELLEN_IRMA_SESSION_SECONDS,
         pollMs: env.VEILIG_BELLEN_IRMA_POLL_MS,
+        statusUpdates: env.VEILIG_BELLEN_IRMA_STATUS_UPDATES,
+        fallbackPollMs: env.VEILIG_BELLEN_IRMA_FALLBACK_POLL_MS,
       },
       callWithinMs: env.VEILIG_BELLEN_CALL_WITHIN_MINUTES * 60_000,
       maxAgeMs: env.VEILIG_BELLEN_MAX_AGE_MINUTES * 60_000,

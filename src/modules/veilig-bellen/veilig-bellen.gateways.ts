@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { IrmaRequestorClient, type RequestorAuth } from '../../protocol/irma/requestor-client';
 import { IrmaServerSimulator } from '../../protocol/irma/simulator';
-import type { AgentEndpoint, PhoneExchange } from '../../protocol/telephony/exchange-port';
+import type { SessionResult } from '../../protocol/irma/types';
+import type { PhoneExchange } from '../../protocol/telephony/exchange-port';
 import { TwilioExchange } from '../../protocol/telephony/twilio-rest';
 import { TwilioSimulator } from '../../protocol/telephony/twilio-simulator';
 import { MunicipalitySettingsService } from './municipality-settings.service';
@@ -22,12 +23,27 @@ export function requestorAuth(config: AppConfig['veiligBellen']['irma']): Reques
 export class VeiligBellenSimulators {
   irma: IrmaServerSimulator | null;
   twilio: TwilioSimulator | null;
+  /** How the simulated IRMA server reaches a `callbackUrl` (tests route it through supertest). */
+  postIrmaCallback: (url: string, result: SessionResult) => Promise<void>;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.postIrmaCallback = async (url, result) => {
+      await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(result),
+      });
+    };
     const vb = config.veiligBellen;
+    // Like `irma server --sse` with `allow_unsigned_callbacks`, so every status-update mode works in the demo.
     this.irma =
       vb.irma.simulated && vb.irma.url
-        ? new IrmaServerSimulator({ publicUrl: vb.irma.url, requestor: requestorAuth(vb.irma) })
+        ? new IrmaServerSimulator({
+            publicUrl: vb.irma.url,
+            requestor: requestorAuth(vb.irma),
+            sse: true,
+            postCallback: (url, result) => this.postIrmaCallback(url, result),
+          })
         : null;
     this.twilio =
       vb.twilio.simulated && vb.twilio.accountSid
@@ -68,8 +84,8 @@ export class ExchangeGateway {
     this.twilio = new TwilioExchange(
       tw.apiUrl,
       (municipalityId) => settings.twilioAccount(municipalityId),
-      (ctx, agent) =>
-        `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}&agent=${encodeURIComponent(encodeAgent(agent))}`,
+      (ctx) =>
+        `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}`,
       tw.simulated ? (u, init) => sims.twilio!.fetchFor(tw.apiUrl)(u, init) : undefined,
     );
   }
@@ -82,15 +98,4 @@ export class ExchangeGateway {
 /** Public base URL of a municipality's Twilio webhooks (what Twilio requests and signs). */
 export function twilioBase(config: AppConfig, municipalityId: string): string {
   return `${config.http.publicUrl}/api/veilig-bellen/exchange/twilio/${municipalityId}`;
-}
-
-export function encodeAgent(agent: AgentEndpoint): string {
-  return agent.kind === 'client' ? `client:${agent.identity}` : `sip:${agent.uri}`;
-}
-
-export function decodeAgent(value: string): AgentEndpoint | null {
-  if (value.startsWith('client:') && /^[A-Za-z0-9_.-]{1,121}$/.test(value.slice(7)))
-    return { kind: 'client', identity: value.slice(7) };
-  if (value.startsWith('sip:sip:')) return { kind: 'sip', uri: value.slice(4) };
-  return null;
 }

@@ -22,6 +22,7 @@ import { CallSession } from './entities/call-session.entity';
 import { MunicipalitySettings } from './entities/municipality-settings.entity';
 import { ExchangeApi } from './exchange-api';
 import { ExchangeApiController } from './exchange-api.controller';
+import { IrmaCallbackController } from './irma-callback.controller';
 import { LiveCallBus } from './live-calls.bus';
 import { MunicipalitySettingsService } from './municipality-settings.service';
 import { PurgeCallsProcessor } from './purge-calls.processor';
@@ -45,6 +46,7 @@ export const IRMA_SIMULATOR_PATH = '/sim/irma';
     WidgetController,
     TwilioController,
     ExchangeApiController,
+    IrmaCallbackController,
     ConsoleController,
     SettingsController,
     DemoController,
@@ -85,8 +87,13 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
     });
     // Without an HTTP adapter (the operator CLI's application context) there is nothing to serve.
     if (this.sims.irma && this.adapterHost.httpAdapter) {
-      // Like a real irma server, the simulator's frontend endpoints are open to any origin.
-      this.crossOrigin.register({ prefix: `${IRMA_SIMULATOR_PATH}/`, allowedOrigins: async () => '*' });
+      // Like a real irma server (irmago requestorserver `corsOptions`), the simulator is open to any
+      // origin and allows the headers yivi-frontend's event source sends (`Cache-Control`).
+      this.crossOrigin.register({
+        prefix: `${IRMA_SIMULATOR_PATH}/`,
+        allowedOrigins: async () => '*',
+        allowedHeaders: ['Accept', 'Authorization', 'Content-Type', 'Cache-Control'],
+      });
       const app = this.adapterHost.httpAdapter.getInstance<{ use(path: string, h: unknown): void }>();
       app.use(IRMA_SIMULATOR_PATH, (req: Request, res: Response, next: NextFunction) => {
         void this.serveIrmaSimulator(req, res).catch(next);
@@ -113,13 +120,24 @@ export class VeiligBellenModule implements OnModuleInit, OnApplicationBootstrap,
       typeof req.body === 'object' && req.body !== null && Object.keys(req.body as object).length
         ? JSON.stringify(req.body)
         : await readBody(req);
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
     const answer = await this.sims.irma!.handle({
       method: req.method,
       path: req.url,
       headers: req.headers as Record<string, string>,
       body,
+      signal: closed.signal,
     });
-    res.status(answer.status).set(answer.headers).send(answer.body);
+    res.status(answer.status).set(answer.headers);
+    if (typeof answer.body === 'string') {
+      res.send(answer.body);
+      return;
+    }
+    // An event stream: written as it comes, until it ends or the browser goes away.
+    res.flushHeaders();
+    for await (const chunk of answer.body) res.write(chunk);
+    res.end();
   }
 }
 

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { In, LessThan, Repository } from 'typeorm';
-import { randomToken, sha256Hex } from '../../common/crypto/tokens';
+import { randomToken, safeEqual, sha256Hex } from '../../common/crypto/tokens';
 import { conflict, forbidden, notFound, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
@@ -11,11 +11,16 @@ import { Clock } from '../../infrastructure/clock';
 import { RateLimiter } from '../../infrastructure/rate-limiter';
 import { acceptedAttributes, disclosureRequest, telReturnUrl } from '../../protocol/irma/disclosure';
 import { IrmaError } from '../../protocol/irma/requestor-client';
-import type { FrontendSessionRequest, SessionPointer } from '../../protocol/irma/types';
+import {
+  TERMINAL_STATUSES,
+  type FrontendSessionRequest,
+  type SessionPointer,
+} from '../../protocol/irma/types';
 import { drawDtmfCode } from '../../protocol/telephony/dtmf';
 import type {
   AgentEndpoint,
   CallDesk,
+  CallPhase,
   ExchangeCallRef,
   RedeemOutcome,
 } from '../../protocol/telephony/exchange-port';
@@ -43,7 +48,13 @@ export interface StartedSession {
   expiresAt: string;
 }
 
-const LIVE_FOR_CONSOLE: CallState[] = ['called', 'assigned', 'connected'];
+const LIVE_FOR_CONSOLE: CallState[] = ['waiting', 'assigned', 'ringing', 'connected'];
+const CONSOLE_STATES: Record<CallPhase, ConsoleCall['state']> = {
+  waiting: 'waiting',
+  assigned: 'taken',
+  ringing: 'ringing',
+  connected: 'connected',
+};
 const WRONG_CODE_WINDOW_MS = 15 * 60_000;
 /** Margin past the IRMA session timeout for the last status poll. */
 const FOLLOW_MARGIN_MS = 30_000;
@@ -59,6 +70,7 @@ const sessionEnded = () =>
 export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private readonly logger = new Logger('VeiligBellen');
   private readonly followers = new Set<NodeJS.Timeout>();
+  private readonly streams = new Set<AbortController>();
 
   /** The DTMF pepper as a key object: imported once, not for every HMAC on the exchange's hot path. */
   private readonly pepper: KeyObject;
@@ -136,6 +148,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       callRef: null,
       queueRef: null,
       agentUserId: null,
+      queuedAt: null,
       createdAt: now,
       updatedAt: now,
       expiresAt: new Date(now.getTime() + this.vb.irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS),
@@ -145,6 +158,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       pkg = await client.startSession({
         timeout: this.vb.irma.sessionSeconds,
         request: disclosureRequest(purpose.attributes, telReturnUrl(settings.phoneNumber, dtmf)),
+        ...(this.vb.irma.statusUpdates === 'callback'
+          ? { callbackUrl: this.irmaCallbackUrl(session.id) }
+          : {}),
       });
     } catch (err) {
       await this.sessions.delete({ id: session.id });
@@ -171,7 +187,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
         details: { purpose: purpose.key },
       },
     );
-    this.follow(session.id);
+    this.follow(session.id, pkg.token);
     return {
       sessionPtr: pkg.sessionPtr,
       frontendRequest: pkg.frontendRequest,
@@ -196,6 +212,16 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     return toWidgetState(session);
   }
 
+  /**
+   * The IRMA server's `callbackUrl` request: the session has finished. The body is not trusted (nor
+   * needed); the URL's MAC proves we made it, and the outcome is read from the IRMA server itself.
+   */
+  async irmaCallback(sessionId: string, mac: string): Promise<void> {
+    if (!safeEqual(mac, this.irmaCallbackMac(sessionId))) throw notFound();
+    const session = await this.sessions.findOneBy({ id: sessionId, state: 'pending' });
+    if (session) await this.settle(session);
+  }
+
   // ---- CallDesk: the phone exchange's side ----
 
   /** Whether the municipality's line is open now (its opening hours, in its time zone). */
@@ -205,19 +231,25 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   }
 
   /**
-   * DTMF code in, session out. Attempts count per caller (rate limited); the code is invalidated in
-   * the same conditional update that moves the session to `called`, so it works exactly once.
+   * DTMF code in, session out. Wrong codes count per caller (rate limited); the code is invalidated in
+   * the same conditional update that moves the session to `waiting`, so it works exactly once.
    */
   async redeem(
     municipalityId: string,
     dtmf: string,
     call: { callRef: string; callerKey: string },
   ): Promise<RedeemOutcome> {
-    const budget = await this.rateLimiter.consume(`vb:dtmf:${municipalityId}:${call.callerKey}`, {
+    // Every attempt reserves one wrong code atomically (so parallel guesses cannot exceed the limit);
+    // a right code gives it back, so only wrong codes count.
+    const budgetKey = `vb:dtmf:${municipalityId}:${call.callerKey}`;
+    const budget = await this.rateLimiter.consume(budgetKey, {
       limit: this.vb.wrongCodesPerCaller,
       windowMs: WRONG_CODE_WINDOW_MS,
     });
-    if (!budget.allowed) return { ok: false, reason: 'rate-limited' };
+    if (!budget.allowed) {
+      await this.rateLimiter.refund(budgetKey);
+      return { ok: false, reason: 'rate-limited' };
+    }
     const hmac = this.dtmfHmac(dtmf);
     let sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
     if (!sessionId) {
@@ -237,28 +269,59 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       );
       return { ok: false, reason: 'wrong-code' };
     }
+    await this.rateLimiter.refund(budgetKey);
     await this.bus.publish(municipalityId);
     // No audit entry per successful lookup: it would double the hot path's writes (and wait for a WAL
     // flush); the session start, the take and the end are audited, and so are refused codes.
     return { ok: true, sessionId };
   }
 
-  /** The caller is in the exchange's queue: remember the queue so an agent can pull the call. */
-  async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<void> {
-    const res = await this.sessions.update(
-      { organisationId: municipalityId, callRef: call.callRef },
-      { queueRef: call.queueRef, updatedAt: this.clock.now() },
-    );
-    if (res.affected) await this.bus.publish(municipalityId);
+  /**
+   * The caller waits in the exchange's queue (on entering it and on every hold loop): remember the
+   * queue so an agent can pull the call. False when the session is gone (ended, or past its age).
+   */
+  async callQueued(municipalityId: string, call: ExchangeCallRef): Promise<boolean> {
+    if (!call.callRef) return false;
+    const row = await this.sessions.findOne({
+      where: { organisationId: municipalityId, callRef: call.callRef },
+      select: { id: true, queueRef: true },
+    });
+    if (!row) return false;
+    if (row.queueRef !== call.queueRef) {
+      await this.sessions.update({ id: row.id }, { queueRef: call.queueRef, updatedAt: this.clock.now() });
+      await this.bus.publish(municipalityId);
+    }
+    return true;
   }
 
-  /** An agent's phone answered the pulled call. */
+  /** The assigned agent's phone rings. */
+  async agentRinging(municipalityId: string, callRef: string): Promise<void> {
+    await this.advance(municipalityId, callRef, ['assigned'], { state: 'ringing' });
+  }
+
+  /** The assigned agent answered the pulled call. */
   async callConnected(municipalityId: string, callRef: string): Promise<void> {
-    const res = await this.sessions.update(
-      { organisationId: municipalityId, callRef, state: In(['called', 'assigned']) },
-      { state: 'connected', updatedAt: this.clock.now() },
-    );
-    if (res.affected) await this.bus.publish(municipalityId);
+    await this.advance(municipalityId, callRef, ['assigned', 'ringing'], { state: 'connected' });
+  }
+
+  /**
+   * The assigned agent did not answer: the call is `waiting` again for every agent, at the front of
+   * the console (it keeps its first queue time), until its maximum age or the caller hangs up.
+   */
+  async agentMissed(municipalityId: string, callRef: string): Promise<boolean> {
+    if (
+      await this.advance(municipalityId, callRef, ['assigned', 'ringing'], {
+        state: 'waiting',
+        agentUserId: null,
+      })
+    ) {
+      await this.audit.record(
+        { kind: 'exchange' },
+        { action: 'vb.call.not-answered', outcome: 'failure', organisationId: municipalityId },
+      );
+      return true;
+    }
+    return (await this.sessions.countBy({ organisationId: municipalityId, callRef })) > 0;
   }
 
   /** The call is over: the caller's data is deleted now. */
@@ -286,7 +349,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       this.settings.find(agent.organisationId),
       this.sessions.find({
         where: { organisationId: agent.organisationId, state: In(LIVE_FOR_CONSOLE) },
-        order: { updatedAt: 'ASC' },
+        order: { queuedAt: 'ASC', createdAt: 'ASC' },
       }),
     ]);
     return rows.map((row) => this.toConsoleCall(row, agent, settings));
@@ -301,7 +364,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     if (!settings) throw notFound('No such call.');
     const now = this.clock.now();
     const claimed = await this.sessions.update(
-      { id: sessionId, organisationId: agent.organisationId, state: 'called' },
+      { id: sessionId, organisationId: agent.organisationId, state: 'waiting' },
       { state: 'assigned', agentUserId: agent.id, updatedAt: now },
     );
     const row = await this.sessions.findOneBy({ id: sessionId, organisationId: agent.organisationId });
@@ -312,14 +375,18 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     }
     const outcome = await this.exchange
       .for(agent.organisationId)
-      .routeToAgent({ callRef: row.callRef ?? '', queueRef: row.queueRef }, agentEndpoint(settings, agent), {
-        municipalityId: agent.organisationId,
-        sessionId,
-      });
+      .routeToAgent(
+        { callRef: row.callRef ?? '', queueRef: row.queueRef },
+        agentEndpoint(settings, agent.id),
+        {
+          municipalityId: agent.organisationId,
+          sessionId,
+        },
+      );
     if (!outcome.ok) {
       await this.sessions.update(
         { id: sessionId, agentUserId: agent.id, state: 'assigned' },
-        { state: 'called', agentUserId: null, updatedAt: this.clock.now() },
+        { state: 'waiting', agentUserId: null, updatedAt: this.clock.now() },
       );
       await this.bus.publish(agent.organisationId);
       await this.audit.record(this.actor(agent), {
@@ -350,16 +417,23 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     return this.toConsoleCall({ ...row, state: 'assigned', agentUserId: agent.id }, agent, settings);
   }
 
-  /** The agent closes a call in the console (e.g. after hanging up): the caller's data is deleted. */
+  /**
+   * The agent closes a call in the console: the caller's data is deleted and the exchange hangs the
+   * call up (if it still runs; the exchange's own end-of-call events then find nothing).
+   */
   async end(agent: User, sessionId: string): Promise<void> {
     const row = await this.sessions.findOne({
       where: { id: sessionId, organisationId: agent.organisationId },
-      select: { id: true, agentUserId: true },
+      select: { id: true, agentUserId: true, callRef: true, queueRef: true },
     });
     if (!row) throw notFound('No such call.');
     if (row.agentUserId && row.agentUserId !== agent.id)
       throw forbidden('Another agent has this call.', 'call-taken');
     await this.sessions.delete({ id: sessionId, organisationId: agent.organisationId });
+    if (row.callRef)
+      await this.exchange
+        .for(agent.organisationId)
+        .hangUp({ callRef: row.callRef, queueRef: row.queueRef }, { municipalityId: agent.organisationId });
     await this.audit.record(this.actor(agent), {
       action: 'vb.call.ended',
       outcome: 'success',
@@ -369,13 +443,20 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     await this.bus.publish(agent.organisationId);
   }
 
-  /** Called by the TwiML dial webhook: the agent a session was assigned to (for the `<Dial>`). */
-  async assignedAgent(municipalityId: string, sessionId: string): Promise<string | null> {
+  /**
+   * Called by the TwiML dial webhook: the agent a session is assigned to now (for the `<Dial>`);
+   * `null` agent when it is not assigned (any more), `null` when the session is gone.
+   */
+  async assignment(
+    municipalityId: string,
+    sessionId: string,
+  ): Promise<{ agentUserId: string | null } | null> {
     const row = await this.sessions.findOne({
       where: { id: sessionId, organisationId: municipalityId },
-      select: { id: true, agentUserId: true },
+      select: { id: true, state: true, agentUserId: true },
     });
-    return row?.agentUserId ?? null;
+    if (!row) return null;
+    return { agentUserId: row.state === 'assigned' || row.state === 'ringing' ? row.agentUserId : null };
   }
 
   // ---- Data lifetime ----
@@ -403,6 +484,8 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   onModuleDestroy(): void {
     for (const t of this.followers) clearTimeout(t);
     this.followers.clear();
+    for (const stream of this.streams) stream.abort();
+    this.streams.clear();
   }
 
   /** HMAC-SHA256 of a DTMF code under the configured pepper: what the database stores and indexes. */
@@ -415,28 +498,79 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     return createHmac('sha256', this.pepper).update(`caller:${caller}`).digest('hex').slice(0, 32);
   }
 
+  /** Moves a live call from one of `from` to a new phase; true when it did. */
+  private async advance(
+    municipalityId: string,
+    callRef: string,
+    from: CallPhase[],
+    values: Partial<CallSession>,
+  ): Promise<boolean> {
+    const res = await this.sessions.update(
+      { organisationId: municipalityId, callRef, state: In(from) },
+      { ...values, updatedAt: this.clock.now() },
+    );
+    if (res.affected) await this.bus.publish(municipalityId);
+    return !!res.affected;
+  }
+
   /**
-   * Polls the IRMA session (bounded by its timeout) so a disclosure is noticed without the widget;
-   * the widget's status requests and the exchange's lookups also settle it, so any instance can.
+   * Follows the IRMA session until it ends (bounded by its timeout), so a disclosure is noticed
+   * without the widget: by polling every VEILIG_BELLEN_IRMA_POLL_MS, or, with status events or
+   * callbacks, by those plus a slow safety-net poll; a failing event stream falls back to polling.
+   * The widget's status requests and the exchange's lookups also settle a session, so any instance can.
    */
-  private follow(sessionId: string): void {
-    const deadline = Date.now() + this.vb.irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS;
+  private follow(sessionId: string, irmaToken: string): void {
+    const irma = this.vb.irma;
+    const deadline = Date.now() + irma.sessionSeconds * 1000 + FOLLOW_MARGIN_MS;
+    let interval = irma.statusUpdates === 'poll' ? irma.pollMs : irma.fallbackPollMs;
+    let timer: NodeJS.Timeout | undefined;
+    const check = async (): Promise<boolean> => {
+      const row = await this.sessions.findOneBy({ id: sessionId });
+      if (!row || row.state !== 'pending') return false;
+      return (await this.settle(row))?.state === 'pending' && Date.now() < deadline;
+    };
     const tick = () => {
-      const timer = setTimeout(() => {
-        this.followers.delete(timer);
-        void (async () => {
-          const row = await this.sessions.findOneBy({ id: sessionId });
-          if (!row || row.state !== 'pending') return;
-          const settled = await this.settle(row);
-          if (settled?.state === 'pending' && Date.now() < deadline) tick();
-        })().catch((err: Error) =>
-          this.logger.warn({ err: err.message }, 'following an IRMA session failed'),
-        );
-      }, this.vb.irma.pollMs);
+      timer = setTimeout(() => {
+        this.followers.delete(timer!);
+        void check()
+          .then((pending) => (pending ? tick() : stream?.abort()))
+          .catch((err: Error) => this.logger.warn({ err: err.message }, 'following an IRMA session failed'));
+      }, interval);
       timer.unref();
       this.followers.add(timer);
     };
+    const stream = irma.statusUpdates === 'events' ? new AbortController() : undefined;
+    if (stream) {
+      this.streams.add(stream);
+      const stop = setTimeout(() => stream.abort(), deadline - Date.now());
+      stop.unref();
+      void (async () => {
+        for await (const status of this.irma.client!.statusEvents(irmaToken, stream.signal))
+          if (TERMINAL_STATUSES.includes(status)) return void (await check());
+        if (!stream.signal.aborted) throw new Error('the event stream ended early');
+      })()
+        .catch((err: Error) => {
+          if (stream.signal.aborted) return;
+          // No event stream (irma server without --sse, a proxy that cuts it): poll as usual.
+          this.logger.warn({ err: err.message }, 'IRMA status events failed; polling');
+          interval = irma.pollMs;
+          if (timer) clearTimeout(timer);
+          tick();
+        })
+        .finally(() => {
+          clearTimeout(stop);
+          this.streams.delete(stream);
+        });
+    }
     tick();
+  }
+
+  private irmaCallbackMac(sessionId: string): string {
+    return createHmac('sha256', this.pepper).update(`irma-callback:${sessionId}`).digest('base64url');
+  }
+
+  private irmaCallbackUrl(sessionId: string): string {
+    return `${this.config.http.publicUrl}/api/veilig-bellen/irma/sessions/${sessionId}/finished/${this.irmaCallbackMac(sessionId)}`;
   }
 
   /**
@@ -504,9 +638,10 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private async claimCode(municipalityId: string, hmac: string, callRef: string): Promise<string | null> {
     const now = this.clock.now();
     const values = {
-      state: 'called' as const,
+      state: 'waiting' as const,
       dtmfHmac: null,
       callRef,
+      queuedAt: now,
       updatedAt: now,
       expiresAt: new Date(now.getTime() + this.vb.maxAgeMs),
     };
@@ -519,7 +654,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       const [row] = await queryPrepared<{ id: string }>(
         this.sessions.manager.connection,
         'vb-claim-code',
-        `UPDATE vb_call_session SET state = 'called', dtmf_hmac = NULL, call_ref = $1, updated_at = $2, expires_at = $3
+        `UPDATE vb_call_session SET state = 'waiting', dtmf_hmac = NULL, call_ref = $1, queued_at = $2, updated_at = $2, expires_at = $3
          WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed'
            AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
          RETURNING id`,
@@ -552,7 +687,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   private toConsoleCall(row: CallSession, agent: User, settings: MunicipalitySettings | null): ConsoleCall {
     const purpose = settings?.purposes.find((p) => p.key === row.purpose);
     // Once an agent has the call, the others no longer need to see who is calling.
-    const visible = row.state === 'called' || row.agentUserId === agent.id;
+    const visible = row.state === 'waiting' || row.agentUserId === agent.id;
     const attributes = visible
       ? Object.entries(row.attributes ?? {}).map(([id, value]) => ({ id, name: id.split('.').pop()!, value }))
       : [];
@@ -560,7 +695,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       id: row.id,
       purpose: row.purpose,
       purposeLabel: purpose?.label ?? row.purpose,
-      state: row.state === 'called' ? 'waiting' : row.state === 'assigned' ? 'taken' : 'connected',
+      state: CONSOLE_STATES[row.state as CallPhase],
       takenByMe: row.agentUserId === agent.id,
       attributes,
       externalLink: externalLink(settings?.linkTemplate ?? null, attributes),
@@ -594,9 +729,10 @@ function toWidgetState(s: CallSession): { state: WidgetState; reason?: string } 
       return { state: 'waiting' };
     case 'disclosed':
       return { state: 'disclosed' };
-    case 'called':
-      return { state: 'called' };
+    case 'waiting':
     case 'assigned':
+    case 'ringing':
+      return { state: 'called' };
     case 'connected':
       return { state: 'connected' };
     default:
@@ -604,8 +740,17 @@ function toWidgetState(s: CallSession): { state: WidgetState; reason?: string } 
   }
 }
 
-function agentEndpoint(settings: MunicipalitySettings, agent: User): AgentEndpoint {
-  const identity = `agent-${agent.id}`;
+/**
+ * The agent's VoIP identity: `agent_` and the user id's hex digits. Twilio Client identities may use
+ * only letters, digits and underscores in the Voice SDKs (twilio.com/docs/voice/twiml/client).
+ */
+export function agentIdentity(userId: string): string {
+  return `agent_${userId.replace(/-/g, '')}`;
+}
+
+/** How the exchange reaches an agent of this municipality: its Twilio Client identity, or SIP. */
+export function agentEndpoint(settings: MunicipalitySettings, agentUserId: string): AgentEndpoint {
+  const identity = agentIdentity(agentUserId);
   return settings.agentDial.kind === 'sip'
     ? { kind: 'sip', uri: settings.agentDial.uriTemplate.replace('{agent}', identity) }
     : { kind: 'client', identity };

@@ -5,8 +5,9 @@
  * login a redeemed token came from; all a token reveals is its key: the day it was issued, the sample
  * date and the allowed key count. See docs/identity-verification.md.
  */
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { MSG_PREFIX_LENGTH, verifySignature } from './blind-rsa';
+import { tokenPublicKey } from './token-key-encoding';
 
 /** The `verification.type` of an upload that carries a blind-signed token. */
 export const BLIND_TOKEN_VERIFICATION_TYPE = 'identity-blind-token';
@@ -26,7 +27,7 @@ export interface PublishedTokenKey {
   maxKeys: number;
   /** Tokens of this key are refused from this moment (ISO 8601). */
   notAfter: string;
-  /** RSA public key, SPKI DER in base64. */
+  /** RSA public key, SPKI DER in base64 with the id-RSASSA-PSS algorithm of RFC 9578 §6.5. */
   publicKey: string;
 }
 
@@ -42,7 +43,10 @@ export interface BlindTokenVerification {
   onsetDate?: string;
 }
 
-/** Key id of an RSA public key: base64url(SHA-256(SPKI DER)) (as Privacy Pass names issuer keys, RFC 9578 §6.5). */
+/**
+ * Key id of a token key: base64url(SHA-256) of its published SPKI DER, as RFC 9578 §6.5 derives
+ * `token_key_id` from the id-RSASSA-PSS encoding.
+ */
 export function tokenKeyId(spkiDer: Uint8Array): string {
   return createHash('sha256').update(spkiDer).digest('base64url');
 }
@@ -56,7 +60,7 @@ export function tokenMessage(keyId: string): Uint8Array {
 export function publicKeyOf(key: Pick<PublishedTokenKey, 'keyId' | 'publicKey'>): KeyObject {
   const der = Buffer.from(key.publicKey, 'base64');
   if (tokenKeyId(der) !== key.keyId) throw new Error('token key id does not match its public key');
-  return createPublicKey({ key: der, format: 'der', type: 'spki' });
+  return tokenPublicKey(der);
 }
 
 /**

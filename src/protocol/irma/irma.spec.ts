@@ -1,5 +1,5 @@
 import { acceptedAttributes, disclosureRequest, telReturnUrl } from './disclosure';
-import { IrmaError, IrmaRequestorClient } from './requestor-client';
+import { IrmaError, IrmaRequestorClient, readEventStream } from './requestor-client';
 import { IrmaServerSimulator } from './simulator';
 
 const BSN = 'pbdf.gemeente.personalData.bsn';
@@ -109,10 +109,101 @@ describe('requestor client against the simulator', () => {
       headers: { authorization: pkg.frontendRequest.authorization },
       body: '',
     });
-    expect(JSON.parse(ok.body)).toEqual({ status: 'INITIALIZED', nextSession: null });
+    expect(JSON.parse(ok.body as string)).toEqual({ status: 'INITIALIZED', nextSession: null });
     now += 11_000;
     await expect(sut.status(pkg.token)).resolves.toBe('TIMEOUT');
     now += 6 * 60_000;
     await expect(sut.status(pkg.token)).rejects.toMatchObject({ error: 'SESSION_UNKNOWN' });
+  });
+});
+
+describe('IRMA status updates without polling', () => {
+  const request = () => ({ request: disclosureRequest([BSN]), timeout: 60 });
+
+  it('streams status events like `irma server --sse`, and refuses them without it', async () => {
+    const sim = new IrmaServerSimulator({
+      publicUrl: 'https://irma.test',
+      requestor: { kind: 'none' },
+      sse: true,
+    });
+    const sut = new IrmaRequestorClient(
+      'https://irma.test',
+      { kind: 'none' },
+      sim.fetchFor('https://irma.test'),
+    );
+    const pkg = await sut.startSession(request());
+    const seen: string[] = [];
+    const following = (async () => {
+      for await (const status of sut.statusEvents(pkg.token)) seen.push(status);
+    })();
+    await new Promise((r) => setTimeout(r, 10));
+    sim.connect(pkg.token);
+    sim.disclose(pkg.token, { [BSN]: '999999990' });
+    await following;
+    expect(seen).toEqual(['CONNECTED', 'DONE']);
+    // A finished session cannot be subscribed to (irmago: UNEXPECTED_REQUEST).
+    const again = sut.statusEvents(pkg.token);
+    await expect(again.next()).rejects.toMatchObject({ status: 403, error: 'UNEXPECTED_REQUEST' });
+
+    const plain = new IrmaServerSimulator({ publicUrl: 'https://irma.test', requestor: { kind: 'none' } });
+    const client = new IrmaRequestorClient(
+      'https://irma.test',
+      { kind: 'none' },
+      plain.fetchFor('https://irma.test'),
+    );
+    const other = await client.startSession(request());
+    await expect(client.statusEvents(other.token).next()).rejects.toMatchObject({
+      status: 500,
+      error: 'SSE_DISABLED',
+    });
+  });
+
+  it('posts the result to callbackUrl when allowed, and refuses callbackUrl otherwise (as irmago)', async () => {
+    const posted: { url: string; status: string }[] = [];
+    const sim = new IrmaServerSimulator({
+      publicUrl: 'https://irma.test',
+      requestor: { kind: 'none' },
+      postCallback: async (url, result) => void posted.push({ url, status: result.status }),
+    });
+    const sut = new IrmaRequestorClient(
+      'https://irma.test',
+      { kind: 'none' },
+      sim.fetchFor('https://irma.test'),
+    );
+    const pkg = await sut.startSession({ ...request(), callbackUrl: 'https://backend.test/cb/1' });
+    expect(posted).toEqual([]);
+    sim.disclose(pkg.token, { [BSN]: '999999990' });
+    expect(posted).toEqual([{ url: 'https://backend.test/cb/1', status: 'DONE' }]);
+
+    const strict = new IrmaServerSimulator({ publicUrl: 'https://irma.test', requestor: { kind: 'none' } });
+    const client = new IrmaRequestorClient(
+      'https://irma.test',
+      { kind: 'none' },
+      strict.fetchFor('https://irma.test'),
+    );
+    await expect(
+      client.startSession({ ...request(), callbackUrl: 'https://backend.test/cb/2' }),
+    ).rejects.toMatchObject({
+      status: 501,
+      error: 'UNSUPPORTED',
+    });
+  });
+
+  it('reads event streams split anywhere, with CRLF, comments and multi-line data', async () => {
+    const text = ': hello\r\nevent: open\r\ndata: \r\n\r\ndata: "CONN\ndata: ECTED"\n\ndata: "DONE"\n\n';
+    const bytes = new TextEncoder().encode(text);
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 7) controller.enqueue(bytes.subarray(i, i + 7));
+        controller.close();
+      },
+    });
+    const events = [];
+    for await (const e of readEventStream(body)) events.push(e);
+    expect(events).toEqual([
+      { event: 'open', data: '' },
+      { event: 'message', data: '"CONN\nECTED"' },
+      { event: 'message', data: '"DONE"' },
+    ]);
   });
 });

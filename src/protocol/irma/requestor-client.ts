@@ -6,7 +6,7 @@ import type {
   SessionResult,
   SessionStatus,
 } from './types';
-import { SESSION_STATUSES } from './types';
+import { SESSION_STATUSES, TERMINAL_STATUSES } from './types';
 
 /** `fetch` as the client uses it; tests and the embedded demo hand in the simulator's. */
 export type FetchLike = (
@@ -93,6 +93,53 @@ export class IrmaRequestorClient {
     return result;
   }
 
+  /**
+   * Follows a session as server-sent events (`GET /session/{token}/statusevents`, an irma server run
+   * with `--sse`): yields each new status, ending after a terminal one or when the server closes the
+   * stream. Throws `IrmaError` when the server cannot stream (`SSE_DISABLED` without `--sse`, or a
+   * session that has already finished). Stop early with `signal`.
+   */
+  async *statusEvents(token: string, signal?: AbortSignal): AsyncGenerator<SessionStatus> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}/session/${encodeURIComponent(token)}/statusevents`, {
+        method: 'GET',
+        headers: { Accept: 'text/event-stream', 'Cache-Control': 'no-cache' },
+        signal,
+      });
+    } catch (err) {
+      throw new IrmaError(`IRMA server unreachable: ${(err as Error).message}`, 0);
+    }
+    if (!res.ok) {
+      const e = (await res.json().catch(() => undefined)) as Partial<IrmaErrorBody> | undefined;
+      throw new IrmaError(
+        `IRMA server answered ${res.status}${e?.error ? ` ${e.error}` : ''}`,
+        res.status,
+        e?.error,
+      );
+    }
+    if (!res.body || !/^text\/event-stream/.test(res.headers.get('content-type') ?? ''))
+      throw new IrmaError('IRMA server sent no event stream', 502);
+    try {
+      for await (const event of readEventStream(res.body)) {
+        // irmago sends an `open` event first, then each status as a JSON string.
+        if (event.event !== 'message') continue;
+        let status: unknown;
+        try {
+          status = JSON.parse(event.data);
+        } catch {
+          continue;
+        }
+        if (typeof status !== 'string' || !(SESSION_STATUSES as readonly string[]).includes(status)) continue;
+        yield status as SessionStatus;
+        if (TERMINAL_STATUSES.includes(status as SessionStatus)) return;
+      }
+    } catch (err) {
+      if (err instanceof IrmaError) throw err;
+      throw new IrmaError(`IRMA event stream broke: ${(err as Error).message}`, 0);
+    }
+  }
+
   /** Cancels a session that is no longer wanted (best effort: an ended session answers an error). */
   async cancel(token: string): Promise<void> {
     await this.call('DELETE', `/session/${encodeURIComponent(token)}`).catch(() => undefined);
@@ -132,5 +179,44 @@ export class IrmaRequestorClient {
     }
     if (json === undefined && method !== 'DELETE') throw new IrmaError('IRMA server sent no JSON', 502);
     return json;
+  }
+}
+
+/**
+ * Splits a `text/event-stream` body into events (WHATWG HTML §9.2 "server-sent events": fields
+ * `event` and `data`, lines ending in LF, CRLF or CR, a blank line ends an event, `:` lines are
+ * comments). Only what a status stream needs: no `id`/`retry` handling.
+ */
+export async function* readEventStream(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<{ event: string; data: string }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let event = '';
+  let data: string[] = [];
+  let afterCR = false;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    let text = decoder.decode(chunk, { stream: true });
+    // A CRLF split across chunks is one line end, not two.
+    if (afterCR && text.startsWith('\n')) text = text.slice(1);
+    afterCR = text.endsWith('\r');
+    buffer += text;
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '') {
+        if (data.length) yield { event: event || 'message', data: data.join('\n') };
+        else if (event) yield { event, data: '' };
+        event = '';
+        data = [];
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'event') event = value;
+      else if (field === 'data') data.push(value);
+    }
   }
 }

@@ -1,10 +1,13 @@
 /**
- * An in-process stand-in for irmago's `irma server`, faithful to its HTTP interface: the requestor
- * endpoints (`POST /session`, `GET /session/{token}/status|result`, `DELETE /session/{token}`) with
- * token or HS256-JWT requestor authentication, and the frontend endpoints the Yivi web frontend polls
- * (`/irma/session/{clientToken}/frontend/status|options`, cancel). Instead of a Yivi app, a test or
- * the demo tells it what to disclose (`disclose`). Used by the e2e tests and the embedded demo only;
- * production configuration refuses it.
+ * An in-process stand-in for irmago's `irma server`, faithful to its HTTP interface (irmago
+ * `irma/server/requestorserver/server.go`, `irmaserver/api.go`): the requestor endpoints (`POST
+ * /session`, `GET /session/{token}/status|statusevents|result`, `DELETE /session/{token}`) with token
+ * or HS256-JWT requestor authentication, the frontend endpoints the Yivi web frontend uses
+ * (`/irma/session/{clientToken}/frontend/status|statusevents|options`, cancel), server-sent events
+ * when run like `irma server --sse`, and the result POSTed to a request's `callbackUrl` when the
+ * session finishes (like `allow_unsigned_callbacks`). Instead of a Yivi app, a test or the demo tells
+ * it what to disclose (`disclose`). Used by the e2e tests and the embedded demo only; production
+ * configuration refuses it.
  */
 import { jwtVerify } from 'jose';
 import { randomBytes } from 'node:crypto';
@@ -28,12 +31,15 @@ export interface SimRequest {
   path: string;
   headers: Record<string, string | undefined>;
   body: string;
+  /** Ends an event stream when the client goes away. */
+  signal?: AbortSignal;
 }
 
 export interface SimResponse {
   status: number;
   headers: Record<string, string>;
-  body: string;
+  /** A whole body, or the chunks of an event stream (written as they come; closing ends it). */
+  body: string | AsyncIterable<string>;
 }
 
 interface SimSession {
@@ -47,6 +53,9 @@ interface SimSession {
   createdAt: number;
   endedAt?: number;
   timeoutMs: number;
+  callbackUrl?: string;
+  /** Open event streams of this session, told of every status change. */
+  listeners: Set<() => void>;
 }
 
 export interface IrmaSimulatorOptions {
@@ -57,6 +66,13 @@ export interface IrmaSimulatorOptions {
     | { kind: 'hmac'; requestor: string; key: Uint8Array }
     | { kind: 'none' };
   now?: () => number;
+  /** Serve `statusevents` (irma server `--sse`); without it they answer 500 `SSE_DISABLED`. */
+  sse?: boolean;
+  /**
+   * POST the session result to a request's `callbackUrl` when it finishes, unsigned (irma server
+   * `allow_unsigned_callbacks`); without it a `callbackUrl` is refused, as irmago does without a JWT key.
+   */
+  postCallback?: (url: string, result: SessionResult) => Promise<void>;
 }
 
 /** irmago keeps results about five minutes after a session ends. */
@@ -74,6 +90,8 @@ export const DEMO_ATTRIBUTE_VALUES: Record<string, string> = {
 };
 
 export class IrmaServerSimulator {
+  /** Requests served, by endpoint (`POST /session`, `GET status`, `GET statusevents`, …), to show load. */
+  readonly requestCounts = new Map<string, number>();
   private readonly sessions = new Map<string, SimSession>();
   private readonly byClientToken = new Map<string, SimSession>();
   private readonly now: () => number;
@@ -87,13 +105,17 @@ export class IrmaServerSimulator {
     const base = baseUrl.replace(/\/+$/, '');
     return async (url, init) => {
       if (!url.startsWith(base)) throw new TypeError(`simulator does not serve ${url}`);
+      const closed = new AbortController();
+      init.signal?.addEventListener('abort', () => closed.abort());
       const res = await this.handle({
         method: init.method,
         path: url.slice(base.length) || '/',
         headers: init.headers,
         body: init.body ?? '',
+        signal: closed.signal,
       });
-      return new Response(res.status === 204 ? null : res.body, { status: res.status, headers: res.headers });
+      const body = typeof res.body === 'string' ? res.body : toStream(res.body, closed);
+      return new Response(res.status === 204 ? null : body, { status: res.status, headers: res.headers });
     };
   }
 
@@ -104,18 +126,22 @@ export class IrmaServerSimulator {
     const method = req.method.toUpperCase();
     const lower = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
     const header = (name: string): string | undefined => lower[name.toLowerCase()];
-    if (method === 'POST' && path === '/session')
+    if (method === 'POST' && path === '/session') {
+      this.count('POST /session');
       return this.startSession(req.body, header('Content-Type') ?? '', header('Authorization'));
+    }
     let m = /^\/session\/([^/]+)(?:\/(status|result|statusevents|result-jwt))?$/.exec(path);
     if (m) {
       const session = this.sessions.get(decodeURIComponent(m[1]));
       if (!session) return error(400, 'SESSION_UNKNOWN', 'Unknown or expired session');
+      this.count(`${method} ${m[2] ?? 'session'}`);
       if (method === 'DELETE' && !m[2]) return this.cancelSession(session);
       if (method !== 'GET') return error(405, 'INVALID_REQUEST', 'Method not allowed');
       if (m[2] === 'status') return json(200, session.status);
       if (m[2] === 'result') return json(200, this.resultOf(session));
-      // This simulator runs like an irma server without SSE (`--sse` off).
-      return error(400, 'UNSUPPORTED', 'Server sent events disabled');
+      if (m[2] === 'statusevents')
+        return this.statusEvents(session, req.signal, (s) => JSON.stringify(s.status));
+      return error(400, 'UNSUPPORTED', 'Not supported by this server');
     }
     m =
       /^\/irma\/session\/([^/]+)(?:\/(frontend\/status|frontend\/statusevents|frontend\/options|status|statusevents))?$/.exec(
@@ -125,6 +151,7 @@ export class IrmaServerSimulator {
       const session = this.byClientToken.get(decodeURIComponent(m[1]));
       if (!session) return error(400, 'SESSION_UNKNOWN', 'Unknown or expired session');
       const sub = m[2];
+      this.count(`${method} irma/${sub ?? 'session'}`);
       if (sub?.startsWith('frontend/') || (method === 'DELETE' && !sub)) {
         if (header('Authorization') !== session.frontendAuth)
           return error(403, 'UNAUTHORIZED', 'Frontend authorization missing or wrong');
@@ -133,6 +160,12 @@ export class IrmaServerSimulator {
       if (sub === 'frontend/status' && method === 'GET')
         return json(200, { status: session.status, nextSession: null });
       if (sub === 'status' && method === 'GET') return json(200, session.status);
+      if (sub === 'frontend/statusevents' && method === 'GET')
+        return this.statusEvents(session, req.signal, (s) =>
+          JSON.stringify({ status: s.status, nextSession: null }),
+        );
+      if (sub === 'statusevents' && method === 'GET')
+        return this.statusEvents(session, req.signal, (s) => JSON.stringify(s.status));
       if (sub === 'frontend/options' && method === 'POST')
         return json(200, { '@context': 'https://irma.app/ld/options/v1', pairingMethod: 'none' });
       return error(400, 'UNSUPPORTED', 'Not supported by this server');
@@ -161,15 +194,14 @@ export class IrmaServerSimulator {
         };
       }),
     );
-    session.status = 'DONE';
     session.proofStatus = proofStatus;
-    session.endedAt = this.now();
+    this.setStatus(session, 'DONE');
   }
 
   /** The app has scanned the QR but not yet disclosed. */
   connect(clientTokenOrToken: string): void {
     const session = this.find(clientTokenOrToken);
-    if (!TERMINAL_STATUSES.includes(session.status)) session.status = 'CONNECTED';
+    if (!TERMINAL_STATUSES.includes(session.status)) this.setStatus(session, 'CONNECTED');
   }
 
   /** Requested attribute ids of a session (what the app would show the citizen). */
@@ -233,6 +265,13 @@ export class IrmaServerSimulator {
     const request = extended.request;
     if (!validDisclosure(request))
       return error(400, 'MALFORMED_SESSION_REQUEST', 'Not a valid disclosure request');
+    // irmago refuses a callbackUrl unless it signs results (JWT key) or allows unsigned callbacks.
+    if (extended.callbackUrl && !this.options.postCallback)
+      return error(
+        501,
+        'UNSUPPORTED',
+        'callbackUrl provided but no JWT private key is installed: either install JWT or enable allow_unsigned_callbacks in configuration',
+      );
     const session: SimSession = {
       token: randomBytes(15).toString('base64url').slice(0, 20),
       clientToken: randomBytes(15).toString('base64url').slice(0, 20),
@@ -240,6 +279,8 @@ export class IrmaServerSimulator {
       request,
       status: 'INITIALIZED',
       createdAt: this.now(),
+      callbackUrl: extended.callbackUrl,
+      listeners: new Set(),
       timeoutMs:
         (typeof extended.timeout === 'number' && extended.timeout > 0
           ? extended.timeout
@@ -264,11 +305,73 @@ export class IrmaServerSimulator {
   }
 
   private cancelSession(session: SimSession): SimResponse {
-    if (!TERMINAL_STATUSES.includes(session.status)) {
-      session.status = 'CANCELLED';
-      session.endedAt = this.now();
-    }
+    if (!TERMINAL_STATUSES.includes(session.status)) this.setStatus(session, 'CANCELLED');
     return { status: 204, headers: {}, body: '' };
+  }
+
+  /**
+   * irmago `setStatus`: a new status goes to every event stream of the session; a finished session
+   * POSTs its result to the request's `callbackUrl` (`doResultCallback`; failures are only logged there).
+   */
+  private setStatus(session: SimSession, status: SessionStatus): void {
+    session.status = status;
+    if (TERMINAL_STATUSES.includes(status)) {
+      session.endedAt = this.now();
+      if (session.callbackUrl)
+        void this.options.postCallback?.(session.callbackUrl, this.resultOf(session)).catch(() => undefined);
+    }
+    for (const listener of session.listeners) listener();
+  }
+
+  /**
+   * irmago `subscribeServerSentEvents`: 500 `SSE_DISABLED` without `--sse`, 403 `UNEXPECTED_REQUEST`
+   * for a finished session; else an event stream with an `open` event and then every status change
+   * (`format` renders it for the requestor or the frontend channel), closed after a terminal status.
+   */
+  private statusEvents(
+    session: SimSession,
+    signal: AbortSignal | undefined,
+    format: (s: SimSession) => string,
+  ): SimResponse {
+    if (!this.options.sse) return error(500, 'SSE_DISABLED', 'Server sent events disabled');
+    if (TERMINAL_STATUSES.includes(session.status))
+      return error(403, 'UNEXPECTED_REQUEST', "Can't subscribe to server sent events of finished session");
+    const sweepAtTimeout = () => this.sweep();
+    const msToTimeout = Math.max(0, session.createdAt + session.timeoutMs - this.now());
+    async function* stream(): AsyncGenerator<string> {
+      const queue = ['event: open\ndata: \n\n'];
+      let wake: (() => void) | undefined;
+      const listener = () => {
+        queue.push(`data: ${format(session)}\n\n`);
+        wake?.();
+      };
+      session.listeners.add(listener);
+      const close = () => wake?.();
+      signal?.addEventListener('abort', close);
+      // irmago sends TIMEOUT from a timer; without a request coming in, the sweep must run on its own.
+      const timer = setTimeout(sweepAtTimeout, msToTimeout + 50);
+      timer.unref?.();
+      try {
+        for (;;) {
+          while (queue.length) yield queue.shift()!;
+          if (TERMINAL_STATUSES.includes(session.status) || signal?.aborted) return;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        session.listeners.delete(listener);
+        signal?.removeEventListener('abort', close);
+        clearTimeout(timer);
+      }
+    }
+    return {
+      status: 200,
+      headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' },
+      body: stream(),
+    };
+  }
+
+  private count(endpoint: string): void {
+    this.requestCounts.set(endpoint, (this.requestCounts.get(endpoint) ?? 0) + 1);
   }
 
   private resultOf(session: SimSession): SessionResult {
@@ -284,10 +387,8 @@ export class IrmaServerSimulator {
   private sweep(): void {
     const now = this.now();
     for (const s of this.sessions.values()) {
-      if (!TERMINAL_STATUSES.includes(s.status) && now - s.createdAt > s.timeoutMs) {
-        s.status = 'TIMEOUT';
-        s.endedAt = now;
-      }
+      if (!TERMINAL_STATUSES.includes(s.status) && now - s.createdAt > s.timeoutMs)
+        this.setStatus(s, 'TIMEOUT');
       if (s.endedAt !== undefined && now - s.endedAt > RESULT_LIFETIME_MS) {
         this.sessions.delete(s.token);
         this.byClientToken.delete(s.clientToken);
@@ -320,6 +421,21 @@ function validDisclosure(r: unknown): r is DisclosureRequest {
 
 function json(status: number, body: unknown): SimResponse {
   return { status, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+function toStream(chunks: AsyncIterable<string>, closed: AbortController): ReadableStream<Uint8Array> {
+  const iterator: AsyncIterator<string, unknown> = chunks[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    cancel() {
+      closed.abort();
+    },
+  });
 }
 
 function error(status: number, name: string, description: string): SimResponse {

@@ -192,14 +192,32 @@ export function daysSinceOnset(rollingStartIntervalNumber: number, onsetDayStart
 }
 
 /**
+ * Default resolution of the times stored with an uploaded key. A receipt time to the millisecond would
+ * pair the upload with the login, the signing request or a proxy log line of the same moment; to the hour
+ * it says only which hour (Google's exposure-notifications server truncates its CreatedAt to 1 h,
+ * TRUNCATE_WINDOW).
+ */
+export const RECEIPT_RESOLUTION_MS = 3_600_000;
+
+/** The receipt time as stored: the start of the period (of `resolutionMs`, UTC) the upload arrived in. */
+export function receiptTime(now: Date, resolutionMs = RECEIPT_RESOLUTION_MS): Date {
+  return new Date(Math.floor(now.getTime() / resolutionMs) * resolutionMs);
+}
+
+/**
  * When a stored key may first be exported: not while its RPIs can still be broadcast or matched, i.e. after
- * its validity end plus an embargo (for clock skew and late scans), and never before it was stored.
+ * its validity end plus an embargo (for clock skew and late scans), and never before the end of the period
+ * (see `receiptTime`) it was stored in. Rounding the upload time up, never down, keeps it out of every
+ * export window that closed before the upload, and the exports say no more about the upload time than the
+ * stored receipt time; the key-derived time needs no rounding, as it says nothing about the upload.
  */
 export function exportableFrom(
   key: { rollingStartIntervalNumber: number; rollingPeriod: number },
   storedAt: Date,
   embargoMs: number,
+  resolutionMs = RECEIPT_RESOLUTION_MS,
 ): Date {
   const validUntilMs = intervalStartMs(key.rollingStartIntervalNumber + key.rollingPeriod);
-  return new Date(Math.max(storedAt.getTime(), validUntilMs + embargoMs));
+  const storedPeriodEndMs = Math.ceil(storedAt.getTime() / resolutionMs) * resolutionMs;
+  return new Date(Math.max(storedPeriodEndMs, validUntilMs + embargoMs));
 }

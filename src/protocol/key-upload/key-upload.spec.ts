@@ -1,4 +1,4 @@
-import { checkUploadKeys, daysSinceOnset, exportableFrom, type UploadedKey } from './index';
+import { checkUploadKeys, daysSinceOnset, exportableFrom, receiptTime, type UploadedKey } from './index';
 
 const DAY = 144;
 const now = Date.UTC(2026, 10, 25, 12, 0);
@@ -55,10 +55,24 @@ describe('exportableFrom', () => {
   it('holds a key until its validity end plus the embargo', () => {
     const storedAt = new Date(today * 600_000 + 60_000);
     expect(exportableFrom(yesterday, storedAt, embargo)).toEqual(new Date(today * 600_000 + embargo));
-    expect(exportableFrom({ ...yesterday, rollingPeriod: 72 }, storedAt, 0)).toEqual(storedAt);
   });
-  it('never before the key was stored', () => {
-    const storedAt = new Date(today * 600_000 + 3 * 3_600_000);
-    expect(exportableFrom(yesterday, storedAt, embargo)).toEqual(storedAt);
+  it('never before the end of the hour the key was stored in', () => {
+    const storedAt = new Date(today * 600_000 + 3 * 3_600_000 + 25 * 60_000);
+    expect(exportableFrom(yesterday, storedAt, embargo)).toEqual(new Date(today * 600_000 + 4 * 3_600_000));
+    expect(
+      exportableFrom({ ...yesterday, rollingPeriod: 72 }, new Date(today * 600_000 + 60_000), 0),
+    ).toEqual(new Date(today * 600_000 + 3_600_000));
+    const onTheHour = new Date(today * 600_000 + 5 * 3_600_000);
+    expect(exportableFrom(yesterday, onTheHour, embargo)).toEqual(onTheHour);
+  });
+});
+
+describe('receiptTime', () => {
+  it('keeps only the period, an hour by default', () => {
+    expect(receiptTime(new Date('2026-11-25T10:59:59.999Z'), 6 * 3_600_000)).toEqual(
+      new Date('2026-11-25T06:00:00Z'),
+    );
+    expect(receiptTime(new Date('2026-11-25T10:59:59.999Z'))).toEqual(new Date('2026-11-25T10:00:00Z'));
+    expect(receiptTime(new Date('2026-11-25T11:00:00Z'))).toEqual(new Date('2026-11-25T11:00:00Z'));
   });
 });

@@ -1,3 +1,4 @@
+import { getExpectedTwilioSignature, validateRequest } from 'twilio';
 import { drawDtmfCode, isDtmfCode } from './dtmf';
 import { isOpen, openingHoursProblems } from './opening-hours';
 import { twilioSignature, verifyTwilioSignature } from './twilio-signature';
@@ -28,6 +29,24 @@ describe('Twilio request signature', () => {
     expect(verifyTwilioSignature('12345', undefined, url, params)).toBe(false);
   });
 
+  it('agrees with the official twilio library, both ways', () => {
+    const cases: [string, Record<string, string>][] = [
+      [url, params],
+      [
+        'https://veilig.example.nl/api/veilig-bellen/exchange/twilio/m/gather?attempt=2',
+        { Digits: '0123456789' },
+      ],
+      ['https://veilig.example.nl/hook', { Body: 'ë ü & = + %20', Empty: '', 'A[]': '1' }],
+      ['https://veilig.example.nl/agent-status?call=CA1&x=%2F', {}],
+    ];
+    for (const [u, p] of cases) {
+      const theirs = getExpectedTwilioSignature('secret-token', u, p);
+      expect(twilioSignature('secret-token', u, p)).toBe(theirs);
+      expect(verifyTwilioSignature('secret-token', theirs, u, p)).toBe(true);
+      expect(validateRequest('secret-token', twilioSignature('secret-token', u, p), u, p)).toBe(true);
+    }
+  });
+
   it('accepts the URL with or without the default port', () => {
     const withPort = twilioSignature('t', 'https://example.nl:443/hook?a=1', { A: '1' });
     expect(verifyTwilioSignature('t', withPort, 'https://example.nl/hook?a=1', { A: '1' })).toBe(true);
@@ -41,10 +60,13 @@ describe('TwiML', () => {
     const xml = twiml(
       gatherDtmf(
         { action: 'https://x/g?a=1&b=2', numDigits: 10, timeoutSeconds: 15 },
-        say('Toets <code> & "enter"'),
+        say('Toets <code> & "enter"', { voice: 'Polly.Lotte', language: 'nl-NL' }),
       ),
       enqueue('vb-1', { action: 'https://x/q', waitUrl: 'https://x/w' }),
-      dialAgent({ kind: 'client', identity: 'agent-1' }, 'https://x/s'),
+      dialAgent(
+        { kind: 'client', identity: 'agent_1' },
+        { action: 'https://x/d', timeoutSeconds: 20, statusCallback: 'https://x/s' },
+      ),
     );
     expect(xml).toContain(
       '<Gather input="dtmf" numDigits="10" timeout="15" action="https://x/g?a=1&amp;b=2"',
@@ -55,7 +77,7 @@ describe('TwiML', () => {
     expect(verbs[0].children[0].text).toBe('Toets <code> & "enter"');
     expect(verbs[2].children[0]).toMatchObject({
       name: 'Client',
-      text: 'agent-1',
+      text: 'agent_1',
       attrs: { statusCallback: 'https://x/s' },
     });
   });

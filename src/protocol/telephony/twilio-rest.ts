@@ -13,7 +13,8 @@ export interface TwilioAccount {
 /**
  * The Twilio Programmable Voice side of `PhoneExchange`: pulls one queued caller to one agent with
  * `POST /2010-04-01/Accounts/{AccountSid}/Queues/{QueueSid}/Members/{CallSid}.json` and `Url` pointing
- * at our TwiML that `<Dial>`s the agent. Twilio accepts only the first such request for a call.
+ * at our TwiML that `<Dial>`s the agent (Twilio accepts only the first such request for a call), and
+ * hangs calls up with a call update.
  */
 export class TwilioExchange implements PhoneExchange {
   readonly provider = 'twilio';
@@ -21,35 +22,29 @@ export class TwilioExchange implements PhoneExchange {
   constructor(
     private readonly apiBase: string,
     private readonly account: (municipalityId: string) => Promise<TwilioAccount>,
-    /** Absolute URL of the TwiML that dials `agent` for this call (signed by Twilio when fetched). */
-    private readonly dialUrl: (
-      ctx: { municipalityId: string; sessionId: string },
-      agent: AgentEndpoint,
-    ) => string,
+    /** Absolute URL of the TwiML that dials the call's assigned agent (signed by Twilio when fetched). */
+    private readonly dialUrl: (ctx: { municipalityId: string; sessionId: string }) => string,
     private readonly fetchFn: FormFetch = (url, init) => fetch(url, init),
   ) {}
 
-  /** Dequeues `call` to `agent` (Twilio Queue Members REST API); maps Twilio's refusals to outcomes. */
+  /**
+   * Dequeues `call` to the agent (Twilio Queue Members REST API); maps Twilio's refusals to outcomes.
+   * The dial TwiML reads the assigned agent from the session, so the URL carries no endpoint.
+   */
   async routeToAgent(
     call: ExchangeCallRef,
-    agent: AgentEndpoint,
+    _agent: AgentEndpoint,
     ctx: { municipalityId: string; sessionId: string },
   ): Promise<RouteOutcome> {
     if (!call.queueRef) return { ok: false, reason: 'not-in-queue' };
-    const { accountSid, authToken } = await this.account(ctx.municipalityId);
-    const url = `${this.apiBase.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Queues/${encodeURIComponent(call.queueRef)}/Members/${encodeURIComponent(call.callRef)}.json`;
     let res: Response;
     try {
-      res = await this.fetchFn(url, {
-        method: 'POST',
-        headers: {
-          Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
-          'Content-Type': 'application/x-www-form-urlencoded',
-          Accept: 'application/json',
-        },
-        body: new URLSearchParams({ Url: this.dialUrl(ctx, agent), Method: 'POST' }).toString(),
-        signal: AbortSignal.timeout(10_000),
-      });
+      res = await this.post(
+        ctx.municipalityId,
+        (sid) =>
+          `/2010-04-01/Accounts/${sid}/Queues/${encodeURIComponent(call.queueRef!)}/Members/${encodeURIComponent(call.callRef)}.json`,
+        { Url: this.dialUrl(ctx), Method: 'POST' },
+      );
     } catch (err) {
       return { ok: false, reason: 'exchange-error', detail: (err as Error).message };
     }
@@ -63,5 +58,35 @@ export class TwilioExchange implements PhoneExchange {
       reason: 'exchange-error',
       detail: `Twilio answered ${res.status}${body.code ? ` (${body.code})` : ''}`,
     };
+  }
+
+  /**
+   * Ends the call with a call update (`POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json`,
+   * `Status=completed`). A call that has already ended answers an error, which is fine here.
+   */
+  async hangUp(call: ExchangeCallRef, ctx: { municipalityId: string }): Promise<void> {
+    await this.post(
+      ctx.municipalityId,
+      (sid) => `/2010-04-01/Accounts/${sid}/Calls/${encodeURIComponent(call.callRef)}.json`,
+      { Status: 'completed' },
+    ).catch(() => undefined);
+  }
+
+  private async post(
+    municipalityId: string,
+    path: (accountSid: string) => string,
+    form: Record<string, string>,
+  ): Promise<Response> {
+    const { accountSid, authToken } = await this.account(municipalityId);
+    return this.fetchFn(`${this.apiBase.replace(/\/+$/, '')}${path(encodeURIComponent(accountSid))}`, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Accept: 'application/json',
+      },
+      body: new URLSearchParams(form).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A small TwiML builder: each verb returns its XML, `twiml()` wraps them in `<Response>`. Text and
- * attributes are escaped; nothing caller-supplied ends up unescaped in what Twilio executes.
- * Spec: twilio.com/docs/voice/twiml.
+ * attributes are escaped; nothing caller-supplied ends up unescaped in what Twilio executes. The
+ * output matches what the `twilio` library's `VoiceResponse` renders for the same verbs (a test checks
+ * it). Spec: twilio.com/docs/voice/twiml.
  */
 export type Verb = string & { readonly __twiml: unique symbol };
 
@@ -25,9 +26,17 @@ export function twiml(...verbs: Verb[]): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs.join('')}</Response>`;
 }
 
-/** Speech in Dutch by default (the callers are Dutch municipalities' citizens). */
-export function say(text: string, language = 'nl-NL'): Verb {
-  return el('Say', { language }, escapeXml(text));
+/**
+ * `<Say>` with an explicit voice and language: without them Twilio uses the account's default voice,
+ * and a voice that does not speak the language fails (twilio.com/docs/voice/twiml/say/text-speech).
+ */
+export function say(text: string, speech: { voice: string; language: string }): Verb {
+  return el('Say', { voice: speech.voice, language: speech.language }, escapeXml(text));
+}
+
+/** `<Play>`: a recorded prompt (MP3 or WAV at an https URL). */
+export function play(url: string): Verb {
+  return el('Play', {}, escapeXml(url));
 }
 
 /** `<Gather input="dtmf">` around a prompt; Twilio posts `Digits` to `action`, or goes on with the next verb without input. */
@@ -58,21 +67,25 @@ export function enqueue(queue: string, opts: { action: string; waitUrl: string }
   );
 }
 
-/** Connects to a Twilio Client identity (`<Dial><Client>`) or a SIP URI (`<Dial><Sip>`), with agent-leg status callbacks. */
+/**
+ * `<Dial>` to a Twilio Client identity (`<Client>`) or a SIP URI (`<Sip>`) for at most `timeoutSeconds`
+ * of ringing; `action` gets `DialCallStatus` when the dialled leg ends, `statusCallback` the agent
+ * leg's progress (initiated, ringing, answered, completed).
+ */
 export function dialAgent(
   target: { kind: 'client'; identity: string } | { kind: 'sip'; uri: string },
-  statusCallback: string,
+  opts: { action: string; timeoutSeconds: number; statusCallback: string },
 ): Verb {
   const events = {
     statusCallbackEvent: 'initiated ringing answered completed',
-    statusCallback,
+    statusCallback: opts.statusCallback,
     statusCallbackMethod: 'POST',
   };
   const inner =
     target.kind === 'client'
       ? el('Client', events, escapeXml(target.identity))
       : el('Sip', events, escapeXml(target.uri));
-  return el('Dial', {}, inner);
+  return el('Dial', { action: opts.action, method: 'POST', timeout: opts.timeoutSeconds }, inner);
 }
 
 export function pause(seconds: number): Verb {
@@ -81,6 +94,11 @@ export function pause(seconds: number): Verb {
 
 export function redirect(url: string): Verb {
   return el('Redirect', { method: 'POST' }, escapeXml(url));
+}
+
+/** In a queue's wait TwiML: the caller leaves the queue (Enqueue `action` then gets `QueueResult=leave`). */
+export function leave(): Verb {
+  return el('Leave', {});
 }
 
 export function hangup(): Verb {

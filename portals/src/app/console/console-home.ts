@@ -13,6 +13,7 @@ const POLL_MS = 5000;
 const STATE_LABELS: Record<ConsoleCall['state'], string> = {
   waiting: 'Waiting in the queue',
   taken: 'Being connected',
+  ringing: 'Ringing the agent',
   connected: 'Connected',
 };
 

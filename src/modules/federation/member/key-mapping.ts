@@ -7,7 +7,7 @@ import {
   type KeptKey,
 } from '../../../protocol/efgs';
 import { DAY_MS, INTERVAL_MS } from '../../../protocol/gaen/constants';
-import { exportableFrom } from '../../../protocol/key-upload';
+import { exportableFrom, receiptTime } from '../../../protocol/key-upload';
 import type { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
 
 /** DSOS range the GAEN v2 infectiousness model uses (gaen.md §B7); beyond it a phone treats DSOS as missing. */
@@ -78,7 +78,7 @@ export function toStoredKey(
     consentToFederation: false,
     source: 'federation',
     flow: 'efgs',
-    receivedAt: now,
+    receivedAt: receiptTime(now),
     availableAt: exportableFrom(key, now, embargoMs),
   };
 }

@@ -42,10 +42,40 @@ export class PurposeDto {
   attributes!: string[];
 }
 
+export class SpeechDto {
+  @ApiProperty({ example: 'nl-NL', description: 'Language of `<Say>`.' })
+  @IsString()
+  language!: string;
+
+  @ApiProperty({
+    example: 'Polly.Lotte',
+    description: 'A voice Twilio lists for the language (e.g. Polly.Lotte, Google.nl-NL-Wavenet-B).',
+  })
+  @IsString()
+  voice!: string;
+
+  @ApiPropertyOptional({
+    example: { welcome: 'Welkom bij de gemeente. Een ogenblik, uw code wordt gecontroleerd.' },
+    description: 'Replacement texts by prompt key; the rest keep their Dutch defaults.',
+  })
+  @IsOptional()
+  @IsObject()
+  texts?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    example: { hold: 'https://www.gemeente.nl/audio/wachtmuziek.mp3' },
+    description: 'https URLs of recordings (MP3/WAV) played instead of speaking a prompt.',
+  })
+  @IsOptional()
+  @IsObject()
+  recordings?: Record<string, string>;
+}
+
 export class AgentDialDto {
   @ApiProperty({
     enum: ['client', 'sip'],
-    description: '`client`: Twilio Client identity `agent-<userId>`; `sip`: the template with {agent}.',
+    description:
+      '`client`: Twilio Client identity `agent_<user id without dashes>`; `sip`: the template with {agent} (the same identity).',
   })
   @IsIn(['client', 'sip'])
   kind!: 'client' | 'sip';
@@ -96,6 +126,15 @@ export class MunicipalitySettingsDto {
   @ValidateNested()
   @Type(() => AgentDialDto)
   agentDial!: AgentDialDto;
+
+  @ApiPropertyOptional({
+    type: SpeechDto,
+    description: 'Voice, language, prompt texts and recordings; omit for the Dutch defaults.',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SpeechDto)
+  speech?: SpeechDto | null;
 
   @ApiPropertyOptional({
     description: "The municipality's own Twilio account; omit for the platform default.",

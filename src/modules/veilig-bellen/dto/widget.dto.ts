@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 
 export class MunicipalityParamDto {
   @Matches(/^[0-9a-f-]{36}$/, { message: 'municipalityId: a UUID' })
@@ -40,10 +40,16 @@ export class DtmfLookupDto {
   caller!: string;
 }
 
+export const CALL_EVENTS = ['queued', 'ringing', 'connected', 'missed', 'ended'] as const;
+
+/**
+ * POST /api/veilig-bellen/exchange/v1/:municipalityId/events: the call's progress at the exchange,
+ * provider-neutral (`missed`: the assigned agent did not answer, the caller waits in the queue again).
+ */
 export class CallEventDto {
-  @ApiProperty({ enum: ['queued', 'connected', 'ended'] })
-  @Matches(/^(queued|connected|ended)$/, { message: 'event: queued, connected or ended' })
-  event!: 'queued' | 'connected' | 'ended';
+  @ApiProperty({ enum: CALL_EVENTS })
+  @IsIn(CALL_EVENTS, { message: `event: one of ${CALL_EVENTS.join(', ')}` })
+  event!: (typeof CALL_EVENTS)[number];
 
   @ApiProperty()
   @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'callRef: 1-64 letters, digits, _.:-' })

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
 import { encryptedJson } from '../../../common/crypto/envelope';
 import { dbTypes } from '../../../database/column-types';
+import type { CallPhase } from '../../../protocol/telephony/exchange-port';
 import { Organisation } from '../../accounts/entities/organisation.entity';
 
 /**
- * `pending` (waiting for the Yivi app) → `disclosed` (may call) → `called` (code redeemed, in the
- * queue) → `assigned` (one agent took it) → `connected`; or `failed` (no valid disclosure). A row
- * is deleted when the call ends, and by the purge job at the latest after the configured maximum age.
+ * `pending` (waiting for the Yivi app) → `disclosed` (may call) → then the call's phase: `waiting` in
+ * the queue → `assigned` (one agent took it) → `ringing` (the agent's phone) → `connected`, or back
+ * to `waiting` when the agent does not answer; or `failed` (no valid disclosure). A row is deleted
+ * when the call ends, and by the purge job at the latest after the configured maximum age.
  */
-export type CallState = 'pending' | 'disclosed' | 'called' | 'assigned' | 'connected' | 'failed';
+export type CallState = 'pending' | 'disclosed' | CallPhase | 'failed';
 
 /**
  * One citizen's call, from the button to the end of the call. Three credentials are kept apart: the
@@ -71,6 +73,10 @@ export class CallSession {
 
   @Column({ type: 'varchar', length: 36, name: 'agent_user_id', nullable: true })
   agentUserId!: string | null;
+
+  /** When the caller first entered the queue: the console's order, kept when a call comes back to it. */
+  @Column({ type: dbTypes.timestamp, name: 'queued_at', nullable: true })
+  queuedAt!: Date | null;
 
   @Column({ type: dbTypes.timestamp, name: 'created_at' })
   createdAt!: Date;

@@ -10,6 +10,7 @@ import {
 import { encryptedJson } from '../../../common/crypto/envelope';
 import { dbTypes } from '../../../database/column-types';
 import type { OpeningHours } from '../../../protocol/telephony/opening-hours';
+import type { TwilioSpeech } from '../../../protocol/telephony/twilio-voice';
 import { Organisation } from '../../accounts/entities/organisation.entity';
 
 export interface Purpose {
@@ -67,6 +68,10 @@ export class MunicipalitySettings {
 
   @Column({ type: 'simple-json', name: 'agent_dial' })
   agentDial!: AgentDial;
+
+  /** Voice, language, prompt texts and recordings callers hear; null: Dutch defaults. */
+  @Column({ type: 'simple-json', nullable: true })
+  speech!: TwilioSpeech | null;
 
   /** SHA-256 of the key a phone exchange presents on the generic exchange API. */
   @Column({ type: 'varchar', length: 64, name: 'exchange_key_hash', nullable: true })

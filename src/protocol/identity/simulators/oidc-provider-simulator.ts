@@ -20,7 +20,17 @@ export interface SimulatedClient {
 
 /** Ways the next ID token can be wrong, to prove the client checks it. */
 export type IdTokenTampering =
-  'wrong-nonce' | 'wrong-audience' | 'wrong-issuer' | 'expired' | 'bad-signature';
+  | 'wrong-nonce'
+  | 'wrong-audience'
+  | 'wrong-issuer'
+  | 'expired'
+  | 'bad-signature'
+  /** auth_time of a single sign-on session from an hour ago, as if `prompt=login` were ignored. */
+  | 'stale-auth-time'
+  /** A lower level of assurance than asked for. */
+  | 'low-acr'
+  /** No `acr` claim at all. */
+  | 'no-acr';
 
 export interface OidcProviderSimulatorOptions {
   clients: SimulatedClient[];
@@ -127,6 +137,7 @@ export class OidcProviderSimulator {
       scopes_supported: ['openid', 'profile'],
       claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'nonce', 'auth_time', 'acr', 'amr', 'pid'],
       acr_values_supported: ['idporten-loa-substantial', 'idporten-loa-high'],
+      prompt_values_supported: ['login'],
       authorization_response_iss_parameter_supported: true,
     };
   }
@@ -218,8 +229,9 @@ export class OidcProviderSimulator {
     const nowSec = Math.floor(this.now() / 1000);
     const idToken = await new SignJWT({
       nonce: tamper === 'wrong-nonce' ? 'not-the-nonce' : code.nonce,
-      auth_time: nowSec,
-      acr: code.acr,
+      // No single sign-on session here: every login authenticates anew, as `prompt=login` asks.
+      auth_time: tamper === 'stale-auth-time' ? nowSec - 3600 : nowSec,
+      ...(tamper === 'no-acr' ? {} : { acr: tamper === 'low-acr' ? 'idporten-loa-low' : code.acr }),
       amr: ['TestID'],
       pid: code.person.nationalIdentifier,
     })
