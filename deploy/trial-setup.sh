@@ -96,6 +96,8 @@ VEILIG_BELLEN_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000
 VEILIG_BELLEN_TWILIO_AUTH_TOKEN=$(secret)
 IDENTITY_OIDC_ISSUER=https://idp.test.example.nl
 IDENTITY_OIDC_CLIENT_SECRET=$(secret)
+IDENTITY_OIDC_ACR_LEVELS=idporten-loa-low,idporten-loa-substantial,idporten-loa-high
+IDENTITY_OIDC_MIN_ACR=idporten-loa-substantial
 LAB_REGISTRY_URL=https://lab.test.example.nl
 LAB_REGISTRY_API_KEY=$(secret)
 ENV

@@ -14,11 +14,12 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 /** `KEY: value` lines of the `environment:` block under the `x-veilig` anchor. */
 function instanceEnvironment(compose: string): Record<string, string> {
-  const block = /^x-veilig: &veilig\n(?:  .*\n)*?  environment:\n((?:    .*\n)+)/m.exec(compose)?.[1] ?? '';
+  const block =
+    /^x-veilig: &veilig\n(?: {2}.*\n)*? {2}environment:\n((?: {4}.*\n)+)/m.exec(compose)?.[1] ?? '';
   return Object.fromEntries(
     block
       .split('\n')
-      .filter((line) => /^    [A-Z]/.test(line))
+      .filter((line) => /^ {4}[A-Z]/.test(line))
       .map((line) => {
         const [, name, value] = /^ {4}([A-Z0-9_]+): (.*)$/.exec(line)!;
         return [name, value.replace(/^'(.*)'$/, '$1')];
