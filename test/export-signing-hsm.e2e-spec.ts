@@ -18,6 +18,7 @@ import { openExportFile, readZip } from '../src/protocol/gaen';
 import { ExportProto } from '../src/protocol/gaen/proto';
 import { SoftHsm } from '../src/protocol/pkcs11/testing/softhsm';
 import { startApp, type TestApp } from './support/app';
+import { afterThisHour } from './support/gaen';
 import { freshEnv, testName } from './support/profile';
 
 const PIN = '493017';
@@ -67,7 +68,7 @@ describe('export signing keys in an HSM (PKCS#11, SoftHSM2)', () => {
       .get(UploadTokenService)
       .mint({ flow: 'test', reportType: 1, maxKeys: 30 });
     await client(app).uploadKeys(phone.diagnosisKeys({ includeCurrentKey: false }), { uploadToken });
-    const [report] = await app.app.get(AggregationService).runCycle(new Date());
+    const [report] = await app.app.get(AggregationService).runCycle(afterThisHour());
     expect(report.realKeys).toBe(3);
     const index = await client(app).exportIndex('NL');
     return client(app).downloadExport(index.at(-1)!);

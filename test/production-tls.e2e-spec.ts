@@ -7,7 +7,7 @@ import { JOBS } from '../src/modules/jobs/job-definitions';
 import { JobRunner } from '../src/modules/jobs/job-runner';
 import { UploadTokenService } from '../src/modules/key-store/upload-token.service';
 import { createUser, signedInAgent, startApp, type TestApp } from './support/app';
-import { aMeetsB, checkExposure } from './support/gaen';
+import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
 import { startPostgresCluster, type PostgresCluster } from './support/postgres-cluster';
 import { embeddedEnv, servicesProfile, testName } from './support/profile';
 import { startRedisServer, type TestRedisServer } from './support/redis-server';
@@ -85,7 +85,11 @@ import { createTestCa, type TestCa } from './support/test-ca';
     await new BackendClient(baseUrl(a)).uploadKeys(A.diagnosisKeys(), { uploadToken: token });
 
     const jobs = a.app.get(JobRunner);
-    await jobs.add(JOBS.aggregateExports, { windowEnd: new Date().toISOString() }, { jobId: 'tls-cycle' });
+    await jobs.add(
+      JOBS.aggregateExports,
+      { windowEnd: afterThisHour().toISOString() },
+      { jobId: 'tls-cycle' },
+    );
     await jobs.idle();
 
     const fromB = new BackendClient(baseUrl(b));
