@@ -82,7 +82,6 @@ VEILIG_DB_PASSWORD=$(openssl rand -hex 24)
 VEILIG_REDIS_PASSWORD=$(openssl rand -hex 24)
 VEILIG_S3_SECRET=$(openssl rand -hex 24)
 METRICS_TOKEN=$(secret)
-UPLOAD_TOKEN_SECRET=$(secret)
 EXPORT_PADDING_SECRET=$(secret)
 FEDERATION_PROXY_SECRET=$proxy_secret
 VEILIG_BELLEN_DATA_KEYS=trial1:$(secret)

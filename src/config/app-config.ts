@@ -120,12 +120,12 @@ function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined
     if (!env.METRICS_TOKEN) problems.push('METRICS_TOKEN: production requires a bearer token for /metrics');
     for (const part of envSchemaParts) {
       for (const [name, schema] of Object.entries(part.shape)) {
-        const { devSecret, secret } = metaOf(schema);
+        const { devSecret, secret, developmentValue } = metaOf(schema);
         const value = raw[name];
         if (devSecret !== undefined && (value === undefined || value === devSecret)) {
           problems.push(`${name}: production needs its own secret, not the development default`);
         } else if (secret && value !== undefined) {
-          const weakness = secretWeakness(value, devSecret);
+          const weakness = secretWeakness(value, devSecret ?? developmentValue);
           if (weakness)
             problems.push(`${name}: ${weakness}; use a random value, e.g. \`openssl rand -base64 32\``);
         }

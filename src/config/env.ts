@@ -10,6 +10,8 @@ export interface EnvMeta {
   devSecret?: string;
   /** A secret: production checks its strength. */
   secret?: boolean;
+  /** The value an optional secret takes outside production; production refuses look-alikes of it. */
+  developmentValue?: string;
 }
 
 export function metaOf(schema: z.ZodType): EnvMeta {
@@ -40,9 +42,12 @@ export const envList = () =>
 export const envSecret = (devDefault: string, description: string, minLength = 32) =>
   z.string().min(minLength).default(devDefault).meta({ description, devSecret: devDefault, secret: true });
 
-/** A secret without a default (the feature is off without it); production checks its strength too. */
-export const envOptionalSecret = (description: string, minLength = 32) =>
-  z.string().min(minLength).optional().meta({ description, secret: true });
+/**
+ * A secret without a default (the feature is off without it); production checks its strength too.
+ * `developmentValue` is what the section maps it to outside production, for demos and tests.
+ */
+export const envOptionalSecret = (description: string, minLength = 32, developmentValue?: string) =>
+  z.string().min(minLength).optional().meta({ description, secret: true, developmentValue });
 
 export type EnvShape = Record<string, z.ZodType>;
 

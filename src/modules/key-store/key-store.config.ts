@@ -20,6 +20,8 @@ const PKCS11_VARIABLES = [
   'EXPORT_SIGNING_PKCS11_KEYS',
 ] as const;
 
+const DEV_UPLOAD_TOKEN_SECRET = 'dev-only-upload-token-secret-change-me-0000000000';
+
 /** Uploads, aggregation cycles, export signing and downloads. */
 export const keyStoreConfig = defineConfigSection({
   key: 'keyStore',
@@ -32,12 +34,13 @@ export const keyStoreConfig = defineConfigSection({
       .describe(
         "ISO 3166-1 alpha-2 of this national backend: origin of its apps' keys and the region of its exports.",
       ),
-    UPLOAD_TOKEN_SECRET: envSecret(
-      'dev-only-upload-token-secret-change-me-0000000000',
-      'HMAC key (≥ 32 chars) that signs upload tokens issued by the verification flows.',
+    UPLOAD_TOKEN_SECRET: envOptionalSecret(
+      "HMAC key (≥ 32 chars) shared with a health authority's verification service that mints upload tokens (docs/upload-tokens.md). Unset: upload tokens are refused; outside production a development key is used.",
+      32,
+      DEV_UPLOAD_TOKEN_SECRET,
     ),
     UPLOAD_TOKEN_PREVIOUS_SECRET: envOptionalSecret(
-      'Rotation: the UPLOAD_TOKEN_SECRET before the current one, still accepted for tokens it signed; drop it after UPLOAD_TOKEN_TTL_MINUTES.',
+      'Rotation: the previous UPLOAD_TOKEN_SECRET, still accepted for tokens it signed; remove it once the verification service signs with the new one and its old tokens have expired (docs/upload-tokens.md).',
     ),
     UPLOAD_TOKEN_TTL_MINUTES: envInt(60, 1, 24 * 60).describe('Lifetime of an upload token.'),
     EXPORT_PERIOD_MINUTES: envInt(60, 1, 24 * 60).describe(
@@ -145,7 +148,8 @@ export const keyStoreConfig = defineConfigSection({
     const activeVersion = env.EXPORT_SIGNING_ACTIVE_VERSION ?? (hsmKeys ?? keys)?.at(-1)?.version ?? 'v1';
     return {
       homeRegion: env.HOME_REGION,
-      uploadTokenSecret: env.UPLOAD_TOKEN_SECRET,
+      /** Undefined: this deployment accepts no upload tokens. */
+      uploadTokenSecret: env.UPLOAD_TOKEN_SECRET ?? (core.isProduction ? undefined : DEV_UPLOAD_TOKEN_SECRET),
       uploadTokenPreviousSecret: env.UPLOAD_TOKEN_PREVIOUS_SECRET,
       uploadTokenTtlMs: env.UPLOAD_TOKEN_TTL_MINUTES * 60_000,
       exportPeriodMs: env.EXPORT_PERIOD_MINUTES * 60_000,

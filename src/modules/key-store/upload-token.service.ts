@@ -56,14 +56,15 @@ export const invalidToken = (detail: string) =>
   new ProblemException(401, 'invalid-upload-token', 'Upload not authorised', detail);
 
 /**
- * Short-lived, single-use upload tokens (HS256 JWT). Verification flows mint them; the key store
- * verifies them and records the `jti` in the same transaction as the keys, so a token is spent exactly
- * when its keys are stored.
+ * Short-lived, single-use upload tokens (HS256 JWT), minted by a health authority's own verification
+ * service that shares UPLOAD_TOKEN_SECRET with us (docs/upload-tokens.md); off when it is unset. The key
+ * store verifies them and records the `jti` in the same transaction as the keys, so a token is spent
+ * exactly when its keys are stored. Tests and benchmarks mint them with `mint`.
  */
 @Injectable()
 export class UploadTokenService {
   /** A KeyObject, not bytes: jose would otherwise import the key again for every token. */
-  private readonly secret: KeyObject;
+  private readonly secret?: KeyObject;
   /** During a rotation, the secret that signed tokens still in circulation. */
   private readonly previousSecret?: KeyObject;
 
@@ -72,10 +73,10 @@ export class UploadTokenService {
     @InjectRepository(UsedUploadToken) private readonly used: Repository<UsedUploadToken>,
     private readonly clock: Clock,
   ) {
-    const key = (secret: string) => createSecretKey(Buffer.from(secret, 'utf8'));
+    const key = (secret: string | undefined) =>
+      secret ? createSecretKey(Buffer.from(secret, 'utf8')) : undefined;
     this.secret = key(config.keyStore.uploadTokenSecret);
-    const previous = config.keyStore.uploadTokenPreviousSecret;
-    this.previousSecret = previous ? key(previous) : undefined;
+    this.previousSecret = key(config.keyStore.uploadTokenPreviousSecret);
   }
 
   /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
@@ -83,11 +84,19 @@ export class UploadTokenService {
     claims: UploadTokenClaims,
     ttlMs = this.config.keyStore.uploadTokenTtlMs,
   ): Promise<{ token: string; expiresAt: Date }> {
+    if (!this.secret) throw new Error('UPLOAD_TOKEN_SECRET is not configured');
     return signUploadToken(this.secret, claims, this.clock.now().getTime(), ttlMs);
   }
 
   /** Checks signature, issuer, audience, expiry and claim shapes; does not spend the token. */
   verify(token: string): VerifiedUploadToken {
+    if (!this.secret)
+      throw new ProblemException(
+        401,
+        'upload-tokens-disabled',
+        'Upload not authorised',
+        'This backend accepts no upload tokens; verify with a signed approval or an identity token.',
+      );
     const claims =
       verifyHs256(token, this.secret) ?? (this.previousSecret && verifyHs256(token, this.previousSecret));
     if (!claims) throw invalidToken('The upload token is not valid.');

@@ -111,6 +111,13 @@ describe('TwilioVoiceFlow', () => {
     expect(d.redeem).not.toHaveBeenCalled();
   });
 
+  it('apologises and hangs up when the code cannot be checked (database or Redis down)', async () => {
+    const sut = flow(desk({ redeem: jest.fn().mockRejectedValue(new Error('Redis unreachable')) }));
+    const xml = await sut.gathered(ctx, { Digits: '1234567890', CallSid: 'CA1' }, 1, 'caller');
+    expect(xml).toContain(DUTCH_PROMPTS.failure);
+    expect(xml).toContain('<Hangup/>');
+  });
+
   it('hangs up on a rate-limited caller', async () => {
     const sut = flow(desk({ redeem: jest.fn().mockResolvedValue({ ok: false, reason: 'rate-limited' }) }));
     const xml = await sut.gathered(ctx, { Digits: '0123456789', CallSid: 'CA1' }, 1, 'caller');

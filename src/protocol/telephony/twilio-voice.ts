@@ -1,5 +1,5 @@
 import { DTMF_LENGTH, isDtmfCode } from './dtmf';
-import type { AgentEndpoint, CallDesk } from './exchange-port';
+import type { AgentEndpoint, CallDesk, RedeemOutcome } from './exchange-port';
 import { promptSettingsProblems, resolvePrompt, type PromptKey, type PromptSettings } from './prompts';
 import {
   dialAgent,
@@ -100,9 +100,14 @@ export class TwilioVoiceFlow {
   ): Promise<string> {
     const digits = params.Digits ?? '';
     const callRef = params.CallSid ?? '';
-    const outcome = isDtmfCode(digits)
-      ? await this.desk.redeem(ctx.municipalityId, digits, { callRef, callerKey })
-      : ({ ok: false, reason: 'wrong-code' } as const);
+    let outcome: RedeemOutcome = { ok: false, reason: 'wrong-code' };
+    try {
+      if (isDtmfCode(digits))
+        outcome = await this.desk.redeem(ctx.municipalityId, digits, { callRef, callerKey });
+    } catch {
+      // Storage or Redis is down: an apology the caller hears, not Twilio's "application error".
+      return this.goodbye(ctx, 'failure');
+    }
     if (outcome.ok) return this.enqueue(ctx, 'verified');
     if (outcome.reason === 'closed') return this.goodbye(ctx, 'closed');
     if (outcome.reason === 'rate-limited') return this.goodbye(ctx, 'limited');
