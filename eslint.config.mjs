@@ -32,6 +32,8 @@ export default tseslint.config(
       'eslint.config.mjs',
       'build/**',
       'bench/.out/**',
+      // njs for nginx (ES5-ish JavaScript run by nginx, not Node); the nginx proxy test exercises it.
+      'deploy/nginx/*.js',
     ],
   },
   js.configs.recommended,

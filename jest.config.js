@@ -23,6 +23,8 @@ process.env.TZ = 'UTC';
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // A SoftHSM2 token directory for this run (PKCS#11 tests), set before the test processes start.
+  globalSetup: '<rootDir>/test/support/softhsm-global-setup.ts',
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,mobile,scripts}/**/*.spec.ts'] },
     {

@@ -54,6 +54,7 @@ import { binaryBody, ensurePlatformAdmin, signedInAgent, startApp, type TestApp 
 import {
   countryCertificate,
   createTrustAnchor,
+  QUIET,
   tlsCertificate,
   type TestCertificate,
   type TrustAnchor,
@@ -68,14 +69,6 @@ const NOT_AUTHORIZED = { status: 403, body: { message: 'Client is not authorized
 
 const PROTOBUF = 'application/protobuf; version=1.0';
 const JSON_V1 = 'application/json; version=1.0';
-// Schedules far apart, so no timer fires during the test; the test drives each step itself.
-const QUIET = {
-  FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES: '1440',
-  FEDERATION_GATEWAY_CALLBACK_INTERVAL_MINUTES: '1440',
-  FEDERATION_UPLOAD_INTERVAL_MINUTES: '1440',
-  FEDERATION_DOWNLOAD_INTERVAL_MINUTES: '1440',
-  EXPORT_PERIOD_MINUTES: '1440',
-};
 /** A GET from another loopback address than 127.0.0.1 (Linux routes all of 127/8 to the loopback). */
 function fromAddress(
   localAddress: string,

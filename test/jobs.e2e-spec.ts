@@ -21,6 +21,18 @@ class TickProcessor implements JobHandler<{ instance?: string }> {
 @Module({ providers: [TickProcessor] })
 class TickModule {}
 
+const boom: JobDefinition = { queue: 'test', name: 'boom' };
+
+@JobProcessor(boom)
+class BoomProcessor implements JobHandler {
+  handle(): Promise<void> {
+    return Promise.reject(new Error('boom'));
+  }
+}
+
+@Module({ providers: [TickProcessor, BoomProcessor] })
+class TickAndBoomModule {}
+
 @Module({ providers: [TickProcessor, { provide: 'second', useClass: TickProcessor }] })
 class TwoTickModule {}
 
@@ -80,6 +92,21 @@ describe('jobs', () => {
     await new Promise((r) => setTimeout(r, 500));
     await a.app.get(JobRunner).idle();
     expect(runs).toHaveLength(1);
+  });
+
+  it('counts runs by job and outcome in /metrics, and when each job last completed', async () => {
+    const t = await startApp({ module: { extraJobs: [tick, boom], extraImports: [TickAndBoomModule] } });
+    apps.push(t);
+    const jobs = t.app.get(JobRunner);
+    await jobs.add(tick, {}, { jobId: 'tick:counted' });
+    await jobs.add(boom, {}, { jobId: 'boom:counted', attempts: 1 });
+    await new Promise((r) => setTimeout(r, 300));
+    await jobs.idle();
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    expect(metrics).toContain('veilig_job_runs_total{job="test:tick",outcome="completed"} 1');
+    expect(metrics).toContain('veilig_job_runs_total{job="test:boom",outcome="failed"} 1');
+    expect(metrics).toMatch(/veilig_job_last_success_timestamp_seconds\{job="test:tick"\} \d{10}/);
+    expect(metrics).not.toContain('veilig_job_last_success_timestamp_seconds{job="test:boom"}');
   });
 
   // Only Bull keeps schedules in Redis; the in-process runner has nothing to lose.

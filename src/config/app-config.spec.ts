@@ -55,6 +55,53 @@ describe('file storage configuration', () => {
   });
 });
 
+describe('TLS to PostgreSQL and Redis', () => {
+  it('maps the Redis TLS files and names what does not fit together', () => {
+    const tls = { REDIS_CA_FILE: '/ca.pem', REDIS_CERT_FILE: '/app.crt', REDIS_KEY_FILE: '/app.key' };
+    expect(loadConfig({ REDIS_URL: 'rediss://redis.internal:6380', ...tls }).redis).toEqual({
+      url: 'rediss://redis.internal:6380',
+      prefix: 'veilig',
+      caFile: '/ca.pem',
+      certFile: '/app.crt',
+      keyFile: '/app.key',
+    });
+    expect(problems({ REDIS_URL: 'redis://redis.internal', REDIS_CA_FILE: '/ca.pem' })).toEqual([
+      'REDIS_CA_FILE, REDIS_CERT_FILE, REDIS_KEY_FILE: need a rediss:// REDIS_URL',
+    ]);
+    expect(problems({ REDIS_URL: 'rediss://redis.internal', REDIS_CERT_FILE: '/app.crt' })).toEqual([
+      'REDIS_CERT_FILE and REDIS_KEY_FILE: set both or neither',
+    ]);
+  });
+
+  it('leaves TLS to DATABASE_SSL, not to parameters in DATABASE_URL', () => {
+    expect(problems({ DATABASE_URL: 'postgres://db.internal/veilig?sslmode=disable' })).toEqual([
+      'DATABASE_URL: set TLS with DATABASE_SSL and DATABASE_CA_FILE, not in the URL',
+    ]);
+  });
+
+  it('requires verified TLS to the database and TLS to Redis in production', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      DEMO_SIMULATORS: 'false',
+      DATABASE_URL: 'postgres://veilig@db.internal/veilig',
+      REDIS_URL: 'redis://redis.internal',
+    };
+    expect(problems(prod)).toEqual(
+      expect.arrayContaining([
+        'DATABASE_SSL: production requires verify-full',
+        'REDIS_URL: production requires TLS (rediss://)',
+      ]),
+    );
+    const tls = {
+      ...prod,
+      DATABASE_SSL: 'verify-full',
+      DATABASE_CA_FILE: '/ca.pem',
+      REDIS_URL: 'rediss://r',
+    };
+    expect(problems(tls).filter((p) => /^(DATABASE|REDIS)_/.test(p))).toEqual([]);
+  });
+});
+
 describe('production configuration', () => {
   const production = { NODE_ENV: 'production', DEMO_SIMULATORS: 'false', DATABASE_URL: 'postgres://x@y/z' };
   const about = (found: string[], name: string) => found.filter((p) => p.startsWith(`${name}:`));
@@ -104,5 +151,47 @@ describe('production configuration', () => {
       about(problems({ ...on, FEDERATION_PROXY_ADDRESSES: '10.0.4.0/33' }), 'FEDERATION_PROXY_ADDRESSES'),
     ).toHaveLength(1);
     expect(loadConfig({}).federation.proxy.certificateHeaders).toBe(false);
+  });
+});
+
+describe('export signing keys in an HSM', () => {
+  const hsm = {
+    EXPORT_SIGNING_PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so',
+    EXPORT_SIGNING_PKCS11_TOKEN: 'veilig-export',
+    EXPORT_SIGNING_PKCS11_PIN_FILE: '/run/secrets/hsm-pin',
+    EXPORT_SIGNING_PKCS11_KEYS: 'v1=veilig-export-v1,v2=veilig-export-v2',
+  };
+
+  it('maps the token and key labels by version, the last one active', () => {
+    expect(loadConfig(hsm).keyStore.signing).toMatchObject({
+      activeVersion: 'v2',
+      keys: [],
+      pkcs11: {
+        module: hsm.EXPORT_SIGNING_PKCS11_MODULE,
+        token: 'veilig-export',
+        pinFile: '/run/secrets/hsm-pin',
+        keys: [
+          { version: 'v1', label: 'veilig-export-v1' },
+          { version: 'v2', label: 'veilig-export-v2' },
+        ],
+      },
+    });
+  });
+
+  it('names what is missing, doubled or not listed', () => {
+    expect(problems({ EXPORT_SIGNING_PKCS11_MODULE: hsm.EXPORT_SIGNING_PKCS11_MODULE })).toEqual([
+      'EXPORT_SIGNING_PKCS11_TOKEN: required with EXPORT_SIGNING_PKCS11_MODULE',
+      'EXPORT_SIGNING_PKCS11_PIN_FILE: required with EXPORT_SIGNING_PKCS11_MODULE',
+      'EXPORT_SIGNING_PKCS11_KEYS: required with EXPORT_SIGNING_PKCS11_MODULE',
+    ]);
+    expect(problems({ EXPORT_SIGNING_PKCS11_TOKEN: 'veilig-export' })).toEqual([
+      'EXPORT_SIGNING_PKCS11_TOKEN: needs EXPORT_SIGNING_PKCS11_MODULE',
+    ]);
+    expect(problems({ ...hsm, EXPORT_SIGNING_KEYS: 'v1=/keys/v1.pem' })).toEqual([
+      'EXPORT_SIGNING_KEYS and EXPORT_SIGNING_PKCS11_MODULE: keys come from files or from an HSM, not both',
+    ]);
+    expect(problems({ ...hsm, EXPORT_SIGNING_ACTIVE_VERSION: 'v3' })).toEqual([
+      'EXPORT_SIGNING_ACTIVE_VERSION: not one of the versions in EXPORT_SIGNING_PKCS11_KEYS',
+    ]);
   });
 });

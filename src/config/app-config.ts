@@ -84,6 +84,14 @@ function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined
   if (env.DATABASE_SSL === 'verify-full' && !env.DATABASE_CA_FILE) {
     problems.push('DATABASE_CA_FILE: required when DATABASE_SSL=verify-full');
   }
+  // pg lets sslmode and friends in the URL override the TLS options we pass; one place decides TLS.
+  if (/[?&](ssl|sslmode|sslrootcert|sslcert|sslkey)=/i.test(env.DATABASE_URL ?? ''))
+    problems.push('DATABASE_URL: set TLS with DATABASE_SSL and DATABASE_CA_FILE, not in the URL');
+  const redisTls = [env.REDIS_CA_FILE, env.REDIS_CERT_FILE, env.REDIS_KEY_FILE].some(Boolean);
+  if (redisTls && !env.REDIS_URL?.startsWith('rediss://'))
+    problems.push('REDIS_CA_FILE, REDIS_CERT_FILE, REDIS_KEY_FILE: need a rediss:// REDIS_URL');
+  if (Boolean(env.REDIS_CERT_FILE) !== Boolean(env.REDIS_KEY_FILE))
+    problems.push('REDIS_CERT_FILE and REDIS_KEY_FILE: set both or neither');
   const s3 = [env.S3_ENDPOINT, env.S3_BUCKET, env.S3_ACCESS_KEY_ID, env.S3_SECRET_ACCESS_KEY];
   if (s3.some(Boolean) && !s3.every(Boolean))
     problems.push('S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set all or none');
@@ -94,10 +102,15 @@ function crossFieldProblems(env: CoreEnv, raw: Record<string, string | undefined
       );
     }
     if (!env.DATABASE_URL) problems.push('DATABASE_URL: production requires PostgreSQL');
+    // All traffic to and from the database goes over verified TLS (docs/deployment.md).
+    if (env.DATABASE_URL && env.DATABASE_SSL !== 'verify-full')
+      problems.push('DATABASE_SSL: production requires verify-full');
     if (!env.REDIS_URL) {
       problems.push(
         'REDIS_URL: production requires Redis (several instances: jobs run once per period, limits and live calls are shared)',
       );
+    } else if (!env.REDIS_URL.startsWith('rediss://')) {
+      problems.push('REDIS_URL: production requires TLS (rediss://)');
     }
     if (!env.PUBLIC_URL?.startsWith('https://')) {
       problems.push(
@@ -157,7 +170,15 @@ function coreConfig(env: CoreEnv) {
           file: resolve(dataDir, 'veilig.sqlite'),
           migrationsRun: env.DATABASE_MIGRATIONS_RUN,
         },
-    redis: env.REDIS_URL ? { url: env.REDIS_URL, prefix: env.REDIS_PREFIX } : undefined,
+    redis: env.REDIS_URL
+      ? {
+          url: env.REDIS_URL,
+          prefix: env.REDIS_PREFIX,
+          caFile: env.REDIS_CA_FILE,
+          certFile: env.REDIS_CERT_FILE,
+          keyFile: env.REDIS_KEY_FILE,
+        }
+      : undefined,
     files: env.S3_ENDPOINT
       ? {
           kind: 's3' as const,

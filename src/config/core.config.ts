@@ -51,7 +51,9 @@ export const databaseEnv = {
   DATABASE_SSL: z
     .enum(['disable', 'require', 'verify-full'])
     .default('disable')
-    .describe('TLS to PostgreSQL: `verify-full` checks the server certificate against DATABASE_CA_FILE.'),
+    .describe(
+      'TLS to PostgreSQL: `verify-full` checks that DATABASE_CA_FILE signed the server certificate and that it names the host in DATABASE_URL (production requires it); `require` encrypts without checking.',
+    ),
   DATABASE_CA_FILE: z.string().optional().describe('PEM CA bundle for DATABASE_SSL=verify-full.'),
   DATABASE_MIGRATIONS_RUN: envBool(true).describe('Run pending migrations at start-up.'),
   DATABASE_POOL_SIZE: envInt(10, 1, 500).describe('PostgreSQL connection pool size per instance.'),
@@ -68,6 +70,19 @@ export const redisEnv = {
     .regex(/^[A-Za-z0-9_:-]+$/)
     .default('veilig')
     .describe('Key prefix in Redis (lets several deployments or test runs share one server).'),
+  REDIS_CA_FILE: z
+    .string()
+    .optional()
+    .describe(
+      'PEM CA bundle that signed the Redis server certificate (rediss:// URLs; unset: the system CAs). The host in REDIS_URL must be in the certificate.',
+    ),
+  REDIS_CERT_FILE: z
+    .string()
+    .optional()
+    .describe(
+      'PEM client certificate for Redis servers that ask for one (`tls-auth-clients yes`), with REDIS_KEY_FILE.',
+    ),
+  REDIS_KEY_FILE: z.string().optional().describe('PEM private key of REDIS_CERT_FILE.'),
 };
 
 export const storageEnv = {

@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
+import { readConfiguredFile } from '../infrastructure/startup-errors';
 import { entities } from './entities';
 import { migrations } from './migrations';
 
@@ -28,7 +29,7 @@ export function dataSourceOptions(config: Pick<AppConfig, 'database'>): DataSour
           ? false
           : {
               rejectUnauthorized: db.ssl === 'verify-full',
-              ca: db.caFile ? readFileSync(db.caFile, 'utf8') : undefined,
+              ca: db.caFile ? readConfiguredFile('DATABASE_CA_FILE', db.caFile) : undefined,
             },
     };
   }

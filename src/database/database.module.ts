@@ -1,7 +1,8 @@
 import { Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { StartupConfigError, explainTlsFailure } from '../infrastructure/startup-errors';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrations } from './run-migrations';
 import { serializeSqliteAccess } from './sqlite-serialization';
@@ -13,10 +14,16 @@ import { serializeSqliteAccess } from './sqlite-serialization';
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config),
         migrationsRun: config.database.migrationsRun,
+        // A server that is still starting is worth waiting for; a TLS misconfiguration is not.
+        toRetry: (err: unknown) => !(err instanceof StartupConfigError),
       }),
       dataSourceFactory: async (options) => {
         const { migrationsRun, ...rest } = options!;
-        const dataSource = await new DataSource({ ...rest, migrationsRun: false }).initialize();
+        const dataSource = await new DataSource({ ...rest, migrationsRun: false })
+          .initialize()
+          .catch((err: unknown) => {
+            throw (rest.type === 'postgres' && explainPostgresTlsFailure(err, rest)) || err;
+          });
         if (dataSource.options.type === 'better-sqlite3') serializeSqliteAccess(dataSource);
         if (migrationsRun) {
           const applied = await runMigrations(dataSource);
@@ -29,3 +36,17 @@ import { serializeSqliteAccess } from './sqlite-serialization';
   ],
 })
 export class DatabaseModule {}
+
+function explainPostgresTlsFailure(err: unknown, options: Extract<DataSourceOptions, { type: 'postgres' }>) {
+  if (!options.ssl || !options.url) return undefined;
+  const verify = typeof options.ssl === 'object' && options.ssl.rejectUnauthorized;
+  const { hostname, port } = new URL(options.url);
+  return explainTlsFailure(err, {
+    service: 'PostgreSQL',
+    address: `${hostname}:${port || 5432}`,
+    urlVariable: 'DATABASE_URL',
+    caVariable: 'DATABASE_CA_FILE',
+    caConfigured: true,
+    tlsSetting: `DATABASE_SSL=${verify ? 'verify-full' : 'require'}`,
+  });
+}

@@ -6,7 +6,7 @@ import { APP_CONFIG } from '../config/app-config';
 import { Clock, SystemClock } from './clock';
 import { FileStore, LocalFileStore, S3FileStore } from './file-store';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter';
-import { createRedis, REDIS } from './redis';
+import { connectRedis, REDIS } from './redis';
 
 /** Clock, Redis, rate limits and file storage: the I/O every module shares, chosen by profile. */
 @Global()
@@ -17,7 +17,7 @@ import { createRedis, REDIS } from './redis';
     {
       provide: REDIS,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => (config.redis ? createRedis(config.redis.url, 'veilig') : null),
+      useFactory: (config: AppConfig) => (config.redis ? connectRedis(config.redis, 'veilig') : null),
     },
     {
       provide: RateLimiter,

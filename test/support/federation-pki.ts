@@ -15,6 +15,15 @@ const DAY = 86_400_000;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 
+/** Federation schedules far apart, so no timer fires during a test; the test drives each step itself. */
+export const QUIET = {
+  FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES: '1440',
+  FEDERATION_GATEWAY_CALLBACK_INTERVAL_MINUTES: '1440',
+  FEDERATION_UPLOAD_INTERVAL_MINUTES: '1440',
+  FEDERATION_DOWNLOAD_INTERVAL_MINUTES: '1440',
+  EXPORT_PERIOD_MINUTES: '1440',
+};
+
 export interface TestCertificate {
   certPem: string;
   keyPem: string;

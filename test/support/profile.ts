@@ -30,17 +30,7 @@ export async function freshEnv(
   name: string,
   extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
-  const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
-  const env: Record<string, string> = {
-    NODE_ENV: 'test',
-    DATA_DIR: dataDir,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    // No embargo after a key's validity, so "all but today's key are ready" holds at any hour; with the
-    // 2 h defaults, yesterday's key would wait until 02:00 UTC. exportableFrom's spec covers the embargo.
-    EXPORT_KEY_EMBARGO_MINUTES: '0',
-    FEDERATION_UPLOAD_EXPIRY_MINUTES: '0',
-    ...extra,
-  };
+  const env = embeddedEnv(name, extra);
   if (!servicesProfile) return env;
   await recreateDatabase(name);
   const url = new URL(POSTGRES_ADMIN_URL);
@@ -50,6 +40,21 @@ export async function freshEnv(
     DATABASE_URL: url.toString(),
     REDIS_URL: REDIS_TEST_URL,
     REDIS_PREFIX: `${name}_${Date.now()}`,
+  };
+}
+
+/** The embedded profile's environment with a fresh DATA_DIR; a suite adds its own servers to it. */
+export function embeddedEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
+  return {
+    NODE_ENV: 'test',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    // No embargo after a key's validity, so "all but today's key are ready" holds at any hour; with the
+    // 2 h defaults, yesterday's key would wait until 02:00 UTC. exportableFrom's spec covers the embargo.
+    EXPORT_KEY_EMBARGO_MINUTES: '0',
+    FEDERATION_UPLOAD_EXPIRY_MINUTES: '0',
+    ...extra,
   };
 }
 

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One Prometheus registry per app instance (tests create several apps in one process). */
 export function createMetrics() {
@@ -17,6 +17,13 @@ export function createMetrics() {
     labelNames: ['job', 'outcome'] as const,
     registers: [registry],
   });
+  // Alerts look at the age of the last success: a schedule that silently stopped shows no failures.
+  const jobLastSuccess = new Gauge({
+    name: 'veilig_job_last_success_timestamp_seconds',
+    help: 'When this instance last completed a run of the job (Unix seconds)',
+    labelNames: ['job'] as const,
+    registers: [registry],
+  });
   // Counted when exported, not when uploaded: a counter that moved with each upload would tell a real
   // upload from a decoy (and its time) to whoever can read /metrics; a log line per upload, when an
   // infected person's phone reached us.
@@ -26,7 +33,7 @@ export function createMetrics() {
     labelNames: ['region'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, jobRuns, keysExported };
+  return { registry, httpDuration, jobRuns, jobLastSuccess, keysExported };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import Bull from 'bull';
+import type { RedisOptions } from 'ioredis';
 import { jobKey, type JobDefinition } from './job-definitions';
 import {
   DEFAULT_ATTEMPTS,
@@ -30,7 +31,7 @@ export class BullJobRunner extends JobRunner {
   private scheduleCheck?: NodeJS.Timeout;
 
   constructor(
-    private readonly redisUrl: string,
+    private readonly redis: RedisOptions,
     private readonly prefix: string,
     private readonly worker: boolean,
     private readonly scheduleCheckMs: number,
@@ -139,7 +140,7 @@ export class BullJobRunner extends JobRunner {
   private queue(name: string): Bull.Queue {
     let q = this.queues.get(name);
     if (!q) {
-      q = new Bull(name, this.redisUrl, { prefix: `${this.prefix}:bull` });
+      q = new Bull(name, { redis: this.redis, prefix: `${this.prefix}:bull` });
       // After a reconnect Redis may be a new, empty server.
       q.client.on('ready', () => void this.restoreSchedules());
       this.queues.set(name, q);

@@ -10,6 +10,9 @@ import {
 } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Clock } from '../../infrastructure/clock';
+import { redisConnectionOptions } from '../../infrastructure/redis';
+import { METRICS, type Metrics } from '../health/metrics';
 import { BullJobRunner } from './bull-job-runner';
 import { InProcessJobRunner } from './in-process-job-runner';
 import { JOBS, jobKey, type JobDefinition } from './job-definitions';
@@ -26,6 +29,8 @@ export class JobsExplorer implements OnModuleInit, OnApplicationBootstrap, OnApp
     private readonly runner: JobRunner,
     @Inject(DECLARED_JOBS) private readonly declared: JobDefinition[],
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(METRICS) private readonly metrics: Metrics,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -52,7 +57,8 @@ export class JobsExplorer implements OnModuleInit, OnApplicationBootstrap, OnApp
     for (const key of found.keys())
       if (!declaredKeys.has(key)) problems.push(`processor for undeclared job ${key}`);
     if (problems.length) throw new Error(`Job configuration is invalid:\n  - ${problems.join('\n  - ')}`);
-    for (const def of this.declared) this.runner.register(def, found.get(jobKey(def))!.handler);
+    for (const def of this.declared)
+      this.runner.register(def, this.counted(def, found.get(jobKey(def))!.handler));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -61,6 +67,23 @@ export class JobsExplorer implements OnModuleInit, OnApplicationBootstrap, OnApp
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.close();
+  }
+
+  /** The handler, counted in /metrics by outcome (both drivers run it through here). */
+  private counted(def: JobDefinition, handler: JobHandler): JobHandler {
+    const job = jobKey(def);
+    return {
+      handle: async (data, context) => {
+        try {
+          await handler.handle(data, context);
+        } catch (error) {
+          this.metrics.jobRuns.inc({ job, outcome: 'failed' });
+          throw error;
+        }
+        this.metrics.jobRuns.inc({ job, outcome: 'completed' });
+        this.metrics.jobLastSuccess.set({ job }, this.clock.now().getTime() / 1000);
+      },
+    };
   }
 }
 
@@ -80,7 +103,7 @@ export class JobsModule {
           useFactory: (config: AppConfig) =>
             config.redis
               ? new BullJobRunner(
-                  config.redis.url,
+                  redisConnectionOptions(config.redis),
                   config.redis.prefix,
                   config.jobs.worker,
                   config.jobs.scheduleCheckMs,

@@ -5,9 +5,9 @@ import type { UsedUploadToken } from './entities/used-upload-token.entity';
 import { UploadTokenService } from './upload-token.service';
 
 describe(UploadTokenService.name, () => {
-  const withSecret = (uploadTokenSecret?: string) =>
+  const withSecret = (uploadTokenSecret?: string, uploadTokenPreviousSecret?: string) =>
     new UploadTokenService(
-      { keyStore: { uploadTokenSecret, uploadTokenTtlMs: 60_000 } } as AppConfig,
+      { keyStore: { uploadTokenSecret, uploadTokenPreviousSecret, uploadTokenTtlMs: 60_000 } } as AppConfig,
       {} as Repository<UsedUploadToken>,
       new SystemClock(),
     );
@@ -36,5 +36,17 @@ describe(UploadTokenService.name, () => {
       maxKeys: 14,
       onsetDate: '2026-12-01',
     });
+  });
+
+  it('accepts tokens of the previous secret during a rotation, and signs with the new one', async () => {
+    const [before, next] = ['the-secret-we-shared-until-today-0001', 'the-secret-we-share-from-today-00002'];
+    const claims = { flow: 'ggd', reportType: 1, maxKeys: 14 };
+    const { token: issuedBefore } = await withSecret(before).mint(claims);
+    const during = withSecret(next, before);
+    expect(during.verify(issuedBefore)).toMatchObject(claims);
+    const { token: issuedDuring } = await during.mint(claims);
+    const after = withSecret(next);
+    expect(after.verify(issuedDuring)).toMatchObject(claims);
+    expect(() => after.verify(issuedBefore)).toThrow('The upload token is not valid.');
   });
 });

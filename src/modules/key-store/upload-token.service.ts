@@ -65,14 +65,18 @@ export const invalidToken = (detail: string) =>
 export class UploadTokenService {
   /** A KeyObject, not bytes: jose would otherwise import the key again for every token. */
   private readonly secret?: KeyObject;
+  /** During a rotation, the secret that signed tokens still in circulation. */
+  private readonly previousSecret?: KeyObject;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @InjectRepository(UsedUploadToken) private readonly used: Repository<UsedUploadToken>,
     private readonly clock: Clock,
   ) {
-    const { uploadTokenSecret } = config.keyStore;
-    if (uploadTokenSecret) this.secret = createSecretKey(Buffer.from(uploadTokenSecret, 'utf8'));
+    const key = (secret: string | undefined) =>
+      secret ? createSecretKey(Buffer.from(secret, 'utf8')) : undefined;
+    this.secret = key(config.keyStore.uploadTokenSecret);
+    this.previousSecret = key(config.keyStore.uploadTokenPreviousSecret);
   }
 
   /** Issues a token valid for `UPLOAD_TOKEN_TTL_MINUTES` (or `ttlMs`). */
@@ -93,7 +97,8 @@ export class UploadTokenService {
         'Upload not authorised',
         'This backend accepts no upload tokens; verify with a signed approval or an identity token.',
       );
-    const claims = verifyHs256(token, this.secret);
+    const claims =
+      verifyHs256(token, this.secret) ?? (this.previousSecret && verifyHs256(token, this.previousSecret));
     if (!claims) throw invalidToken('The upload token is not valid.');
     const { iss, aud, exp, iat, nbf, jti, flow, reportType, maxKeys, onsetDate, sampleDate } = claims;
     const nowSec = Math.floor(this.clock.now().getTime() / 1000);
