@@ -102,6 +102,8 @@ describe('Veilig bellen: IRMA status updates', () => {
 
       sims.irma!.disclose(clientTokenOf(start.body.sessionPtr));
       expect(await state(t, start.body.statusToken)).toBe('disclosed');
+      // The session is marked disclosed before our answer reaches the IRMA server.
+      await waitFor(async () => callbacks.length > 0, 'the answer to the callback', 10_000);
       expect(callbacks).toEqual([204]);
       expect(Object.fromEntries(sims.irma!.requestCounts)).toEqual({
         'POST /session': 1,
