@@ -26,7 +26,13 @@ module.exports = {
   // A SoftHSM2 token directory for this run (PKCS#11 tests), set before the test processes start.
   globalSetup: '<rootDir>/test/support/softhsm-global-setup.ts',
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,mobile,scripts}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{src,mobile,scripts}/**/*.spec.ts'],
+      // Some unit tests do real crypto on megabytes; 5 s is too tight on a loaded 2-core machine.
+      testTimeout: 30_000,
+    },
     {
       ...common,
       displayName: 'e2e',
