@@ -28,7 +28,7 @@ import { httpsGet, startNginx, type NginxProxy } from './support/nginx';
 import { freshEnv, sharedEnv, testName } from './support/profile';
 import { createTestCa, type TestCa } from './support/test-ca';
 
-// EFGS's answers (efgs.md §A6): no certificate at all, and one the registry does not know.
+// EFGS's answers (docs/protocols/efgs.md §A6): no certificate at all, and one the registry does not know.
 const FORBIDDEN = { status: 403, body: { message: 'Forbidden' } };
 const NOT_AUTHORIZED = { status: 403, body: { message: 'Client is not authorized to access the service' } };
 const port = (t: TestApp) => (t.app.getHttpServer().address() as { port: number }).port;
