@@ -647,16 +647,13 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
     };
     const where = { dtmfHmac: hmac, organisationId: municipalityId, state: 'disclosed' as const };
     if (this.sessions.manager.connection.options.type === 'postgres') {
-      // One round trip. Call sessions live minutes and are deleted after the call: a database crash
-      // losing the last fraction of a second of redemptions only means the caller dials again, so the
-      // statement's own transaction skips the WAL flush wait (set_config(…, true) is transaction-local;
-      // an fsync costs more than the whole lookup otherwise).
+      // One round trip; committed durably like every other write: the caller is told to wait for an
+      // agent only once the call is on record.
       const [row] = await queryPrepared<{ id: string }>(
         this.sessions.manager.connection,
         'vb-claim-code',
         `UPDATE vb_call_session SET state = 'waiting', dtmf_hmac = NULL, call_ref = $1, queued_at = $2, updated_at = $2, expires_at = $3
          WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed'
-           AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL
          RETURNING id`,
         [callRef, values.updatedAt, values.expiresAt, hmac, municipalityId],
       );
