@@ -59,3 +59,12 @@ export async function checkExposure(
 export function afterThisHour(): Date {
   return new Date(Date.now() + RECEIPT_RESOLUTION_MS);
 }
+
+/**
+ * 1 while today's key (valid until the next UTC midnight; the tests run without embargo) is not yet
+ * exportable by `cycleEnd`, else 0: in the last hour of a UTC day, afterThisHour() reaches midnight.
+ */
+export function todaysKeyWaits(cycleEnd: Date): number {
+  const nextMidnight = Math.floor(Date.now() / 86_400_000 + 1) * 86_400_000;
+  return cycleEnd.getTime() < nextMidnight ? 1 : 0;
+}
