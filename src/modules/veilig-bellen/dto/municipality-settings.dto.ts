@@ -86,6 +86,32 @@ export class AgentDialDto {
   uriTemplate?: string;
 }
 
+export const EXCHANGE_PROVIDERS = ['twilio', 'amazon-connect'] as const;
+
+/** Region, account and instance id as the Amazon Connect console shows the instance ARN. */
+export const CONNECT_INSTANCE_ARN =
+  /^arn:aws(?:-[a-z]+)*:connect:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):instance\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+export class AmazonConnectDto {
+  @ApiProperty({
+    example: 'arn:aws:connect:eu-central-1:123456789012:instance/0b4a5a5e-3c6d-4c8e-9a43-1f0d2c3b4a59',
+    description: 'The instance ARN (Amazon Connect console, instance overview); its region is used.',
+  })
+  @Matches(CONNECT_INSTANCE_ARN, {
+    message: 'instanceArn: arn:aws:connect:<region>:<account>:instance/<instance id>',
+  })
+  instanceArn!: string;
+
+  @ApiPropertyOptional({
+    example: 'gemeente-nijmegen',
+    description:
+      "A profile in the server's AWS config file (e.g. one assuming a role in the municipality's account); omit for the default credentials of the environment or IAM role.",
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'awsProfile: 1-64 letters, digits, _.-' })
+  awsProfile?: string | null;
+}
+
 /** PUT /api/veilig-bellen/municipalities/:organisationId/settings */
 export class MunicipalitySettingsDto {
   @ApiProperty({ example: '+31243299999', description: 'E.164 service number.' })
@@ -135,6 +161,21 @@ export class MunicipalitySettingsDto {
   @ValidateNested()
   @Type(() => SpeechDto)
   speech?: SpeechDto | null;
+
+  @ApiPropertyOptional({
+    enum: EXCHANGE_PROVIDERS,
+    default: 'twilio',
+    description: 'The phone exchange of this line: Twilio, or Amazon Connect (then `amazonConnect` is required).',
+  })
+  @IsOptional()
+  @IsIn(EXCHANGE_PROVIDERS, { message: `exchangeProvider: one of ${EXCHANGE_PROVIDERS.join(', ')}` })
+  exchangeProvider?: (typeof EXCHANGE_PROVIDERS)[number];
+
+  @ApiPropertyOptional({ type: AmazonConnectDto, description: 'With `exchangeProvider` amazon-connect.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AmazonConnectDto)
+  amazonConnect?: AmazonConnectDto | null;
 
   @ApiPropertyOptional({
     description: "The municipality's own Twilio account; omit for the platform default.",
