@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ATTRIBUTE_ID } from '../../../protocol/irma/disclosure';
+import { CONNECT_INSTANCE_ARN } from '../../../protocol/telephony/amazon-connect';
 import type { OpeningHours } from '../../../protocol/telephony/opening-hours';
 
 export class PurposeDto {
@@ -88,10 +89,6 @@ export class AgentDialDto {
 
 export const EXCHANGE_PROVIDERS = ['twilio', 'amazon-connect'] as const;
 
-/** Region, account and instance id as the Amazon Connect console shows the instance ARN. */
-export const CONNECT_INSTANCE_ARN =
-  /^arn:aws(?:-[a-z]+)*:connect:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):instance\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
-
 export class AmazonConnectDto {
   @ApiProperty({
     example: 'arn:aws:connect:eu-central-1:123456789012:instance/0b4a5a5e-3c6d-4c8e-9a43-1f0d2c3b4a59',
@@ -165,7 +162,8 @@ export class MunicipalitySettingsDto {
   @ApiPropertyOptional({
     enum: EXCHANGE_PROVIDERS,
     default: 'twilio',
-    description: 'The phone exchange of this line: Twilio, or Amazon Connect (then `amazonConnect` is required).',
+    description:
+      'The phone exchange of this line: Twilio, or Amazon Connect (then `amazonConnect` is required).',
   })
   @IsOptional()
   @IsIn(EXCHANGE_PROVIDERS, { message: `exchangeProvider: one of ${EXCHANGE_PROVIDERS.join(', ')}` })
