@@ -24,7 +24,7 @@ process.env.TZ = 'UTC';
 /** @type {import('jest').Config} */
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,mobile,scripts}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{src,mobile,scripts,deploy}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',
