@@ -297,10 +297,11 @@ export class AmazonConnectSimulator {
         if (!contact.queueArn) return { error: 'NoMatchingError' };
         return { condition: this.hoursOpen ? 'True' : 'False' };
       case 'MessageParticipant': {
-        const text = String(p.Text ?? p.SSML ?? '').replace(/<[^>]+>/g, '');
+        const ssml = typeof p.SSML === 'string' ? p.SSML : '';
+        const text = (typeof p.Text === 'string' ? p.Text : ssml).replace(/<[^>]+>/g, '');
         contact.log.push(`say:${text}`);
         // An SSML break is silence: in the customer queue flow the test decides when it has passed.
-        if (flow === this.customerQueue && /<break /.test(String(p.SSML ?? ''))) {
+        if (flow === this.customerQueue && /<break /.test(ssml)) {
           contact.resume = { flow, action: next(action, {})! };
           return 'pause';
         }

@@ -217,7 +217,7 @@ export function createHandler(
 
   return async (event) => {
     if (isContactEvent(event)) return contactEvent(event);
-    if ((event as ContactFlowEvent).Name === 'ContactFlowEvent') return flow(event as ContactFlowEvent);
+    if (event.Name === 'ContactFlowEvent') return flow(event);
     deps.log({ veiligBellen: 'unknown-event' });
     return { result: 'error' };
   };
