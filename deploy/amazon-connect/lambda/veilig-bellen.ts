@@ -223,7 +223,7 @@ export function createHandler(
   };
 }
 
-/** The configuration from the Lambda's environment variables (README in this folder). */
+/** The configuration from the Lambda's environment variables (docs/veilig-bellen.md, "Setting up Amazon Connect"). */
 export function configFromEnv(env: Record<string, string | undefined>): HandlerConfig {
   const missing = ['VEILIG_URL', 'VEILIG_MUNICIPALITY_ID'].filter((name) => !env[name]);
   if (!env.VEILIG_EXCHANGE_KEY && !env.VEILIG_EXCHANGE_KEY_SECRET)
