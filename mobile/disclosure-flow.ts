@@ -1,5 +1,5 @@
 /**
- * The app's professional-signed disclosure (dp3t-backoffice-process.md; issue 5), framework-free:
+ * The app's professional-signed disclosure (docs/protocols/dp3t-backoffice.md), framework-free:
  *
  * 1. `start`: after the patient's consent, draws 6 + 4 digits (and the same code as trustwords), fixes the
  *    exact upload (keys of the last 14 days, origin, visited countries, consent), hashes it canonically

@@ -1,6 +1,5 @@
 /**
- * The app's identity-based verification (smittestopp-exposure-notification.md, "Verify infection and
- * notify exposure"), framework-free:
+ * The app's identity-based verification (docs/protocols/smittestopp.md §S2–§S3), framework-free:
  *
  * 1. `begin`: after the extra consent, the URL to open in the system browser (the verification service,
  *    which sends the user on to the national identity provider) plus what the app keeps meanwhile (its

@@ -1,7 +1,8 @@
 /**
- * The reference phone: what the OS Exposure Notification service keeps on a device (gaen.md §B1–§B4).
- * It holds one TEK per UTC day, advertises RPI + AEM for any moment, records what it hears per scan, and
- * forgets everything older than 14 days. Time always comes from the injected clock or an explicit argument.
+ * The reference phone: what the OS Exposure Notification service keeps on a device
+ * (docs/protocols/gaen.md §B1–§B4). It holds one TEK per UTC day, advertises RPI + AEM for any moment,
+ * records what it hears per scan, and forgets everything older than 14 days. Time always comes from the
+ * injected clock or an explicit argument.
  */
 import {
   cryptAem,
@@ -32,14 +33,14 @@ export interface OwnKey {
   rollingPeriod: number;
 }
 
-/** What the phone broadcasts during one interval (gaen.md §B2). */
+/** What the phone broadcasts during one interval (docs/protocols/gaen.md §B2). */
 export interface Advertisement {
   rpi: Uint8Array;
   aem: Uint8Array;
   intervalNumber: number;
 }
 
-/** One RPI heard in one scan (gaen.md §B4 sighting record). */
+/** One RPI heard in one scan (docs/protocols/gaen.md §B4 sighting record). */
 export interface Sighting {
   rpi: Uint8Array;
   aem: Uint8Array;
@@ -49,7 +50,9 @@ export interface Sighting {
   rssiDbm: number;
   /** Strongest RSSI in this scan, dBm (gives the scan's minimum attenuation). */
   maxRssiDbm: number;
-  /** Seconds since the phone's previous scan, capped at 300; 120 when unknown (gaen.md §B4). */
+  /**
+   * Seconds since the phone's previous scan, capped at 300; 120 when unknown (docs/protocols/gaen.md §B4).
+   */
   secondsSinceLastScan: number;
 }
 
@@ -163,7 +166,10 @@ export class Phone {
     return this.clock.nowMs();
   }
 
-  /** The TEK in use at `timeMs`, generated on first use: keys rotate at UTC midnight (gaen.md §B1). */
+  /**
+   * The TEK in use at `timeMs`, generated on first use: keys rotate at UTC midnight
+   * (docs/protocols/gaen.md §B1).
+   */
   tekAt(timeMs: number): OwnKey {
     const rsin = rollingStartIntervalNumber(enIntervalNumberFromMs(timeMs));
     let key = this.ownKeys.find((k) => k.rollingStartIntervalNumber === rsin);
@@ -179,7 +185,9 @@ export class Phone {
     return key;
   }
 
-  /** RPI and AEM broadcast at `timeMs`; the RPI changes every 10-minute interval (gaen.md §B2). */
+  /**
+   * RPI and AEM broadcast at `timeMs`; the RPI changes every 10-minute interval (docs/protocols/gaen.md §B2).
+   */
   advertisement(timeMs: number = this.clock.nowMs()): Advertisement {
     const key = this.tekAt(timeMs);
     const intervalNumber = enIntervalNumberFromMs(timeMs);
@@ -230,7 +238,7 @@ export class Phone {
 
   /**
    * The last 14 days of own keys as diagnosis keys for upload, with days since onset when `onsetMs` is given
-   * (gaen.md §B6). Generates today's key if the phone has none yet.
+   * (docs/protocols/gaen.md §B6). Generates today's key if the phone has none yet.
    */
   diagnosisKeys(options: DiagnosisKeyOptions = {}): TemporaryExposureKey[] {
     const now = this.clock.nowMs();
@@ -281,7 +289,9 @@ export class Phone {
     return this.tekAt(timeMs);
   }
 
-  /** Deletes own keys and sightings older than 14 days before `nowMs` (gaen.md §B1 retention). */
+  /**
+   * Deletes own keys and sightings older than 14 days before `nowMs` (docs/protocols/gaen.md §B1 retention).
+   */
   pruneExpired(nowMs: number = this.clock.nowMs()): { keys: number; sightings: number } {
     const cutoffMs = nowMs - RETENTION_DAYS * DAY_MS;
     const cutoffKeyDay = keyDayStartMs(enIntervalNumberFromMs(nowMs)) - (RETENTION_DAYS - 1) * DAY_MS;

@@ -1,8 +1,8 @@
 /**
  * Encounter simulator: turns "A and B within 2 m for 20 min at 10:00" into the scan records each phone would
- * have made. Phones scan every 4–5 minutes with jitter (gaen.md §B4: ~300 s plus a random part), each scan
- * hears a few packets per nearby phone with RSSI noise, and the heard RPI changes every 10-minute interval
- * because the advertiser derives it from the interval number.
+ * have made. Phones scan every 4–5 minutes with jitter (docs/protocols/gaen.md §B4: ~300 s plus a random
+ * part), each scan hears a few packets per nearby phone with RSSI noise, and the heard RPI changes every
+ * 10-minute interval because the advertiser derives it from the interval number.
  */
 import { DAY_MS } from '../src/protocol/gaen';
 import type { Observation, Phone } from './phone';

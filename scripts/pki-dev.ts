@@ -119,7 +119,7 @@ function readme(
 
 **For development and tests only.** Regenerate with \`npm run pki:dev\`; every run makes new keys, so signatures
 made with older files stop verifying. Nothing here is secret and nothing here may be trusted in production:
-production configures the real UZI roots (shared specs, \`uzi.md\`).
+production configures the real UZI roots (\`docs/protocols/uzi.md §U3\`).
 
 PKCS#12 password for every \`.p12\` file: **\`${options.password}\`** (PBES2/AES-256-CBC, PBKDF2-HMAC-SHA256, HMAC-SHA256 MAC;
 opens in the GP portal and with \`openssl pkcs12 -in <file>.p12\`).

@@ -63,7 +63,8 @@ export async function createApp(
       ? {
           cert: readFileSync(config.http.tls.certFile),
           key: readFileSync(config.http.tls.keyFile),
-          // Federation gateway with direct mTLS: ask for a client certificate, the registry decides (efgs.md §A6).
+          // Federation gateway with direct mTLS: ask for a client certificate, the registry decides
+          // (docs/protocols/efgs.md §A6).
           ...(config.federation.gatewayEnabled && config.federation.gateway.directMtls
             ? { requestCert: true, rejectUnauthorized: false }
             : {}),

@@ -1,5 +1,5 @@
 /**
- * Professional-signed disclosure end to end (issue 5): the phone registers its upload hash, a clinician
+ * Professional-signed disclosure end to end: the phone registers its upload hash, a clinician
  * finds it by the 6 + 4 digits (or trustwords) and signs with a test-PKI certificate through the backoffice
  * API, the phone verifies the approval against its built-in root and uploads, the backend verifies again,
  * the keys appear in the next export and a phone that met the patient is notified. Then every refusal,

@@ -1,5 +1,5 @@
 /**
- * Cross-border federation on loopback (issue 8): an EFGS-compatible gateway (two instances on one
+ * Cross-border federation on loopback: an EFGS-compatible gateway (two instances on one
  * database: plain HTTP with proxy headers, and HTTPS with direct mTLS) and two national members, NO and FR,
  * each with its own database. A NO user who visited FR uploads at home; the batch goes NO → gateway → FR
  * (announced by callback through FR's TLS ingress); a FR phone that met them is notified from FR's export.

@@ -1,18 +1,14 @@
 import { SignJWT } from 'jose';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { BackendClient, BackendError, toUploadedKeys } from '../mobile/backend-client';
 import { Phone } from '../mobile/phone';
 import { APP_CONFIG, type AppConfig } from '../src/config/app-config';
-import { isUniqueViolation } from '../src/database/errors';
 import { AggregationService } from '../src/modules/key-store/aggregation.service';
 import { DiagnosisKey } from '../src/modules/key-store/entities/diagnosis-key.entity';
-import { PostgresUploadStore } from '../src/modules/key-store/upload-statements';
 import { UploadTokenService, type UploadTokenClaims } from '../src/modules/key-store/upload-token.service';
 import { readExportFile } from '../src/protocol/gaen';
 import { startApp, type TestApp } from './support/app';
 import { afterThisHour, aMeetsB, checkExposure } from './support/gaen';
-import { servicesProfile } from './support/profile';
 
 const claims: UploadTokenClaims = { flow: 'test', reportType: 1, maxKeys: 30 };
 
@@ -339,61 +335,4 @@ describe('exposure key store: upload → aggregation → signed export → downl
     expect(await storedKeys()).toBe(before + 33 * 2);
     // On PostgreSQL, uploads that arrive while earlier statements run go together.
   });
-
-  (servicesProfile ? it : it.skip)(
-    'refuses only the upload holding a stored key when a shared statement fails, and stores the rest together',
-    async () => {
-      const dataSource = t.app.get(DataSource);
-      const tokens = t.app.get(UploadTokenService);
-      const store = new PostgresUploadStore(dataSource);
-      const pool = (dataSource.driver as unknown as { master: { query(q: unknown): unknown } }).master;
-      const queries = jest.spyOn(pool, 'query');
-      const day = Math.floor(Date.now() / 86_400_000) * 144;
-      const upload = async (keys: Buffer[]) => ({
-        spend: tokens.spendStatement(tokens.verify((await mint()).token)),
-        rows: keys.map((keyData, i) => ({
-          keyData,
-          rollingStartIntervalNumber: day - (i + 1) * 144,
-          rollingPeriod: 144,
-          transmissionRiskLevel: null,
-          reportType: 1,
-          daysSinceOnsetOfSymptoms: null,
-          origin: 'NL',
-          region: 'NL',
-          visitedCountries: [],
-          consentToFederation: false,
-          source: 'app',
-          flow: 'test',
-          receivedAt: new Date(),
-          availableAt: new Date(),
-        })),
-      });
-      const key = () => randomBytes(16);
-      const old = key();
-      await store.store(await upload([old]));
-      // Two statements run at once; what is submitted meanwhile shares the next one.
-      const pending = await Promise.all([
-        upload([key()]),
-        upload([key()]),
-        upload([key(), key()]),
-        upload([key(), old]),
-        upload([key()]),
-      ]);
-      const outcomes = await Promise.allSettled(pending.map((u) => store.store(u)));
-      expect(outcomes.map((o) => o.status)).toEqual([
-        'fulfilled',
-        'fulfilled',
-        'fulfilled',
-        'rejected',
-        'fulfilled',
-      ]);
-      expect(isUniqueViolation((outcomes[3] as PromiseRejectedResult).reason)).toBe(true);
-      const statements = queries.mock.calls
-        .map(([q]) => q as { name?: string; text?: string })
-        .filter((q) => q.name?.startsWith('upload-'));
-      // The stored key's first upload, two alone, the shared one of three that failed, then its two
-      // others together again (not one by one).
-      expect(statements.map((q) => (q.text!.match(/ s\d+ AS \(/g) ?? []).length)).toEqual([1, 1, 1, 3, 2]);
-    },
-  );
 });

@@ -34,7 +34,7 @@ function sighting(timeMs: number, rssi: number, txPowerDbm = -10, maxRssi = rssi
   };
 }
 
-describe('buildExposureWindows (gaen.md §B4/§B7)', () => {
+describe('buildExposureWindows (docs/protocols/gaen.md §B4/§B7)', () => {
   it('cuts windows of at most 30 minutes and turns RSSI into attenuation with the AEM’s TX power', () => {
     const start = DAY + 10 * 3_600_000;
     const sightings = [0, 5, 10, 15, 20, 25, 30, 35, 40].map((m) =>

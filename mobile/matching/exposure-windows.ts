@@ -1,6 +1,6 @@
 /**
- * From matched sightings of one diagnosis key to exposure windows (gaen.md §B4, §B7): decrypt each
- * sighting's AEM with the key's AEMK to get the sender's TX power, turn RSSI into attenuation, merge
+ * From matched sightings of one diagnosis key to exposure windows (docs/protocols/gaen.md §B4, §B7): decrypt
+ * each sighting's AEM with the key's AEMK to get the sender's TX power, turn RSSI into attenuation, merge
  * sightings of one scan into a scan instance, and cut windows of at most 30 minutes.
  */
 import {
@@ -17,9 +17,12 @@ import {
 } from '../../src/protocol/gaen';
 import type { Sighting } from '../phone';
 
-/** Longest exposure window (gaen.md §B4). */
+/** Longest exposure window (docs/protocols/gaen.md §B4). */
 export const MAX_WINDOW_MS = 30 * 60_000;
-/** Sightings this close belong to one scan instance: 1.5 × (4 s scan + 13 s extension) (gaen.md §B4). */
+/**
+ * Sightings this close belong to one scan instance: 1.5 × (4 s scan + 13 s extension)
+ * (docs/protocols/gaen.md §B4).
+ */
 export const SAME_SCAN_MS = 1.5 * (4 + 13) * 1000;
 
 /** Sightings whose AEM announces a TX power outside these bounds (dBm) are dropped as implausible. */

@@ -1,6 +1,6 @@
 /**
  * The hot loop of matching: for each diagnosis key derive RPIK, encrypt its 144 padded intervals and probe
- * the prefix table (gaen.md §B4). Two implementations with one contract:
+ * the prefix table (docs/protocols/gaen.md §B4). Two implementations with one contract:
  *  - `native`: the N-API addon in mobile/native (OpenSSL's SHA-256 and AES via Node's own libcrypto, no
  *    per-call JS overhead), used when it was built (`npx tsx mobile/native/build.ts`);
  *  - `ts`: the same algorithm in TypeScript + one `createCipheriv` per key; always available.

@@ -1,6 +1,6 @@
 /**
- * Exposure matching on the phone (gaen.md §B4, §B7): verified export files → diagnosis keys → RPIs →
- * lookups in the phone's sightings (±2 h) → exposure windows → daily summaries → notify or not.
+ * Exposure matching on the phone (docs/protocols/gaen.md §B4, §B7): verified export files → diagnosis keys →
+ * RPIs → lookups in the phone's sightings (±2 h) → exposure windows → daily summaries → notify or not.
  *
  * Export files are read one at a time and their keys are checked in batches by a kernel (native addon or
  * TypeScript, optionally on worker threads), so memory stays bounded by one file whatever the key count.
@@ -71,7 +71,7 @@ export type ExportFileOutcome =
 export interface MatchedKey {
   key: TemporaryExposureKey;
   sightings: Sighting[];
-  /** Empty when the key's report type / infectiousness make it irrelevant (gaen.md §B7). */
+  /** Empty when the key's report type / infectiousness make it irrelevant (docs/protocols/gaen.md §B7). */
   windows: ExposureWindow[];
 }
 
@@ -95,7 +95,8 @@ const DEFAULT_BATCH = 4096;
 
 /**
  * Matches export files (zip bytes, possibly streamed) against the phone's sightings of the last 14 days.
- * Files that fail verification are reported in `files` and skipped, never matched (gaen.md §B5).
+ * Files that fail verification are reported in `files` and skipped, never matched
+ * (docs/protocols/gaen.md §B5).
  */
 export async function matchExports(
   phone: Phone,
@@ -139,8 +140,8 @@ export async function matchExports(
 }
 
 /**
- * Matches already decoded diagnosis keys (e.g. from a test or another transport) — the same pipeline
- * without files (gaen.md §B4).
+ * Matches already decoded diagnosis keys (e.g. from a test or another transport) — the same pipeline without
+ * files (docs/protocols/gaen.md §B4).
  */
 export async function matchKeys(
   phone: Phone,

@@ -1,10 +1,11 @@
 /**
- * Index over a phone's recorded RPIs for matching. The hot path only needs "could this RPI have been
- * seen?", asked 144 times per diagnosis key, so it is two-level: a bitmap of ≥ 8 bits per RPI (32 KiB for
- * 20,000 RPIs, i.e. L1-resident) answers most lookups, and an open-addressing table of the RPIs' first 4 bytes
+ * Index over a phone's recorded RPIs for matching. The hot path only needs "could this RPI have been seen?",
+ * asked 144 times per diagnosis key, so it is two-level: a bitmap of ≥ 8 bits per RPI (32 KiB for 20,000
+ * RPIs, i.e. L1-resident) answers most lookups, and an open-addressing table of the RPIs' first 4 bytes
  * settles the few bitmap hits. RPIs are AES output, hence uniform: the prefix is its own hash. Exact 16-byte
- * matches and scan times are checked afterwards, only for the rare prefix hits (gaen.md §B4 does the same
- * with a 2-byte prefix map). Probing a 256 KiB table directly cost ~1 µs per key in cache misses.
+ * matches and scan times are checked afterwards, only for the rare prefix hits (docs/protocols/gaen.md §B4
+ * does the same with a 2-byte prefix map). Probing a 256 KiB table directly cost ~1 µs per key in cache
+ * misses.
  */
 import {
   enIntervalNumberFromMs,

@@ -1,4 +1,4 @@
-// Native GAEN matching kernel (gaen.md §B2, §B4) as a Node-API addon.
+// Native GAEN matching kernel (docs/protocols/gaen.md §B2, §B4) as a Node-API addon.
 //
 // Why native: in Node every crypto call costs microseconds of JS/C++ crossing, object and buffer allocation,
 // while the work per diagnosis key is six SHA-256 compressions and 144 AES blocks (~0.5 µs with SHA-NI and

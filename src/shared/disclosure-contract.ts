@@ -1,5 +1,5 @@
 /**
- * JSON shapes of the professional-signed disclosure APIs (issue 5), shared by the server DTOs, the GP
+ * JSON shapes of the professional-signed disclosure APIs, shared by the server DTOs, the GP
  * portal and the phone core. Phone endpoints are under `/api/v1/disclosure`, the backoffice ones under
  * `/api/backoffice/disclosure` (clinician role, session cookie + CSRF header). Errors are problem+json;
  * refusals of a signature carry `reason` (a `DisclosureRefusalReason`).

@@ -1,5 +1,5 @@
 /**
- * The GP backoffice in Debian's Chromium (issue 5): a clinician signs in, types the patient's code, loads
+ * The GP backoffice in Debian's Chromium: a clinician signs in, types the patient's code, loads
  * a PKCS#12 file with its password, signs in the browser (pkijs + WebCrypto), and the phone in this test
  * process fetches and verifies the approval against its built-in root. The server runs the embedded
  * default, so it generates the development PKI under DATA_DIR/pki itself; the test takes the `.p12` and

@@ -117,9 +117,9 @@ function name(attributes: [string, string][]): pkijs.RelativeDistinguishedNames 
 }
 
 /**
- * A self-signed TLS certificate for loopback listeners: subjectAltName IP 127.0.0.1 (and DNS localhost),
- * EKU serverAuth and clientAuth, so it also serves as a CALLBACK certificate for host 127.0.0.1
- * (efgs.md §A6: callback certificates carry the host in CN and SAN).
+ * A self-signed TLS certificate for loopback listeners: subjectAltName IP 127.0.0.1 (and DNS localhost), EKU
+ * serverAuth and clientAuth, so it also serves as a CALLBACK certificate for host 127.0.0.1
+ * (docs/protocols/efgs.md §A6: callback certificates carry the host in CN and SAN).
  */
 export async function tlsCertificate(
   dir: string,

@@ -1,7 +1,8 @@
 /**
- * A TLS-terminating ingress for e2e tests, as EFGS and national backends deploy them (efgs.md §A6): it
- * asks for a client certificate, forwards plain HTTP to the app and replaces `X-SSL-Client-SHA256` /
- * `X-SSL-Client-DN` with the certificate it saw (base64 thumbprint form, the one the hex tests do not use).
+ * A TLS-terminating ingress for e2e tests, as EFGS and national backends deploy them
+ * (docs/protocols/efgs.md §A6): it asks for a client certificate, forwards plain HTTP to the app and replaces
+ * `X-SSL-Client-SHA256` / `X-SSL-Client-DN` with the certificate it saw (base64 thumbprint form, the one the
+ * hex tests do not use).
  */
 import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,7 +1,8 @@
 /**
- * Identity-based verification (issue 7): logins in progress and their outcomes, the verification times
- * per keyed hash of the identity provider's pseudonym (for the "3 per 24 h" rule), the RSA keys that
- * blind-sign anonymous upload tokens (one per issuing day and sample date), and redeemed token hashes.
+ * Identity-based verification (docs/identity-verification.md): logins in progress and their outcomes, the
+ * verification times per keyed hash of the identity provider's pseudonym (for the "3 per 24 h" rule), the RSA
+ * keys that blind-sign anonymous upload tokens (one per issuing day and sample date), and redeemed token
+ * hashes.
  */
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypesFor } from '../column-types';

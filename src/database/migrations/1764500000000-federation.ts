@@ -1,8 +1,8 @@
 /**
- * Cross-border federation (efgs.md). Gateway role: the certificate registry, accepted uploads with the
- * payload hashes that make keys unique, download batches linked into one list, callback subscriptions
- * and their delivery tasks. Member role: our upload batches with the keys they carry (a separate table,
- * so the key store's own table stays untouched) and the status of every batch we downloaded.
+ * Cross-border federation (docs/protocols/efgs.md). Gateway role: the certificate registry, accepted uploads
+ * with the payload hashes that make keys unique, download batches linked into one list, callback
+ * subscriptions and their delivery tasks. Member role: our upload batches with the keys they carry (a
+ * separate table, so the key store's own table stays untouched) and the status of every batch we downloaded.
  */
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypesFor } from '../column-types';

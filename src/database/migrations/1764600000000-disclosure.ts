@@ -1,7 +1,8 @@
 /**
- * Professional-signed disclosure (issue 5): the requests phones register (upload hash under a 6-digit
- * reference, poll secret as a hash) and the GP approvals waiting for the phone. The reference column is
- * unique and set to NULL when a request closes, which makes references unique among open requests only.
+ * Professional-signed disclosure (docs/protocols/dp3t-backoffice.md): the requests phones register (upload
+ * hash under a 6-digit reference, poll secret as a hash) and the GP approvals waiting for the phone. The
+ * reference column is unique and set to NULL when a request closes, which makes references unique among open
+ * requests only.
  */
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypesFor } from '../column-types';

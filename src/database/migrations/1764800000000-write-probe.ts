@@ -1,6 +1,6 @@
 /**
- * A table for the readiness check's write probe: reading `SELECT 1` succeeded on a full disk while
- * every write failed, so readiness now writes (and deletes) a row big enough to need new pages.
+ * A table for the readiness check's write probe: `SELECT 1` still succeeds on a full disk while every
+ * write fails, so readiness writes (and deletes) a row big enough to need new pages.
  */
 import { Table, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { columnTypesFor } from '../column-types';

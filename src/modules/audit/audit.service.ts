@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { LessThan, Repository, type EntityManager } from 'typeorm';
 import { Clock } from '../../infrastructure/clock';
 import { AuditEntry } from './entities/audit-entry.entity';
 
@@ -28,9 +28,12 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  /** Appends one entry; the audit log is append-only apart from retention. */
-  async record(actor: AuditActor, record: AuditRecord): Promise<void> {
-    await this.entries.insert(
+  /**
+   * Appends one entry; the audit log is append-only apart from retention. With `em` the entry is part
+   * of the caller's transaction: it is written exactly when the audited change is.
+   */
+  async record(actor: AuditActor, record: AuditRecord, em?: EntityManager): Promise<void> {
+    await (em?.getRepository(AuditEntry) ?? this.entries).insert(
       this.entries.create({
         at: this.clock.now(),
         actorKind: actor.kind,

@@ -12,7 +12,6 @@ import {
   type DisclosureUploadVerification,
 } from '../../protocol/disclosure';
 import type { AuditService } from '../audit/audit.service';
-import { AuditEntry } from '../audit/entities/audit-entry.entity';
 import type { UploadAuthorizer, UploadContext, UploadGrant } from '../key-store/upload-authorization';
 import type { ApprovalVerifier } from './approval-verifier.service';
 import { codeUsed, type DisclosureService } from './disclosure.service';
@@ -123,24 +122,18 @@ export class ApprovalUploadAuthorizer implements UploadAuthorizer {
       reportType: DISCLOSURE_REPORT_TYPE,
       maxKeys: this.options.maxKeys,
       spend: this.disclosures.spendStatement(requestId),
-      alsoInTransaction: async (em) => {
-        // Inside the keys' transaction (SQLite serialises transactions, so no second connection here).
-        await em.insert(
-          AuditEntry,
-          em.create(AuditEntry, {
-            at: this.clock.now(),
-            actorKind: 'app',
-            actorUserId: null,
-            organisationId: row.organisationId,
+      alsoInTransaction: (em) =>
+        this.audit.record(
+          { kind: 'app', organisationId: row.organisationId },
+          {
             action: 'disclosure.upload',
+            outcome: 'success',
             objectType: 'disclosure-request',
             objectId: row.id,
-            outcome: 'success',
-            ip: null,
             details: { keys: ctx.keys.length },
-          }),
-        );
-      },
+          },
+          em,
+        ),
     };
   }
 }

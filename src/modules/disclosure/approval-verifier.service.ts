@@ -58,7 +58,8 @@ export class ApprovalVerifier implements OnApplicationBootstrap {
   /**
    * Verifies a GP's approval package for the backend (reference + upload hash), with revocation.
    * @throws RefusalError with a `DisclosureRefusalReason`
-   * Spec: issue 5 ("the backend verifies it like the phone does"); RFC 5652, RFC 5280, uzi.md.
+   * It checks what the phone will check, so a bad package is refused while the GP is still there
+   * (docs/protocols/dp3t-backoffice.md §D8). Spec: RFC 5652, RFC 5280, docs/protocols/uzi.md §U7.
    */
   async verify(cms: Uint8Array, expected: BackendExpectation): Promise<VerifiedApproval> {
     const { trust, crls, policy } = await this.ready();

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineConfigSection, envInt, envList } from '../../config/env';
 import { WET_BIG_ARTICLE_3_PROFESSIONS } from '../../protocol/cms/uzi';
 
-/** Professional-signed disclosure (issue 5): 6+4 codes, the GP backoffice, UZI signature checks. */
+/** Professional-signed disclosure: 6+4 codes, the GP backoffice, UZI signature checks. */
 export const disclosureConfig = defineConfigSection({
   key: 'disclosure',
   title: 'Professional-signed disclosure',

@@ -17,8 +17,9 @@ import { DisclosureService } from './disclosure.service';
 import { DisclosureRequest } from './entities/disclosure-request.entity';
 
 /**
- * Professional-signed disclosure (issue 5): 6+4 codes registered by phones, the GP backoffice API that
- * verifies UZI-signed approvals, and the upload authorizer that re-verifies them at upload.
+ * Professional-signed disclosure (docs/protocols/dp3t-backoffice.md): 6+4 codes registered by phones, the GP
+ * backoffice API that verifies UZI-signed approvals, and the upload authorizer that re-verifies them at
+ * upload.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([DisclosureRequest]), KeyStoreModule, AuditModule],

@@ -37,7 +37,7 @@ const requestNotFound = () =>
   );
 
 /**
- * The professional-signed disclosure (issue 5, dp3t-backoffice-process.md): phones register an upload hash
+ * The professional-signed disclosure (docs/protocols/dp3t-backoffice.md): phones register an upload hash
  * under a 6-digit reference, clinicians look it up and submit a signed approval that is verified before the
  * phone may fetch it. Neither the 4 secret digits nor anything about the patient is stored or logged.
  */

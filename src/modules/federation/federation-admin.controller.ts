@@ -51,7 +51,7 @@ export class FederationAdminController {
 
   @Post('certificates')
   @ApiOperation({
-    summary: 'Register a certificate with its trust-anchor signature (efgs.md §A6 onboarding)',
+    summary: 'Register a certificate with its trust-anchor signature (docs/protocols/efgs.md §A6 onboarding)',
   })
   async register(@Req() req: AuthenticatedRequest, @Body() body: RegisterCertificateDto) {
     const row = await this.registry.register(body).catch(problem);

@@ -11,7 +11,7 @@ const SHOWN = 200;
 export class FederationStatusService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The newest upload and download batches with their status (efgs.md §A10 batch states). */
+  /** The newest upload and download batches with their status (docs/protocols/efgs.md §A10 batch states). */
   async overview() {
     const [uploads, downloads] = await Promise.all([
       this.dataSource.getRepository(OutboundBatch).find({

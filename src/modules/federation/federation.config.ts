@@ -7,8 +7,8 @@ const REGION_MAP = /^(\*|[A-Z]{2})=[A-Z]{2}(,(\*|[A-Z]{2})=[A-Z]{2})*$/;
 const ROLE = z.enum(['gateway', 'member']);
 
 /**
- * Cross-border federation (efgs.md): the EFGS-compatible gateway and/or the national member role.
- * Both are off unless FEDERATION_ROLES names them; file settings hold paths to PEM files.
+ * Cross-border federation (docs/protocols/efgs.md): the EFGS-compatible gateway and/or the national member
+ * role. Both are off unless FEDERATION_ROLES names them; file settings hold paths to PEM files.
  */
 export const federationConfig = defineConfigSection({
   key: 'federation',

@@ -4,6 +4,7 @@ import { CrossOriginRoutes } from '../../common/http/cross-origin';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { JOBS } from '../jobs/job-definitions';
 import { JobRunner } from '../jobs/job-runner';
+import { KeyStoreModule } from '../key-store/key-store.module';
 import { CertificateProxy } from './certificate-proxy';
 import { federationEntities } from './entities';
 import { FederationAdminController } from './federation-admin.controller';
@@ -29,12 +30,12 @@ import { MemberUploadService } from './member/member-upload.service';
 import { MemberDownloadProcessor, MemberUploadProcessor } from './member/member.processors';
 
 /**
- * Cross-border federation (issue 8, efgs.md): the EFGS-compatible gateway and the national member in one
- * module. Both are always wired (jobs must have their processors); FEDERATION_ROLES decides which routes
- * answer and which schedules run.
+ * Cross-border federation (docs/federation.md, docs/protocols/efgs.md): the EFGS-compatible gateway and the
+ * national member in one module. Both are always wired (jobs must have their processors); FEDERATION_ROLES
+ * decides which routes answer and which schedules run.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(federationEntities)],
+  imports: [TypeOrmModule.forFeature(federationEntities), KeyStoreModule],
   controllers: [GatewayController, MemberCallbackController, FederationAdminController],
   providers: [
     CertificateProxy,

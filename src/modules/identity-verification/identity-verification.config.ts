@@ -17,7 +17,7 @@ const DEV_LAB_API_KEY = 'dev-only-lab-registry-api-key-change-me-000';
 const DEV_SUBJECT_KEY = 'dev-only-identity-subject-hmac-key-change-me-000';
 const DEV_TOKEN_KEYS = 'dev1:ZGV2LW9ubHktdG9rZW4ta2V5LWtleS0zMi1ieXRlcyE=';
 
-/** Identity-based verification (issue 7): national eID login, lab registry, limits, anonymous upload tokens. */
+/** Identity-based verification: national eID login, lab registry, limits, anonymous upload tokens. */
 export const identityVerificationConfig = defineConfigSection({
   key: 'identity',
   title: 'Identity-based verification',

@@ -16,8 +16,8 @@ import { IdentityVerificationService } from './identity-verification.service';
 import { TokenKeysService } from './token-keys.service';
 
 /**
- * Identity-based verification (issue 7): the second way to authorise key uploads, next to the
- * professional-signed flow. National eID login, lab registry, limits, blind-signed anonymous tokens.
+ * Identity-based verification (docs/identity-verification.md): the second way to authorise key uploads, next
+ * to the professional-signed flow. National eID login, lab registry, limits, blind-signed anonymous tokens.
  */
 @Module({
   imports: [TypeOrmModule.forFeature(identityVerificationEntities), KeyStoreModule, AuditModule],

@@ -66,10 +66,10 @@ const invalidCode = () =>
   );
 
 /**
- * Identity-based verification (smittestopp-exposure-notification.md, "Verify infection"): national eID
- * login (OIDC code + PKCE), lab-registry check, at most N verifications per person per window, and a
- * blind signature on the app's anonymous upload token. Nothing here stores or logs the national
- * identifier; per person only an HMAC of the provider's pseudonym and the verification times are kept.
+ * Identity-based verification (docs/protocols/smittestopp.md §S2): national eID login (OIDC code + PKCE),
+ * lab-registry check, at most N verifications per person per window, and a blind signature on the app's
+ * anonymous upload token. Nothing here stores or logs the national identifier; per person only an HMAC of the
+ * provider's pseudonym and the verification times are kept.
  */
 @Injectable()
 export class IdentityVerificationService {

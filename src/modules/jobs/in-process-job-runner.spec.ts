@@ -68,7 +68,7 @@ describe('InProcessJobRunner', () => {
     sut.register(job, { handle: async (_d, ctx) => void periods.push(ctx.scheduledAt.getTime()) });
     await sut.start();
     await sut.addRepeatable(job, {}, { everyMs: 40 });
-    // Wait for three periods, however slow a loaded CI machine is (a fixed sleep was flaky).
+    // Wait for three periods, however slow a loaded CI machine is (a fixed sleep would be flaky).
     for (let waited = 0; periods.length < 3 && waited < 5000; waited += 20)
       await new Promise((r) => setTimeout(r, 20));
     expect(periods.length).toBeGreaterThanOrEqual(3);

@@ -1,18 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { escapeLiteral, type Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
-import { copyFixedRecords } from '../../database/copy-binary';
 import { isUniqueViolation } from '../../database/errors';
 import { Clock } from '../../infrastructure/clock';
 import { FileStore } from '../../infrastructure/file-store';
 import {
-  DSOS_MISSING,
   exportBinBuffer,
-  FIELD_ABSENT,
   KEY_LENGTH,
   KeyColumns,
   writeExportFileFromBlocks,
@@ -20,16 +15,12 @@ import {
 } from '../../protocol/gaen';
 import { METRICS, type Metrics } from '../health/metrics';
 import { DeterministicRandom } from './deterministic-random';
-import { DiagnosisKey } from './entities/diagnosis-key.entity';
 import { ExportBatch } from './entities/export-batch.entity';
 import { ExportFile } from './entities/export-file.entity';
 import { ExportSigningService } from './export-signing.service';
-import { KEY_RECORD_LENGTH, PackedKeys } from './packed-keys';
+import type { PackedKeys } from './packed-keys';
+import { KeyStorage } from './storage/key-storage';
 
-/** Rows per page when reading keys row by row (SQLite). */
-const PAGE = 50_000;
-/** PostgreSQL connections that read one window at once, each a part of it. */
-const READ_PARTS = 2;
 /** ENS adds 0..100 to the padding target so the file size does not give the minimum away. */
 const PADDING_JITTER = 101;
 
@@ -38,16 +29,6 @@ export interface CycleReport {
   batchId: string;
   realKeys: number;
   files: number;
-}
-
-interface RawKeyRow {
-  id: number;
-  key_data: Buffer;
-  rsin: number;
-  period: number;
-  trl: number | null;
-  report_type: number;
-  dsos: number | null;
 }
 
 /**
@@ -69,6 +50,7 @@ export class AggregationService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: KeyStorage,
     private readonly signing: ExportSigningService,
     private readonly files: FileStore,
     private readonly clock: Clock,
@@ -84,18 +66,19 @@ export class AggregationService {
       this.logger.warn({ batchId: pending.id }, 'finishing an interrupted export batch');
       reports.push(await this.produceFiles(pending));
     }
-    for (const region of await this.regions()) {
+    for (const region of await this.storage.regions()) {
       const started = performance.now();
       const previous = await batches.findOne({ where: { region }, order: { windowEnd: 'DESC' } });
       if (previous && previous.windowEnd >= windowEnd) continue;
-      const firstAvailable = (await this.availableRange(region, previous?.windowEnd ?? null, windowEnd))
-        ?.first;
+      const firstAvailable = (
+        await this.storage.availableRange(region, previous?.windowEnd ?? null, windowEnd)
+      )?.first;
       if (!firstAvailable) continue;
       // A region's first window starts just before its first key, so its files say when keys began.
       const windowStart = previous?.windowEnd ?? new Date(firstAvailable.getTime() - 1);
       const batch = await this.openBatch(region, windowStart, windowEnd);
       if (!batch) continue;
-      const keys = await this.readWindow(batch);
+      const keys = await this.read(batch);
       this.logger.log(
         { region, batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - started) },
         'keys read for export',
@@ -103,18 +86,6 @@ export class AggregationService {
       reports.push(await this.produceFiles(batch, keys));
     }
     return reports;
-  }
-
-  /** The regions that have keys, by a loose index scan (one index probe per region, not a pass over the keys). */
-  private async regions(): Promise<string[]> {
-    const rows = await this.dataSource.query<{ region: string | null }[]>(
-      `WITH RECURSIVE r(region) AS (
-         SELECT MIN(region) FROM diagnosis_key
-         UNION ALL
-         SELECT (SELECT MIN(k.region) FROM diagnosis_key k WHERE k.region > r.region) FROM r WHERE r.region IS NOT NULL
-       ) SELECT region FROM r WHERE region IS NOT NULL`,
-    );
-    return rows.map((r) => r.region!);
   }
 
   /**
@@ -144,108 +115,15 @@ export class AggregationService {
     }
   }
 
-  /** When the first and the last key with `available_at` in (start, end] became available (two index probes). */
-  private async availableRange(
-    region: string,
-    start: Date | null,
-    end: Date,
-  ): Promise<{ first: Date; last: Date } | null> {
-    const { sql, params } = this.windowFilter(region, start, end);
-    const [row] = await this.dataSource.query<{ first: Date | string | null; last: Date | string | null }[]>(
-      `SELECT MIN(available_at) AS first, MAX(available_at) AS last FROM diagnosis_key WHERE ${sql}`,
-      params,
-    );
-    if (row.first === null || row.last === null) return null;
-    const availableAt = this.dataSource
-      .getRepository(DiagnosisKey)
-      .metadata.findColumnWithPropertyName('availableAt')!;
-    const hydrate = (v: Date | string) => this.dataSource.driver.prepareHydratedValue(v, availableAt) as Date;
-    return { first: hydrate(row.first), last: hydrate(row.last) };
-  }
-
-  private windowFilter(region: string, start: Date | null, end: Date): { sql: string; params: unknown[] } {
-    const postgres = this.dataSource.options.type === 'postgres';
-    const availableAt = this.dataSource
-      .getRepository(DiagnosisKey)
-      .metadata.findColumnWithPropertyName('availableAt')!;
-    const at = (d: Date) => this.dataSource.driver.preparePersistentValue(d, availableAt) as unknown;
-    const params: unknown[] = [region, at(end)];
-    let sql = `region = ${postgres ? '$1' : '?'} AND available_at <= ${postgres ? '$2' : '?'}`;
-    if (start) {
-      params.push(at(start));
-      sql += ` AND available_at > ${postgres ? '$3' : '?'}`;
-    }
-    return { sql, params };
-  }
-
-  /** Reads the keys of the batch's window as packed records. */
-  private async readWindow(batch: ExportBatch): Promise<PackedKeys> {
-    const keys = new PackedKeys();
-    if (this.dataSource.options.type === 'postgres') {
-      const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
-      await Promise.all(
-        (await this.readParts(batch)).map(([start, end]) => {
-          // One binary COPY of fixed-size records (the key, then the integers as int4send big-endian
-          // bytes): no row object per key and no text encoding on either side. Absent optional fields come
-          // as the columns' sentinels. COPY takes no parameters, hence the quoted literals.
-          const window =
-            `region = ${escapeLiteral(batch.region)} AND available_at > ${escapeLiteral(start.toISOString())} ` +
-            `AND available_at <= ${escapeLiteral(end.toISOString())}`;
-          const writer = keys.writer();
-          return copyFixedRecords(
-            pool,
-            `SELECT key_data || int4send(id) || int4send(rolling_start_interval_number) || int4send(rolling_period) || ` +
-              `int4send(COALESCE(transmission_risk_level, ${FIELD_ABSENT})) || int4send(report_type) || ` +
-              `int4send(COALESCE(days_since_onset, CAST(${DSOS_MISSING} AS integer))) FROM diagnosis_key WHERE ${window}`,
-            KEY_RECORD_LENGTH,
-            (records, first, count, stride) => writer.append(records, first, count, stride),
-          );
-        }),
-      );
-    } else {
-      const { sql: filter, params } = this.windowFilter(batch.region, batch.windowStart, batch.windowEnd);
-      const sql = `SELECT ${KEY_COLUMNS_SQL} FROM diagnosis_key WHERE ${filter} AND id > ? ORDER BY id LIMIT ?`;
-      const writer = keys.writer();
-      for (let lastId = 0; ;) {
-        const rows = await this.dataSource.query<RawKeyRow[]>(sql, [...params, lastId, PAGE]);
-        if (rows.length === 0) break;
-        for (const k of rows)
-          writer.appendFields({
-            id: k.id,
-            keyData: k.key_data,
-            rollingStartIntervalNumber: k.rsin,
-            rollingPeriod: k.period,
-            transmissionRiskLevel: k.trl ?? FIELD_ABSENT,
-            reportType: k.report_type,
-            daysSinceOnset: k.dsos ?? DSOS_MISSING,
-          });
-        lastId = rows[rows.length - 1].id;
-      }
-    }
-    return keys;
-  }
-
-  /**
-   * The batch's window cut into READ_PARTS consecutive windows (start, end] with about as many keys each,
-   * taking keys to arrive at an even pace between the first and the last. PostgreSQL sends the rows of one
-   * connection from one core, ~250 ms per million keys, so a large window is read over several at once.
-   */
-  private async readParts(batch: ExportBatch): Promise<[Date, Date][]> {
-    const range = await this.availableRange(batch.region, batch.windowStart, batch.windowEnd);
-    if (!range || range.last.getTime() - range.first.getTime() < READ_PARTS)
-      return [[batch.windowStart, batch.windowEnd]];
-    const step = (range.last.getTime() - range.first.getTime()) / READ_PARTS;
-    const cuts = [batch.windowStart];
-    for (let p = 1; p < READ_PARTS; p++) cuts.push(new Date(Math.floor(range.first.getTime() + p * step)));
-    cuts.push(batch.windowEnd);
-    return cuts.slice(1).map((end, p) => [cuts[p], end]);
+  private read(batch: ExportBatch): Promise<PackedKeys> {
+    return this.storage.readWindow(batch.region, batch.windowStart, batch.windowEnd);
   }
 
   /** Writes the batch's files; a resumed batch reads its window's keys again first. */
   private async produceFiles(batch: ExportBatch, read?: PackedKeys): Promise<CycleReport> {
     const { exportMinKeys, exportMaxKeysPerFile, paddingSecret } = this.config.keyStore;
     let phase = performance.now();
-    const keys = read ?? (await this.readWindow(batch));
+    const keys = read ?? (await this.read(batch));
     if (!read)
       this.logger.log(
         { batchId: batch.id, keys: keys.count, ms: Math.round(performance.now() - phase) },
@@ -343,9 +221,6 @@ export class AggregationService {
     return { region: batch.region, batchId: batch.id, realKeys: keys.count, files: rows.length };
   }
 }
-
-const KEY_COLUMNS_SQL =
-  'id, key_data, rolling_start_interval_number AS rsin, rolling_period AS period, transmission_risk_level AS trl, report_type, days_since_onset AS dsos';
 
 export function exportStorageKey(region: string, name: string): string {
   return `exports/${region}/${name}`;

@@ -63,6 +63,12 @@ export const keyStoreConfig = defineConfigSection({
       'dev-only-export-padding-secret-change-me-000000000',
       'Seeds the generated padding keys of an export, so a re-run after a crash writes the same file.',
     ),
+    KEY_STORAGE: z
+      .enum(['tuned', 'portable'])
+      .default('tuned')
+      .describe(
+        'PostgreSQL: `tuned` (several uploads per statement, binary COPY for exports) or `portable`, the TypeORM reference the tuned storage is checked against. SQLite always uses `portable`.',
+      ),
     KEY_RETENTION_DAYS: envInt(14, 1, 60).describe('Keys and export files older than this are deleted.'),
     EXPORT_INDEX_MAX_AGE_SECONDS: envInt(300, 0, 86400).describe(
       'Cache lifetime of the export index (files are immutable).',
@@ -118,6 +124,7 @@ export const keyStoreConfig = defineConfigSection({
         activeVersion: env.EXPORT_SIGNING_ACTIVE_VERSION ?? keys?.at(-1)?.version ?? 'v1',
       },
       paddingSecret: env.EXPORT_PADDING_SECRET,
+      storage: env.KEY_STORAGE,
       retentionDays: env.KEY_RETENTION_DAYS,
       indexMaxAgeSeconds: env.EXPORT_INDEX_MAX_AGE_SECONDS,
       indexStaleSeconds: env.EXPORT_INDEX_STALE_SECONDS,

@@ -1,5 +1,6 @@
 import { Inject, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { JOBS } from '../jobs/job-definitions';
 import { JobRunner } from '../jobs/job-runner';
@@ -10,9 +11,13 @@ import { ExportFile } from './entities/export-file.entity';
 import { UsedUploadToken } from './entities/used-upload-token.entity';
 import { ExportSigningService } from './export-signing.service';
 import { ExportsController } from './exports.controller';
+import { KeyRetentionService } from './key-retention.service';
 import { AggregateExportsProcessor, PurgeKeysProcessor } from './key-store.processors';
 import { KeyUploadController } from './key-upload.controller';
 import { KeyUploadService } from './key-upload.service';
+import { KeyStorage } from './storage/key-storage';
+import { PortableKeyStorage } from './storage/portable-key-storage';
+import { PostgresKeyStorage } from './storage/postgres-key-storage';
 import { TokenUploadAuthorizer } from './token-upload.authorizer';
 import { UploadAuthorizers } from './upload-authorization';
 import { UploadTokenService } from './upload-token.service';
@@ -27,10 +32,19 @@ import { UploadTokenService } from './upload-token.service';
     UploadAuthorizers,
     ExportSigningService,
     AggregationService,
+    KeyRetentionService,
     AggregateExportsProcessor,
     PurgeKeysProcessor,
+    {
+      provide: KeyStorage,
+      inject: [DataSource, APP_CONFIG],
+      useFactory: (dataSource: DataSource, config: AppConfig) =>
+        config.database.kind === 'postgres' && config.keyStore.storage === 'tuned'
+          ? new PostgresKeyStorage(dataSource)
+          : new PortableKeyStorage(dataSource),
+    },
   ],
-  exports: [UploadTokenService, UploadAuthorizers, AggregationService, ExportSigningService],
+  exports: [UploadTokenService, UploadAuthorizers, AggregationService, ExportSigningService, KeyStorage],
 })
 export class KeyStoreModule implements OnModuleInit, OnApplicationBootstrap {
   constructor(

@@ -1,7 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, type EntityManager } from 'typeorm';
-import type { QueryResult } from 'typeorm/query-runner/QueryResult';
 import { badRequest, ProblemException } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/errors';
@@ -14,24 +11,18 @@ import {
   receiptTime,
   type KeyUploadRequest,
 } from '../../protocol/key-upload';
-import { DiagnosisKey } from './entities/diagnosis-key.entity';
+import { KeyStorage } from './storage/key-storage';
 import { UploadAuthorizers } from './upload-authorization';
-import { PostgresUploadStore, type KeyRow } from './upload-statements';
 
 /** Validates, authorises and stores one upload of diagnosis keys, all or nothing. */
 @Injectable()
 export class KeyUploadService {
-  /** PostgreSQL: uploads go as few statements as the load allows (see PostgresUploadStore). */
-  private readonly postgres?: PostgresUploadStore;
-
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly storage: KeyStorage,
     private readonly authorizers: UploadAuthorizers,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {
-    if (config.database.kind === 'postgres') this.postgres = new PostgresUploadStore(dataSource);
-  }
+  ) {}
 
   /**
    * Checks every key and country, verifies the proof with the flow that applies, then stores the keys
@@ -95,70 +86,28 @@ export class KeyUploadService {
     try {
       // A replayed proof fails at the spend (refused as such, whatever its keys); a key stored before
       // fails the insert, and the proof stays unspent.
-      if (this.postgres && !grant.alsoInTransaction) await this.postgres.store({ spend: grant.spend, rows });
-      else
-        await this.dataSource.transaction(async (em) => {
-          const [sql, params] = withPlaceholders(em, grant.spend.sql, grant.spend.params);
-          const spent: QueryResult = await em.queryRunner!.query(sql, params, true);
-          if (spent.affected !== 1) throw grant.spend.refusal();
-          await grant.alsoInTransaction?.(em);
-          await insertKeys(em, rows);
-        });
+      await this.storage.storeUpload({
+        spend: grant.spend,
+        rows,
+        alsoInTransaction: grant.alsoInTransaction,
+      });
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
-      const existing = await this.dataSource
-        .getRepository(DiagnosisKey)
-        .find({ select: { keyData: true }, where: { keyData: In(rows.map((r) => r.keyData)) } });
-      const index = rows.findIndex((r) => existing.some((x) => Buffer.from(x.keyData).equals(r.keyData)));
-      throw new ProblemException(
-        409,
-        'duplicate-key',
-        'Conflict',
-        `keys[${Math.max(index, 0)}] was uploaded before.`,
-        {
-          reason: 'duplicate-key',
-          keyIndex: Math.max(index, 0),
-        },
+      const stored = await this.storage.storedKeys(rows.map((r) => r.keyData));
+      const index = Math.max(
+        rows.findIndex((r) => stored.has(r.keyData.toString('hex'))),
+        0,
       );
+      throw new ProblemException(409, 'duplicate-key', 'Conflict', `keys[${index}] was uploaded before.`, {
+        reason: 'duplicate-key',
+        keyIndex: index,
+      });
     }
     return rows.length;
   }
 }
 
-/**
- * The keys as one multi-row INSERT, each value converted by its column as TypeORM would: its insert
- * builder took a sixth of an upload's CPU (a placeholder lookup per parameter) for the same statement.
- */
-async function insertKeys(em: EntityManager, rows: KeyRow[]): Promise<void> {
-  const columns = em.connection.getMetadata(DiagnosisKey).columns.filter((c) => !c.isGenerated);
-  const driver = em.connection.driver;
-  const postgres = em.connection.options.type === 'postgres';
-  const params: unknown[] = [];
-  const tuples = rows.map((row) => {
-    const placeholders = columns.map((c) => {
-      params.push(driver.preparePersistentValue(c.getEntityValue(row), c));
-      return postgres ? `$${params.length}` : '?';
-    });
-    return `(${placeholders.join(', ')})`;
-  });
-  await em.query(
-    `INSERT INTO diagnosis_key (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`,
-    params,
-  );
-}
-
-/** A spend statement for the transaction's database: SQLite takes `?` placeholders, in order of appearance. */
-function withPlaceholders(em: EntityManager, sql: string, params: unknown[]): [string, unknown[]] {
-  if (em.connection.options.type === 'postgres') return [sql, params];
-  const ordered: unknown[] = [];
-  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
-    ordered.push(params[Number(n) - 1]);
-    return '?';
-  });
-  return [text, ordered];
-}
-
-/** DSOS beyond ±14 carries no infectiousness in the v2 model (gaen.md §B7); keep it within the range. */
+/** DSOS beyond ±14 carries no infectiousness in the v2 model (docs/protocols/gaen.md §B7); keep it within the range. */
 function clampDsos(dsos: number): number {
   return Math.max(-14, Math.min(14, dsos));
 }

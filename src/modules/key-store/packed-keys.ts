@@ -1,29 +1,38 @@
-import { KeyColumns } from '../../protocol/gaen';
+import { DSOS_MISSING, FIELD_ABSENT, KeyColumns } from '../../protocol/gaen';
 // From its module, not the barrel: the compiled barrel re-exports through getters, a call per use in hot loops.
 import { KEY_LENGTH } from '../../protocol/gaen/constants';
 
 /**
- * A key as the export job reads it: the 16-byte key, then id, rolling start, period, risk, report type and
- * onset as big-endian int32, absent fields as the key columns' sentinels. It is also the row of the
- * PostgreSQL COPY, so records are kept as they arrive.
+ * A key as the export job reads it: the 16-byte key, then these integers as big-endian int32, absent
+ * fields as the key columns' sentinels. It is also the row of the PostgreSQL COPY (its SELECT is made
+ * from this list), so records are kept as they arrive.
  */
-export const KEY_RECORD_LENGTH = KEY_LENGTH + 6 * 4;
+export const KEY_RECORD_INTEGERS = [
+  { field: 'id', column: 'id' },
+  { field: 'rollingStartIntervalNumber', column: 'rolling_start_interval_number' },
+  { field: 'rollingPeriod', column: 'rolling_period' },
+  { field: 'transmissionRiskLevel', column: 'transmission_risk_level', absent: FIELD_ABSENT },
+  { field: 'reportType', column: 'report_type' },
+  { field: 'daysSinceOnset', column: 'days_since_onset', absent: DSOS_MISSING },
+] as const;
+
+type RecordInteger = (typeof KEY_RECORD_INTEGERS)[number]['field'];
+
+/** Byte offset of each integer in a record. */
+const OFFSET = Object.fromEntries(KEY_RECORD_INTEGERS.map((f, i) => [f.field, KEY_LENGTH + 4 * i])) as Record<
+  RecordInteger,
+  number
+>;
+
+export const KEY_RECORD_LENGTH = KEY_LENGTH + 4 * KEY_RECORD_INTEGERS.length;
 
 /** Records per chunk: a power of two, so a key's index splits into chunk and record with a shift and a mask. */
 const CHUNK_BITS = 16;
 const CHUNK_RECORDS = 1 << CHUNK_BITS;
 const RECORD_MASK = CHUNK_RECORDS - 1;
 
-/** The fields of one key record (the SQLite reader's rows). */
-export interface KeyRecordFields {
-  id: number;
-  keyData: Uint8Array;
-  rollingStartIntervalNumber: number;
-  rollingPeriod: number;
-  transmissionRiskLevel: number;
-  reportType: number;
-  daysSinceOnset: number;
-}
+/** The fields of one key record (the portable reader's rows). */
+export type KeyRecordFields = { keyData: Uint8Array } & Record<RecordInteger, number>;
 
 /**
  * A batch's keys as packed records in chunks of 65,536. Chunks never move (no growth copies: a million
@@ -78,11 +87,11 @@ export class PackedKeys {
       // The key's bytes as they are (same byte order on both sides), the integers big-endian.
       for (let b = 0, dst = j * KEY_LENGTH; b < KEY_LENGTH; b += 4)
         keyData.setInt32(dst + b, record.getInt32(at + b, true), true);
-      block.rollingStartIntervalNumber[j] = record.getInt32(at + 20);
-      block.rollingPeriod[j] = record.getInt32(at + 24);
-      block.transmissionRiskLevel[j] = record.getInt32(at + 28);
-      block.reportType[j] = record.getInt32(at + 32);
-      block.daysSinceOnsetOfSymptoms[j] = record.getInt32(at + 36);
+      block.rollingStartIntervalNumber[j] = record.getInt32(at + OFFSET.rollingStartIntervalNumber);
+      block.rollingPeriod[j] = record.getInt32(at + OFFSET.rollingPeriod);
+      block.transmissionRiskLevel[j] = record.getInt32(at + OFFSET.transmissionRiskLevel);
+      block.reportType[j] = record.getInt32(at + OFFSET.reportType);
+      block.daysSinceOnsetOfSymptoms[j] = record.getInt32(at + OFFSET.daysSinceOnset);
     }
   }
 
@@ -116,7 +125,7 @@ export class PackedKeys {
   }
 
   private id(slot: number): number {
-    return this.chunks[slot >>> CHUNK_BITS].getInt32((slot & RECORD_MASK) * KEY_RECORD_LENGTH + 16);
+    return this.chunks[slot >>> CHUNK_BITS].getInt32((slot & RECORD_MASK) * KEY_RECORD_LENGTH + OFFSET.id);
   }
 }
 
@@ -155,12 +164,7 @@ export class KeyRecordWriter {
   appendFields(k: KeyRecordFields): void {
     const record = (this.record ??= Buffer.alloc(KEY_RECORD_LENGTH));
     record.set(k.keyData, 0);
-    record.writeInt32BE(k.id, 16);
-    record.writeInt32BE(k.rollingStartIntervalNumber, 20);
-    record.writeInt32BE(k.rollingPeriod, 24);
-    record.writeInt32BE(k.transmissionRiskLevel, 28);
-    record.writeInt32BE(k.reportType, 32);
-    record.writeInt32BE(k.daysSinceOnset, 36);
+    for (const { field } of KEY_RECORD_INTEGERS) record.writeInt32BE(k[field], OFFSET[field]);
     this.append(record, 0, 1, KEY_RECORD_LENGTH);
   }
 }

@@ -13,7 +13,7 @@ export interface UploadGrant {
   /** Marks the proof as used, together with storing the keys (so: spent exactly when stored). */
   spend: SpendStatement;
   /** Other writes that belong with the keys (an audit entry); a grant with them takes a transaction. */
-  alsoInTransaction?(em: EntityManager): Promise<void>;
+  alsoInTransaction?: (em: EntityManager) => Promise<void>;
 }
 
 /**

@@ -37,8 +37,8 @@ export const WIDGET_API_PREFIX = '/api/veilig-bellen/widget/';
 export const IRMA_SIMULATOR_PATH = '/sim/irma';
 
 /**
- * Veilig bellen (issue 6): website button with Yivi disclosure, DTMF-verified calls through a phone
- * exchange adapter (Twilio), the agents' console API and the caller data's short life.
+ * Veilig bellen (docs/veilig-bellen.md): website button with Yivi disclosure, DTMF-verified calls through a
+ * phone exchange adapter (Twilio), the agents' console API and the caller data's short life.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([CallSession, MunicipalitySettings, Organisation])],

@@ -1,7 +1,7 @@
 /**
- * Algorithm policy and raw signature verification over WebCrypto.
- * We accept SHA-256/384/512 with RSA PKCS#1 v1.5 (≥ 2048 bits) or ECDSA on P-256/P-384, and never SHA-1
- * (RFC 5754, RFC 5758, uzi.md: "RSA 2048, sha256WithRSAEncryption").
+ * Algorithm policy and raw signature verification over WebCrypto. We accept SHA-256/384/512 with RSA PKCS#1
+ * v1.5 (≥ 2048 bits) or ECDSA on P-256/P-384, and never SHA-1 (RFC 5754, RFC 5758; UZI signs RSA 2048 with
+ * SHA-256, docs/protocols/uzi.md §U2).
  */
 import * as asn1js from 'asn1js';
 import type * as pkijs from 'pkijs';
@@ -32,7 +32,7 @@ const CURVES: Readonly<Record<string, { name: string; size: number }>> = {
   [OID.p384]: { name: 'P-384', size: 48 },
 };
 
-/** Minimum RSA modulus, uzi.md ("RSA 2048") and efgs.md §A4.2. */
+/** Minimum RSA modulus, docs/protocols/uzi.md §U2 and docs/protocols/efgs.md §A4.2. */
 export const MIN_RSA_BITS = 2048;
 
 /**
@@ -63,7 +63,8 @@ export function signatureSchemeOf(oid: string, digest?: DigestName): SignatureSc
 /**
  * Checks that a certificate key fits the scheme and our minimum strength.
  * @throws RefusalError UNSUPPORTED_ALGORITHM
- * Spec: RFC 5280 §4.1.2.7 (subjectPublicKeyInfo); minimum sizes per uzi.md and efgs.md §A4.2.
+ * Spec: RFC 5280 §4.1.2.7 (subjectPublicKeyInfo); minimum sizes per docs/protocols/uzi.md §U2 and
+ * docs/protocols/efgs.md §A4.2.
  */
 export function checkKey(cert: pkijs.Certificate, scheme: SignatureScheme): void {
   const key = publicKeySummary(cert);

@@ -60,9 +60,9 @@ export function fromHex(hex: string): Uint8Array {
 }
 
 /**
- * Compares two byte strings in time that depends only on their lengths, not their contents.
- * Why: secrets (codes, hashes) must not leak through early-exit timing; lengths are public here.
- * Spec: dp3t-backoffice-process.md (the 6 + 4 digit codes and upload hashes compared with it).
+ * Compares two byte strings in time that depends only on their lengths, not their contents. Why: secrets
+ * (codes, hashes) must not leak through early-exit timing; lengths are public here. Spec:
+ * docs/protocols/dp3t-backoffice.md §D3–§D4 (the 6 + 4 digit codes and upload hashes compared with it).
  */
 export function constantTimeEqual(a: BytesLike, b: BytesLike): boolean {
   const x = toBytes(a);

@@ -73,7 +73,10 @@ export interface CertificateDetails {
   readonly issuer: DistinguishedName;
   /** Serial number as lower-case hex of its DER INTEGER content. */
   readonly serialNumber: string;
-  /** SHA-256 of the certificate DER, lower-case hex (the EFGS thumbprint format, efgs.md §A4.2). */
+  /**
+   * SHA-256 of the certificate DER, lower-case hex (the EFGS thumbprint format,
+   * docs/protocols/efgs.md §A4.2).
+   */
   readonly thumbprintSha256: string;
   /** Subject country `C`, used by federation to match key origins. */
   readonly country: string | undefined;
@@ -121,7 +124,7 @@ export function parseCertificate(der: BytesLike): pkijs.Certificate {
 
 /**
  * Names that first compare their DER byte for byte. pkijs' `isEqual` (string preparation and
- * `localeCompare` per attribute, RFC 5280 §7.1) is correct but was a visible share of a verification, and
+ * `localeCompare` per attribute, RFC 5280 §7.1) is correct but costs a visible share of a verification, and
  * issuer names are nearly always copied verbatim from the issuer's subject; other cases still take it.
  */
 export class FastNames extends pkijs.RelativeDistinguishedNames {
@@ -307,8 +310,8 @@ export function publicKeySummary(cert: pkijs.Certificate): PublicKeySummary {
 }
 
 /**
- * Describes a certificate as plain data, including its SHA-256 thumbprint over `der`.
- * Why plain data: the backend stores it, the UI shows it and the UZI profile is checked on it (uzi.md).
+ * Describes a certificate as plain data, including its SHA-256 thumbprint over `der`. Why plain data: the
+ * backend stores it, the UI shows it and the UZI profile is checked on it (docs/protocols/uzi.md).
  */
 export async function describeCertificate(
   cert: pkijs.Certificate,

@@ -1,4 +1,7 @@
-/** Object identifiers used by the signature checks (RFC 5652, RFC 5280, RFC 5754, RFC 5758, uzi.md). */
+/**
+ * Object identifiers used by the signature checks (RFC 5652, RFC 5280, RFC 5754, RFC 5758,
+ * docs/protocols/uzi.md).
+ */
 export const OID = {
   // RFC 5652 content types and attributes
   data: '1.2.840.113549.1.7.1',
@@ -40,10 +43,10 @@ export const OID = {
   extKeyUsage: '2.5.29.37',
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   qcStatements: '1.3.6.1.5.5.7.1.3',
-  // extended key usages seen on UZI signature certificates (uzi.md)
+  // extended key usages seen on UZI signature certificates (docs/protocols/uzi.md §U2)
   emailProtection: '1.3.6.1.5.5.7.3.4',
   documentSigning: '1.3.6.1.4.1.311.10.3.12',
-  // UZI (uzi.md)
+  // UZI (docs/protocols/uzi.md §U2, §U5)
   uziOtherName: '2.5.5.5',
   microsoftUpn: '1.3.6.1.4.1.311.20.2.3',
   uziSignaturePolicy: '2.16.528.1.1003.1.2.5.2',

@@ -1,7 +1,7 @@
 /**
- * Interop with OpenSSL as an independent oracle (efgs.md §A4.2 "Interop recipe"): signatures made by
- * `openssl cms -sign` verify here, and ours verify with `openssl cms -verify`; PKCS#12 files go both ways.
- * Skipped, with a message, when no `openssl` binary is on the PATH.
+ * Interop with OpenSSL as an independent oracle (docs/protocols/efgs.md §A4.2, "OpenSSL as an oracle"):
+ * signatures made by `openssl cms -sign` verify here, and ours verify with `openssl cms -verify`; PKCS#12
+ * files go both ways. Skipped, with a message, when no `openssl` binary is on the PATH.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

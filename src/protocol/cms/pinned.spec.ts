@@ -9,7 +9,10 @@ import { verifyCms } from './verify';
 const content = utf8('efgs batch signing bytes');
 const HOUR = 3600_000;
 
-/** Registry-pinned signers (efgs.md §A4.2, §A6): self-signed SIGNING certificates, trusted by thumbprint. */
+/**
+ * Registry-pinned signers (docs/protocols/efgs.md §A4.2, §A6): self-signed SIGNING certificates, trusted by
+ * thumbprint.
+ */
 describe('verifyCms with pinned signers', () => {
   const now = new Date();
   const trust = TrustStore.forPinnedSigners();

@@ -4,7 +4,7 @@
  * fallback — UIs translate by `reason`.
  */
 
-/** Why a CMS signature or its signer certificate was refused (RFC 5652, RFC 5280, uzi.md). */
+/** Why a CMS signature or its signer certificate was refused (RFC 5652, RFC 5280, docs/protocols/uzi.md). */
 export const CMS_REFUSAL_REASONS = [
   'MALFORMED_CMS',
   'UNSUPPORTED_ALGORITHM',

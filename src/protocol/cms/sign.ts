@@ -53,7 +53,10 @@ export class CmsSigningError extends Error {
 export interface SignCmsOptions {
   readonly content: BytesLike;
   readonly signer: CmsSigner;
-  /** Leave eContent out (the verifier supplies the content), as EFGS batch signatures do (efgs.md §A4.2). */
+  /**
+   * Leave eContent out (the verifier supplies the content), as EFGS batch signatures do
+   * (docs/protocols/efgs.md §A4.2).
+   */
   readonly detached?: boolean;
   /** Defaults to now; seconds precision is kept (UTCTime). */
   readonly signingTime?: Date;
@@ -65,7 +68,7 @@ export interface SignCmsOptions {
  * Wraps a WebCrypto private key (RSASSA-PKCS1-v1_5 with SHA-256, or ECDSA P-256/P-384) and its certificate
  * as a `CmsSigner`.
  * @throws CmsSigningError UNSUPPORTED_KEY for other key types or an RSA key bound to another hash.
- * Spec: RFC 8017 §8.2 (PKCS#1 v1.5), RFC 5758 §3.2 (ECDSA), uzi.md.
+ * Spec: RFC 8017 §8.2 (PKCS#1 v1.5), RFC 5758 §3.2 (ECDSA), docs/protocols/uzi.md §U2.
  */
 export function cryptoKeySigner(
   privateKey: CryptoKey,

@@ -23,7 +23,10 @@ export interface KnownCertificate {
 
 /** Configuration of a trust store: DER certificates (use `pemToDer` for PEM files). */
 export interface TrustStoreConfig {
-  /** Trust anchors. Only these end a path; production configures the real UZI roots (uzi.md). */
+  /**
+   * Trust anchors. Only these end a path; production configures the real UZI roots
+   * (docs/protocols/uzi.md §U3).
+   */
   readonly roots: readonly BytesLike[];
   /** Intermediates to use when a CMS does not include them (they are never trusted on their own). */
   readonly intermediates?: readonly BytesLike[];
@@ -101,7 +104,7 @@ export class TrustStore {
 
   /**
    * A store without roots, for `verifyCms({ pinned })`: signer trust comes from the caller's registry
-   * (efgs.md §A6), and the store only parses certificates and caches their keys.
+   * (docs/protocols/efgs.md §A6), and the store only parses certificates and caches their keys.
    */
   static forPinnedSigners(signerCacheSize = 256): TrustStore {
     return new TrustStore([], [], signerCacheSize);

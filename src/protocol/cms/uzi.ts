@@ -1,7 +1,7 @@
 /**
- * The UZI profile (uzi.md): the UZI registration in subjectAltName otherName 2.5.5.5, and the role policy
- * that decides whether a verified signer may approve a disclosure. The policy is configuration; the default
- * is a Z card's signature certificate of a Wet BIG article 3 professional.
+ * The UZI profile (docs/protocols/uzi.md): the UZI registration in subjectAltName otherName 2.5.5.5, and the
+ * role policy that decides whether a verified signer may approve a disclosure. The policy is configuration;
+ * the default is a Z card's signature certificate of a Wet BIG article 3 professional.
  */
 import type { BytesLike } from './bytes';
 import type { CertificateDetails } from './certificate';
@@ -11,7 +11,7 @@ import { type CmsVerification, type VerifyCmsOptions, verifyCms } from './verify
 
 export type UziCardType = 'Z' | 'N' | 'M' | 'S';
 
-/** The seven fields of the UZI otherName (uzi.md "subjectAltName otherName"). */
+/** The seven fields of the UZI otherName (docs/protocols/uzi.md §U5). */
 export interface UziName {
   /** OID of the issuing UZI CA, e.g. `2.16.528.1.1003.1.3.5.5.2` (Zorgverlener CA). */
   readonly caOid: string;
@@ -31,7 +31,7 @@ export interface UziName {
   readonly raw: string;
 }
 
-/** Wet BIG article 3 profession codes (uzi.md "Role codes"); verloskundige is `03`. */
+/** Wet BIG article 3 profession codes (docs/protocols/uzi.md §U6); verloskundige is `03`. */
 export const WET_BIG_ARTICLE_3_PROFESSIONS = [
   '01',
   '02',
@@ -62,7 +62,7 @@ export interface UziRolePolicy {
   readonly allowedCaOids: readonly string[] | null;
 }
 
-/** The default policy of uzi.md: Z card, signature certificate, article 3 profession. */
+/** The default policy (docs/protocols/uzi.md §U7): Z card, signature certificate, article 3 profession. */
 export const DEFAULT_UZI_ROLE_POLICY: UziRolePolicy = Object.freeze({
   cardTypes: Object.freeze(['Z'] as const),
   requireNonRepudiation: true,
@@ -85,7 +85,7 @@ const OID_SYNTAX = /^[0-2](\.(0|[1-9]\d*))+$/;
  * Builds a role policy from configuration, starting from the default, and validates every code.
  * Why: a typo such as `01.15` would otherwise silently refuse every GP.
  * @throws UziPolicyConfigError
- * Spec: uzi.md "Default policy".
+ * Spec: docs/protocols/uzi.md §U7.
  */
 export function createUziRolePolicy(overrides: Partial<UziRolePolicy> = {}): UziRolePolicy {
   const policy: UziRolePolicy = { ...DEFAULT_UZI_ROLE_POLICY, ...overrides };
@@ -103,8 +103,9 @@ export function createUziRolePolicy(overrides: Partial<UziRolePolicy> = {}): Uzi
 }
 
 /**
- * Parses the UZI otherName value `<OID CA>-<version>-<UZI number>-<card type>-<subscriber number>-<role>-<AGB code>`
- * (uzi.md): exactly 7 fields split on `-`, each in its documented format.
+ * Parses the UZI otherName value
+ * `<OID CA>-<version>-<UZI number>-<card type>-<subscriber number>-<role>-<AGB code>`
+ * (docs/protocols/uzi.md §U5): exactly 7 fields split on `-`, each in its documented format.
  * @throws RefusalError MALFORMED_UZI_NAME naming the offending field.
  */
 export function parseUziName(value: string): UziName {
@@ -137,7 +138,7 @@ export function parseUziName(value: string): UziName {
 
 /**
  * Reads the UZI name from a certificate: exactly one otherName `2.5.5.5` holding an IA5String, whose UZI
- * number equals the subject serialNumber (uzi.md "Subject").
+ * number equals the subject serialNumber (docs/protocols/uzi.md §U4).
  * @throws RefusalError NOT_AN_UZI_CERTIFICATE or MALFORMED_UZI_NAME
  */
 export function uziNameOf(cert: Pick<CertificateDetails, 'otherNames' | 'subject'>): UziName {
@@ -155,8 +156,9 @@ export function uziNameOf(cert: Pick<CertificateDetails, 'otherNames' | 'subject
 }
 
 /**
- * Applies the role policy to a (verified) signer certificate and returns its UZI name (uzi.md "Default policy").
- * Checks, in order: UZI name, signature certificate (keyUsage, policy), card type, CA, profession, role.
+ * Applies the role policy to a (verified) signer certificate and returns its UZI name
+ * (docs/protocols/uzi.md §U7). Checks, in order: UZI name, signature certificate (keyUsage, policy), card
+ * type, CA, profession, role.
  * @throws RefusalError NOT_AN_UZI_CERTIFICATE, MALFORMED_UZI_NAME, NOT_A_SIGNATURE_CERTIFICATE,
  *   NOT_A_CARE_PROVIDER_CARD, NOT_ARTICLE_3_PROFESSIONAL or ROLE_NOT_ALLOWED
  */
@@ -196,7 +198,8 @@ export interface VerifyUziOptions extends Omit<VerifyCmsOptions, 'requiredKeyUsa
 }
 
 /**
- * Verifies a CMS signed with an UZI card (RFC 5652 + uzi.md): `verifyCms`, then the role policy on the signer.
+ * Verifies a CMS signed with an UZI card (RFC 5652 + docs/protocols/uzi.md): `verifyCms`, then the role
+ * policy on the signer.
  * @throws RefusalError with a `CmsRefusalReason`
  */
 export async function verifyUziSignature(
@@ -212,8 +215,8 @@ export async function verifyUziSignature(
 }
 
 /**
- * Type guard used by UIs: is this a refusal of the UZI role policy (as opposed to a broken signature)?
- * Spec: uzi.md "Role codes".
+ * Type guard used by UIs: is this a refusal of the UZI role policy (as opposed to a broken signature)? Spec:
+ * docs/protocols/uzi.md §U6.
  */
 export function isRolePolicyRefusal(error: unknown): error is RefusalError<CmsRefusalReason> {
   const roleReasons: readonly string[] = [

@@ -54,9 +54,9 @@ export interface VerifyCmsOptions {
   /** Upper bound on the CMS size in bytes. Default: 1 MiB. */
   readonly maxBytes?: number;
   /**
-   * Trust by registration instead of by path (efgs.md §A4.2, §A6: EFGS looks SIGNING certificates up by
-   * thumbprint and allows self-signed ones). When set, no path to `trust` roots is built: the signer
-   * certificate must be valid now (as EFGS checks it) and `pinned` must accept it, else
+   * Trust by registration instead of by path (docs/protocols/efgs.md §A4.2, §A6: EFGS looks SIGNING
+   * certificates up by thumbprint and allows self-signed ones). When set, no path to `trust` roots is built:
+   * the signer certificate must be valid now (as EFGS checks it) and `pinned` must accept it, else
    * UNTRUSTED_CHAIN. Use `TrustStore.forPinnedSigners()` as `trust`; revocation is the registry's.
    */
   readonly pinned?: (signer: CertificateDetails) => boolean | Promise<boolean>;

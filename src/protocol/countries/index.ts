@@ -1,6 +1,6 @@
 /**
  * ISO 3166-1 alpha-2 country codes (the 249 officially assigned codes). Used for the country of origin and
- * visited countries of diagnosis keys, which EFGS exchanges as ISO alpha-2 (efgs.md §A2).
+ * visited countries of diagnosis keys, which EFGS exchanges as ISO alpha-2 (docs/protocols/efgs.md §A2).
  */
 const ISO_3166_ALPHA2 = new Set([
   'AD',

@@ -1,6 +1,6 @@
 /**
- * The exact content a GP signs to approve a disclosure: the upload hash and the 6 + 4 digits, nothing
- * else (dp3t-backoffice-process.md: "sign the hash+6+4 digits").
+ * The exact content a GP signs to approve a disclosure: the upload hash and the 6 + 4 digits, nothing else
+ * (docs/protocols/dp3t-backoffice.md §D5).
  *
  * Format `veilig-disclosure-approval/1`: ASCII text, LF line endings, exactly three lines, each ending in LF:
  *
@@ -36,7 +36,7 @@ const LENGTH = APPROVAL_LABEL.length + 1 + 'upload-sha256: '.length + 64 + 1 + '
 /**
  * Encodes an approval as the bytes to sign (format `veilig-disclosure-approval/1`).
  * @throws RangeError when the hash is not 32 bytes; DisclosureInputError for a malformed code.
- * Spec: format `veilig-disclosure-approval/1` (file header); dp3t-backoffice-process.md.
+ * Spec: format `veilig-disclosure-approval/1` (file header); docs/protocols/dp3t-backoffice.md §D5, §D8.
  */
 export function encodeApproval(approval: DisclosureApproval): Uint8Array {
   if (approval.uploadHash.length !== 32) throw new RangeError('an upload hash has 32 bytes');

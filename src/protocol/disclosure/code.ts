@@ -1,7 +1,7 @@
 /**
- * The 6 + 4 digit disclosure code (dp3t-backoffice-process.md): the phone draws 10 random digits, posts the
- * first 6 as a reference with its upload hash, and the patient conveys all 10 to the GP. The last 4 never
- * travel from the phone to the backend directly; they bind the GP's approval to this patient's phone.
+ * The 6 + 4 digit disclosure code (docs/protocols/dp3t-backoffice.md §D3): the phone draws 10 random digits,
+ * posts the first 6 as a reference with its upload hash, and the patient conveys all 10 to the GP. The last 4
+ * never travel from the phone to the backend directly; they bind the GP's approval to this patient's phone.
  */
 import { bufferSource, constantTimeEqual, utf8 } from '../cms/bytes';
 import { cmsCrypto } from '../cms/crypto-engine';
@@ -27,7 +27,7 @@ const ACCEPT_BELOW = Math.floor(2 ** 40 / CODE_SPACE) * CODE_SPACE;
 
 /**
  * Draws a uniformly random code from a CSPRNG (40-bit draws with rejection sampling, so no digit is biased).
- * Why uniform: the 4-digit secret must be a full 1-in-10,000 guess (dp3t-backoffice-process.md).
+ * Why uniform: the 4-digit secret must be a full 1-in-10,000 guess (docs/protocols/dp3t-backoffice.md §D8).
  */
 export function drawDisclosureCode(random: RandomBytes = webCryptoRandom): DisclosureCode {
   for (;;) {
@@ -40,8 +40,8 @@ export function drawDisclosureCode(random: RandomBytes = webCryptoRandom): Discl
 }
 
 /**
- * The code as one integer in [0, 10^10): reference digits first. Used by the trustwords encoding.
- * Spec: dp3t-backoffice-process.md (6 + 4 digits).
+ * The code as one integer in [0, 10^10): reference digits first. Used by the trustwords encoding. Spec:
+ * docs/protocols/dp3t-backoffice.md §D3 (6 + 4 digits).
  */
 export function codeToNumber(code: DisclosureCode): number {
   checkCode(code);
@@ -51,7 +51,7 @@ export function codeToNumber(code: DisclosureCode): number {
 /**
  * The code for an integer in [0, 10^10), zero-padded to 10 digits.
  * @throws DisclosureInputError NOT_A_CODE outside that range
- * Spec: dp3t-backoffice-process.md (6 + 4 digits).
+ * Spec: docs/protocols/dp3t-backoffice.md §D3 (6 + 4 digits).
  */
 export function codeFromNumber(value: number): DisclosureCode {
   if (!Number.isSafeInteger(value) || value < 0 || value >= CODE_SPACE)
@@ -61,8 +61,8 @@ export function codeFromNumber(value: number): DisclosureCode {
 }
 
 /**
- * Canonical text form `123456-7890`, used in the signed approval and for display.
- * Spec: dp3t-backoffice-process.md; approval format (approval.ts).
+ * Canonical text form `123456-7890`, used in the signed approval and for display. Spec:
+ * docs/protocols/dp3t-backoffice.md §D5; approval format (approval.ts).
  */
 export function formatDisclosureCode(code: DisclosureCode): string {
   checkCode(code);
@@ -73,7 +73,7 @@ export function formatDisclosureCode(code: DisclosureCode): string {
  * Reads a code typed by a person: exactly 10 digits, with any spaces, dashes, dots or slashes between them
  * (`123456-7890`, `123 456 7890`).
  * @throws DisclosureInputError NOT_A_CODE
- * Spec: dp3t-backoffice-process.md ("enters the 6 + 4 digits").
+ * Spec: docs/protocols/dp3t-backoffice.md §D5 (the GP types the 6 + 4 digits).
  */
 export function parseDisclosureCode(input: string): DisclosureCode {
   const digits = input.replace(/[\s\-./]/g, '');
@@ -82,17 +82,17 @@ export function parseDisclosureCode(input: string): DisclosureCode {
 }
 
 /**
- * Compares two codes without an early exit, so the time taken does not reveal how many digits matched.
- * Why: the phone compares the code in a GP's approval with its own secret.
- * Spec: dp3t-backoffice-process.md.
+ * Compares two codes without an early exit, so the time taken does not reveal how many digits matched. Why:
+ * the phone compares the code in a GP's approval with its own secret. Spec:
+ * docs/protocols/dp3t-backoffice.md §D3.
  */
 export function disclosureCodesEqual(a: DisclosureCode, b: DisclosureCode): boolean {
   return constantTimeEqual(utf8(a.reference + a.secret), utf8(b.reference + b.secret));
 }
 
 /**
- * Whether a string is a valid 6-digit reference (the backend's lookup key).
- * Spec: dp3t-backoffice-process.md ("the first 6 digits as a reference").
+ * Whether a string is a valid 6-digit reference (the backend's lookup key). Spec:
+ * docs/protocols/dp3t-backoffice.md §D4 (the first 6 digits are the reference).
  */
 export function isReference(value: string): boolean {
   return /^\d{6}$/.test(value);

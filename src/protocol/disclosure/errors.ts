@@ -32,8 +32,8 @@ export const DISCLOSURE_REFUSAL_MESSAGES: Readonly<Record<DisclosureRefusalReaso
 };
 
 /**
- * Creates a disclosure refusal with its default message.
- * Spec: dp3t-backoffice-process.md (phone and backend checks).
+ * Creates a disclosure refusal with its default message. Spec: docs/protocols/dp3t-backoffice.md §D6–§D7
+ * (phone and backend checks).
  */
 export function refuseDisclosure(
   reason: DisclosureRefusalReason,

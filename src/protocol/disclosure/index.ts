@@ -1,6 +1,7 @@
 /**
- * Framework-free domain logic of the professional-signed disclosure (dp3t-backoffice-process.md): the 6 + 4
- * digit code and its trustwords, the canonical upload hash, the approval a GP signs, and its verification.
+ * Framework-free domain logic of the professional-signed disclosure (docs/protocols/dp3t-backoffice.md): the
+ * 6 + 4 digit code and its trustwords, the canonical upload hash, the approval a GP signs, and its
+ * verification.
  */
 export * from './approval';
 export * from './code';

@@ -17,7 +17,7 @@ export const DISCLOSURE_VERIFICATION_TYPE = 'disclosure-approval';
 
 /**
  * Report type of keys disclosed after a consult: a professional's assessment (EFGS ReportType 2,
- * efgs.md §A2). The key store assigns it; the phone hashes its keys with it.
+ * docs/protocols/efgs.md §A2). The key store assigns it; the phone hashes its keys with it.
  */
 export const DISCLOSURE_REPORT_TYPE: ReportType = REPORT_TYPES.CONFIRMED_CLINICAL_DIAGNOSIS;
 
@@ -53,7 +53,7 @@ export interface HashedUploadBody {
  * `homeRegion`, as the key store does), visited countries and consent. Padding and verification are not
  * part of it. Why here: the phone's hash and the backend's must come from one mapping.
  * @throws UploadPayloadError when a value cannot be encoded canonically (e.g. a visited country twice).
- * Spec: dp3t-backoffice-process.md ("verifies that the hash … matches that of the submitted seed").
+ * Spec: docs/protocols/dp3t-backoffice.md §D7 (the signed hash must be that of the uploaded keys).
  */
 export function uploadPayloadOf(
   body: HashedUploadBody,

@@ -1,7 +1,7 @@
 /**
- * Client of a smart-card bridge: a signing service on the GP's own computer (loopback only) that holds
- * the UZI card reader, shows the holder what they sign, asks the PIN and signs. A web page cannot reach a
- * card directly (uzi.md, "In a browser"), so the portal talks to this instead. Protocol
+ * Client of a smart-card bridge: a signing service on the GP's own computer (loopback only) that holds the
+ * UZI card reader, shows the holder what they sign, asks the PIN and signs. A web page cannot reach a card
+ * directly (docs/protocols/uzi.md §U8), so the portal talks to this instead. Protocol
  * `veilig-smartcard-bridge/1`, documented in docs/smartcard-bridge.md. Framework-free: the GP portal (in the
  * browser) and the tests use it; a simulator lives in `./simulators`.
  */

@@ -1,8 +1,8 @@
 /**
- * Trustwords: the same 10-digit code as five words (dp3t-backoffice-process.md, "a sequence of words").
- * Encoding: the code as an integer N < 10^10 < 2^40, written as 5 bytes big-endian, each byte an index
- * into a 256-word list. Every code has exactly one word sequence per language; about 9 % of word
- * sequences (those ≥ 10^10) are not codes and are refused, which also catches many misheard words.
+ * Trustwords: the same 10-digit code as five words (docs/protocols/dp3t-backoffice.md §D3). Encoding: the
+ * code as an integer N < 10^10 < 2^40, written as 5 bytes big-endian, each byte an index into a 256-word
+ * list. Every code has exactly one word sequence per language; about 9 % of word sequences (those ≥ 10^10)
+ * are not codes and are refused, which also catches many misheard words.
  */
 import { type DisclosureCode, codeFromNumber, codeToNumber } from './code';
 import { DisclosureInputError } from './errors';
@@ -28,8 +28,8 @@ const indexes = new Map<TrustwordLanguage, ReadonlyMap<string, number>>(
 );
 
 /**
- * Encodes a code as five words of the given language (big-endian bytes of the 10-digit number).
- * Spec: dp3t-backoffice-process.md ("a sequence of words").
+ * Encodes a code as five words of the given language (big-endian bytes of the 10-digit number). Spec:
+ * docs/protocols/dp3t-backoffice.md §D3 (the code as words).
  */
 export function codeToTrustwords(code: DisclosureCode, language: TrustwordLanguage): string[] {
   let value = codeToNumber(code);
@@ -46,7 +46,7 @@ export function codeToTrustwords(code: DisclosureCode, language: TrustwordLangua
  * (the lists are prefix-free, so `appelarrow…` still splits uniquely). Without `language` both lists
  * are tried; they share no words, so at most one can match.
  * @throws DisclosureInputError UNKNOWN_WORD, WRONG_WORD_COUNT or NOT_A_CODE
- * Spec: dp3t-backoffice-process.md ("a sequence of words").
+ * Spec: docs/protocols/dp3t-backoffice.md §D3 (the code as words).
  */
 export function trustwordsToCode(
   input: string | readonly string[],

@@ -1,8 +1,8 @@
 /**
  * The canonical encoding of the upload a phone intends to make, and its 32-byte SHA-256 "upload hash"
- * (dp3t-backoffice-process.md: "a 32 byte hash of the opaque data that it intends to submit").
- * The phone hashes before the GP signs; the backend re-encodes the keys it receives and compares, so the
- * encoding must not depend on key order, JSON formatting or field order. Hence a fixed-width binary form.
+ * (docs/protocols/dp3t-backoffice.md §D4: the phone registers a 32-byte hash of what it will upload). The
+ * phone hashes before the GP signs; the backend re-encodes the keys it receives and compares, so the encoding
+ * must not depend on key order, JSON formatting or field order. Hence a fixed-width binary form.
  *
  * Format `veilig.upload.v1` (all integers big-endian, two's complement where signed):
  *
@@ -18,17 +18,17 @@
  * |   16 | key (TEK) |
  * |   4 | rollingStartIntervalNumber, uint32 |
  * |   4 | rollingPeriod, uint32 (1–144) |
- * |   4 | transmissionRiskLevel, int32 (0–8, or 0x7FFFFFFF "not provided", efgs.md §A3) |
+ * |   4 | transmissionRiskLevel, int32 (0–8, or 0x7FFFFFFF "not provided", docs/protocols/efgs.md §A3) |
  * |   1 | daysSinceOnsetOfSymptoms present: 0x00 absent, 0x01 present |
  * |   4 | daysSinceOnsetOfSymptoms, int32 (0 when absent) |
- * |   1 | reportType (0–5, EFGS ReportType, efgs.md §A2) |
+ * |   1 | reportType (0–5, EFGS ReportType, docs/protocols/efgs.md §A2) |
  *
  * Inputs that would make the encoding ambiguous (duplicate keys or countries, out-of-range values) are
  * refused rather than normalised, so two different uploads can never share a hash.
  */
 import { compareBytes, concatBytes, constantTimeEqual, sha256, toHex, utf8 } from '../cms/bytes';
 
-/** EFGS ReportType (efgs.md §A2). */
+/** EFGS ReportType (docs/protocols/efgs.md §A2). */
 export const REPORT_TYPES = {
   UNKNOWN: 0,
   CONFIRMED_TEST: 1,
@@ -39,7 +39,7 @@ export const REPORT_TYPES = {
 } as const;
 export type ReportType = (typeof REPORT_TYPES)[keyof typeof REPORT_TYPES];
 
-/** "No transmission risk level provided" (efgs.md §A3). */
+/** "No transmission risk level provided" (docs/protocols/efgs.md §A3). */
 export const TRL_NOT_PROVIDED = 0x7fffffff;
 
 /** One temporary exposure key as the phone will upload it. */
@@ -88,7 +88,7 @@ const MAX_VISITED = 64;
 /**
  * Encodes the payload canonically (format `veilig.upload.v1`, see the file header).
  * @throws UploadPayloadError for values outside the documented ranges or duplicates.
- * Spec: format `veilig.upload.v1` (file header); fields per efgs.md §A2–§A3.
+ * Spec: format `veilig.upload.v1` (file header); fields per docs/protocols/efgs.md §A2–§A3.
  */
 export function encodeUploadPayload(payload: UploadPayload): Uint8Array {
   const origin = country(payload.origin, 'origin');
@@ -120,15 +120,15 @@ export function encodeUploadPayload(payload: UploadPayload): Uint8Array {
 /**
  * The upload hash: SHA-256 over `encodeUploadPayload(payload)`, 32 bytes.
  * @throws UploadPayloadError
- * Spec: dp3t-backoffice-process.md ("32 byte hash"); FIPS 180-4.
+ * Spec: docs/protocols/dp3t-backoffice.md §D4 (32-byte hash); FIPS 180-4.
  */
 export async function computeUploadHash(payload: UploadPayload): Promise<Uint8Array> {
   return sha256(encodeUploadPayload(payload));
 }
 
 /**
- * Compares upload hashes in constant time (a hash is what binds the GP's approval to the keys).
- * Spec: dp3t-backoffice-process.md.
+ * Compares upload hashes in constant time (a hash is what binds the GP's approval to the keys). Spec:
+ * docs/protocols/dp3t-backoffice.md §D7.
  */
 export function uploadHashesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === 32 && constantTimeEqual(a, b);
@@ -136,8 +136,8 @@ export function uploadHashesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 /**
  * A short, readable fingerprint of an upload hash for the clinician's screen: the first 8 bytes as four
- * groups of 4 hex digits (`3f2a 91c0 …`). For recognition only; comparisons use the full hash.
- * Spec: issue 5 backoffice API ("hash fingerprint").
+ * groups of 4 hex digits (`3f2a 91c0 …`). For recognition only; comparisons use the full hash. Spec:
+ * docs/protocols/dp3t-backoffice.md §D8 (what the clinician sees).
  */
 export function uploadHashFingerprint(hash: Uint8Array): string {
   if (hash.length !== 32) throw new RangeError('an upload hash has 32 bytes');

@@ -38,10 +38,11 @@ export interface VerifiedApproval {
 export const DEFAULT_APPROVAL_MAX_AGE_MS = 72 * 3600_000;
 
 /**
- * Verifies an approval package (RFC 5652 CMS, uzi.md role policy, dp3t-backoffice-process.md content check).
- * Order: signature and signer first (a broken or unauthorised signature says nothing about its content),
- * then the approval format, then the code, then the upload hash.
- * The approval must be encapsulated (attached); a detached package is refused with CONTENT_MISSING.
+ * Verifies an approval package (RFC 5652 CMS, docs/protocols/uzi.md §U7 role policy,
+ * docs/protocols/dp3t-backoffice.md §D6 content check). Order: signature and signer first (a broken or
+ * unauthorised signature says nothing about its content), then the approval format, then the code, then the
+ * upload hash. The approval must be encapsulated (attached); a detached package is refused with
+ * CONTENT_MISSING.
  * @throws RefusalError with a `DisclosureRefusalReason`
  */
 export async function verifyDisclosureApproval(

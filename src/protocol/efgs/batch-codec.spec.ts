@@ -12,7 +12,7 @@ import {
 } from './batch-codec';
 import { DiagnosisKey, ReportType, TRL_NOT_PROVIDED } from './diagnosis-key';
 
-// efgs.md §A2 verbatim, parsed only here as an independent oracle for the in-code descriptor.
+// docs/protocols/efgs.md §A2 verbatim, parsed only here as an independent oracle for the in-code descriptor.
 const EFGS_PROTO_TEXT = `
 syntax = "proto3"; package eu.interop;
 message DiagnosisKeyBatch { repeated DiagnosisKey keys = 1; }
@@ -63,7 +63,7 @@ describe(encodeBatchProtobuf.name, () => {
     expect(hex(bytes).endsWith('4003')).toBe(true);
   });
 
-  it('produces what the .proto of efgs.md §A2 decodes to the same key', () => {
+  it('produces what the .proto of docs/protocols/efgs.md §A2 decodes to the same key', () => {
     const decoded = oracle.toObject(oracle.decode(sut({ keys: [workedKeyA, workedKeyB] })), {
       enums: String,
       bytes: String,

@@ -12,8 +12,8 @@ export class EfgsFormatError extends Error {
   }
 }
 
-// efgs.md §A2, built in code so nothing reads a .proto at run time. Field 8 is sint32 (zig-zag) since
-// EFGS commit f1a3356; encoding it as uint32/int32 would corrupt every negative DSOS.
+// docs/protocols/efgs.md §A2, built in code so nothing reads a .proto at run time. Field 8 is sint32
+// (zig-zag) since EFGS commit f1a3356; encoding it as uint32/int32 would corrupt every negative DSOS.
 const EFGS_PROTO = {
   nested: {
     eu: {
@@ -52,9 +52,11 @@ const EFGS_PROTO = {
 
 const batchType = Root.fromJSON(EFGS_PROTO).lookupType('eu.interop.DiagnosisKeyBatch');
 
-/** Fully qualified message name, for the `X-Protobuf-Message` response header (efgs.md §A1). */
+/**
+ * Fully qualified message name, for the `X-Protobuf-Message` response header (docs/protocols/efgs.md §A1).
+ */
 export const EFGS_PROTOBUF_MESSAGE = 'eu.interop.DiagnosisKeyBatch';
-/** Schema file name, for the `X-Protobuf-Schema` response header (efgs.md §A1). */
+/** Schema file name, for the `X-Protobuf-Schema` response header (docs/protocols/efgs.md §A1). */
 export const EFGS_PROTOBUF_SCHEMA = 'Efgs.proto';
 
 interface WireKey {
@@ -100,17 +102,17 @@ function toWire(key: DiagnosisKey): WireKey {
 }
 
 /**
- * Serialises a batch as the EFGS protobuf `DiagnosisKeyBatch` (efgs.md §A2).
- * Deterministic: fields in number order, proto3 defaults omitted. Throws RangeError for values that do
- * not fit their wire type instead of truncating them silently.
+ * Serialises a batch as the EFGS protobuf `DiagnosisKeyBatch` (docs/protocols/efgs.md §A2). Deterministic:
+ * fields in number order, proto3 defaults omitted. Throws RangeError for values that do not fit their wire
+ * type instead of truncating them silently.
  */
 export function encodeBatchProtobuf(batch: DiagnosisKeyBatch): Uint8Array {
   return batchType.encode({ keys: batch.keys.map(toWire) }).finish();
 }
 
 /**
- * Parses a protobuf `DiagnosisKeyBatch` body (efgs.md §A2); absent fields take their proto3 defaults.
- * Throws {@link EfgsFormatError} (400) on malformed input.
+ * Parses a protobuf `DiagnosisKeyBatch` body (docs/protocols/efgs.md §A2); absent fields take their proto3
+ * defaults. Throws {@link EfgsFormatError} (400) on malformed input.
  */
 export function decodeBatchProtobuf(body: Uint8Array): DiagnosisKeyBatch {
   let decoded: { keys?: WireKey[] };
@@ -135,8 +137,8 @@ export function decodeBatchProtobuf(body: Uint8Array): DiagnosisKeyBatch {
 }
 
 /**
- * Serialises a batch in the EFGS JSON form (efgs.md §A1): `{"keys":[…]}`, proto field names, base64
- * `keyData`, `reportType` as enum name. Unlike EFGS we write default values too, because JavaScript
+ * Serialises a batch in the EFGS JSON form (docs/protocols/efgs.md §A1): `{"keys":[…]}`, proto field names,
+ * base64 `keyData`, `reportType` as enum name. Unlike EFGS we write default values too, because JavaScript
  * clients (CG-L, CG-I) read the fields without defaulting them.
  */
 export function encodeBatchJson(batch: DiagnosisKeyBatch): string {
@@ -157,9 +159,9 @@ export function encodeBatchJson(batch: DiagnosisKeyBatch): string {
 const BASE64_CHARS = /^[A-Za-z0-9+/]*$/;
 
 /**
- * Strict standard-alphabet base64 as Java's `Base64.getDecoder()` accepts it: padding optional but,
- * if present, correct; no whitespace (efgs.md §A1 keyData, §A6 thumbprint header). Node's own decoder
- * silently skips bad characters.
+ * Strict standard-alphabet base64 as Java's `Base64.getDecoder()` accepts it: padding optional but, if
+ * present, correct; no whitespace (`keyData` in docs/protocols/efgs.md §A1, the thumbprint header in
+ * docs/protocols/efgs.md §A6). Node's own decoder silently skips bad characters.
  */
 export function decodeBase64Strict(text: string): Uint8Array | undefined {
   const body = text.replace(/={1,2}$/, '');
@@ -231,8 +233,8 @@ function jsonKey(raw: unknown): DiagnosisKey {
 }
 
 /**
- * Parses the EFGS JSON form (efgs.md §A1) defensively: absent or null fields take proto3 defaults,
- * unknown fields are ignored, `reportType` may be a name or a known number. Throws
+ * Parses the EFGS JSON form (docs/protocols/efgs.md §A1) defensively: absent or null fields take proto3
+ * defaults, unknown fields are ignored, `reportType` may be a name or a known number. Throws
  * {@link EfgsFormatError} (400), with EFGS's "Invalid Base64 in JSON object" for bad `keyData`.
  */
 export function decodeBatchJson(body: string | Uint8Array): DiagnosisKeyBatch {
@@ -249,12 +251,15 @@ export function decodeBatchJson(body: string | Uint8Array): DiagnosisKeyBatch {
   return { keys: keys.map(jsonKey) };
 }
 
-/** Parses a request body in the negotiated format (efgs.md §A1); throws {@link EfgsFormatError}. */
+/**
+ * Parses a request body in the negotiated format (docs/protocols/efgs.md §A1); throws
+ * {@link EfgsFormatError}.
+ */
 export function decodeBatch(format: EfgsFormat, body: Uint8Array): DiagnosisKeyBatch {
   return format === 'protobuf' ? decodeBatchProtobuf(body) : decodeBatchJson(body);
 }
 
-/** Serialises a response body in the negotiated format (efgs.md §A1); JSON is UTF-8. */
+/** Serialises a response body in the negotiated format (docs/protocols/efgs.md §A1); JSON is UTF-8. */
 export function encodeBatch(format: EfgsFormat, batch: DiagnosisKeyBatch): Uint8Array {
   return format === 'protobuf'
     ? encodeBatchProtobuf(batch)

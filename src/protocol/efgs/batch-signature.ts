@@ -59,8 +59,8 @@ function javaAsciiBase64(text: string): string {
 }
 
 /**
- * The per-key signing record (efgs.md §A4.1): eight fields, each base64 (standard, padded) and each
- * followed by `.`. Integers are 4-byte big-endian two's complement — DSOS included, not zig-zag.
+ * The per-key signing record (docs/protocols/efgs.md §A4.1): eight fields, each base64 (standard, padded) and
+ * each followed by `.`. Integers are 4-byte big-endian two's complement — DSOS included, not zig-zag.
  * Returned as a string of ASCII characters.
  */
 export function signingRecord(key: DiagnosisKey): string {
@@ -79,9 +79,10 @@ export function signingRecord(key: DiagnosisKey): string {
 }
 
 /**
- * The keys' signing records in message order and the bytes a batch signature covers (efgs.md §A4.1):
- * records sorted by base64(record), concatenated without separator. For a gateway that needs both the
- * bytes and every key's payloadHash (§A3), so each record is built once.
+ * The keys' signing records in message order and the bytes a batch signature covers
+ * (docs/protocols/efgs.md §A4.1): records sorted by base64(record), concatenated without separator. For a
+ * gateway that needs both the bytes and every key's payloadHash (docs/protocols/efgs.md §A3), so each record
+ * is built once.
  */
 export function batchSigningRecords(keys: readonly DiagnosisKey[]): { records: string[]; bytes: Uint8Array } {
   const records = keys.map(signingRecord);
@@ -94,24 +95,28 @@ export function batchSigningRecords(keys: readonly DiagnosisKey[]): { records: s
 }
 
 /**
- * The bytes a batch signature covers (efgs.md §A4.1): the keys' signing records sorted by
- * base64(record) and concatenated without separator. Hand these to the CMS module (`src/protocol/cms`)
- * as the detached content, for signing an upload and for verifying one.
+ * The bytes a batch signature covers (docs/protocols/efgs.md §A4.1): the keys' signing records sorted by
+ * base64(record) and concatenated without separator. Hand these to the CMS module (`src/protocol/cms`) as the
+ * detached content, for signing an upload and for verifying one.
  */
 export function batchSigningBytes(keys: readonly DiagnosisKey[]): Uint8Array {
   return batchSigningRecords(keys).bytes;
 }
 
 /**
- * Per-key duplicate-detection hash (efgs.md §A3): SHA-256 of the key's signing record, as 64 lower-case
- * hex characters. EFGS writes it with Java's `BigInteger.toString(16)`, which drops leading zero nibbles
- * (a hash starting 0x00 gives 62 characters); compare EFGS-produced values through `normaliseThumbprint`.
+ * Per-key duplicate-detection hash (docs/protocols/efgs.md §A3): SHA-256 of the key's signing record, as 64
+ * lower-case hex characters. EFGS writes it with Java's `BigInteger.toString(16)`, which drops leading zero
+ * nibbles (a hash starting 0x00 gives 62 characters); compare EFGS-produced values through
+ * `normaliseThumbprint`.
  */
 export function payloadHash(key: DiagnosisKey): string {
   return payloadHashOfRecord(signingRecord(key));
 }
 
-/** {@link payloadHash} of a key whose signing record is at hand (efgs.md §A3), e.g. from {@link batchSigningRecords}. */
+/**
+ * {@link payloadHash} of a key whose signing record is at hand (docs/protocols/efgs.md §A3), e.g. from
+ * {@link batchSigningRecords}.
+ */
 export function payloadHashOfRecord(record: string): string {
   return createHash('sha256').update(record, 'latin1').digest('hex');
 }

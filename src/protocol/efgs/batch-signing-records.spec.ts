@@ -11,7 +11,7 @@ import {
 describe(batchSigningRecords.name, () => {
   const sut = batchSigningRecords;
 
-  it('gives the records in message order and the sorted bytes of efgs.md §A4.1 (worked example)', () => {
+  it('gives the records in message order and the sorted bytes of docs/protocols/efgs.md §A4.1', () => {
     const { records, bytes } = sut([workedKeyA, workedKeyB]);
 
     expect(records).toEqual([signingRecord(workedKeyA), signingRecord(workedKeyB)]);

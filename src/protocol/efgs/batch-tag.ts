@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 
-/** Formats the UTC calendar day of `date` as ISO `yyyy-MM-dd`, the form of download and callback dates (efgs.md §A1, §A8). */
+/**
+ * Formats the UTC calendar day of `date` as ISO `yyyy-MM-dd`, the form of download and callback dates
+ * (docs/protocols/efgs.md §A1, §A8).
+ */
 export function formatUtcDay(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
 /**
- * Parses a strict ISO `yyyy-MM-dd` into UTC midnight (efgs.md §A1); undefined for anything else,
- * including impossible dates such as 2021-02-30 that `Date` would roll over.
+ * Parses a strict ISO `yyyy-MM-dd` into UTC midnight (docs/protocols/efgs.md §A1); undefined for anything
+ * else, including impossible dates such as 2021-02-30 that `Date` would roll over.
  */
 export function parseUtcDay(text: string): Date | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
@@ -16,14 +19,20 @@ export function parseUtcDay(text: string): Date | undefined {
   return formatUtcDay(date) === text ? date : undefined;
 }
 
-/** Formats a gateway download batch tag `yyyyMMdd-N` from the batch's creation time in UTC (efgs.md §A7). */
+/**
+ * Formats a gateway download batch tag `yyyyMMdd-N` from the batch's creation time in UTC
+ * (docs/protocols/efgs.md §A7).
+ */
 export function formatGatewayBatchTag(createdAt: Date, sequence: number): string {
   if (!Number.isInteger(sequence) || sequence < 1)
     throw new RangeError(`sequence must be ≥ 1, got ${sequence}`);
   return `${formatUtcDay(createdAt).replace(/-/g, '')}-${sequence}`;
 }
 
-/** Parses a gateway batch tag `yyyyMMdd-N` (efgs.md §A7) into its UTC day (`yyyy-MM-dd`) and N ≥ 1. */
+/**
+ * Parses a gateway batch tag `yyyyMMdd-N` (docs/protocols/efgs.md §A7) into its UTC day (`yyyy-MM-dd`) and N
+ * ≥ 1.
+ */
 export function parseGatewayBatchTag(tag: string): { day: string; sequence: number } | undefined {
   const match = /^(\d{4})(\d{2})(\d{2})-([1-9]\d{0,8})$/.exec(tag);
   if (match === null) return undefined;
@@ -32,8 +41,8 @@ export function parseGatewayBatchTag(tag: string): { day: string; sequence: numb
 }
 
 /**
- * The tag for a batch created at `now`, given the latest batch's tag (efgs.md §A7): N restarts at 1 on
- * each UTC day. A missing or foreign-format previous tag also starts at 1.
+ * The tag for a batch created at `now`, given the latest batch's tag (docs/protocols/efgs.md §A7): N restarts
+ * at 1 on each UTC day. A missing or foreign-format previous tag also starts at 1.
  */
 export function nextGatewayBatchTag(previousTag: string | undefined, now: Date): string {
   const previous = previousTag === undefined ? undefined : parseGatewayBatchTag(previousTag);
@@ -42,9 +51,9 @@ export function nextGatewayBatchTag(previousTag: string | undefined, now: Date):
 }
 
 /**
- * A member's upload batch tag: lower-case hex SHA-256 of the protobuf body, as NL does (efgs.md §A10).
- * Content-derived, so a retried upload of the same batch reuses its tag and the gateway's 409 catches a
- * double send.
+ * A member's upload batch tag: lower-case hex SHA-256 of the protobuf body, as NL does
+ * (docs/protocols/efgs.md §A10). Content-derived, so a retried upload of the same batch reuses its tag and
+ * the gateway's 409 catches a double send.
  */
 export function memberBatchTag(protobufBody: Uint8Array): string {
   return createHash('sha256').update(protobufBody).digest('hex');

@@ -11,13 +11,13 @@ export type CallbackUrlCheck =
 const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
 
 /**
- * Whether an IP address (v4 or v6 text) is one a callback must not target (efgs.md §A8). EFGS refuses
- * private, loopback, shared and link-local ranges; we allow only public unicast, classified by
- * ipaddr.js from the IANA special-purpose registries: that also refuses multicast, broadcast,
- * benchmarking (198.18/15), documentation and reserved ranges, and the IPv6 forms that embed an IPv4
- * address (NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo) or lie outside 2000::/3 (IPv4-compatible ::/96,
- * local-use NAT64 64:ff9b:1::/48, site-local fec0::/10). IPv4-mapped addresses are judged as IPv4.
- * Unparsable text, and IPv4 other than four decimal parts, counts as forbidden.
+ * Whether an IP address (v4 or v6 text) is one a callback must not target (docs/protocols/efgs.md §A8). EFGS
+ * refuses private, loopback, shared and link-local ranges; we allow only public unicast, classified by
+ * ipaddr.js from the IANA special-purpose registries: that also refuses multicast, broadcast, benchmarking
+ * (198.18/15), documentation and reserved ranges, and the IPv6 forms that embed an IPv4 address (NAT64
+ * 64:ff9b::/96, 6to4 2002::/16, Teredo) or lie outside 2000::/3 (IPv4-compatible ::/96, local-use NAT64
+ * 64:ff9b:1::/48, site-local fec0::/10). IPv4-mapped addresses are judged as IPv4. Unparsable text, and IPv4
+ * other than four decimal parts, counts as forbidden.
  */
 export function isForbiddenCallbackAddress(address: string): boolean {
   const text = address.replace(/%.*$/, ''); // zone id, e.g. fe80::1%eth0
@@ -29,11 +29,11 @@ export function isForbiddenCallbackAddress(address: string): boolean {
 }
 
 /**
- * Checks a callback URL before subscribing or calling it (efgs.md §A8): parseable, `https`, no query,
- * host resolvable, and no resolved address in a forbidden range. Stricter than EFGS where it is cheap:
- * every resolved address is checked (EFGS checks the first), and fragments and credentials are refused.
- * The CALLBACK-certificate-for-`host` lookup is the caller's; it should also connect to one of
- * `addresses` so a later DNS answer cannot swap in a private address.
+ * Checks a callback URL before subscribing or calling it (docs/protocols/efgs.md §A8): parseable, `https`, no
+ * query, host resolvable, and no resolved address in a forbidden range. Stricter than EFGS where it is cheap:
+ * every resolved address is checked (EFGS checks the first), and fragments and credentials are refused. The
+ * CALLBACK-certificate-for-`host` lookup is the caller's; it should also connect to one of `addresses` so a
+ * later DNS answer cannot swap in a private address.
  */
 export async function checkCallbackUrl(rawUrl: string, resolve: HostResolver): Promise<CallbackUrlCheck> {
   let url: URL;
@@ -72,8 +72,9 @@ export async function checkCallbackUrl(rawUrl: string, resolve: HostResolver): P
 }
 
 /**
- * The URL the gateway calls to announce a batch (efgs.md §A8): `<url>?batchTag=<tag>&date=<yyyy-MM-dd>`,
- * with the date of the batch's UTC creation day (a Date, or an ISO day string checked strictly).
+ * The URL the gateway calls to announce a batch (docs/protocols/efgs.md §A8):
+ * `<url>?batchTag=<tag>&date=<yyyy-MM-dd>`, with the date of the batch's UTC creation day (a Date, or an ISO
+ * day string checked strictly).
  */
 export function buildCallbackRequestUrl(callbackUrl: string, batchTag: string, day: Date | string): string {
   const date = typeof day === 'string' ? day : formatUtcDay(day);

@@ -1,16 +1,23 @@
 import { decodeBase64Strict } from './batch-codec';
 
-/** Header carrying the SHA-256 of the client certificate's DER, set by the TLS-terminating proxy (efgs.md §A6). */
+/**
+ * Header carrying the SHA-256 of the client certificate's DER, set by the TLS-terminating proxy
+ * (docs/protocols/efgs.md §A6).
+ */
 export const CLIENT_SHA256_HEADER = 'X-SSL-Client-SHA256';
-/** Header carrying the client certificate's subject DN, set by the TLS-terminating proxy (efgs.md §A6). */
+/**
+ * Header carrying the client certificate's subject DN, set by the TLS-terminating proxy
+ * (docs/protocols/efgs.md §A6).
+ */
 export const CLIENT_DN_HEADER = 'X-SSL-Client-DN';
 
 const SHA256_BYTES = 32;
 
 /**
- * Normalises a stored or EFGS-produced certificate/payload hash to 64 lower-case hex (efgs.md §A6).
- * Accepts `AA:BB:…` and restores leading zeros that Java's `BigInteger.toString(16)` drops (EFGS writes
- * 62 characters for a hash starting 0x00). Undefined if it is not hex of at most 64 digits.
+ * Normalises a stored or EFGS-produced certificate/payload hash to 64 lower-case hex
+ * (docs/protocols/efgs.md §A6). Accepts `AA:BB:…` and restores leading zeros that Java's
+ * `BigInteger.toString(16)` drops (EFGS writes 62 characters for a hash starting 0x00). Undefined if it is
+ * not hex of at most 64 digits.
  */
 export function normaliseThumbprint(value: string): string | undefined {
   const hex = value.replace(/[:\s]/g, '');
@@ -18,8 +25,9 @@ export function normaliseThumbprint(value: string): string | undefined {
 }
 
 /**
- * Reads `X-SSL-Client-SHA256` as EFGS's filter does (efgs.md §A6): 64 hex characters, or base64 of the
- * 32 raw bytes, URL-decoded first if it contains `%`. Returns 64 lower-case hex, or undefined (→ 403).
+ * Reads `X-SSL-Client-SHA256` as EFGS's filter does (docs/protocols/efgs.md §A6): 64 hex characters, or
+ * base64 of the 32 raw bytes, URL-decoded first if it contains `%`. Returns 64 lower-case hex, or undefined
+ * (→ 403).
  */
 export function parseClientThumbprintHeader(value: string | null | undefined): string | undefined {
   if (value === null || value === undefined) return undefined;
@@ -107,8 +115,8 @@ function parseOneLine(dn: string, attributes: DnAttributes): void {
 }
 
 /**
- * Parses a subject DN string into attributes (efgs.md §A6). Handles RFC 4514 escaping and quoting and
- * the `/C=…/O=…` form, where EFGS's own split on `,` and `=` breaks on such values.
+ * Parses a subject DN string into attributes (docs/protocols/efgs.md §A6). Handles RFC 4514 escaping and
+ * quoting and the `/C=…/O=…` form, where EFGS's own split on `,` and `=` breaks on such values.
  */
 export function parseDistinguishedName(dn: string): DnAttributes {
   const attributes: DnAttributes = {};
@@ -123,10 +131,10 @@ export type ClientCertificateHeaders =
   | { ok: false; status: 400 | 403; message: string };
 
 /**
- * Reads the two proxy headers in the order of EFGS's authentication filter (efgs.md §A6): a missing
- * header or unreadable thumbprint → 403; a DN without exactly one two-letter `C` → 400. The DN may be
- * URL-encoded (decoded, as by Java's URLDecoder, only when it contains `%`, so a literal `+` in a plain
- * DN keeps its RFC 4514 meaning). The certificate registry lookup (→ 403) is the caller's.
+ * Reads the two proxy headers in the order of EFGS's authentication filter (docs/protocols/efgs.md §A6): a
+ * missing header or unreadable thumbprint → 403; a DN without exactly one two-letter `C` → 400. The DN may be
+ * URL-encoded (decoded, as by Java's URLDecoder, only when it contains `%`, so a literal `+` in a plain DN
+ * keeps its RFC 4514 meaning). The certificate registry lookup (→ 403) is the caller's.
  */
 export function readClientCertificateHeaders(
   thumbprintHeader: string | null | undefined,

@@ -1,4 +1,4 @@
-/** The two body formats the gateway speaks (efgs.md §A1). */
+/** The two body formats the gateway speaks (docs/protocols/efgs.md §A1). */
 export type EfgsFormat = 'protobuf' | 'json';
 
 export interface FormatVersion {
@@ -17,7 +17,7 @@ export const SUPPORTED_FORMAT_VERSIONS: Readonly<Record<EfgsFormat, FormatVersio
   json: { major: 1, minor: 0 },
 };
 
-/** `Accept` header value the gateway answers OPTIONS with (efgs.md §A1). */
+/** `Accept` header value the gateway answers OPTIONS with (docs/protocols/efgs.md §A1). */
 export const EFGS_OPTIONS_ACCEPT = 'application/json; version=1.0, application/protobuf; version=1.0';
 
 const MEDIA_TYPES: Readonly<Record<string, EfgsFormat>> = {
@@ -71,8 +71,8 @@ function parseMediaType(text: string): MediaType | undefined {
 }
 
 /**
- * Parses a `MAJOR.MINOR` version string exactly (efgs.md §A1; EFGS `SemVerUtils`).
- * Returns the EFGS error text on failure so callers can pass it through.
+ * Parses a `MAJOR.MINOR` version string exactly (docs/protocols/efgs.md §A1; EFGS `SemVerUtils`). Returns the
+ * EFGS error text on failure so callers can pass it through.
  */
 export function parseFormatVersion(text: string): FormatVersion | { error: string } {
   const parts = text.split('.');
@@ -113,7 +113,7 @@ function negotiate(
 }
 
 /**
- * Decides how to read an upload body from its `Content-Type` (efgs.md §A1, EFGS
+ * Decides how to read an upload body from its `Content-Type` (docs/protocols/efgs.md §A1, EFGS
  * `ProtobufHttpMessageConverter.readInternal`): missing, unparsable or unknown type → 400, missing or
  * malformed `version` → 400, other MAJOR.MINOR → 406.
  */
@@ -135,10 +135,10 @@ export function negotiateRequestContentType(
 }
 
 /**
- * Decides the download response format from `Accept` (efgs.md §A1, EFGS `writeInternal`): every
- * failure is 415. Entries are tried by descending `q` (q=0 skipped); the first one naming a known type
- * decides, as Spring does, so a wrong version there is not rescued by a later entry. A missing
- * `Accept` or wildcards would make Spring pick protobuf without a version, hence 415 too.
+ * Decides the download response format from `Accept` (docs/protocols/efgs.md §A1, EFGS `writeInternal`):
+ * every failure is 415. Entries are tried by descending `q` (q=0 skipped); the first one naming a known type
+ * decides, as Spring does, so a wrong version there is not rescued by a later entry. A missing `Accept` or
+ * wildcards would make Spring pick protobuf without a version, hence 415 too.
  */
 export function negotiateResponseAccept(
   accept: string | undefined | null,
@@ -170,7 +170,10 @@ export function negotiateResponseAccept(
   );
 }
 
-/** `Content-Type` value for a body in `format` (efgs.md §A1), e.g. `application/protobuf; version=1.0`. */
+/**
+ * `Content-Type` value for a body in `format` (docs/protocols/efgs.md §A1), e.g.
+ * `application/protobuf; version=1.0`.
+ */
 export function efgsContentType(
   format: EfgsFormat,
   version: FormatVersion = SUPPORTED_FORMAT_VERSIONS[format],

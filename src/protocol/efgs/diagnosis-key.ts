@@ -1,7 +1,7 @@
 /**
- * EFGS wire model (efgs.md §A2) and the gateway limits that the rest of this folder shares.
- * Field names follow the .proto except `daysSinceOnsetOfSymptoms`, which is camel-cased here and
- * written as `days_since_onset_of_symptoms` on the wire (protobuf and JSON).
+ * EFGS wire model (docs/protocols/efgs.md §A2) and the gateway limits that the rest of this folder shares.
+ * Field names follow the .proto except `daysSinceOnsetOfSymptoms`, which is camel-cased here and written as
+ * `days_since_onset_of_symptoms` on the wire (protobuf and JSON).
  */
 
 /**
@@ -34,15 +34,15 @@ export interface DiagnosisKeyBatch {
   keys: DiagnosisKey[];
 }
 
-/** TRL value meaning "not provided" (efgs.md §A3). */
+/** TRL value meaning "not provided" (docs/protocols/efgs.md §A3). */
 export const TRL_NOT_PROVIDED = 0x7fffffff;
-/** Length of `keyData` in bytes (efgs.md §A3). */
+/** Length of `keyData` in bytes (docs/protocols/efgs.md §A3). */
 export const KEY_DATA_LENGTH = 16;
-/** One day in 10-minute intervals: the maximum rolling period (efgs.md §A3). */
+/** One day in 10-minute intervals: the maximum rolling period (docs/protocols/efgs.md §A3). */
 export const MAX_ROLLING_PERIOD = 144;
-/** Keys per upload above which the gateway answers 413 (efgs.md §A3). */
+/** Keys per upload above which the gateway answers 413 (docs/protocols/efgs.md §A3). */
 export const MAX_UPLOAD_KEYS = 5000;
-/** Keys per download batch the batching job aims for (`doclimit`, efgs.md §A7). */
+/** Keys per download batch the batching job aims for (`doclimit`, docs/protocols/efgs.md §A7). */
 export const MAX_DOWNLOAD_BATCH_KEYS = 5000;
-/** Download dates older than today (UTC) minus this many days answer 410 (efgs.md §A3). */
+/** Download dates older than today (UTC) minus this many days answer 410 (docs/protocols/efgs.md §A3). */
 export const DOWNLOAD_MAX_AGE_DAYS = 2;

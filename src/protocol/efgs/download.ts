@@ -1,17 +1,22 @@
 import { formatUtcDay, parseUtcDay } from './batch-tag';
 import { DOWNLOAD_MAX_AGE_DAYS } from './diagnosis-key';
 
-/** `nextBatchTag` header value for "no further batch": the literal string, never an absent header (efgs.md §A7). */
+/**
+ * `nextBatchTag` header value for "no further batch": the literal string, never an absent header
+ * (docs/protocols/efgs.md §A7).
+ */
 export const NEXT_BATCH_TAG_NONE = 'null';
 
-/** Header value for `nextBatchTag` (efgs.md §A1, §A7): the linked tag, or the string "null". */
+/**
+ * Header value for `nextBatchTag` (docs/protocols/efgs.md §A1, §A7): the linked tag, or the string "null".
+ */
 export function nextBatchTagHeader(next: string | null | undefined): string {
   return next === null || next === undefined || next === '' ? NEXT_BATCH_TAG_NONE : next;
 }
 
 /**
- * Reads a `nextBatchTag` response header (efgs.md §A7): null ends the day's chain. An absent header is
- * not what EFGS sends, but there is nothing to follow either, so it ends the chain too.
+ * Reads a `nextBatchTag` response header (docs/protocols/efgs.md §A7): null ends the day's chain. An absent
+ * header is not what EFGS sends, but there is nothing to follow either, so it ends the chain too.
  */
 export function parseNextBatchTagHeader(value: string | null | undefined): string | null {
   const tag = value?.trim();
@@ -21,8 +26,8 @@ export function parseNextBatchTagHeader(value: string | null | undefined): strin
 export type DownloadDateCheck = { ok: true; day: string } | { ok: false; status: 400 | 410; message: string };
 
 /**
- * Checks the `{date}` of `GET /diagnosiskeys/download/{date}` (efgs.md §A1, §A3): ISO `yyyy-MM-dd` or 400;
- * a UTC day before today − `maxAgeDays` → 410 "Requested date is too old!".
+ * Checks the `{date}` of `GET /diagnosiskeys/download/{date}` (docs/protocols/efgs.md §A1, §A3): ISO
+ * `yyyy-MM-dd` or 400; a UTC day before today − `maxAgeDays` → 410 "Requested date is too old!".
  */
 export function checkDownloadDate(
   date: string,
@@ -37,9 +42,9 @@ export function checkDownloadDate(
 }
 
 /**
- * The stored keys of a batch that a downloader receives (efgs.md §A7): everything not uploaded by the
- * downloader's own country, in stored order. Filtering is on the uploader's country, not on `origin`, and
- * deliberately not on `visitedCountries` — every member gets all other members' keys and filters itself.
+ * The stored keys of a batch that a downloader receives (docs/protocols/efgs.md §A7): everything not uploaded
+ * by the downloader's own country, in stored order. Filtering is on the uploader's country, not on `origin`,
+ * and deliberately not on `visitedCountries` — every member gets all other members' keys and filters itself.
  */
 export function keysForDownloader<T extends { uploaderCountry: string }>(
   rows: readonly T[],

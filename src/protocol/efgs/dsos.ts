@@ -1,7 +1,7 @@
 /**
- * Days-since-onset-of-symptoms encodings used across EFGS (efgs.md §A10; CWA
- * `DaysSinceSymptomsRangeSpecification`, NL `DsosEncodingService`). The plain GAEN range −14..21 is
- * extended with offsets so one sint32 also says whether the onset is exact, a range, unknown, or absent.
+ * Days-since-onset-of-symptoms encodings used across EFGS (docs/protocols/efgs.md §A10; CWA
+ * `DaysSinceSymptomsRangeSpecification`, NL `DsosEncodingService`). The plain GAEN range −14..21 is extended
+ * with offsets so one sint32 also says whether the onset is exact, a range, unknown, or absent.
  */
 
 /** What a DSOS value means. Day counts are relative to the onset, the interval's last day or the submission. */
@@ -14,7 +14,7 @@ export type DsosMeaning =
 
 export type DsosKind = DsosMeaning['kind'];
 
-/** Inclusive value band of each encoding, as CWA accepts them (efgs.md §A10 table). */
+/** Inclusive value band of each encoding, as CWA accepts them (docs/protocols/efgs.md §A10 table). */
 export const DSOS_BANDS: Readonly<Record<DsosKind, { min: number; max: number }>> = {
   exactOnset: { min: -14, max: 21 },
   onsetRange: { min: 22, max: 1950 },
@@ -37,8 +37,8 @@ function requireInt(name: string, value: number, min: number, max: number): void
 }
 
 /**
- * Encodes a DSOS meaning as the sint32 sent to EFGS (efgs.md §A10). Throws RangeError for values the
- * encoding cannot carry (exact −14..21; range 1..19 days ending −14..21; others −14..0 days).
+ * Encodes a DSOS meaning as the sint32 sent to EFGS (docs/protocols/efgs.md §A10). Throws RangeError for
+ * values the encoding cannot carry (exact −14..21; range 1..19 days ending −14..21; others −14..0 days).
  */
 export function encodeDsos(meaning: DsosMeaning): number {
   switch (meaning.kind) {
@@ -55,7 +55,7 @@ export function encodeDsos(meaning: DsosMeaning): number {
   }
 }
 
-/** The band a DSOS value falls in (efgs.md §A10), or undefined outside every band. */
+/** The band a DSOS value falls in (docs/protocols/efgs.md §A10), or undefined outside every band. */
 export function dsosBand(value: number): DsosKind | undefined {
   return (Object.keys(DSOS_BANDS) as DsosKind[]).find(
     (kind) => value >= DSOS_BANDS[kind].min && value <= DSOS_BANDS[kind].max,
@@ -63,9 +63,10 @@ export function dsosBand(value: number): DsosKind | undefined {
 }
 
 /**
- * Decodes a DSOS value (efgs.md §A10), or undefined if it is not a well-formed encoding. Ranges decode as
- * CWA and NL do (duration = round(value/100)); values in CWA's wide range band whose duration is 0 or
- * whose end day falls outside −14..21 (e.g. 22..85, 122..185) are rejected rather than guessed at.
+ * Decodes a DSOS value (docs/protocols/efgs.md §A10), or undefined if it is not a well-formed encoding.
+ * Ranges decode as CWA and NL do (duration = round(value/100)); values in CWA's wide range band whose
+ * duration is 0 or whose end day falls outside −14..21 (e.g. 22..85, 122..185) are rejected rather than
+ * guessed at.
  */
 export function decodeDsos(value: number): DsosMeaning | undefined {
   if (!Number.isInteger(value)) return undefined;

@@ -1,5 +1,5 @@
-// Framework-free EFGS protocol layer (efgs.md): models, codecs, signing bytes, negotiation and checks that
-// the gateway and member roles of issue 8 share. Detached CMS lives in `../cms`.
+// Framework-free EFGS protocol layer (docs/protocols/efgs.md): models, codecs, signing bytes, negotiation and
+// checks that the gateway and member roles share (docs/federation.md). Detached CMS lives in `../cms`.
 export * from './batch-codec';
 export * from './batch-signature';
 export * from './batch-tag';

@@ -17,7 +17,7 @@ export interface MemberKeyPolicy {
   requireMidnightRollingStart: boolean;
 }
 
-/** CWA's download policy (efgs.md §A10). */
+/** CWA's download policy (docs/protocols/efgs.md §A10). */
 export const DEFAULT_MEMBER_KEY_POLICY: MemberKeyPolicy = {
   acceptedReportTypes: [ReportType.CONFIRMED_TEST, ReportType.CONFIRMED_CLINICAL_DIAGNOSIS],
   requireMidnightRollingStart: true,
@@ -43,12 +43,12 @@ const MIN_TRL = 1;
 const MAX_TRL = 8;
 
 /**
- * Member-side screening of keys downloaded from the gateway (efgs.md §A10, CWA
- * `ValidFederationKeyFilter`): stricter than the gateway's upload checks, and reporting every reason a
- * key is dropped. A key survives an unusable TRL or DSOS as long as the other one is usable, because
- * CWA derives the missing one from the other; it is dropped only when both are unusable.
- * Relevance (visited countries, our policy) is a separate decision; note that EFGS serves a key
- * uploaded without visited countries as `visitedCountries: [""]`.
+ * Member-side screening of keys downloaded from the gateway (docs/protocols/efgs.md §A10, CWA
+ * `ValidFederationKeyFilter`): stricter than the gateway's upload checks, and reporting every reason a key is
+ * dropped. A key survives an unusable TRL or DSOS as long as the other one is usable, because CWA derives the
+ * missing one from the other; it is dropped only when both are unusable. Relevance (visited countries, our
+ * policy) is a separate decision; note that EFGS serves a key uploaded without visited countries as
+ * `visitedCountries: [""]`.
  */
 export function screenDownloadedKeys(
   keys: readonly DiagnosisKey[],

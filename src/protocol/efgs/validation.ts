@@ -7,8 +7,8 @@ const DAY_MS = 86_400_000;
 export type UploadValidationResult = { ok: true } | { ok: false; index: number; message: string };
 
 /**
- * Inclusive window of acceptable `rollingStartIntervalNumber`s at `now` (efgs.md §A3):
- * from UTC midnight 15 days ago up to the current 10-minute interval plus one.
+ * Inclusive window of acceptable `rollingStartIntervalNumber`s at `now` (docs/protocols/efgs.md §A3): from
+ * UTC midnight 15 days ago up to the current 10-minute interval plus one.
  */
 export function rollingStartIntervalWindow(now: Date): { min: number; max: number } {
   const midnight = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
@@ -31,9 +31,9 @@ function reason(key: DiagnosisKey, window: { min: number; max: number }): string
 }
 
 /**
- * Validates uploaded keys exactly as the gateway does (efgs.md §A3, EFGS `DiagnosisKeyBatchValidator`),
- * stopping at the first bad key. `now` is injected so the RSIN window is testable.
- * Failure → 400 `{"message": "Validation of diagnosis key failed: <reason>"}`.
+ * Validates uploaded keys exactly as the gateway does (docs/protocols/efgs.md §A3, EFGS
+ * `DiagnosisKeyBatchValidator`), stopping at the first bad key. `now` is injected so the RSIN window is
+ * testable. Failure → 400 `{"message": "Validation of diagnosis key failed: <reason>"}`.
  */
 export function validateUploadKeys(keys: readonly DiagnosisKey[], now: Date): UploadValidationResult {
   const window = rollingStartIntervalWindow(now);

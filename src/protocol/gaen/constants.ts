@@ -1,6 +1,6 @@
 /**
- * Fixed numbers of the Exposure Notification protocol (gaen.md §B1). Kept in one place so the phone, the
- * matcher and the server's export job agree on them.
+ * Fixed numbers of the Exposure Notification protocol (docs/protocols/gaen.md §B1). Kept in one place so the
+ * phone, the matcher and the server's export job agree on them.
  */
 
 /** Length of one ENIntervalNumber in seconds (10 minutes). */

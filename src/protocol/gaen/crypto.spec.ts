@@ -17,7 +17,7 @@ import { enIntervalNumber, rollingStartIntervalNumber } from './interval';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
 
-describe('GAEN key schedule (gaen.md §B2/§B3)', () => {
+describe('GAEN key schedule (docs/protocols/gaen.md §B2/§B3)', () => {
   const tek = bytes(V.tek);
 
   it('computes the interval number of the key generation time', () => {

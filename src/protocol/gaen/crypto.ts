@@ -11,14 +11,17 @@ export const secureRandom: RandomSource = (out) => {
   randomFillSync(out);
 };
 
-/** Generates a 16-byte Temporary Exposure Key from a CSPRNG (gaen.md §B2, EN Cryptography v1.2 "TEK"). */
+/**
+ * Generates a 16-byte Temporary Exposure Key from a CSPRNG (docs/protocols/gaen.md §B2, EN Cryptography v1.2
+ * "TEK").
+ */
 export function generateTek(random: RandomSource = secureRandom): Uint8Array {
   const tek = new Uint8Array(KEY_LENGTH);
   random(tek);
   return tek;
 }
 
-/** RPIK = HKDF-SHA256(TEK, no salt, "EN-RPIK", 16) (gaen.md §B2). */
+/** RPIK = HKDF-SHA256(TEK, no salt, "EN-RPIK", 16) (docs/protocols/gaen.md §B2). */
 export function deriveRpik(tek: Uint8Array): Uint8Array {
   assertKey(tek, 'TEK');
   const out = new Uint8Array(KEY_LENGTH);
@@ -26,7 +29,7 @@ export function deriveRpik(tek: Uint8Array): Uint8Array {
   return out;
 }
 
-/** AEMK = HKDF-SHA256(TEK, no salt, "EN-AEMK", 16) (gaen.md §B2). */
+/** AEMK = HKDF-SHA256(TEK, no salt, "EN-AEMK", 16) (docs/protocols/gaen.md §B2). */
 export function deriveAemk(tek: Uint8Array): Uint8Array {
   assertKey(tek, 'TEK');
   const out = new Uint8Array(KEY_LENGTH);
@@ -36,7 +39,7 @@ export function deriveAemk(tek: Uint8Array): Uint8Array {
 
 /**
  * Writes PaddedData_j = "EN-RPI" ‖ 0x00×6 ‖ uint32 little-endian j into `out` at `offset`
- * (gaen.md §B2; the little-endian interval is a classic interop trap).
+ * (docs/protocols/gaen.md §B2; the little-endian interval is a classic interop trap).
  */
 export function writePaddedData(intervalNumber: number, out: Uint8Array, offset = 0): void {
   out[offset] = 0x45; // E
@@ -52,21 +55,21 @@ export function writePaddedData(intervalNumber: number, out: Uint8Array, offset 
   out[offset + 15] = (intervalNumber >>> 24) & 0xff;
 }
 
-/** PaddedData for one interval as a new 16-byte array (gaen.md §B2). */
+/** PaddedData for one interval as a new 16-byte array (docs/protocols/gaen.md §B2). */
 export function paddedData(intervalNumber: number): Uint8Array {
   const out = new Uint8Array(16);
   writePaddedData(intervalNumber, out);
   return out;
 }
 
-/** RPI_j = AES-128-ECB(RPIK, PaddedData_j), one block (gaen.md §B2). */
+/** RPI_j = AES-128-ECB(RPIK, PaddedData_j), one block (docs/protocols/gaen.md §B2). */
 export function deriveRpi(rpik: Uint8Array, intervalNumber: number): Uint8Array {
   return deriveRpis(rpik, intervalNumber, 1);
 }
 
 /**
  * RPIs of `count` consecutive intervals from `firstInterval`, concatenated (count × 16 bytes), in one AES-ECB
- * call; matching always derives 144 per key, whatever its rolling period (gaen.md §B2, §B4).
+ * call; matching always derives 144 per key, whatever its rolling period (docs/protocols/gaen.md §B2, §B4).
  */
 export function deriveRpis(
   rpik: Uint8Array,
@@ -84,7 +87,7 @@ export function deriveRpis(
 
 /**
  * AEM = AES-128-CTR(AEMK, IV = RPI, metadata); the same call decrypts, since CTR is its own inverse
- * (gaen.md §B2). The AEM is not authenticated: validate what comes out with `decodeMetadata`.
+ * (docs/protocols/gaen.md §B2). The AEM is not authenticated: validate what comes out with `decodeMetadata`.
  */
 export function cryptAem(aemk: Uint8Array, rpi: Uint8Array, data: Uint8Array): Uint8Array {
   assertKey(aemk, 'AEMK');
@@ -95,19 +98,25 @@ export function cryptAem(aemk: Uint8Array, rpi: Uint8Array, data: Uint8Array): U
   return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
 
-/** Bluetooth metadata carried (encrypted) next to each RPI (gaen.md §B2). */
+/** Bluetooth metadata carried (encrypted) next to each RPI (docs/protocols/gaen.md §B2). */
 export interface BluetoothMetadata {
   /** Major protocol version, bits 7:6 of byte 0; 1 for all published versions. */
   versionMajor: number;
   /** Minor version, bits 5:4 (0 = v1.0, 1 = v1.1+). */
   versionMinor: number;
-  /** Calibration confidence (bits 3:2, v1.1+): 0 lowest … 3 high (gaen.md §B7 CalibrationConfidence). */
+  /**
+   * Calibration confidence (bits 3:2, v1.1+): 0 lowest … 3 high (docs/protocols/gaen.md §B7
+   * CalibrationConfidence).
+   */
   calibrationConfidence: number;
   /** Transmit power in dBm, signed; attenuation = txPower − RSSI. */
   txPowerDbm: number;
 }
 
-/** Encodes the 4-byte metadata: version byte, signed TX power, two reserved zero bytes (gaen.md §B2). */
+/**
+ * Encodes the 4-byte metadata: version byte, signed TX power, two reserved zero bytes
+ * (docs/protocols/gaen.md §B2).
+ */
 export function encodeMetadata(meta: BluetoothMetadata): Uint8Array {
   if (meta.txPowerDbm < -128 || meta.txPowerDbm > 127)
     throw new RangeError('TX power must fit a signed byte');
@@ -120,7 +129,7 @@ export function encodeMetadata(meta: BluetoothMetadata): Uint8Array {
 
 /**
  * Decodes decrypted metadata, or returns null when it cannot be genuine (major version ≠ 1 or reserved bytes
- * set) — what a wrong key or a forged AEM yields, since AEM is unauthenticated (gaen.md §B2).
+ * set) — what a wrong key or a forged AEM yields, since AEM is unauthenticated (docs/protocols/gaen.md §B2).
  */
 export function decodeMetadata(data: Uint8Array): BluetoothMetadata | null {
   if (data.length !== METADATA_LENGTH) return null;

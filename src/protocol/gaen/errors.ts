@@ -35,7 +35,7 @@ export type ExportFileErrorCode =
   /** The signature's batch_num / batch_size differ from the export's. */
   | 'BATCH_MISMATCH';
 
-/** A key export file was refused; `code` says why (gaen.md §B5). */
+/** A key export file was refused; `code` says why (docs/protocols/gaen.md §B5). */
 export class ExportFileError extends Error {
   override readonly name = 'ExportFileError';
 

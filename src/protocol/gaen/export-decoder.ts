@@ -1,17 +1,18 @@
 /**
- * Reading export.bin without an object per key (gaen.md §B5). protobufjs (see proto.ts) encodes exports and
- * decodes the small signature list; here a hand-written cursor walks TemporaryExposureKeyExport, because a
- * phone reads hundreds of thousands of keys per file and protobufjs' per-field calls cost ~0.6 µs per key.
+ * Reading export.bin without an object per key (docs/protocols/gaen.md §B5). protobufjs (see proto.ts)
+ * encodes exports and decodes the small signature list; here a hand-written cursor walks
+ * TemporaryExposureKeyExport, because a phone reads hundreds of thousands of keys per file and protobufjs'
+ * per-field calls cost ~0.6 µs per key.
  */
 import { KEY_LENGTH, TEK_ROLLING_PERIOD } from './constants';
 import { ExportFileError } from './errors';
 import { DSOS_MISSING, FIELD_ABSENT, KeyColumns } from './keys';
 import { FIELD } from './proto';
 
-/** `EK Export v1` padded with four spaces to 16 bytes (gaen.md §B5). */
+/** `EK Export v1` padded with four spaces to 16 bytes (docs/protocols/gaen.md §B5). */
 export const EXPORT_HEADER = new Uint8Array(Buffer.from('EK Export v1    ', 'latin1'));
 
-/** Fields of a SignatureInfo (gaen.md §B5). */
+/** Fields of a SignatureInfo (docs/protocols/gaen.md §B5). */
 export interface DecodedSignatureInfo {
   verificationKeyId: string;
   verificationKeyVersion: string;
@@ -134,7 +135,8 @@ class Cursor {
 
 /**
  * Checks the 16-byte header and walks the top level of export.bin: decodes the export fields and records
- * where each key message lies, without decoding keys (gaen.md §B5). Throws BAD_HEADER / BAD_PROTOBUF.
+ * where each key message lies, without decoding keys (docs/protocols/gaen.md §B5). Throws BAD_HEADER /
+ * BAD_PROTOBUF.
  */
 export function indexExportBin(exportBin: Uint8Array): ExportBinIndex {
   if (exportBin.length < EXPORT_HEADER.length) {
@@ -213,7 +215,8 @@ const TAG_VARIANT = (FIELD.key.variantOfConcern << 3) | WIRE_VARINT;
 
 /**
  * Decodes keys [from, to) of `ranges` into `target` (reused across calls to keep memory flat) and returns a
- * view of the decoded ones; validates each key (16 bytes, RSIN ≥ 0, rolling period 1..144) — gaen.md §B5/§B6.
+ * view of the decoded ones; validates each key (16 bytes, RSIN ≥ 0, rolling period 1..144) —
+ * docs/protocols/gaen.md §B5/§B6.
  */
 export function decodeKeys(
   exportBin: Uint8Array,

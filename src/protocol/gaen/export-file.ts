@@ -1,6 +1,7 @@
 /**
- * Key export files (gaen.md §B5): export.zip = export.bin (16-byte header ‖ TemporaryExposureKeyExport) +
- * export.sig (TEKSignatureList, ECDSA P-256 over SHA-256 of the whole export.bin, DER).
+ * Key export files (docs/protocols/gaen.md §B5): export.zip = export.bin (16-byte header ‖
+ * TemporaryExposureKeyExport) + export.sig (TEKSignatureList, ECDSA P-256 over SHA-256 of the whole
+ * export.bin, DER).
  *
  * The writer is shared with the server's aggregation job: it takes keys, metadata and a signer callback, so
  * key storage and rotation stay on the server. The reader verifies before it decodes keys and decodes them
@@ -15,13 +16,18 @@ import { DSOS_MISSING, FIELD_ABSENT, KeyColumns, type TemporaryExposureKey } fro
 import { ExportProto } from './proto';
 import { PieceDeflater, readZip, writeZip } from './zip';
 
-/** OID of ecdsa-with-SHA256, the only signature algorithm we write and accept (gaen.md §B5). */
+/**
+ * OID of ecdsa-with-SHA256, the only signature algorithm we write and accept (docs/protocols/gaen.md §B5).
+ */
 export const ECDSA_P256_SHA256_OID = '1.2.840.10045.4.3.2';
 /** Entry names inside export.zip. */
 export const EXPORT_BIN = 'export.bin';
 /** Entry name of the signature list. */
 export const EXPORT_SIG = 'export.sig';
-/** Which key signed an export; devices look the public key up by id + version (gaen.md §B5 SignatureInfo). */
+/**
+ * Which key signed an export; devices look the public key up by id + version (docs/protocols/gaen.md §B5
+ * SignatureInfo).
+ */
 export interface SignatureInfo {
   verificationKeyId: string;
   verificationKeyVersion: string;
@@ -29,7 +35,7 @@ export interface SignatureInfo {
   signatureAlgorithm?: string;
 }
 
-/** Export-level fields of TemporaryExposureKeyExport (gaen.md §B5). */
+/** Export-level fields of TemporaryExposureKeyExport (docs/protocols/gaen.md §B5). */
 export interface ExportMetadata {
   /** Start of the window of key arrival at the server, Unix seconds. */
   startTimestamp: number;
@@ -88,7 +94,7 @@ export const DEFAULT_EXPORT_READ_LIMITS: ExportReadLimits = {
 
 /**
  * Encodes export.bin: header ‖ TemporaryExposureKeyExport; keys sorted by key bytes so the file does not
- * reveal upload order (gaen.md §B5, ENS `exportfile.go`).
+ * reveal upload order (docs/protocols/gaen.md §B5, ENS `exportfile.go`).
  */
 export function encodeExportBin(content: ExportContent, options: { sortKeys?: boolean } = {}): Uint8Array {
   const { metadata } = content;
@@ -119,7 +125,7 @@ export function encodeExportBin(content: ExportContent, options: { sortKeys?: bo
 /**
  * Writes a signed export.zip (export.bin + export.sig). The signer sees the final export.bin bytes and may
  * return several signatures (one per active key version); each must be listed in metadata.signatureInfos
- * (gaen.md §B5).
+ * (docs/protocols/gaen.md §B5).
  */
 export async function writeExportFile(
   content: ExportContent,
@@ -130,10 +136,10 @@ export async function writeExportFile(
 }
 
 /**
- * Writes a signed export.zip straight from key columns, in the order given, without an object per key:
- * the server's aggregation job writes files of 500,000 keys this way in flat memory. `order` lists
- * column indices (default: all, in column order); the caller shuffles, so upload order never shows
- * (gaen.md §B5).
+ * Writes a signed export.zip straight from key columns, in the order given, without an object per key: the
+ * server's aggregation job writes files of 500,000 keys this way in flat memory. `order` lists column indices
+ * (default: all, in column order); the caller shuffles, so upload order never shows
+ * (docs/protocols/gaen.md §B5).
  */
 export async function writeExportFileFromColumns(
   metadata: ExportMetadata,
@@ -156,9 +162,9 @@ export interface KeyBlockSource {
 }
 
 /**
- * Writes a signed export.zip from a block source, like writeExportFileFromColumns. export.bin is deflated
- * on the thread pool piece by piece while the next keys are encoded, so encoding costs almost no time of
- * its own: compression is the larger part (gaen.md §B5).
+ * Writes a signed export.zip from a block source, like writeExportFileFromColumns. export.bin is deflated on
+ * the thread pool piece by piece while the next keys are encoded, so encoding costs almost no time of its
+ * own: compression is the larger part (docs/protocols/gaen.md §B5).
  */
 export async function writeExportFileFromBlocks(
   metadata: ExportMetadata,
@@ -197,7 +203,7 @@ export function exportBinBuffer(keyCount: number): Buffer {
 
 /**
  * Encodes export.bin from columns; byte-identical to `encodeExportBin` with `sortKeys: false` for the same
- * keys in the same order (TemporaryExposureKeyExport, gaen.md §B5).
+ * keys in the same order (TemporaryExposureKeyExport, docs/protocols/gaen.md §B5).
  */
 export function encodeExportBinFromColumns(
   metadata: ExportMetadata,
@@ -385,7 +391,7 @@ async function signAndZip(
 
 /**
  * A signer for one P-256 private key (KeyObject or PKCS#8 PEM): ECDSA over SHA-256(export.bin), DER
- * (gaen.md §B5). For tests, the CLI and a server without an HSM.
+ * (docs/protocols/gaen.md §B5). For tests, the CLI and a server without an HSM.
  */
 export function createEcdsaSigner(privateKey: KeyObject | string, info: SignatureInfo): ExportSigner {
   const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
@@ -414,7 +420,7 @@ export interface VerifiedExport extends VerifiedExportInfo {
 
 /**
  * A verified export file whose keys are decoded on demand, in batches into reused columns, so memory stays
- * flat for files of 500,000 keys (gaen.md §B5).
+ * flat for files of 500,000 keys (docs/protocols/gaen.md §B5).
  */
 export class OpenedExport implements VerifiedExportInfo {
   readonly startTimestamp: number;
@@ -472,7 +478,7 @@ export class OpenedExport implements VerifiedExportInfo {
 /**
  * Reads export.zip: strict zip parsing with size caps, header check, signature verification against the
  * trusted keys (matched by verification_key_id/version); keys are decoded later, on demand. Throws
- * ExportFileError (gaen.md §B5).
+ * ExportFileError (docs/protocols/gaen.md §B5).
  */
 export async function openExportFile(
   zip: Uint8Array,
@@ -495,7 +501,7 @@ export async function openExportFile(
 
 /**
  * Reads and verifies export.zip like openExportFile and decodes every key; throws ExportFileError
- * (gaen.md §B5). For large files prefer openExportFile + keyBatches.
+ * (docs/protocols/gaen.md §B5). For large files prefer openExportFile + keyBatches.
  */
 export async function readExportFile(
   zip: Uint8Array,
@@ -518,7 +524,7 @@ export async function readExportFile(
 
 /**
  * Decodes export.bin without any signature check — for inspection tools and tests only; matching must use
- * readExportFile (gaen.md §B5).
+ * readExportFile (docs/protocols/gaen.md §B5).
  */
 export function decodeExportBinUnverified(exportBin: Uint8Array): Omit<VerifiedExport, 'verifiedBy'> {
   const index = indexExportBin(exportBin);

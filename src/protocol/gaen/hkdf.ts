@@ -79,9 +79,11 @@ function padState(pad: number): Int32Array {
 const ZERO_KEY_IPAD = padState(0x36363636);
 const ZERO_KEY_OPAD = padState(0x5c5c5c5c);
 
-/** Info strings of gaen.md §B2 followed by the HKDF block counter 0x01, as big-endian words. */
+/**
+ * Info strings of docs/protocols/gaen.md §B2 followed by the HKDF block counter 0x01, as big-endian words.
+ */
 export const HKDF_INFO_RPIK: readonly [number, number] = [0x454e2d52, 0x50494b01]; // "EN-RPIK" ‖ 0x01
-/** "EN-AEMK" ‖ 0x01; gaen.md §B2. */
+/** "EN-AEMK" ‖ 0x01; docs/protocols/gaen.md §B2. */
 export const HKDF_INFO_AEMK: readonly [number, number] = [0x454e2d41, 0x454d4b01];
 
 const inner = new Int32Array(8);
@@ -91,7 +93,8 @@ const ko = new Int32Array(8);
 
 /**
  * HKDF-SHA256(IKM = 16 bytes at `ikm[ikmOffset]`, salt = none, info, L = 16) into `out[outOffset..+16]`.
- * Allocation-free; `info` is HKDF_INFO_RPIK or HKDF_INFO_AEMK (gaen.md §B2, RFC 5869 §2.2–2.3).
+ * Allocation-free; `info` is HKDF_INFO_RPIK or HKDF_INFO_AEMK (docs/protocols/gaen.md §B2, RFC 5869
+ * §2.2–2.3).
  */
 export function hkdfSha256Tek(
   ikm: Uint8Array,

@@ -9,7 +9,7 @@ import {
   utcDayStartMs,
 } from './interval';
 
-describe('interval helpers (gaen.md §B1)', () => {
+describe('interval helpers (docs/protocols/gaen.md §B1)', () => {
   it('agrees between seconds and milliseconds and rounds down', () => {
     const sut = enIntervalNumberFromMs;
     expect(sut(1585785600_000)).toBe(enIntervalNumber(1585785600));

@@ -8,7 +8,7 @@ export const DSOS_MISSING = -0x80000000;
 /** Sentinel for an absent optional int field in key columns. */
 export const FIELD_ABSENT = -1;
 
-/** Report types of a diagnosis key (gaen.md §B5/§B7). */
+/** Report types of a diagnosis key (docs/protocols/gaen.md §B5/§B7). */
 export enum ReportType {
   UNKNOWN = 0,
   CONFIRMED_TEST = 1,
@@ -18,7 +18,10 @@ export enum ReportType {
   REVOKED = 5,
 }
 
-/** A (diagnosis) Temporary Exposure Key as carried in an export (gaen.md §B5 TemporaryExposureKey). */
+/**
+ * A (diagnosis) Temporary Exposure Key as carried in an export (docs/protocols/gaen.md §B5
+ * TemporaryExposureKey).
+ */
 export interface TemporaryExposureKey {
   /** 16 bytes. */
   keyData: Uint8Array;
@@ -53,7 +56,7 @@ export class KeyColumns {
     readonly variantOfConcern: Int32Array,
   ) {}
 
-  /** Empty columns with room for `capacity` keys, optional fields absent (gaen.md §B5). */
+  /** Empty columns with room for `capacity` keys, optional fields absent (docs/protocols/gaen.md §B5). */
   static allocate(capacity: number): KeyColumns {
     return new KeyColumns(
       capacity,
@@ -67,7 +70,7 @@ export class KeyColumns {
     );
   }
 
-  /** Packs key objects into columns (gaen.md §B5). */
+  /** Packs key objects into columns (docs/protocols/gaen.md §B5). */
   static fromKeys(keys: readonly TemporaryExposureKey[]): KeyColumns {
     const cols = KeyColumns.allocate(keys.length);
     keys.forEach((k, i) => {

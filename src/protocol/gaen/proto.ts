@@ -1,6 +1,7 @@
 /**
- * Protobuf schema of the key export (gaen.md §B5, ENS `export.proto`) as a protobufjs JSON descriptor, built
- * in code so nothing reads a `.proto` file at run time (which would break after `nest build`).
+ * Protobuf schema of the key export (docs/protocols/gaen.md §B5, ENS `export.proto`) as a protobufjs JSON
+ * descriptor, built in code so nothing reads a `.proto` file at run time (which would break after
+ * `nest build`).
  */
 import { Root, type Type } from 'protobufjs/light';
 
@@ -61,7 +62,7 @@ const descriptor = {
 // proto2 semantics: fields are encoded only when set, so absent stays distinguishable from 0 on the wire.
 const root = Root.fromJSON(descriptor);
 
-/** Message types of gaen.md §B5. */
+/** Message types of docs/protocols/gaen.md §B5. */
 export const ExportProto: {
   TemporaryExposureKeyExport: Type;
   TEKSignatureList: Type;

@@ -32,7 +32,7 @@ function window(scans: [number, number][], extra: Partial<ExposureWindow> = {}):
   };
 }
 
-describe('resolveKeyRisk (gaen.md §B7)', () => {
+describe('resolveKeyRisk (docs/protocols/gaen.md §B7)', () => {
   const sut = (key: { reportType?: ReportType; daysSinceOnsetOfSymptoms?: number }) =>
     resolveKeyRisk(key, DEFAULT_DIAGNOSIS_KEYS_DATA_MAPPING);
 

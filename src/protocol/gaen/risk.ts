@@ -1,20 +1,21 @@
 /**
- * The v2 ("ExposureWindow") risk model of Exposure Notifications as pure functions (gaen.md §B7): diagnosis
- * key metadata → infectiousness and report type, exposure windows → weighted durations and scores → daily
- * summaries → notify or not. Nothing here reads a clock: callers pass `nowMs`.
+ * The v2 ("ExposureWindow") risk model of Exposure Notifications as pure functions
+ * (docs/protocols/gaen.md §B7): diagnosis key metadata → infectiousness and report type, exposure windows →
+ * weighted durations and scores → daily summaries → notify or not. Nothing here reads a clock: callers pass
+ * `nowMs`.
  */
 import { DAY_MS, RETENTION_DAYS } from './constants';
 import { utcDayStartMs } from './interval';
 import { ReportType } from './keys';
 
-/** Infectiousness of the key's owner on the key's day (gaen.md §B7). */
+/** Infectiousness of the key's owner on the key's day (docs/protocols/gaen.md §B7). */
 export enum Infectiousness {
   NONE = 0,
   STANDARD = 1,
   HIGH = 2,
 }
 
-/** Calibration confidence of the transmitting phone, from its metadata (gaen.md §B7). */
+/** Calibration confidence of the transmitting phone, from its metadata (docs/protocols/gaen.md §B7). */
 export enum CalibrationConfidence {
   LOWEST = 0,
   LOW = 1,
@@ -22,17 +23,17 @@ export enum CalibrationConfidence {
   HIGH = 3,
 }
 
-/** One scan in which the phone heard an RPI of the window's key (gaen.md §B7 ScanInstance). */
+/** One scan in which the phone heard an RPI of the window's key (docs/protocols/gaen.md §B7 ScanInstance). */
 export interface ScanInstance {
   /** round(mean attenuation) of the sightings in this scan, dB. */
   typicalAttenuationDb: number;
   /** Lowest attenuation in this scan, dB. */
   minAttenuationDb: number;
-  /** Time since the phone's previous scan, seconds, capped at 300 (gaen.md §B4). */
+  /** Time since the phone's previous scan, seconds, capped at 300 (docs/protocols/gaen.md §B4). */
   secondsSinceLastScan: number;
 }
 
-/** Sightings of one diagnosis key within at most 30 minutes (gaen.md §B7 ExposureWindow). */
+/** Sightings of one diagnosis key within at most 30 minutes (docs/protocols/gaen.md §B7 ExposureWindow). */
 export interface ExposureWindow {
   /** Start of the UTC day of the key (ms since epoch). */
   dateMs: number;
@@ -42,7 +43,7 @@ export interface ExposureWindow {
   scanInstances: ScanInstance[];
 }
 
-/** How a diagnosis key's report type and days since onset map to risk inputs (gaen.md §B7). */
+/** How a diagnosis key's report type and days since onset map to risk inputs (docs/protocols/gaen.md §B7). */
 export interface DiagnosisKeysDataMapping {
   /** Infectiousness per days since onset, −14..+14; days not listed are NONE. */
   daysSinceOnsetToInfectiousness: Readonly<Record<number, Infectiousness>>;
@@ -52,7 +53,7 @@ export interface DiagnosisKeysDataMapping {
   reportTypeWhenMissing: ReportType;
 }
 
-/** Parameters of the daily-summary computation (gaen.md §B7 DailySummariesConfig). */
+/** Parameters of the daily-summary computation (docs/protocols/gaen.md §B7 DailySummariesConfig). */
 export interface DailySummariesConfig {
   /** Three increasing attenuation thresholds in dB: immediate ≤ t0 < near ≤ t1 < medium ≤ t2 < other. */
   attenuationBucketThresholdDb: readonly [number, number, number];
@@ -132,7 +133,10 @@ export const DEFAULT_RISK_CONFIG: RiskConfig = {
   notification: DEFAULT_NOTIFICATION_POLICY,
 };
 
-/** Merges a partial config over the defaults and validates it; throws RangeError naming the bad field (gaen.md §B7). */
+/**
+ * Merges a partial config over the defaults and validates it; throws RangeError naming the bad field
+ * (docs/protocols/gaen.md §B7).
+ */
 export function resolveRiskConfig(partial: DeepPartialRiskConfig = {}): RiskConfig {
   const config: RiskConfig = {
     mapping: { ...DEFAULT_DIAGNOSIS_KEYS_DATA_MAPPING, ...partial.mapping },
@@ -150,7 +154,10 @@ export interface DeepPartialRiskConfig {
   notification?: Partial<NotificationPolicy>;
 }
 
-/** Checks the ranges the OS APIs enforce: thresholds increasing in 0..255, weights 0..2.5 (gaen.md §B7). */
+/**
+ * Checks the ranges the OS APIs enforce: thresholds increasing in 0..255, weights 0..2.5
+ * (docs/protocols/gaen.md §B7).
+ */
 export function validateRiskConfig(config: RiskConfig): void {
   const { attenuationBucketThresholdDb: t, attenuationBucketWeights: w } = config.dailySummaries;
   if (
@@ -184,7 +191,7 @@ export function validateRiskConfig(config: RiskConfig): void {
 
 /**
  * Report type and infectiousness of a diagnosis key, or null if its windows must not be reported
- * (infectiousness NONE, report type REVOKED or unknown after defaults) — gaen.md §B7.
+ * (infectiousness NONE, report type REVOKED or unknown after defaults) — docs/protocols/gaen.md §B7.
  */
 export function resolveKeyRisk(
   key: { reportType?: ReportType | number; daysSinceOnsetOfSymptoms?: number },
@@ -203,7 +210,10 @@ export function resolveKeyRisk(
   return { reportType: reportType as ReportType, infectiousness };
 }
 
-/** Bucket of an attenuation: 0 immediate, 1 near, 2 medium, 3 other (gaen.md §B7, bounds inclusive). */
+/**
+ * Bucket of an attenuation: 0 immediate, 1 near, 2 medium, 3 other (docs/protocols/gaen.md §B7, bounds
+ * inclusive).
+ */
 export function attenuationBucket(
   attenuationDb: number,
   thresholds: readonly [number, number, number],
@@ -216,7 +226,7 @@ export function attenuationBucket(
 
 /**
  * Window weighted duration in seconds: Σ secondsSinceLastScan × weight of the bucket of each scan's typical
- * attenuation; ignores report type and infectiousness, as Apple documents (gaen.md §B7).
+ * attenuation; ignores report type and infectiousness, as Apple documents (docs/protocols/gaen.md §B7).
  */
 export function windowWeightedDurationSeconds(window: ExposureWindow, config: DailySummariesConfig): number {
   let sum = 0;
@@ -227,7 +237,10 @@ export function windowWeightedDurationSeconds(window: ExposureWindow, config: Da
   return sum;
 }
 
-/** Window score = weighted duration × report type weight × infectiousness weight, in weighted seconds (gaen.md §B7). */
+/**
+ * Window score = weighted duration × report type weight × infectiousness weight, in weighted seconds
+ * (docs/protocols/gaen.md §B7).
+ */
 export function windowScore(window: ExposureWindow, config: DailySummariesConfig): number {
   const reportWeight = config.reportTypeWeights[window.reportType] ?? 0;
   const infectiousnessWeight =
@@ -235,14 +248,14 @@ export function windowScore(window: ExposureWindow, config: DailySummariesConfig
   return windowWeightedDurationSeconds(window, config) * reportWeight * infectiousnessWeight;
 }
 
-/** Aggregates of a set of windows (gaen.md §B7 ExposureSummaryData). */
+/** Aggregates of a set of windows (docs/protocols/gaen.md §B7 ExposureSummaryData). */
 export interface ExposureSummaryData {
   maximumScore: number;
   scoreSum: number;
   weightedDurationSum: number;
 }
 
-/** Per-day summary: overall and per report type (gaen.md §B7 DailySummary). */
+/** Per-day summary: overall and per report type (docs/protocols/gaen.md §B7 DailySummary). */
 export interface DailySummary {
   /** Start of the UTC day, ms since epoch. */
   dateMs: number;
@@ -253,7 +266,7 @@ export interface DailySummary {
 /**
  * Daily summaries of exposure windows, newest day first: per UTC day and report type the score sum, maximum
  * score and weighted duration sum, skipping windows below minimumWindowScore and days older than
- * daysSinceExposureThreshold before `nowMs` (gaen.md §B7).
+ * daysSinceExposureThreshold before `nowMs` (docs/protocols/gaen.md §B7).
  */
 export function computeDailySummaries(
   windows: readonly ExposureWindow[],
@@ -283,7 +296,10 @@ export function computeDailySummaries(
   return [...days.values()].sort((a, b) => b.dateMs - a.dateMs);
 }
 
-/** The app's decision: notify if one day's score sum reaches the policy's minimum (gaen.md §B7, app policy). */
+/**
+ * The app's decision: notify if one day's score sum reaches the policy's minimum (docs/protocols/gaen.md §B7,
+ * app policy).
+ */
 export function decideNotification(
   summaries: readonly DailySummary[],
   policy: NotificationPolicy,

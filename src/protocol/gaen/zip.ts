@@ -1,7 +1,7 @@
 /**
- * The two-entry zip of a key export (gaen.md §B5), written and read by our own code over node:zlib; reading
- * is strict because an export file comes from the network: it must account for every byte, never trust the
- * declared sizes, and stop inflating as soon as an entry outgrows its cap.
+ * The two-entry zip of a key export (docs/protocols/gaen.md §B5), written and read by our own code over
+ * node:zlib; reading is strict because an export file comes from the network: it must account for every byte,
+ * never trust the declared sizes, and stop inflating as soon as an entry outgrows its cap.
  */
 import { createDeflateRaw, deflateRawSync, inflateRawSync, crc32 as zlibCrc32 } from 'node:zlib';
 
@@ -94,8 +94,8 @@ export class PieceDeflater {
 
 /**
  * Writes a deflate zip of the given entries with a fixed timestamp, so the same export gives the same bytes
- * (gaen.md §B5: export.bin and export.sig, both deflated as in ENS). Native zlib at level 6: for a file of
- * 500,000 keys it is 2.6 × faster than a deflate in JS and needs a third of the memory.
+ * (docs/protocols/gaen.md §B5: export.bin and export.sig, both deflated as in ENS). Native zlib at level 6:
+ * for a file of 500,000 keys it is 2.6 × faster than a deflate in JS and needs a third of the memory.
  */
 export function writeZip(entries: ZipEntryInput[], mtime: Date): Buffer {
   const { time, date } = dosDateTime(mtime);
@@ -169,7 +169,8 @@ interface CentralEntry {
 
 /**
  * Reads exactly the expected entries from a zip, enforcing size caps on the real inflated size; throws an
- * ExportFileError for anything else (gaen.md §B5 reader requirements; APPNOTE.TXT 6.3 for the layout).
+ * ExportFileError for anything else (docs/protocols/gaen.md §B5 reader requirements; APPNOTE.TXT 6.3 for the
+ * layout).
  */
 export function readZip(data: Uint8Array, expected: readonly ExpectedEntry[]): Map<string, Uint8Array> {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);

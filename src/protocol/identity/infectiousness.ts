@@ -1,7 +1,7 @@
 /**
- * Days since onset of symptoms (DSOS) and infectiousness per diagnosis key (gaen.md §B6–B7), shared by
- * the phone (which labels its keys before upload) and the server (which checks the onset date an upload
- * claims). The onset is the day symptoms began, or the sample date when the person reports none.
+ * Days since onset of symptoms (DSOS) and infectiousness per diagnosis key (docs/protocols/gaen.md §B6–§B7),
+ * shared by the phone (which labels its keys before upload) and the server (which checks the onset date an
+ * upload claims). The onset is the day symptoms began, or the sample date when the person reports none.
  */
 import {
   DEFAULT_DIAGNOSIS_KEYS_DATA_MAPPING,
@@ -14,15 +14,21 @@ import {
 } from '../gaen';
 import { dayMs, daysBetween } from './rules';
 
-/** DSOS beyond ±14 carries no meaning in GAEN (gaen.md §B6 MAX_SYMPTOM_ONSET_DAYS). */
+/** DSOS beyond ±14 carries no meaning in GAEN (docs/protocols/gaen.md §B6 MAX_SYMPTOM_ONSET_DAYS). */
 export const MAX_DAYS_SINCE_ONSET = 14;
 
-/** Whole days from the onset day to the key's day: 0 on the onset day, negative before it (gaen.md §B7). */
+/**
+ * Whole days from the onset day to the key's day: 0 on the onset day, negative before it
+ * (docs/protocols/gaen.md §B7).
+ */
 export function daysSinceOnsetOfKey(rollingStartIntervalNumber: number, onsetDate: string): number {
   return Math.round((keyDayStartMs(rollingStartIntervalNumber) - dayMs(onsetDate)) / 86_400_000);
 }
 
-/** Infectiousness GAEN assigns to a key with this DSOS under `mapping` (gaen.md §B7 daysSinceOnsetToInfectiousness). */
+/**
+ * Infectiousness GAEN assigns to a key with this DSOS under `mapping` (docs/protocols/gaen.md §B7
+ * daysSinceOnsetToInfectiousness).
+ */
 export function infectiousnessOf(
   daysSinceOnset: number,
   mapping: DiagnosisKeysDataMapping = DEFAULT_DIAGNOSIS_KEYS_DATA_MAPPING,
@@ -60,7 +66,7 @@ export interface LabelledKey {
 /**
  * Labels each key with its DSOS from `onsetDate` (or the sample date) and the infectiousness that implies;
  * keys whose infectiousness is NONE are dropped, because every matching phone would drop them too
- * (gaen.md §B7) and uploading them would only reveal more of the person's keys.
+ * (docs/protocols/gaen.md §B7) and uploading them would only reveal more of the person's keys.
  */
 export function labelDiagnosisKeys(
   keys: readonly TemporaryExposureKey[],

@@ -56,7 +56,7 @@ describe('eligibility rules (16+, positive sample within 14 days)', () => {
   });
 });
 
-describe('days since onset and infectiousness (gaen.md §B7)', () => {
+describe('days since onset and infectiousness (docs/protocols/gaen.md §B7)', () => {
   const rsin = (day: string) => Date.parse(`${day}T00:00:00Z`) / 600_000;
 
   it('counts whole days from the onset day to the key day', () => {

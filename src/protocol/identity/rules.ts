@@ -1,7 +1,7 @@
 /**
- * The eligibility rules of the identity-based flow (smittestopp-exposure-notification.md, "Verify
- * infection"): verified only when the person is at least 16 and has a positive test whose sample was
- * taken within the last 14 days. Dates are calendar days `YYYY-MM-DD` in UTC.
+ * The eligibility rules of the identity-based flow (docs/protocols/smittestopp.md §S2): verified only when
+ * the person is at least 16 and has a positive test whose sample was taken within the last 14 days. Dates are
+ * calendar days `YYYY-MM-DD` in UTC.
  */
 import type { LabPerson } from './lab-registry';
 

@@ -4,9 +4,9 @@ import type { Condiscon, DisclosureRequest, SessionResult } from './types';
 export const ATTRIBUTE_ID = /^[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]+\.[a-zA-Z0-9_-]+$/;
 
 /**
- * A disclosure request for all `attributes` (each one a required item with one option), returning
- * the citizen to `tel:<number>,<dtmf>` so the Yivi app dials and then sends the code as tones.
- * The `,` is the dialer's pause. Spec: requestor API, disclosure request v2 (condiscon).
+ * A disclosure request for all `attributes` (each one a required item with one option), returning the citizen
+ * to `tel:<number>,<dtmf>` so the Yivi app dials and then sends the code as tones. The `,` is the dialer's
+ * pause. Spec: docs/protocols/irma.md §I2.
  */
 export function disclosureRequest(attributes: readonly string[], returnUrl?: string): DisclosureRequest {
   for (const a of attributes) if (!ATTRIBUTE_ID.test(a)) throw new Error(`not an attribute id: ${a}`);
@@ -37,7 +37,7 @@ export type ResultRefusal = 'not-done' | 'proof-not-valid' | 'missing-attributes
 
 /**
  * Accepts a session result only when `status == DONE` and `proofStatus == VALID`, and keeps only the
- * requested attributes' raw values (nothing else the app may have added). Spec: requestor API result.
+ * requested attributes' raw values (nothing else the app may have added). Spec: docs/protocols/irma.md §I6.
  */
 export function acceptedAttributes(
   result: SessionResult,

@@ -36,7 +36,7 @@ export class IrmaError extends Error {
 /**
  * Client for the irmago requestor API (`POST /session`, `GET /session/{token}/status|result`,
  * `DELETE /session/{token}`). The session token it gets back stays on the backend. Spec:
- * irma.app/docs/api-irma-server.
+ * docs/protocols/irma.md §I1–§I8 (irma.app/docs/api-irma-server).
  */
 export class IrmaRequestorClient {
   private readonly base: string;

@@ -1,13 +1,13 @@
 /**
  * An in-process stand-in for irmago's `irma server`, faithful to its HTTP interface (irmago
- * `irma/server/requestorserver/server.go`, `irmaserver/api.go`): the requestor endpoints (`POST
- * /session`, `GET /session/{token}/status|statusevents|result`, `DELETE /session/{token}`) with token
- * or HS256-JWT requestor authentication, the frontend endpoints the Yivi web frontend uses
- * (`/irma/session/{clientToken}/frontend/status|statusevents|options`, cancel), server-sent events
- * when run like `irma server --sse`, and the result POSTed to a request's `callbackUrl` when the
- * session finishes (like `allow_unsigned_callbacks`). Instead of a Yivi app, a test or the demo tells
- * it what to disclose (`disclose`). Used by the e2e tests and the embedded demo only; production
- * configuration refuses it.
+ * `irma/server/requestorserver/server.go`, `irmaserver/api.go`): the requestor endpoints (`POST /session`,
+ * `GET /session/{token}/status|statusevents|result`, `DELETE /session/{token}`) with token or HS256-JWT
+ * requestor authentication, the frontend endpoints the Yivi web frontend uses
+ * (`/irma/session/{clientToken}/frontend/status|statusevents|options`, cancel), server-sent events when run
+ * like `irma server --sse`, and the result POSTed to a request's `callbackUrl` when the session finishes
+ * (like `allow_unsigned_callbacks`). Instead of a Yivi app, a test or the demo tells it what to disclose
+ * (`disclose`). Used by the e2e tests and the embedded demo only; production configuration refuses it. The
+ * behaviours are summarised in docs/protocols/irma.md.
  */
 import { jwtVerify } from 'jose';
 import { randomBytes } from 'node:crypto';

@@ -1,6 +1,7 @@
 /**
  * JSON shapes of the irmago requestor API (`irma server`), as far as a disclosing requestor needs them.
- * Reference: irma.app/docs/api-irma-server and irmago's `server/api.go`, `requests.go`.
+ * Reference: irma.app/docs/api-irma-server and irmago's `server/api.go`, `requests.go`; the facts we rely on
+ * are in docs/protocols/irma.md.
  */
 
 /** An attribute in a disclosure request: a plain id, or with a required value / not-null flag. */

@@ -1,8 +1,8 @@
 /**
- * The key upload an app makes (JSON over REST) and the rules the server applies to it. Framework-free:
- * the phone core builds uploads with these types, the server validates them with `checkUploadKeys`.
- * Rules follow the Google reference server (gaen.md §B6) but are stricter: aligned daily keys only and
- * no overlapping days.
+ * The key upload an app makes (JSON over REST) and the rules the server applies to it. Framework-free: the
+ * phone core builds uploads with these types, the server validates them with `checkUploadKeys`. Rules follow
+ * the Google reference server (docs/protocols/gaen.md §B6) but are stricter: aligned daily keys only and no
+ * overlapping days.
  */
 import { DAY_MS, KEY_LENGTH, TEK_ROLLING_PERIOD } from '../gaen/constants';
 import { enIntervalNumberFromMs, intervalStartMs } from '../gaen/interval';
@@ -186,7 +186,10 @@ export function checkUploadKeys(
   return { ok: true, keys: checked };
 }
 
-/** Whole days from the symptom-onset (or sample) day to the key's day, as GAEN's DSOS (gaen.md §B7). */
+/**
+ * Whole days from the symptom-onset (or sample) day to the key's day, as GAEN's DSOS
+ * (docs/protocols/gaen.md §B7).
+ */
 export function daysSinceOnset(rollingStartIntervalNumber: number, onsetDayStartMs: number): number {
   return Math.round((intervalStartMs(rollingStartIntervalNumber) - onsetDayStartMs) / DAY_MS);
 }

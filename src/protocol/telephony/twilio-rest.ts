@@ -12,9 +12,9 @@ export interface TwilioAccount {
 
 /**
  * The Twilio Programmable Voice side of `PhoneExchange`: pulls one queued caller to one agent with
- * `POST /2010-04-01/Accounts/{AccountSid}/Queues/{QueueSid}/Members/{CallSid}.json` and `Url` pointing
- * at our TwiML that `<Dial>`s the agent (Twilio accepts only the first such request for a call), and
- * hangs calls up with a call update.
+ * `POST /2010-04-01/Accounts/{AccountSid}/Queues/{QueueSid}/Members/{CallSid}.json` and `Url` pointing at our
+ * TwiML that `<Dial>`s the agent (Twilio accepts only the first such request for a call), and hangs calls up
+ * with a call update (docs/protocols/twilio.md §T7, §T9, §T10).
  */
 export class TwilioExchange implements PhoneExchange {
   readonly provider = 'twilio';

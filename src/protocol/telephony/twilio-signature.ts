@@ -1,9 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Twilio's `X-Twilio-Signature`: base64(HMAC-SHA1(authToken, url + concat(sorted(name + value)))).
- * `url` is the exact URL Twilio requested, query string included; form parameters are sorted by
- * name without separators. Spec: twilio.com/docs/usage/webhooks/webhooks-security.
+ * Twilio's `X-Twilio-Signature`: base64(HMAC-SHA1(authToken, url + concat(sorted(name + value)))). `url` is
+ * the exact URL Twilio requested, query string included; form parameters are sorted by name without
+ * separators. Spec: docs/protocols/twilio.md §T2 (twilio.com/docs/usage/webhooks/webhooks-security).
  */
 export function twilioSignature(
   authToken: string,

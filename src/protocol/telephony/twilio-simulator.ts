@@ -1,11 +1,11 @@
 /**
  * A stand-in for Twilio Programmable Voice in tests and the embedded demo, written from Twilio's
- * documentation: it places calls by sending signed webhooks with Twilio's parameters in Twilio's
- * order, executes the TwiML it gets back (Say, Play, Pause, Gather, Redirect, Enqueue with its wait
- * loop, Leave, Dial to a Client or SIP endpoint, Hangup), and answers the Queue Members and Call REST
- * requests. Each behaviour names the documented rule it follows ("docs: …" = twilio.com/docs/…).
- * What the caller and the agent do (press keys, stay silent, hang up, answer, let it ring) is driven
- * by the test or the demo page.
+ * documentation: it places calls by sending signed webhooks with Twilio's parameters in Twilio's order,
+ * executes the TwiML it gets back (Say, Play, Pause, Gather, Redirect, Enqueue with its wait loop, Leave,
+ * Dial to a Client or SIP endpoint, Hangup), and answers the Queue Members and Call REST requests. Each
+ * behaviour names the documented rule it follows ("docs: …" = twilio.com/docs/…); the rules our flow relies
+ * on are summarised in docs/protocols/twilio.md. What the caller and the agent do (press keys, stay silent,
+ * hang up, answer, let it ring) is driven by the test or the demo page.
  */
 import { randomBytes } from 'node:crypto';
 import type { FormFetch } from './twilio-rest';

@@ -1,8 +1,8 @@
 /**
- * A small TwiML builder: each verb returns its XML, `twiml()` wraps them in `<Response>`. Text and
- * attributes are escaped; nothing caller-supplied ends up unescaped in what Twilio executes. The
- * output matches what the `twilio` library's `VoiceResponse` renders for the same verbs (a test checks
- * it). Spec: twilio.com/docs/voice/twiml.
+ * A small TwiML builder: each verb returns its XML, `twiml()` wraps them in `<Response>`. Text and attributes
+ * are escaped; nothing caller-supplied ends up unescaped in what Twilio executes. The output matches what the
+ * `twilio` library's `VoiceResponse` renders for the same verbs (a test checks it). Spec:
+ * docs/protocols/twilio.md §T3–§T8 (twilio.com/docs/voice/twiml).
  */
 export type Verb = string & { readonly __twiml: unique symbol };
 

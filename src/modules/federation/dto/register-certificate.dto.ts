@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBase64, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { CERTIFICATE_TYPES, type CertificateType } from '../entities/federation-certificate.entity';
 
-/** Onboarding of one certificate into the gateway registry (efgs.md §A6). */
+/** Onboarding of one certificate into the gateway registry (docs/protocols/efgs.md §A6). */
 export class RegisterCertificateDto {
   @ApiProperty({ description: 'The certificate as PEM text, byte for byte what the trust anchor signed' })
   @IsString()

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
-/** A member's callback registration at the gateway (efgs.md §A8): `callbackId` is the member's own name for it. */
+/**
+ * A member's callback registration at the gateway (docs/protocols/efgs.md §A8): `callbackId` is the member's
+ * own name for it.
+ */
 @Entity('efgs_callback_subscription')
 @Index('uq_efgs_callback_country_id', ['country', 'callbackId'], { unique: true })
 export class CallbackSubscription {

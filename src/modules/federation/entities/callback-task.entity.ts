@@ -2,8 +2,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /**
- * One announcement of a batch to one subscription (efgs.md §A8). Tasks of a subscription are delivered
- * in id order; a failing one holds back the later ones until it succeeds or the subscription is dropped.
+ * One announcement of a batch to one subscription (docs/protocols/efgs.md §A8). Tasks of a subscription are
+ * delivered in id order; a failing one holds back the later ones until it succeeds or the subscription is
+ * dropped.
  */
 @Entity('efgs_callback_task')
 @Index('idx_efgs_callback_task_due', ['subscriptionId', 'id'])

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
-/** Certificate roles of the gateway's registry (efgs.md §A6). */
+/** Certificate roles of the gateway's registry (docs/protocols/efgs.md §A6). */
 export const CERTIFICATE_TYPES = ['AUTHENTICATION', 'SIGNING', 'CALLBACK'] as const;
 export type CertificateType = (typeof CERTIFICATE_TYPES)[number];
 
 /**
- * One row of the gateway's certificate registry (EFGS `certificate` table, efgs.md §A6). A row counts
- * only while its PEM parses, its thumbprint matches and `signature` (trust anchor over the PEM text)
+ * One row of the gateway's certificate registry (EFGS `certificate` table, docs/protocols/efgs.md §A6). A row
+ * counts only while its PEM parses, its thumbprint matches and `signature` (trust anchor over the PEM text)
  * verifies; rows failing that are ignored, so a row written past the onboarding process grants nothing.
  */
 @Entity('federation_certificate')

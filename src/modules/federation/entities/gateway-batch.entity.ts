@@ -2,8 +2,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /**
- * A download batch (efgs.md §A7): tag `yyyyMMdd-N`, and `link` = the next batch's tag, so all batches
- * form one list across days. Both unique: two batching runs racing cannot fork the list.
+ * A download batch (docs/protocols/efgs.md §A7): tag `yyyyMMdd-N`, and `link` = the next batch's tag, so all
+ * batches form one list across days. Both unique: two batching runs racing cannot fork the list.
  */
 @Entity('efgs_batch')
 export class GatewayBatch {

@@ -1,7 +1,10 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
-/** `payloadHash` of every key the gateway holds (efgs.md §A3): its primary key makes duplicates fail. */
+/**
+ * `payloadHash` of every key the gateway holds (docs/protocols/efgs.md §A3): its primary key makes duplicates
+ * fail.
+ */
 @Entity('efgs_key_hash')
 export class GatewayKeyHash {
   /** SHA-256 of the key's signing record, 32 raw bytes (half the index pages of hex). */

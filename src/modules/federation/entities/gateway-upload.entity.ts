@@ -2,9 +2,9 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
 /**
- * One accepted upload at the gateway (efgs.md §A5): who sent it, with which certificates and signature,
- * and its keys. The keys are kept as our protobuf encoding of the upload (one row per upload instead of
- * one per key), since the gateway only ever serves whole uploads; per-key uniqueness lives in
+ * One accepted upload at the gateway (docs/protocols/efgs.md §A5): who sent it, with which certificates and
+ * signature, and its keys. The keys are kept as our protobuf encoding of the upload (one row per upload
+ * instead of one per key), since the gateway only ever serves whole uploads; per-key uniqueness lives in
  * `efgs_key_hash`. `batchId` is set once, by the batching job.
  */
 @Entity('efgs_upload')

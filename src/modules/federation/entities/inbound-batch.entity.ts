@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { dbTypes } from '../../../database/column-types';
 
-/** Per-batch download status, as CWA records it (efgs.md §A10). */
+/** Per-batch download status, as CWA records it (docs/protocols/efgs.md §A10). */
 export type InboundStatus = 'PROCESSED' | 'PROCESSED_WITH_ERROR' | 'ERROR' | 'ERROR_WONT_RETRY';
 
 /** One gateway batch as this member saw it: counts only, never the keys themselves. */

@@ -10,9 +10,9 @@ import { dbTypes } from '../../../database/column-types';
 export type OutboundStatus = 'pending' | 'sent' | 'partial' | 'rejected' | 'failed';
 
 /**
- * An upload batch of our keys to the gateway, stored with its exact body and signature before the first
- * try, so every retry sends the same bytes under the same content-derived tag (efgs.md §A10): a lost
- * answer followed by a retry is caught by the gateway's 409, never stored twice.
+ * An upload batch of our keys to the gateway, stored with its exact body and signature before the first try,
+ * so every retry sends the same bytes under the same content-derived tag (docs/protocols/efgs.md §A10): a
+ * lost answer followed by a retry is caught by the gateway's 409, never stored twice.
  */
 @Entity('federation_outbound_batch')
 @Index('idx_federation_outbound_due', ['status', 'nextAttemptAt'])

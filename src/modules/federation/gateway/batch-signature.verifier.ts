@@ -13,9 +13,10 @@ export interface VerifiedBatchSignature {
 const MAX_SIGNATURE_BYTES = 64 * 1024;
 
 /**
- * EFGS's `BatchSignatureVerifier` (efgs.md §A4.2) on the shared CMS module: a detached SignedData over
- * the bytes rebuilt from the keys (§A4.1), signed by a registered, genuine, unrevoked SIGNING certificate
- * (pinned by thumbprint, self-signed allowed) that is valid now, whose country every key's origin names.
+ * EFGS's `BatchSignatureVerifier` (docs/protocols/efgs.md §A4.2) on the shared CMS module: a detached
+ * SignedData over the bytes rebuilt from the keys (docs/protocols/efgs.md §A4.1), signed by a registered,
+ * genuine, unrevoked SIGNING certificate (pinned by thumbprint, self-signed allowed) that is valid now, whose
+ * country every key's origin names.
  */
 @Injectable()
 export class BatchSignatureVerifier {
@@ -24,9 +25,9 @@ export class BatchSignatureVerifier {
   constructor(private readonly registry: CertificateRegistry) {}
 
   /**
-   * Verifies `batchSignature` (base64 DER CMS) over `signingBytes`, the §A4.1 bytes rebuilt from `keys`,
-   * at `now`. Returns the signer, or undefined for every kind of failure: the gateway answers them all
-   * alike with 400 "Invalid signature".
+   * Verifies `batchSignature` (base64 DER CMS) over `signingBytes`, the bytes rebuilt from `keys`
+   * (docs/protocols/efgs.md §A4.1), at `now`. Returns the signer, or undefined for every kind of failure: the
+   * gateway answers them all alike with 400 "Invalid signature".
    */
   async verify(
     batchSignature: string,

@@ -38,9 +38,9 @@ function pinnedLookup(address: string): LookupFunction {
 type Delivery = { ok: true } | { ok: false; dropSubscription: boolean; error: string };
 
 /**
- * Callbacks of the gateway (efgs.md §A8): subscriptions per country, one task per new batch and
- * subscription, delivered in order as `GET <url>?batchTag=…&date=…` with retries; a subscription whose URL
- * fails the safety rules, or that keeps failing, is deleted. The callee's TLS certificate must be a
+ * Callbacks of the gateway (docs/protocols/efgs.md §A8): subscriptions per country, one task per new batch
+ * and subscription, delivered in order as `GET <url>?batchTag=…&date=…` with retries; a subscription whose
+ * URL fails the safety rules, or that keeps failing, is deleted. The callee's TLS certificate must be a
  * registered CALLBACK certificate of the subscribing country for the URL's host (EFGS checks it in its
  * proxy); we pin it ourselves, and connect to the address we checked so DNS cannot swap it afterwards.
  */
@@ -64,7 +64,7 @@ export class CallbackService {
   }
 
   /**
-   * Creates or updates a subscription after the URL checks of efgs.md §A8.
+   * Creates or updates a subscription after the URL checks of docs/protocols/efgs.md §A8.
    * @returns false when the id or URL is refused (the route answers 400 "Callback URL is invalid").
    */
   async put(country: string, callbackId: string, url: string, now: Date): Promise<boolean> {
@@ -172,7 +172,10 @@ export class CallbackService {
     });
   }
 
-  /** URL rules of efgs.md §A8 plus a CALLBACK certificate of `country` registered for the URL's host. */
+  /**
+   * URL rules of docs/protocols/efgs.md §A8 plus a CALLBACK certificate of `country` registered for the URL's
+   * host.
+   */
   private async checkUrl(
     url: string,
     country: string,

@@ -53,16 +53,16 @@ function subjectCommonName(cert: X509Certificate): string | undefined {
     .trim();
 }
 
-/** SHA-256 of the certificate DER as 64 lower-case hex: the EFGS thumbprint (efgs.md §A6). */
+/** SHA-256 of the certificate DER as 64 lower-case hex: the EFGS thumbprint (docs/protocols/efgs.md §A6). */
 export function certificateThumbprint(cert: X509Certificate): string {
   return createHash('sha256').update(cert.raw).digest('hex');
 }
 
 /**
- * The gateway's certificate registry (efgs.md §A6): AUTHENTICATION, SIGNING and CALLBACK certificates per
- * country, revocable, each row counting only while its trust-anchor signature verifies. The revoked flag
- * is read on every lookup (so revocation applies at once on every instance); the integrity check of a row
- * is cached by its content, since it is pure.
+ * The gateway's certificate registry (docs/protocols/efgs.md §A6): AUTHENTICATION, SIGNING and CALLBACK
+ * certificates per country, revocable, each row counting only while its trust-anchor signature verifies. The
+ * revoked flag is read on every lookup (so revocation applies at once on every instance); the integrity check
+ * of a row is cached by its content, since it is pure.
  */
 @Injectable()
 export class CertificateRegistry {
@@ -78,7 +78,7 @@ export class CertificateRegistry {
 
   /**
    * Looks up a certificate by thumbprint, role and country, as EFGS's `CertificateService` does
-   * (efgs.md §A6). Rows that fail the integrity check are treated as absent.
+   * (docs/protocols/efgs.md §A6). Rows that fail the integrity check are treated as absent.
    */
   async lookup(thumbprint: string, type: CertificateType, country: string): Promise<RegistryLookup> {
     const candidates = await this.rows.findBy({ thumbprint, type, country });
@@ -86,7 +86,10 @@ export class CertificateRegistry {
     return row ? { found: true, revoked: row.revoked, row } : { found: false };
   }
 
-  /** Valid, unrevoked CALLBACK certificates of a country (efgs.md §A8): the hosts it may be called at. */
+  /**
+   * Valid, unrevoked CALLBACK certificates of a country (docs/protocols/efgs.md §A8): the hosts it may be
+   * called at.
+   */
   async callbackCertificates(country: string): Promise<{ host: string; thumbprint: string }[]> {
     const rows = await this.rows.findBy({ type: 'CALLBACK', country, revoked: false });
     return rows
@@ -131,7 +134,9 @@ export class CertificateRegistry {
     return row;
   }
 
-  /** Marks a certificate revoked (efgs.md §A6: revocation = `revoked=1` on operator request). */
+  /**
+   * Marks a certificate revoked (docs/protocols/efgs.md §A6: revocation = `revoked=1` on operator request).
+   */
   async revoke(id: string): Promise<FederationCertificate> {
     const row = await this.rows.findOneBy({ id });
     if (!row) throw new RegistryError(404, 'no such certificate');
@@ -145,7 +150,10 @@ export class CertificateRegistry {
     return rows.map((r) => ({ ...r, valid: this.isGenuine(r) }));
   }
 
-  /** PEM and trust-anchor signature of a registered certificate, for the audit endpoint (efgs.md §A9). */
+  /**
+   * PEM and trust-anchor signature of a registered certificate, for the audit endpoint
+   * (docs/protocols/efgs.md §A9).
+   */
   async evidence(
     thumbprint: string,
     type: CertificateType,

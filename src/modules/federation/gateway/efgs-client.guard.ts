@@ -41,10 +41,10 @@ function peerIdentity(req: Request): Identity | undefined {
 }
 
 /**
- * Client authentication of EFGS's `CertificateAuthentificationFilter` (efgs.md §A6): the certificate comes
- * from our own TLS handshake (direct mTLS) or from the trusted proxy's headers, and must be a registered, genuine,
- * unrevoked AUTHENTICATION certificate of its subject's country. A handshake certificate wins over
- * headers, so a client holding one cannot claim another identity by header.
+ * Client authentication of EFGS's `CertificateAuthentificationFilter` (docs/protocols/efgs.md §A6): the
+ * certificate comes from our own TLS handshake (direct mTLS) or from the trusted proxy's headers, and must be
+ * a registered, genuine, unrevoked AUTHENTICATION certificate of its subject's country. A handshake
+ * certificate wins over headers, so a client holding one cannot claim another identity by header.
  */
 @Injectable()
 export class EfgsClientGuard implements CanActivate {

@@ -3,7 +3,7 @@ import type { Response } from 'express';
 
 /**
  * A refusal in EFGS's own terms: exact status and the `{"message": …}` body of EFGS's `ErrorHandler`
- * (efgs.md §A1), not our problem+json.
+ * (docs/protocols/efgs.md §A1), not our problem+json.
  */
 export class EfgsHttpError extends Error {
   constructor(

@@ -23,10 +23,10 @@ function isRaceLost(error: unknown): boolean {
 const CANDIDATES = MAX_DOWNLOAD_BATCH_KEYS;
 
 /**
- * The gateway's batching job (efgs.md §A7): whole uploads, oldest first, into download batches of at most
- * 5,000 keys and one format, tagged `yyyyMMdd-N` and linked from the previous batch (one list across days).
- * Each batch is created in one transaction; the unique tag and link make a racing second run fail instead
- * of forking the list, and the Bull schedule runs it once per period across instances anyway.
+ * The gateway's batching job (docs/protocols/efgs.md §A7): whole uploads, oldest first, into download batches
+ * of at most 5,000 keys and one format, tagged `yyyyMMdd-N` and linked from the previous batch (one list
+ * across days). Each batch is created in one transaction; the unique tag and link make a racing second run
+ * fail instead of forking the list, and the Bull schedule runs it once per period across instances anyway.
  */
 @Injectable()
 export class GatewayBatchingService {

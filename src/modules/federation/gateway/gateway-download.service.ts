@@ -30,7 +30,7 @@ export interface DownloadedBatch {
   keyCount: number;
 }
 
-/** One entry of `GET /diagnosiskeys/audit/download/{date}/{batchTag}` (efgs.md §A9). */
+/** One entry of `GET /diagnosiskeys/audit/download/{date}/{batchTag}` (docs/protocols/efgs.md §A9). */
 export interface AuditEntry {
   country: string;
   uploadedTime: string;
@@ -44,7 +44,7 @@ export interface AuditEntry {
   batchSignature: string;
 }
 
-/** Downloads and audit data of the gateway (efgs.md §A1, §A7, §A9). */
+/** Downloads and audit data of the gateway (docs/protocols/efgs.md §A1, §A7, §A9). */
 @Injectable()
 export class GatewayDownloadService {
   constructor(
@@ -112,9 +112,9 @@ export class GatewayDownloadService {
   }
 
   /**
-   * `GET /diagnosiskeys/audit/download/{date}/{batchTag}` (efgs.md §A9): one entry per upload in the batch,
-   * in upload order, own country included, with the certificates and trust-anchor signatures that let a
-   * member re-verify every upload's signature itself.
+   * `GET /diagnosiskeys/audit/download/{date}/{batchTag}` (docs/protocols/efgs.md §A9): one entry per upload
+   * in the batch, in upload order, own country included, with the certificates and trust-anchor signatures
+   * that let a member re-verify every upload's signature itself.
    */
   async audit(date: string, batchTag: string, now: Date): Promise<AuditEntry[]> {
     const day = this.checkDate(date, now);

@@ -32,8 +32,8 @@ const INSERT_CHUNK = 2500;
 const LOOKUP_CHUNK = MAX_UPLOAD_KEYS;
 
 /**
- * `POST /diagnosiskeys/upload` (efgs.md §A5), checks in the gateway's order: headers, format, key
- * validation, 413, 409 for a used batchTag, signature, origin; then all keys or none.
+ * `POST /diagnosiskeys/upload` (docs/protocols/efgs.md §A5), checks in the gateway's order: headers, format,
+ * key validation, 413, 409 for a used batchTag, signature, origin; then all keys or none.
  */
 @Injectable()
 export class GatewayUploadService {
@@ -45,7 +45,8 @@ export class GatewayUploadService {
   ) {}
 
   /**
-   * Accepts one upload from an authenticated member at `now` (UTC; the RSIN window of §A3 depends on it).
+   * Accepts one upload from an authenticated member at `now` (UTC; the RSIN window of
+   * docs/protocols/efgs.md §A3 depends on it).
    * @throws EfgsHttpError with EFGS's status and message for every refusal; 207 carries the
    *   `{"201":[…],"409":[…],"500":[]}` index map and means nothing was kept.
    */
@@ -120,9 +121,10 @@ export class GatewayUploadService {
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      // As in EFGS, duplicates show as insert conflicts (§A5): the transaction is gone, so nothing of the
-      // upload is kept, and the 207 map names the keys the gateway holds. Checking only on conflict keeps
-      // 5,000 index probes off the normal path. A concurrent upload may also have taken the tag (409).
+      // As in EFGS, duplicates show as insert conflicts (docs/protocols/efgs.md §A5): the transaction is
+      // gone, so nothing of the upload is kept, and the 207 map names the keys the gateway holds. Checking
+      // only on conflict keeps 5,000 index probes off the normal path. A concurrent upload may also have
+      // taken the tag (409).
       if (await this.dataSource.getRepository(GatewayUpload).existsBy({ batchTag }))
         throw new EfgsHttpError(409, 'BatchTag already exists.');
       const known = await this.knownIndices(hashes);
@@ -178,8 +180,9 @@ function repeatedIndices(hashes: readonly Buffer[]): Set<number> {
 }
 
 /**
- * The 207 answer of efgs.md §A5: which keys would have been inserted (201) and which conflicted (409);
- * with `failed`, every key that did not conflict is reported as an insert failure (500) instead.
+ * The 207 answer of docs/protocols/efgs.md §A5: which keys would have been inserted (201) and which
+ * conflicted (409); with `failed`, every key that did not conflict is reported as an insert failure (500)
+ * instead.
  */
 function partialInsert(count: number, conflicts: ReadonlySet<number>, failed = false): EfgsHttpError {
   const others: number[] = [];

@@ -32,7 +32,7 @@ import { EfgsExceptionFilter, EfgsHttpError } from './efgs-error';
 import { GatewayDownloadService, type AuditEntry } from './gateway-download.service';
 import { GatewayUploadService } from './gateway-upload.service';
 
-/** Route prefix of the EFGS API (efgs.md §A1); members call `<base>/diagnosiskeys/...`. */
+/** Route prefix of the EFGS API (docs/protocols/efgs.md §A1); members call `<base>/diagnosiskeys/...`. */
 export const EFGS_PREFIX = '/diagnosiskeys';
 /** Path whose raw body the app parses for us (protobuf or JSON, checked here). */
 export const EFGS_UPLOAD_PATH = `${EFGS_PREFIX}/upload`;
@@ -72,8 +72,9 @@ function client(req: EfgsRequest): EfgsClient {
 }
 
 /**
- * The gateway role's EFGS API (efgs.md §A1): machine clients authenticated by certificate (EfgsClientGuard),
- * answers and refusals exactly as EFGS gives them. Documented in docs/federation.md, not in our OpenAPI.
+ * The gateway role's EFGS API (docs/protocols/efgs.md §A1): machine clients authenticated by certificate
+ * (EfgsClientGuard), answers and refusals exactly as EFGS gives them. Documented in docs/federation.md, not
+ * in our OpenAPI.
  */
 @ApiExcludeController()
 @Public()

@@ -15,7 +15,10 @@ import { GatewayBatchingService } from './gateway-batching.service';
 
 const DAY_MS = 86_400_000;
 
-/** The batching job (efgs.md §A7), every FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES, once across instances. */
+/**
+ * The batching job (docs/protocols/efgs.md §A7), every FEDERATION_GATEWAY_BATCH_INTERVAL_MINUTES, once across
+ * instances.
+ */
 @JobProcessor(JOBS.federationGatewayBatch)
 export class GatewayBatchProcessor implements JobHandler {
   constructor(
@@ -29,7 +32,9 @@ export class GatewayBatchProcessor implements JobHandler {
   }
 }
 
-/** Delivers due callbacks (efgs.md §A8): right after batching, and on a schedule for retries. */
+/**
+ * Delivers due callbacks (docs/protocols/efgs.md §A8): right after batching, and on a schedule for retries.
+ */
 @JobProcessor(JOBS.federationGatewayCallbacks)
 export class GatewayCallbackProcessor implements JobHandler {
   constructor(
@@ -44,8 +49,8 @@ export class GatewayCallbackProcessor implements JobHandler {
 }
 
 /**
- * Retention (efgs.md §A7): keys, uploads, batches and stale callback tasks created before today 00:00 UTC
- * minus FEDERATION_GATEWAY_RETENTION_DAYS are deleted, daily.
+ * Retention (docs/protocols/efgs.md §A7): keys, uploads, batches and stale callback tasks created before
+ * today 00:00 UTC minus FEDERATION_GATEWAY_RETENTION_DAYS are deleted, daily.
  */
 @JobProcessor(JOBS.federationGatewayRetention)
 export class GatewayRetentionProcessor implements JobHandler {

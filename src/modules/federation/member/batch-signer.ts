@@ -8,8 +8,8 @@ import { batchSigningBytes, type DiagnosisKey } from '../../../protocol/efgs';
 const CURVES: Record<string, string> = { prime256v1: 'P-256', secp384r1: 'P-384' };
 
 /**
- * Loads a PEM certificate and its private key (PKCS#8, PKCS#1 or SEC1) as a CMS signer: RSA with
- * SHA-256, or ECDSA P-256/P-384 (efgs.md §A4.2).
+ * Loads a PEM certificate and its private key (PKCS#8, PKCS#1 or SEC1) as a CMS signer: RSA with SHA-256, or
+ * ECDSA P-256/P-384 (docs/protocols/efgs.md §A4.2).
  */
 export async function loadPemSigner(
   certificatePem: string | Buffer,
@@ -29,7 +29,10 @@ export async function loadPemSigner(
   return cryptoKeySigner(privateKey, new Uint8Array(certificate.raw));
 }
 
-/** The member's batch signer (efgs.md §A4): a detached CMS with our SIGNING certificate over the §A4.1 bytes. */
+/**
+ * The member's batch signer: a detached CMS with our SIGNING certificate over the bytes of
+ * docs/protocols/efgs.md §A4.1.
+ */
 @Injectable()
 export class BatchSigner {
   private signer: Promise<CmsSigner> | undefined;

@@ -43,9 +43,10 @@ export function subjectDn(cert: X509Certificate): string {
 }
 
 /**
- * The member's HTTP client for a gateway's EFGS API (efgs.md §A1): mTLS with our AUTHENTICATION
- * certificate through a Node https Agent, optionally the `X-SSL-Client-*` headers as NL and CWA send them
- * for gateways behind a proxy (§A6). Answers are returned whatever their status; the caller decides.
+ * The member's HTTP client for a gateway's EFGS API (docs/protocols/efgs.md §A1): mTLS with our
+ * AUTHENTICATION certificate through a Node https Agent, optionally the `X-SSL-Client-*` headers as NL and
+ * CWA send them for gateways behind a proxy (docs/protocols/efgs.md §A6). Answers are returned whatever their
+ * status; the caller decides.
  */
 @Injectable()
 export class EfgsGatewayClient implements OnModuleDestroy {
@@ -58,7 +59,10 @@ export class EfgsGatewayClient implements OnModuleDestroy {
     this.agent?.destroy();
   }
 
-  /** `POST /diagnosiskeys/upload` with a stored body, its tag and its base64 signature (efgs.md §A1). */
+  /**
+   * `POST /diagnosiskeys/upload` with a stored body, its tag and its base64 signature
+   * (docs/protocols/efgs.md §A1).
+   */
   upload(
     body: Buffer,
     format: EfgsFormat,
@@ -76,7 +80,10 @@ export class EfgsGatewayClient implements OnModuleDestroy {
     });
   }
 
-  /** `GET /diagnosiskeys/download/{date}`, from the day's first batch or from `batchTag` (efgs.md §A7). */
+  /**
+   * `GET /diagnosiskeys/download/{date}`, from the day's first batch or from `batchTag`
+   * (docs/protocols/efgs.md §A7).
+   */
   download(date: string, batchTag?: string): Promise<GatewayResponse> {
     const format = this.config.federation.member.format;
     return this.request('GET', `/diagnosiskeys/download/${encodeURIComponent(date)}`, {
@@ -84,12 +91,12 @@ export class EfgsGatewayClient implements OnModuleDestroy {
     });
   }
 
-  /** `GET /diagnosiskeys/callback`: our subscriptions (efgs.md §A8). */
+  /** `GET /diagnosiskeys/callback`: our subscriptions (docs/protocols/efgs.md §A8). */
   listCallbacks(): Promise<GatewayResponse> {
     return this.request('GET', '/diagnosiskeys/callback', { headers: { Accept: 'application/json' } });
   }
 
-  /** `PUT /diagnosiskeys/callback/{id}?url=…` (efgs.md §A8). */
+  /** `PUT /diagnosiskeys/callback/{id}?url=…` (docs/protocols/efgs.md §A8). */
   putCallback(callbackId: string, url: string): Promise<GatewayResponse> {
     return this.request(
       'PUT',
@@ -148,7 +155,10 @@ export class EfgsGatewayClient implements OnModuleDestroy {
     return this.agent;
   }
 
-  /** The two proxy headers for our AUTHENTICATION certificate, when configured to send them (efgs.md §A6). */
+  /**
+   * The two proxy headers for our AUTHENTICATION certificate, when configured to send them
+   * (docs/protocols/efgs.md §A6).
+   */
   private headersForProxy(): Record<string, string> {
     const { sendCertificateHeaders, clientCertFile } = this.config.federation.member;
     if (!sendCertificateHeaders || !clientCertFile) return {};

@@ -10,13 +10,16 @@ import { DAY_MS, INTERVAL_MS } from '../../../protocol/gaen/constants';
 import { exportableFrom, receiptTime } from '../../../protocol/key-upload';
 import type { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
 
-/** DSOS range the GAEN v2 infectiousness model uses (gaen.md §B7); beyond it a phone treats DSOS as missing. */
+/**
+ * DSOS range the GAEN v2 infectiousness model uses (docs/protocols/gaen.md §B7); beyond it a phone treats
+ * DSOS as missing.
+ */
 const GAEN_DSOS_MAX = 14;
 
 /**
- * One of our stored keys as the EFGS wire key (efgs.md §A2). A missing TRL is sent as "not provided"; a
- * missing DSOS as "symptom status unknown" relative to the submission day (4000 + d, efgs.md §A10), so
- * receivers can still derive a TRL from it.
+ * One of our stored keys as the EFGS wire key (docs/protocols/efgs.md §A2). A missing TRL is sent as "not
+ * provided"; a missing DSOS as "symptom status unknown" relative to the submission day (4000 + d,
+ * docs/protocols/efgs.md §A10), so receivers can still derive a TRL from it.
  */
 export function toEfgsKey(row: StoredKey): DiagnosisKey {
   let dsos = row.daysSinceOnsetOfSymptoms;

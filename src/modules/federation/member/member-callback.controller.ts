@@ -14,7 +14,10 @@ import { JobRunner } from '../../jobs/job-runner';
 import { CertificateProxy } from '../certificate-proxy';
 import type { DownloadJobData } from './member.processors';
 
-/** Where the gateway calls us (efgs.md §A8); register `<PUBLIC_URL><this path>` as FEDERATION_CALLBACK_URL. */
+/**
+ * Where the gateway calls us (docs/protocols/efgs.md §A8); register `<PUBLIC_URL><this path>` as
+ * FEDERATION_CALLBACK_URL.
+ */
 export const MEMBER_CALLBACK_PATH = '/api/v1/federation/callback';
 
 class CallbackQuery {
@@ -28,8 +31,8 @@ class CallbackQuery {
 }
 
 /**
- * The member's callback receiver (efgs.md §A8, as CWA's `CallbackController`): records nothing itself,
- * it queues a download walk starting at the announced batch. Callers are the gateway's callback
+ * The member's callback receiver (docs/protocols/efgs.md §A8, as CWA's `CallbackController`): records nothing
+ * itself, it queues a download walk starting at the announced batch. Callers are the gateway's callback
  * certificates (FEDERATION_CALLBACK_THUMBPRINTS), from our TLS handshake or from the trusted proxy's headers.
  */
 @ApiTags('federation')

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, Not } from 'typeorm';
+import { DataSource, Not } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../../../config/app-config';
 import { isUniqueViolation } from '../../../database/errors';
 import { Clock } from '../../../infrastructure/clock';
@@ -11,7 +11,7 @@ import {
   screenDownloadedKeys,
   type DiagnosisKey,
 } from '../../../protocol/efgs';
-import { DiagnosisKey as StoredKey } from '../../key-store/entities/diagnosis-key.entity';
+import { KeyStorage } from '../../key-store/storage/key-storage';
 import { InboundBatch, type InboundStatus } from '../entities/inbound-batch.entity';
 import { EfgsGatewayClient, type GatewayResponse } from './efgs-gateway.client';
 import { toStoredKey } from './key-mapping';
@@ -19,8 +19,6 @@ import { toStoredKey } from './key-mapping';
 const DAY_MS = 86_400_000;
 /** A day never has this many batches; the bound only stops a gateway that links in a circle. */
 const MAX_BATCHES_PER_WALK = 10_000;
-const LOOKUP_CHUNK = 500;
-const INSERT_CHUNK = 1000;
 
 export interface BatchReport {
   batchTag: string;
@@ -35,11 +33,11 @@ function header(response: GatewayResponse, name: string): string | undefined {
 }
 
 /**
- * The member's download job (efgs.md §A7, §A10): per day, from the first batch (or from a callback's
- * batch), follow `nextBatchTag` until "null"; screen each key (report types, ranges, DSOS bands), keep
- * those that concern us, and add them to our key store for the configured export regions. Every batch's
- * outcome is recorded by tag, so a batch is processed once however often it is seen (the list crosses
- * days, and callbacks and the schedule overlap).
+ * The member's download job (docs/protocols/efgs.md §A7, §A10): per day, from the first batch (or from a
+ * callback's batch), follow `nextBatchTag` until "null"; screen each key (report types, ranges, DSOS bands),
+ * keep those that concern us, and add them to our key store for the configured export regions. Every batch's
+ * outcome is recorded by tag, so a batch is processed once however often it is seen (the list crosses days,
+ * and callbacks and the schedule overlap).
  */
 @Injectable()
 export class MemberDownloadService {
@@ -48,6 +46,7 @@ export class MemberDownloadService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly client: EfgsGatewayClient,
+    private readonly keyStorage: KeyStorage,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -68,7 +67,10 @@ export class MemberDownloadService {
     return reports;
   }
 
-  /** Subscribes FEDERATION_CALLBACK_URL at the gateway when it is not subscribed yet (efgs.md §A8). */
+  /**
+   * Subscribes FEDERATION_CALLBACK_URL at the gateway when it is not subscribed yet
+   * (docs/protocols/efgs.md §A8).
+   */
   async ensureCallbackSubscription(): Promise<void> {
     const { callbackUrl, callbackId } = this.config.federation.member;
     if (!callbackUrl) return;
@@ -173,38 +175,22 @@ export class MemberDownloadService {
     const status: InboundStatus = dropped.length > 0 ? 'PROCESSED_WITH_ERROR' : 'PROCESSED';
     try {
       const stored = await this.dataSource.transaction(async (em) => {
-        const known = new Set<string>();
-        for (let i = 0; i < rows.length; i += LOOKUP_CHUNK) {
-          const chunk = rows.slice(i, i + LOOKUP_CHUNK).map((r) => r.keyData);
-          for (const row of await em.find(StoredKey, {
-            select: { keyData: true },
-            where: { keyData: In(chunk) },
-          }))
-            known.add(Buffer.from(row.keyData).toString('hex'));
-        }
-        const fresh = rows.filter((r) => {
-          const hex = r.keyData.toString('hex');
-          if (known.has(hex)) return false;
-          known.add(hex);
-          return true;
-        });
-        for (let i = 0; i < fresh.length; i += INSERT_CHUNK)
-          await em.insert(StoredKey, fresh.slice(i, i + INSERT_CHUNK));
+        const added = await this.keyStorage.importKeys(em, rows);
         const record = {
           batchTag,
           requestedDate: date,
           nextBatchTag: next,
           status,
           keysReceived: keys.length,
-          keysStored: fresh.length,
+          keysStored: added,
           keysInvalid: dropped.length,
-          keysSkipped: keys.length - dropped.length - fresh.length,
+          keysSkipped: keys.length - dropped.length - added,
           lastError: null,
           processedAt: now,
         };
         if (seen) await em.update(InboundBatch, { id: seen.id }, record);
         else await em.insert(InboundBatch, Object.assign(new InboundBatch(), { ...record, createdAt: now }));
-        return fresh.length;
+        return added;
       });
       this.logger.log(
         { batchTag, received: keys.length, stored, invalid: dropped.length },

@@ -28,7 +28,7 @@ export interface UploadRunReport {
   results: { batchTag: string; status: OutboundStatus; httpStatus: number | null }[];
 }
 
-/** What an answer of the gateway means for one of our batches (efgs.md §A5, §A10). */
+/** What an answer of the gateway means for one of our batches (docs/protocols/efgs.md §A5, §A10). */
 export type UploadOutcome =
   | { kind: 'delivered'; note?: string }
   | { kind: 'partial'; release: number[] }
@@ -36,10 +36,11 @@ export type UploadOutcome =
   | { kind: 'rejected'; error: string };
 
 /**
- * Maps the gateway's answer to an upload onto what we do with the batch (efgs.md §A5, NL's handling in
- * §A10): 201 delivered; 409 delivered too, since our tag is the hash of the body and only an earlier try
- * of this very batch can have used it; 207 releases every key the gateway did not already hold (nothing
- * of the upload was kept); 403, 408, 429 and 5xx are retried with the same bytes; any other 4xx is final.
+ * Maps the gateway's answer to an upload onto what we do with the batch (docs/protocols/efgs.md §A5, and NL's
+ * handling in docs/protocols/efgs.md §A10): 201 delivered; 409 delivered too, since our tag is the hash of
+ * the body and only an earlier try of this very batch can have used it; 207 releases every key the gateway
+ * did not already hold (nothing of the upload was kept); 403, 408, 429 and 5xx are retried with the same
+ * bytes; any other 4xx is final.
  */
 export function classifyUploadResponse(
   response: Pick<GatewayResponse, 'status' | 'body'>,
@@ -81,10 +82,10 @@ function messageOf(response: Pick<GatewayResponse, 'body'>): string {
 }
 
 /**
- * The member's upload job (efgs.md §A10): claims our consented keys once their validity ended long enough
- * ago, stores each batch with its body, content-derived tag and signature before the first try, and
- * handles the gateway's answer per status. A key is claimed by exactly one batch (primary key), sent under
- * one unchanging tag until it is delivered, and released only when the gateway kept nothing of it.
+ * The member's upload job (docs/protocols/efgs.md §A10): claims our consented keys once their validity ended
+ * long enough ago, stores each batch with its body, content-derived tag and signature before the first try,
+ * and handles the gateway's answer per status. A key is claimed by exactly one batch (primary key), sent
+ * under one unchanging tag until it is delivered, and released only when the gateway kept nothing of it.
  */
 @Injectable()
 export class MemberUploadService {

@@ -7,7 +7,9 @@ import type { JobHandler } from '../../jobs/job-runner';
 import { MemberDownloadService } from './member-download.service';
 import { MemberUploadService } from './member-upload.service';
 
-/** Upload job (efgs.md §A10), every FEDERATION_UPLOAD_INTERVAL_MINUTES, once across instances. */
+/**
+ * Upload job (docs/protocols/efgs.md §A10), every FEDERATION_UPLOAD_INTERVAL_MINUTES, once across instances.
+ */
 @JobProcessor(JOBS.federationMemberUpload)
 export class MemberUploadProcessor implements JobHandler {
   constructor(
@@ -27,7 +29,10 @@ export interface DownloadJobData {
   batchTag?: string;
 }
 
-/** Download job (efgs.md §A7, §A8): on schedule for the last days, or from the batch a callback names. */
+/**
+ * Download job (docs/protocols/efgs.md §A7, §A8): on schedule for the last days, or from the batch a callback
+ * names.
+ */
 @JobProcessor(JOBS.federationMemberDownload)
 export class MemberDownloadProcessor implements JobHandler<DownloadJobData> {
   constructor(

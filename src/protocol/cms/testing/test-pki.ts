@@ -36,8 +36,8 @@ const YEAR = 365 * DAY;
 
 /**
  * Generates a WebCrypto signing key pair: RSA-2048 (PKCS#1 v1.5, SHA-256, e = 65537) or ECDSA P-256.
- * Extractable, because the PKI writes PKCS#12 and PEM files.
- * Spec: uzi.md ("RSA 2048"); RFC 5480 (P-256).
+ * Extractable, because the PKI writes PKCS#12 and PEM files. Spec: docs/protocols/uzi.md §U2 (RSA 2048); RFC
+ * 5480 (P-256).
  */
 export async function generateKeyPair(algorithm: KeyAlgorithm): Promise<CryptoKeyPair> {
   const params =
@@ -247,7 +247,10 @@ export async function issueCrl(options: {
   return new Uint8Array((crl.toSchema(true) as asn1js.Sequence).toBER(false));
 }
 
-/** Builds the UZI otherName value (uzi.md): `<OID CA>-1-<UZI number>-<card>-<subscriber>-<role>-<AGB>`. */
+/**
+ * Builds the UZI otherName value (docs/protocols/uzi.md §U5):
+ * `<OID CA>-1-<UZI number>-<card>-<subscriber>-<role>-<AGB>`.
+ */
 export function uziOtherNameValue(fields: {
   caOid?: string;
   uziNumber: string;
@@ -320,7 +323,10 @@ export interface TestPki {
 export interface TestPkiOptions {
   /** The clock to generate against. Default: now. */
   readonly now?: Date;
-  /** Validity of the CRLs from `now - 1 h`. Default 48 h (the UZI-register's window, uzi.md). */
+  /**
+   * Validity of the CRLs from `now - 1 h`. Default 48 h (the UZI-register's window,
+   * docs/protocols/uzi.md §U3).
+   */
   readonly crlValidityMs?: number;
   /** Base for CRL distribution point URLs. */
   readonly crlBaseUrl?: string;
@@ -491,9 +497,9 @@ const INTERMEDIATE_NAME: NameSpec = [
 ];
 
 /**
- * Creates the whole test PKI in-process (about 1–3 s on two cores: RSA key generation dominates).
- * Every certificate is relative to `options.now`, so tests control time.
- * Spec: uzi.md (chain, subject, otherName, key usage, policies); RFC 5280.
+ * Creates the whole test PKI in-process (about 1–3 s on two cores: RSA key generation dominates). Every
+ * certificate is relative to `options.now`, so tests control time. Spec: docs/protocols/uzi.md §U2–§U5
+ * (profile, chain, subject, otherName); RFC 5280.
  */
 export async function createTestPki(options: TestPkiOptions = {}): Promise<TestPki> {
   const now = new Date(Math.floor((options.now ?? new Date()).getTime() / 1000) * 1000);
@@ -623,9 +629,9 @@ export async function createTestPki(options: TestPkiOptions = {}): Promise<TestP
 const memo = new Map<string, Promise<TestPki>>();
 
 /**
- * `createTestPki` memoised per process and `now` (rounded to the minute): test files share one PKI
- * instead of generating ~16 RSA keys per `describe`.
- * Spec: uzi.md test hierarchy.
+ * `createTestPki` memoised per process and `now` (rounded to the minute): test files share one PKI instead of
+ * generating ~16 RSA keys per `describe`. Spec: docs/protocols/uzi.md §U3 (a chain shaped like the
+ * UZI-register's).
  */
 export function sharedTestPki(now: Date = new Date()): Promise<TestPki> {
   const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
