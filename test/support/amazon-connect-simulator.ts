@@ -7,10 +7,9 @@
  * SearchUsers) and Secrets Manager's GetSecretValue for the Lambda, each request's Signature Version 4
  * checked. Veilig's real AWS SDK v3 clients talk to it over HTTP.
  *
- * Sources (Amazon Connect Administrator Guide / API Reference, EventBridge User Guide): "Invoke AWS
- * Lambda functions", "Flow language", "Amazon Connect contact events", "UpdateContactRoutingData",
- * "StopContact", "SearchUsers", "Content-based filtering with event patterns"; Secrets Manager API
- * Reference "GetSecretValue"; "Create a signed AWS API request" (SigV4).
+ * The facts it follows: docs/protocols/amazon-connect.md §C1–§C7 (the Lambda invocation, the flow
+ * blocks, routing criteria, the API calls, contact events and the EventBridge rule, Secrets Manager
+ * and Signature Version 4); each behaviour below names its section.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -234,7 +233,7 @@ export class AmazonConnectSimulator {
   /**
    * The offered agent does not accept: the agent goes to Missed and, once the step's expiry has
    * passed, the step is EXPIRED and the next one ACTIVE (CONTACT_DATA_UPDATED,
-   * `updatedProperties: ["RoutingCriteria.Step.Status"]`, the documented sample).
+   * `updatedProperties: ["RoutingCriteria.Step.Status"]`, docs/protocols/amazon-connect.md §C6).
    */
   async offerExpires(contactId: string): Promise<void> {
     const contact = this.contacts.get(contactId)!;
@@ -373,7 +372,7 @@ export class AmazonConnectSimulator {
   }
 
   /**
-   * Invoke AWS Lambda function: the documented event (`Details.ContactData`, `Details.Parameters`,
+   * Invoke AWS Lambda function (docs/protocols/amazon-connect.md §C1): the documented event (`Details.ContactData`, `Details.Parameters`,
    * `Name: ContactFlowEvent`); the answer must be a flat map of strings under 32 KB (STRING_MAP
    * validation), else the Error branch. A function error is retried up to 3 times, then the Error branch.
    */
@@ -433,8 +432,7 @@ export class AmazonConnectSimulator {
 
   /**
    * Offers a queued contact to an agent who meets its active routing step, is Available and has the
-   * contact's queue in the routing profile ("agents must have the queue in their routing profile in
-   * order to be offered the contact", AgentsCriteria). A proficiency condition matches only agents
+   * contact's queue in the routing profile (docs/protocols/amazon-connect.md §C3). A proficiency condition matches only agents
    * with that proficiency, which no simulated agent has.
    */
   private route(contact: SimContact): void {
@@ -463,8 +461,8 @@ export class AmazonConnectSimulator {
   }
 
   /**
-   * A contact event as EventBridge delivers it (detail-type `Amazon Connect Contact Event`, the
-   * documented data model), passed to the Lambda only when the rule's event pattern matches it.
+   * A contact event as EventBridge delivers it (docs/protocols/amazon-connect.md §C6), passed to the
+   * Lambda only when the rule's event pattern matches it.
    */
   private emit(contact: SimContact, eventType: string, extra: Json = {}): void {
     const agent = this.users.find((u) => u.id === contact.agentId);
@@ -631,7 +629,7 @@ export class AmazonConnectSimulator {
   }
 
   /**
-   * Signature Version 4 as the docs define it: the canonical request from the method, the path (each
+   * Signature Version 4 (docs/protocols/amazon-connect.md §C7): the canonical request from the method, the path (each
    * segment URI-encoded twice for services other than S3), the query, the signed headers and the
    * payload's SHA-256; credential scope date/region/service/aws4_request; X-Amz-Date within 15 minutes.
    */
@@ -701,7 +699,7 @@ function activate(steps: RoutingStep[]): { steps: RoutingStep[]; index: number }
 }
 
 /**
- * EventBridge content filtering: every field of the pattern must be in the event; an array lists the
+ * EventBridge content filtering (docs/protocols/amazon-connect.md §C6): every field of the pattern must be in the event; an array lists the
  * values allowed, an object matches the nested object.
  */
 export function matches(pattern: Json, event: Json): boolean {

@@ -1,7 +1,6 @@
 /**
  * The Lambda function between a municipality's Amazon Connect instance and Veilig bellen. It has two
- * callers (Amazon Connect Administrator Guide, "Invoke AWS Lambda functions" and "Amazon Connect
- * contact events"):
+ * callers (docs/protocols/amazon-connect.md §C1 and §C6):
  *
  * - the contact flows, with the documented `ContactFlowEvent` (`Details.ContactData`,
  *   `Details.Parameters.action`): `lookup` redeems the DTMF code the caller typed, `queued` reports

@@ -11,17 +11,16 @@ import type { AgentEndpoint, ExchangeCallRef, PhoneExchange, RouteOutcome } from
 
 /**
  * The routing criterion a queued Veilig call carries until an agent takes it: a predefined attribute
- * that no agent has, so Amazon Connect offers the contact to nobody ("so long as this routing
- * criteria is set on the contact, this contact will not be offered to any agent in queue unless they
- * have >= the proficiency level", UpdateContactRoutingData, API Reference, example 2). The contact
- * flow sets it before the transfer to the queue (deploy/amazon-connect/veilig-bellen-inbound.json).
+ * that no agent has, so Amazon Connect offers the contact to nobody. The contact flow sets it before
+ * the transfer to the queue (deploy/amazon-connect/veilig-bellen-inbound.json).
+ * Spec: docs/protocols/amazon-connect.md §C3.
  */
 export const HOLD_ATTRIBUTE = { name: 'VeiligBellen', value: 'Wachtrij', proficiencyLevel: 5 } as const;
 
 /**
  * How long Amazon Connect offers a taken call to the chosen agent before the step expires and the
- * call falls back to the hold criterion (`Expiry.DurationInSeconds`, the two-step example of
- * UpdateContactRoutingData). The step's expiry is the contact event that tells us the agent missed it.
+ * call falls back to the hold criterion (`Expiry.DurationInSeconds`). The step's expiry is the contact
+ * event that tells us the agent missed it. Spec: docs/protocols/amazon-connect.md §C3, §C6.
  */
 export const AGENT_OFFER_SECONDS = 30;
 
@@ -64,6 +63,7 @@ export interface AmazonConnectOptions {
  * (`UpdateContactRoutingData` with `AgentsCriteria`), so it rings in that agent's softphone (the
  * Contact Control Panel); an agent closing the call in the console stops the contact (`StopContact`).
  * Agents are Amazon Connect users whose username is their Veilig e-mail address (`SearchUsers`).
+ * Spec: docs/protocols/amazon-connect.md §C3–§C5.
  */
 export class AmazonConnectExchange implements PhoneExchange {
   readonly provider = 'amazon-connect';
@@ -75,7 +75,7 @@ export class AmazonConnectExchange implements PhoneExchange {
   /**
    * Offers the queued contact to this agent only, for AGENT_OFFER_SECONDS, then back to nobody (the
    * hold criterion): a second step instead of none, because once every step has expired Amazon
-   * Connect may offer the contact to any agent of the queue (API Reference, example 3).
+   * Connect may offer the contact to any agent of the queue (docs/protocols/amazon-connect.md §C3).
    */
   async routeToAgent(
     call: ExchangeCallRef,
