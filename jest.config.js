@@ -29,7 +29,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{src,mobile,scripts}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{src,mobile,scripts,deploy}/**/*.spec.ts'],
       // Some unit tests do real crypto on megabytes; 5 s is too tight on a loaded 2-core machine.
       testTimeout: 30_000,
     },

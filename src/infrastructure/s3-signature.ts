@@ -90,20 +90,29 @@ function amzDateOf(now: Date): string {
     .replace(/\.\d{3}/, '');
 }
 
-function scopeOf(credentials: S3Credentials, day: string): string {
-  return `${day}/${credentials.region}/s3/aws4_request`;
+function scopeOf(credentials: S3Credentials, day: string, service = 's3'): string {
+  return `${day}/${credentials.region}/${service}/aws4_request`;
 }
 
-function signatureOf(credentials: S3Credentials, amzDate: string, canonicalRequest: string): string {
+/**
+ * The Signature Version 4 signature of a canonical request (AWS docs, "Create a signed AWS API
+ * request": string to sign, signing key derived from the date, region and service).
+ */
+export function signatureOf(
+  credentials: S3Credentials,
+  amzDate: string,
+  canonicalRequest: string,
+  service = 's3',
+): string {
   const day = amzDate.slice(0, 8);
   const stringToSign = [
     'AWS4-HMAC-SHA256',
     amzDate,
-    scopeOf(credentials, day),
+    scopeOf(credentials, day, service),
     sha256Hex(canonicalRequest),
   ].join('\n');
   let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
-  for (const part of [credentials.region, 's3', 'aws4_request']) key = hmac(key, part);
+  for (const part of [credentials.region, service, 'aws4_request']) key = hmac(key, part);
   return createHmac('sha256', key).update(stringToSign).digest('hex');
 }
 
@@ -115,7 +124,7 @@ export function encodeSegment(segment: string): string {
   );
 }
 
-function canonicalQuery(params: URLSearchParams): string {
+export function canonicalQuery(params: URLSearchParams): string {
   return [...params]
     .map(([k, v]) => [encodeSegment(k), encodeSegment(v)])
     .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))

@@ -13,6 +13,7 @@ import { ExportWindows1764700000000 } from './1764700000000-export-windows';
 import { WriteProbe1764800000000 } from './1764800000000-write-probe';
 import { CoarseStoredTimes1764900000000 } from './1764900000000-coarse-stored-times';
 import { VeiligBellenCallPhases1765000000000 } from './1765000000000-veilig-bellen-call-phases';
+import { VeiligBellenAmazonConnect1765100000000 } from './1765100000000-veilig-bellen-amazon-connect';
 
 export const migrations = [
   AccountsAndAudit1764000000000,
@@ -26,4 +27,5 @@ export const migrations = [
   WriteProbe1764800000000,
   CoarseStoredTimes1764900000000,
   VeiligBellenCallPhases1765000000000,
+  VeiligBellenAmazonConnect1765100000000,
 ];

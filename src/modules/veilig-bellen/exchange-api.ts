@@ -29,17 +29,23 @@ export class ExchangeApi {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Checks `Authorization: Bearer <exchange key>` against the municipality's key hash (constant time). */
+  /**
+   * Checks `Authorization: Bearer <exchange key>` against the municipality's key hashes (constant
+   * time): the current key, or the previous one during its grace period after a rotation.
+   */
   async authenticate(municipalityId: string, authorization: string | undefined): Promise<void> {
     const key = /^Bearer (\S{20,200})$/.exec(authorization ?? '')?.[1];
-    const expected = await this.settings.exchangeKeyHash(municipalityId);
-    if (!key || !expected || !safeEqual(sha256Hex(key), expected)) {
+    const accepted = await this.settings.exchangeKeyHashes(municipalityId);
+    const presented = key ? sha256Hex(key) : '';
+    // Every accepted hash is compared, so the time taken does not tell which one matched.
+    const matches = accepted.map((hash) => safeEqual(presented, hash));
+    if (!key || !matches.includes(true)) {
       await this.audit.record(
         { kind: 'exchange' },
         {
           action: 'vb.exchange.refused',
           outcome: 'denied',
-          organisationId: expected ? municipalityId : null,
+          organisationId: accepted.length ? municipalityId : null,
           details: { reason: 'bad-key' },
         },
       );

@@ -4,6 +4,8 @@ import { Repository } from 'typeorm';
 import { randomToken, sha256Hex } from '../../common/crypto/tokens';
 import { badRequest, forbidden, notFound } from '../../common/http/problem';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
+import { Clock } from '../../infrastructure/clock';
+import { parseInstanceArn, type ConnectInstance } from '../../protocol/telephony/amazon-connect';
 import { openingHoursProblems } from '../../protocol/telephony/opening-hours';
 import type { TwilioAccount } from '../../protocol/telephony/twilio-rest';
 import { twilioSpeechProblems } from '../../protocol/telephony/twilio-voice';
@@ -11,15 +13,31 @@ import { Organisation } from '../accounts/entities/organisation.entity';
 import type { User } from '../accounts/entities/user.entity';
 import { AuditService } from '../audit/audit.service';
 import type { MunicipalitySettingsDto } from './dto/municipality-settings.dto';
-import { MunicipalitySettings } from './entities/municipality-settings.entity';
+import { MunicipalitySettings, type ExchangeProvider } from './entities/municipality-settings.entity';
 
 export interface MunicipalitySettingsView extends Omit<
   MunicipalitySettings,
-  'twilioAuthToken' | 'exchangeKeyHash' | 'organisation' | 'updatedAt'
+  | 'twilioAuthToken'
+  | 'exchangeKeyHash'
+  | 'exchangeKeyPreviousHash'
+  | 'exchangeKeyRotatedAt'
+  | 'amazonConnect'
+  | 'organisation'
+  | 'updatedAt'
 > {
+  amazonConnect: { instanceArn: string; region: string; awsProfile: string | null } | null;
   hasTwilioAuthToken: boolean;
   hasExchangeKey: boolean;
+  /** Until when the key before the last rotation is still accepted; null when none is. */
+  previousExchangeKeyValidUntil: string | null;
   updatedAt: string;
+}
+
+/** The key hashes the generic exchange API accepts now, and how long the previous one still counts. */
+interface ExchangeKeys {
+  current: string | null;
+  previous: string | null;
+  previousValidUntil: number;
 }
 
 const ORIGIN_CACHE_MS = 5_000;
@@ -28,12 +46,14 @@ const ORIGIN_CACHE_MS = 5_000;
 @Injectable()
 export class MunicipalitySettingsService {
   private readonly originCache = new Map<string, { origins: string[]; at: number }>();
-  private readonly keyCache = new Map<string, { hash: string | null; at: number }>();
+  private readonly keyCache = new Map<string, { keys: ExchangeKeys; at: number }>();
+  private readonly providerCache = new Map<string, { provider: ExchangeProvider; at: number }>();
 
   constructor(
     @InjectRepository(MunicipalitySettings) private readonly settings: Repository<MunicipalitySettings>,
     @InjectRepository(Organisation) private readonly organisations: Repository<Organisation>,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -47,7 +67,7 @@ export class MunicipalitySettingsService {
     this.checkAdmin(admin, organisationId);
     const s = await this.find(organisationId);
     if (!s) throw notFound('This municipality has no Veilig bellen settings yet.');
-    return toView(s);
+    return this.toView(s);
   }
 
   /** Creates or replaces a municipality's settings; validates hours and purposes beyond the DTO. */
@@ -68,6 +88,9 @@ export class MunicipalitySettingsService {
       problems.push({ field: 'purposes', message: 'purpose keys must be unique' });
     if (input.agentDial.kind === 'sip' && !input.agentDial.uriTemplate)
       problems.push({ field: 'agentDial.uriTemplate', message: 'required for sip' });
+    const exchangeProvider = input.exchangeProvider ?? 'twilio';
+    if (exchangeProvider === 'amazon-connect' && !input.amazonConnect)
+      problems.push({ field: 'amazonConnect', message: 'required for amazon-connect (the instance ARN)' });
     const speech = input.speech
       ? {
           voice: input.speech.voice,
@@ -95,7 +118,10 @@ export class MunicipalitySettingsService {
       openingHours: { timeZone: input.openingHours.timeZone, days: input.openingHours.days },
       allowedOrigins: [...new Set(input.allowedOrigins)],
       speech,
-      exchangeProvider: 'twilio' as const,
+      exchangeProvider,
+      amazonConnect: input.amazonConnect
+        ? { instanceArn: input.amazonConnect.instanceArn, awsProfile: input.amazonConnect.awsProfile ?? null }
+        : null,
       twilioAccountSid: input.twilioAccountSid ?? null,
       twilioAuthToken:
         input.twilioAuthToken ??
@@ -110,6 +136,7 @@ export class MunicipalitySettingsService {
     if (existing) await this.settings.save(this.settings.merge(existing, values));
     else await this.settings.insert(this.settings.create(values));
     this.originCache.delete(organisationId);
+    this.providerCache.delete(organisationId);
     await this.audit.record(
       { kind: 'user', userId: admin.id, organisationId: admin.organisationId, ip },
       {
@@ -118,18 +145,35 @@ export class MunicipalitySettingsService {
         objectType: 'organisation',
         objectId: organisationId,
         organisationId,
+        details: { exchangeProvider },
       },
     );
-    return toView((await this.find(organisationId))!);
+    return this.toView((await this.find(organisationId))!);
   }
 
-  /** Issues a new key for the generic exchange API (shown once; only its hash is kept). */
-  async rotateExchangeKey(admin: User, organisationId: string, ip: string): Promise<{ exchangeKey: string }> {
+  /**
+   * Issues a new key for the generic exchange API (shown once; only its hash is kept). The previous
+   * key keeps working for VEILIG_BELLEN_EXCHANGE_KEY_GRACE_MINUTES, so an exchange that still holds it
+   * (a Lambda's cached secret) does not drop the calls waiting while the new key is rolled out.
+   */
+  async rotateExchangeKey(
+    admin: User,
+    organisationId: string,
+    ip: string,
+  ): Promise<{ exchangeKey: string; previousKeyValidUntil: string | null }> {
     this.checkAdmin(admin, organisationId);
-    if (!(await this.find(organisationId)))
-      throw notFound('This municipality has no Veilig bellen settings yet.');
+    const existing = await this.find(organisationId);
+    if (!existing) throw notFound('This municipality has no Veilig bellen settings yet.');
     const key = randomToken();
-    await this.settings.update({ organisationId }, { exchangeKeyHash: sha256Hex(key) });
+    const now = this.clock.now();
+    await this.settings.update(
+      { organisationId },
+      {
+        exchangeKeyHash: sha256Hex(key),
+        exchangeKeyPreviousHash: existing.exchangeKeyHash,
+        exchangeKeyRotatedAt: now,
+      },
+    );
     this.keyCache.delete(organisationId);
     await this.audit.record(
       { kind: 'user', userId: admin.id, organisationId: admin.organisationId, ip },
@@ -141,7 +185,33 @@ export class MunicipalitySettingsService {
         organisationId,
       },
     );
-    return { exchangeKey: key };
+    const graceEnd = now.getTime() + this.config.veiligBellen.exchangeKeyGraceMs;
+    return {
+      exchangeKey: key,
+      previousKeyValidUntil:
+        existing.exchangeKeyHash && graceEnd > now.getTime() ? new Date(graceEnd).toISOString() : null,
+    };
+  }
+
+  /** Stops accepting the previous exchange key before its grace period ends (e.g. it leaked). */
+  async revokePreviousExchangeKey(admin: User, organisationId: string, ip: string): Promise<void> {
+    this.checkAdmin(admin, organisationId);
+    const res = await this.settings.update(
+      { organisationId },
+      { exchangeKeyPreviousHash: null, exchangeKeyRotatedAt: null },
+    );
+    if (!res.affected) throw notFound('This municipality has no Veilig bellen settings yet.');
+    this.keyCache.delete(organisationId);
+    await this.audit.record(
+      { kind: 'user', userId: admin.id, organisationId: admin.organisationId, ip },
+      {
+        action: 'vb.exchange-key.previous-revoked',
+        outcome: 'success',
+        objectType: 'organisation',
+        objectId: organisationId,
+        organisationId,
+      },
+    );
   }
 
   /** Widget origins of a municipality (cached briefly: CORS preflights ask for every request). */
@@ -159,17 +229,56 @@ export class MunicipalitySettingsService {
     return origins;
   }
 
-  /** SHA-256 of the municipality's exchange key, cached briefly: the exchange asks for every call. */
-  async exchangeKeyHash(organisationId: string): Promise<string | null> {
-    const cached = this.keyCache.get(organisationId);
-    if (cached && Date.now() - cached.at < ORIGIN_CACHE_MS) return cached.hash;
+  /**
+   * SHA-256 hashes of the exchange keys accepted now: the current one and, within its grace period,
+   * the previous one. Cached briefly: the exchange asks for every call event.
+   */
+  async exchangeKeyHashes(organisationId: string): Promise<string[]> {
+    let cached = this.keyCache.get(organisationId);
+    if (!cached || Date.now() - cached.at >= ORIGIN_CACHE_MS) {
+      const s = await this.settings.findOne({
+        where: { organisationId },
+        select: {
+          organisationId: true,
+          exchangeKeyHash: true,
+          exchangeKeyPreviousHash: true,
+          exchangeKeyRotatedAt: true,
+        },
+      });
+      cached = {
+        keys: s ? this.exchangeKeys(s) : { current: null, previous: null, previousValidUntil: 0 },
+        at: Date.now(),
+      };
+      this.keyCache.set(organisationId, cached);
+    }
+    const { current, previous, previousValidUntil } = cached.keys;
+    return [
+      ...(current ? [current] : []),
+      ...(previous && this.clock.now().getTime() < previousValidUntil ? [previous] : []),
+    ];
+  }
+
+  /** Which exchange a municipality's line runs on (cached briefly: asked on every take and end). */
+  async exchangeProvider(organisationId: string): Promise<ExchangeProvider> {
+    const cached = this.providerCache.get(organisationId);
+    if (cached && Date.now() - cached.at < ORIGIN_CACHE_MS) return cached.provider;
     const s = await this.settings.findOne({
       where: { organisationId },
-      select: { organisationId: true, exchangeKeyHash: true },
+      select: { organisationId: true, exchangeProvider: true },
     });
-    const hash = s?.exchangeKeyHash ?? null;
-    this.keyCache.set(organisationId, { hash, at: Date.now() });
-    return hash;
+    const provider = s?.exchangeProvider ?? 'twilio';
+    this.providerCache.set(organisationId, { provider, at: Date.now() });
+    return provider;
+  }
+
+  /** The municipality's Amazon Connect instance (the adapter's `instance` callback). */
+  async amazonConnectInstance(organisationId: string): Promise<ConnectInstance> {
+    const s = await this.settings.findOne({
+      where: { organisationId },
+      select: { organisationId: true, amazonConnect: true },
+    });
+    if (!s?.amazonConnect) throw new Error('no Amazon Connect instance configured');
+    return s.amazonConnect;
   }
 
   /** The Twilio account for REST calls and webhook signatures: the municipality's own, else the default. */
@@ -189,9 +298,26 @@ export class MunicipalitySettingsService {
     if (!admin.roles.includes('platform-admin') && admin.organisationId !== organisationId)
       throw forbidden('You can only manage your own municipality.');
   }
+
+  private exchangeKeys(s: MunicipalitySettings): ExchangeKeys {
+    return {
+      current: s.exchangeKeyHash,
+      previous: s.exchangeKeyPreviousHash,
+      previousValidUntil:
+        (s.exchangeKeyRotatedAt?.getTime() ?? 0) + this.config.veiligBellen.exchangeKeyGraceMs,
+    };
+  }
+
+  private toView(s: MunicipalitySettings): MunicipalitySettingsView {
+    const keys = this.exchangeKeys(s);
+    return toView(
+      s,
+      keys.previous && keys.previousValidUntil > this.clock.now().getTime() ? keys.previousValidUntil : null,
+    );
+  }
 }
 
-function toView(s: MunicipalitySettings): MunicipalitySettingsView {
+function toView(s: MunicipalitySettings, previousValidUntil: number | null): MunicipalitySettingsView {
   return {
     organisationId: s.organisationId,
     phoneNumber: s.phoneNumber,
@@ -201,10 +327,19 @@ function toView(s: MunicipalitySettings): MunicipalitySettingsView {
     allowedOrigins: s.allowedOrigins,
     speech: s.speech,
     exchangeProvider: s.exchangeProvider,
+    amazonConnect: s.amazonConnect
+      ? {
+          instanceArn: s.amazonConnect.instanceArn,
+          region: parseInstanceArn(s.amazonConnect.instanceArn)?.region ?? '',
+          awsProfile: s.amazonConnect.awsProfile,
+        }
+      : null,
     twilioAccountSid: s.twilioAccountSid,
     agentDial: s.agentDial,
     hasTwilioAuthToken: s.twilioAuthToken !== null,
     hasExchangeKey: s.exchangeKeyHash !== null,
+    previousExchangeKeyValidUntil:
+      previousValidUntil === null ? null : new Date(previousValidUntil).toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { clientIp } from '../../common/http/client-ip';
 import { Roles, type AuthenticatedRequest } from '../accounts/auth/auth.decorators';
@@ -31,11 +31,21 @@ export class SettingsController {
 
   @Post('exchange-key')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Issue a new key for the generic exchange API (shown once)' })
+  @ApiOperation({
+    summary:
+      'Issue a new key for the generic exchange API (shown once); the previous key keeps working for the grace period',
+  })
   exchangeKey(
     @Req() req: AuthenticatedRequest,
     @Param() p: OrganisationParamDto,
-  ): Promise<{ exchangeKey: string }> {
+  ): Promise<{ exchangeKey: string; previousKeyValidUntil: string | null }> {
     return this.settings.rotateExchangeKey(req.auth!.user, p.organisationId, clientIp(req));
+  }
+
+  @Delete('exchange-key/previous')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Stop accepting the previous exchange key now (before its grace period ends)' })
+  revokePreviousKey(@Req() req: AuthenticatedRequest, @Param() p: OrganisationParamDto): Promise<void> {
+    return this.settings.revokePreviousExchangeKey(req.auth!.user, p.organisationId, clientIp(req));
   }
 }

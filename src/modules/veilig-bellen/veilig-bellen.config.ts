@@ -80,6 +80,15 @@ export const veiligBellenConfig = defineConfigSection({
       DEV_TWILIO_TOKEN,
       'Auth token of the default Twilio account (REST calls and webhook signatures).',
     ),
+    VEILIG_BELLEN_CONNECT_ENDPOINT: z
+      .url()
+      .optional()
+      .describe(
+        'Amazon Connect API endpoint override (e.g. a VPC interface endpoint); unset: the regional endpoint of each instance. Credentials come from the AWS SDK default chain (environment, IAM role, AWS_PROFILE).',
+      ),
+    VEILIG_BELLEN_EXCHANGE_KEY_GRACE_MINUTES: envInt(60, 0, 24 * 60).describe(
+      'After a new exchange key is issued the previous one still works this long, so calls already waiting at the exchange finish.',
+    ),
     VEILIG_BELLEN_EXCHANGE_PORT: z.coerce
       .number()
       .int()
@@ -120,6 +129,8 @@ export const veiligBellenConfig = defineConfigSection({
         authToken: env.VEILIG_BELLEN_TWILIO_AUTH_TOKEN,
       },
       exchangePort: env.VEILIG_BELLEN_EXCHANGE_PORT ?? null,
+      exchangeKeyGraceMs: env.VEILIG_BELLEN_EXCHANGE_KEY_GRACE_MINUTES * 60_000,
+      connect: { endpoint: env.VEILIG_BELLEN_CONNECT_ENDPOINT ?? null },
     };
   },
   check: (env, core) => {

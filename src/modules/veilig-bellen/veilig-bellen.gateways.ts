@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { IrmaRequestorClient, type RequestorAuth } from '../../protocol/irma/requestor-client';
 import { IrmaServerSimulator } from '../../protocol/irma/simulator';
 import type { SessionResult } from '../../protocol/irma/types';
+import { AmazonConnectExchange } from '../../protocol/telephony/amazon-connect';
 import type { PhoneExchange } from '../../protocol/telephony/exchange-port';
 import { TwilioExchange } from '../../protocol/telephony/twilio-rest';
 import { TwilioSimulator } from '../../protocol/telephony/twilio-simulator';
@@ -70,15 +71,16 @@ export class IrmaGateway {
   }
 }
 
-/** The phone exchange adapter for a municipality (Twilio today; another provider is another class here). */
+/** The phone exchange adapter for a municipality: the one its settings choose. */
 @Injectable()
-export class ExchangeGateway {
+export class ExchangeGateway implements OnApplicationShutdown {
   private readonly twilio: TwilioExchange;
+  private readonly amazonConnect: AmazonConnectExchange;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     sims: VeiligBellenSimulators,
-    settings: MunicipalitySettingsService,
+    private readonly settings: MunicipalitySettingsService,
   ) {
     const tw = config.veiligBellen.twilio;
     this.twilio = new TwilioExchange(
@@ -88,10 +90,19 @@ export class ExchangeGateway {
         `${twilioBase(config, ctx.municipalityId)}/agent-dial?session=${encodeURIComponent(ctx.sessionId)}`,
       tw.simulated ? (u, init) => sims.twilio!.fetchFor(tw.apiUrl)(u, init) : undefined,
     );
+    this.amazonConnect = new AmazonConnectExchange({
+      instance: (municipalityId) => settings.amazonConnectInstance(municipalityId),
+      endpoint: config.veiligBellen.connect.endpoint,
+    });
   }
 
-  for(_municipalityId: string): PhoneExchange {
-    return this.twilio;
+  async for(municipalityId: string): Promise<PhoneExchange> {
+    const provider = await this.settings.exchangeProvider(municipalityId);
+    return provider === 'amazon-connect' ? this.amazonConnect : this.twilio;
+  }
+
+  onApplicationShutdown(): void {
+    this.amazonConnect.destroy();
   }
 }
 

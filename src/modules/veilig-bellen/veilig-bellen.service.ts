@@ -262,6 +262,20 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       if (pending && (await this.settle(pending))?.state === 'disclosed')
         sessionId = await this.claimCode(municipalityId, hmac, call.callRef);
     }
+    // The same call asking again (a contact flow retrying a Lambda whose answer was lost) gets the
+    // same session: the code stays with the call that redeemed it, and no other call can use it.
+    sessionId ??=
+      (
+        await this.sessions.findOne({
+          where: {
+            dtmfHmac: hmac,
+            organisationId: municipalityId,
+            callRef: call.callRef,
+            state: In(LIVE_FOR_CONSOLE),
+          },
+          select: { id: true },
+        })
+      )?.id ?? null;
     if (!sessionId) {
       await this.audit.record(
         { kind: 'exchange' },
@@ -373,16 +387,19 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       if (row.agentUserId === agent.id) return this.toConsoleCall(row, agent, settings);
       throw conflict('call-taken', 'Another agent has already taken this call.');
     }
-    const outcome = await this.exchange
-      .for(agent.organisationId)
-      .routeToAgent(
-        { callRef: row.callRef ?? '', queueRef: row.queueRef },
-        agentEndpoint(settings, agent.id),
-        {
-          municipalityId: agent.organisationId,
-          sessionId,
-        },
-      );
+    const outcome = await (
+      await this.exchange.for(agent.organisationId)
+    ).routeToAgent(
+      { callRef: row.callRef ?? '', queueRef: row.queueRef },
+      // Amazon Connect agents are users whose username is their e-mail address.
+      settings.exchangeProvider === 'amazon-connect'
+        ? { kind: 'connect-user', username: agent.email }
+        : agentEndpoint(settings, agent.id),
+      {
+        municipalityId: agent.organisationId,
+        sessionId,
+      },
+    );
     if (!outcome.ok) {
       await this.sessions.update(
         { id: sessionId, agentUserId: agent.id, state: 'assigned' },
@@ -400,6 +417,11 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
         throw conflict('call-taken', 'The phone exchange no longer has this caller waiting.');
       if (outcome.reason === 'not-in-queue')
         throw conflict('call-not-queued', 'The caller is not in the queue yet; try again in a moment.');
+      if (outcome.reason === 'agent-unknown')
+        throw conflict(
+          'agent-not-at-exchange',
+          'The phone exchange has no user for you (at Amazon Connect: a user whose username is your e-mail address).',
+        );
       throw new ProblemException(
         502,
         'exchange-error',
@@ -431,9 +453,9 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       throw forbidden('Another agent has this call.', 'call-taken');
     await this.sessions.delete({ id: sessionId, organisationId: agent.organisationId });
     if (row.callRef)
-      await this.exchange
-        .for(agent.organisationId)
-        .hangUp({ callRef: row.callRef, queueRef: row.queueRef }, { municipalityId: agent.organisationId });
+      await (
+        await this.exchange.for(agent.organisationId)
+      ).hangUp({ callRef: row.callRef, queueRef: row.queueRef }, { municipalityId: agent.organisationId });
     await this.audit.record(this.actor(agent), {
       action: 'vb.call.ended',
       outcome: 'success',
@@ -632,14 +654,14 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
   }
 
   /**
-   * Moves a disclosed session with this code to `called` and forgets the code, in one conditional
-   * statement (PostgreSQL: UPDATE … RETURNING), so a code is redeemed at most once under concurrency.
+   * Moves a disclosed session with this code to `waiting` for this call, in one conditional statement
+   * (PostgreSQL: UPDATE … RETURNING), so a code is redeemed at most once under concurrency. The code's
+   * HMAC stays until the row goes, so only this call can ask for it again.
    */
   private async claimCode(municipalityId: string, hmac: string, callRef: string): Promise<string | null> {
     const now = this.clock.now();
     const values = {
       state: 'waiting' as const,
-      dtmfHmac: null,
       callRef,
       queuedAt: now,
       updatedAt: now,
@@ -652,7 +674,7 @@ export class VeiligBellenService implements CallDesk, OnModuleDestroy {
       const [row] = await queryPrepared<{ id: string }>(
         this.sessions.manager.connection,
         'vb-claim-code',
-        `UPDATE vb_call_session SET state = 'waiting', dtmf_hmac = NULL, call_ref = $1, queued_at = $2, updated_at = $2, expires_at = $3
+        `UPDATE vb_call_session SET state = 'waiting', call_ref = $1, queued_at = $2, updated_at = $2, expires_at = $3
          WHERE dtmf_hmac = $4 AND organisation_id = $5 AND state = 'disclosed'
          RETURNING id`,
         [callRef, values.updatedAt, values.expiresAt, hmac, municipalityId],
@@ -745,8 +767,11 @@ export function agentIdentity(userId: string): string {
   return `agent_${userId.replace(/-/g, '')}`;
 }
 
-/** How the exchange reaches an agent of this municipality: its Twilio Client identity, or SIP. */
-export function agentEndpoint(settings: MunicipalitySettings, agentUserId: string): AgentEndpoint {
+/** How Twilio reaches an agent of this municipality: its Twilio Client identity, or SIP. */
+export function agentEndpoint(
+  settings: MunicipalitySettings,
+  agentUserId: string,
+): Extract<AgentEndpoint, { kind: 'client' | 'sip' }> {
   const identity = agentIdentity(agentUserId);
   return settings.agentDial.kind === 'sip'
     ? { kind: 'sip', uri: settings.agentDial.uriTemplate.replace('{agent}', identity) }

@@ -2,8 +2,8 @@
  * The provider-neutral boundary between Veilig bellen and a phone exchange. Inbound, an adapter turns
  * the provider's webhooks or contact-flow calls into `CallDesk` calls (our side); outbound, it
  * implements `PhoneExchange` (route a queued call to one agent, hang a call up). Twilio is one
- * adapter; Amazon Connect would be another class implementing `PhoneExchange` plus a contact-flow
- * endpoint calling `CallDesk`.
+ * adapter (webhooks + REST); Amazon Connect another (a contact-flow Lambda calling the generic
+ * exchange API, and the Amazon Connect API).
  */
 
 /**
@@ -19,11 +19,20 @@ export interface ExchangeCallRef {
   queueRef: string | null;
 }
 
-/** How to reach an agent's VoIP client. */
-export type AgentEndpoint = { kind: 'client'; identity: string } | { kind: 'sip'; uri: string };
+/** How to reach an agent's VoIP client: a Twilio Client identity, a SIP URI, an Amazon Connect user. */
+export type AgentEndpoint =
+  | { kind: 'client'; identity: string }
+  | { kind: 'sip'; uri: string }
+  | { kind: 'connect-user'; username: string };
 
 export type RouteOutcome =
-  { ok: true } | { ok: false; reason: 'not-in-queue' | 'already-taken' | 'exchange-error'; detail?: string };
+  | { ok: true }
+  | {
+      ok: false;
+      /** `agent-unknown`: the exchange has no such agent (e.g. no Amazon Connect user of that name). */
+      reason: 'not-in-queue' | 'already-taken' | 'agent-unknown' | 'exchange-error';
+      detail?: string;
+    };
 
 /** Outbound port: what the backend asks of the exchange. */
 export interface PhoneExchange {

@@ -178,7 +178,7 @@ export class TwilioVoiceFlow {
    */
   async agentDial(
     ctx: TwilioCallContext,
-    agent: AgentEndpoint | null,
+    agent: Extract<AgentEndpoint, { kind: 'client' | 'sip' }> | null,
     callRef: string,
     live: boolean,
   ): Promise<string> {

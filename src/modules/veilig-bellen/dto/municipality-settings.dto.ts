@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ATTRIBUTE_ID } from '../../../protocol/irma/disclosure';
+import { CONNECT_INSTANCE_ARN } from '../../../protocol/telephony/amazon-connect';
 import type { OpeningHours } from '../../../protocol/telephony/opening-hours';
 
 export class PurposeDto {
@@ -86,6 +87,28 @@ export class AgentDialDto {
   uriTemplate?: string;
 }
 
+export const EXCHANGE_PROVIDERS = ['twilio', 'amazon-connect'] as const;
+
+export class AmazonConnectDto {
+  @ApiProperty({
+    example: 'arn:aws:connect:eu-central-1:123456789012:instance/0b4a5a5e-3c6d-4c8e-9a43-1f0d2c3b4a59',
+    description: 'The instance ARN (Amazon Connect console, instance overview); its region is used.',
+  })
+  @Matches(CONNECT_INSTANCE_ARN, {
+    message: 'instanceArn: arn:aws:connect:<region>:<account>:instance/<instance id>',
+  })
+  instanceArn!: string;
+
+  @ApiPropertyOptional({
+    example: 'gemeente-nijmegen',
+    description:
+      "A profile in the server's AWS config file (e.g. one assuming a role in the municipality's account); omit for the default credentials of the environment or IAM role.",
+  })
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_.-]{1,64}$/, { message: 'awsProfile: 1-64 letters, digits, _.-' })
+  awsProfile?: string | null;
+}
+
 /** PUT /api/veilig-bellen/municipalities/:organisationId/settings */
 export class MunicipalitySettingsDto {
   @ApiProperty({ example: '+31243299999', description: 'E.164 service number.' })
@@ -135,6 +158,22 @@ export class MunicipalitySettingsDto {
   @ValidateNested()
   @Type(() => SpeechDto)
   speech?: SpeechDto | null;
+
+  @ApiPropertyOptional({
+    enum: EXCHANGE_PROVIDERS,
+    default: 'twilio',
+    description:
+      'The phone exchange of this line: Twilio, or Amazon Connect (then `amazonConnect` is required).',
+  })
+  @IsOptional()
+  @IsIn(EXCHANGE_PROVIDERS, { message: `exchangeProvider: one of ${EXCHANGE_PROVIDERS.join(', ')}` })
+  exchangeProvider?: (typeof EXCHANGE_PROVIDERS)[number];
+
+  @ApiPropertyOptional({ type: AmazonConnectDto, description: 'With `exchangeProvider` amazon-connect.' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => AmazonConnectDto)
+  amazonConnect?: AmazonConnectDto | null;
 
   @ApiPropertyOptional({
     description: "The municipality's own Twilio account; omit for the platform default.",

@@ -45,7 +45,7 @@ export class CallSession {
   @Column({ type: 'varchar', length: 64, name: 'status_token_hash' })
   statusTokenHash!: string;
 
-  /** HMAC of the live DTMF code; null once redeemed, so a code works once. */
+  /** HMAC of the DTMF code; once redeemed it belongs to that call only (`callRef`), so a code works once. */
   @Index('uq_vb_call_session_dtmf', { unique: true })
   @Column({ type: 'varchar', length: 64, name: 'dtmf_hmac', nullable: true })
   dtmfHmac!: string | null;

@@ -23,6 +23,20 @@ export interface Purpose {
 
 export type AgentDial = { kind: 'client' } | { kind: 'sip'; uriTemplate: string };
 
+/** The phone exchange a municipality's line runs on. */
+export type ExchangeProvider = 'twilio' | 'amazon-connect';
+
+/**
+ * Where the municipality's Amazon Connect instance is. No credentials: those come from the
+ * environment or an IAM role (the AWS SDK's default chain), optionally as a named profile of the
+ * operator's AWS config file (e.g. one that assumes a role in the municipality's account).
+ */
+export interface AmazonConnectSettings {
+  /** `arn:aws:connect:<region>:<account>:instance/<instance id>`; the region is taken from it. */
+  instanceArn: string;
+  awsProfile: string | null;
+}
+
 /** One municipality's Veilig bellen line: number, purposes, agent link, hours, widget origins, exchange. */
 @Entity('vb_municipality')
 export class MunicipalitySettings {
@@ -52,7 +66,11 @@ export class MunicipalitySettings {
   allowedOrigins!: string[];
 
   @Column({ type: 'varchar', length: 16, name: 'exchange_provider', default: 'twilio' })
-  exchangeProvider!: 'twilio';
+  exchangeProvider!: ExchangeProvider;
+
+  /** With `exchangeProvider` `amazon-connect`: the instance; null otherwise. */
+  @Column({ type: 'simple-json', name: 'amazon_connect', nullable: true })
+  amazonConnect!: AmazonConnectSettings | null;
 
   /** The municipality's own Twilio account; null: the platform's default account. */
   @Column({ type: 'varchar', length: 64, name: 'twilio_account_sid', nullable: true })
@@ -76,6 +94,13 @@ export class MunicipalitySettings {
   /** SHA-256 of the key a phone exchange presents on the generic exchange API. */
   @Column({ type: 'varchar', length: 64, name: 'exchange_key_hash', nullable: true })
   exchangeKeyHash!: string | null;
+
+  /** The key before the last rotation: still accepted for a grace period after `exchangeKeyRotatedAt`. */
+  @Column({ type: 'varchar', length: 64, name: 'exchange_key_previous_hash', nullable: true })
+  exchangeKeyPreviousHash!: string | null;
+
+  @Column({ type: dbTypes.timestamp, name: 'exchange_key_rotated_at', nullable: true })
+  exchangeKeyRotatedAt!: Date | null;
 
   @UpdateDateColumn({ type: dbTypes.timestamp, name: 'updated_at' })
   updatedAt!: Date;
